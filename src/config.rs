@@ -1,0 +1,485 @@
+//! `book.toml`: the typed configuration of a site.
+//!
+//! The file is deserialized into raw serde structs (`deny_unknown_fields`, kebab-case keys),
+//! then checked into a [`Config`] whose paths are resolved against the root. A key or value
+//! that does not fit is an error that names the key and its line, never a silent default.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::diag::{Level, LineIndex};
+
+/// The file name rb-site looks for in the root folder.
+pub const CONFIG_FILE: &str = "book.toml";
+
+/// The whole configuration, as read from `book.toml` and resolved against the root.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The folder holding `book.toml`; every relative path is resolved against it.
+    pub root: PathBuf,
+    pub book: BookConfig,
+    pub build: BuildConfig,
+    pub validate: ValidateConfig,
+    /// Runbook kinds by name, with the built-in `runbook`, `alert` and `reference` kinds merged in.
+    pub kinds: BTreeMap<String, KindConfig>,
+    /// Section name -> accepted aliases (the name itself is always accepted).
+    pub sections: BTreeMap<String, Vec<String>>,
+    pub alerts: AlertsConfig,
+    pub search: SearchConfig,
+    pub mermaid: MermaidConfig,
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct BookConfig {
+    pub title: String,
+    pub description: Option<String>,
+    /// Absolute URL of the published site, used for sitemap.xml, canonical links and alerts.json.
+    pub base_url: Option<String>,
+    /// A URL with `{path}` replaced by the source path relative to the root.
+    pub edit_url_template: Option<String>,
+    pub language: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct BuildConfig {
+    pub content_dir: PathBuf,
+    pub build_dir: PathBuf,
+    pub theme: String,
+    /// Also build pages marked `draft: true`.
+    pub drafts: bool,
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        Self {
+            content_dir: PathBuf::from("content"),
+            build_dir: PathBuf::from("site"),
+            theme: "default".into(),
+            drafts: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ValidateConfig {
+    pub default_kind: String,
+    pub review_interval_days: u32,
+    pub required_fields: Vec<String>,
+    pub severities: Vec<String>,
+    /// Rule code -> level, overriding each rule's default level.
+    pub levels: BTreeMap<String, Level>,
+}
+
+impl Default for ValidateConfig {
+    fn default() -> Self {
+        Self {
+            default_kind: "runbook".into(),
+            review_interval_days: 180,
+            required_fields: vec!["title".into()],
+            severities: vec!["critical".into(), "warning".into(), "info".into()],
+            levels: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct KindConfig {
+    /// Canonical section names, in the order they must appear.
+    pub required_sections: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Globs, relative to the root, of Prometheus rule files.
+    pub rules: Vec<String>,
+    /// Take the alert name from the file name when front matter has no `alerts:`.
+    pub name_from_file: bool,
+    /// Alerts whose `severity` label is one of these must have a runbook.
+    pub require_runbook_for: Vec<String>,
+    /// Extra URL patterns written as redirects to each alert's page.
+    /// Placeholders: `{alert}`, `{alert_lower}`, `{group}`, `{service}`.
+    pub url_aliases: Vec<String>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            rules: Vec::new(),
+            name_from_file: false,
+            require_runbook_for: vec!["critical".into()],
+            url_aliases: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct SearchConfig {
+    pub enabled: bool,
+    /// Globs over content-relative source paths left out of the index.
+    pub exclude: Vec<String>,
+    /// Field name -> weight, over the built-in weights.
+    pub boosts: BTreeMap<String, f32>,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            exclude: Vec::new(),
+            boosts: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum MermaidRender {
+    /// Render diagrams to inline SVG when building.
+    Build,
+    /// Leave ```mermaid fences as code blocks.
+    Off,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct MermaidConfig {
+    pub render: MermaidRender,
+    /// Content-addressed cache of rendered diagrams, relative to the root.
+    pub cache_dir: PathBuf,
+}
+
+impl Default for MermaidConfig {
+    fn default() -> Self {
+        Self {
+            render: MermaidRender::Build,
+            cache_dir: PathBuf::from(".rb-site-cache/mermaid"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ServeConfig {
+    pub bind: String,
+    pub port: u16,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1".into(),
+            port: 3000,
+        }
+    }
+}
+
+/// `book.toml` exactly as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+struct RawConfig {
+    book: BookConfig,
+    build: BuildConfig,
+    validate: ValidateConfig,
+    kinds: BTreeMap<String, KindConfig>,
+    sections: BTreeMap<String, Vec<String>>,
+    alerts: AlertsConfig,
+    search: SearchConfig,
+    mermaid: MermaidConfig,
+    serve: ServeConfig,
+}
+
+/// The kinds every site has; `book.toml` may override them or add more.
+pub fn builtin_kinds() -> BTreeMap<String, KindConfig> {
+    let kind = |sections: &[&str]| KindConfig {
+        required_sections: sections.iter().map(|s| s.to_string()).collect(),
+    };
+    BTreeMap::from([
+        (
+            "runbook".to_string(),
+            kind(&["preconditions", "steps", "validation", "rollback"]),
+        ),
+        (
+            "alert".to_string(),
+            kind(&["meaning", "impact", "diagnosis", "mitigation"]),
+        ),
+        ("reference".to_string(), kind(&[])),
+    ])
+}
+
+/// Built-in section aliases; `[sections]` in `book.toml` extends them.
+pub fn builtin_section_aliases() -> BTreeMap<String, Vec<String>> {
+    let aliases = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    BTreeMap::from([
+        (
+            "preconditions".to_string(),
+            aliases(&["prerequisites", "before you begin", "requirements"]),
+        ),
+        ("steps".to_string(), aliases(&["procedure", "instructions"])),
+        (
+            "validation".to_string(),
+            aliases(&["verification", "verify", "checks"]),
+        ),
+        (
+            "rollback".to_string(),
+            aliases(&["roll back", "back out", "revert"]),
+        ),
+        ("meaning".to_string(), aliases(&[])),
+        ("impact".to_string(), aliases(&[])),
+        ("diagnosis".to_string(), aliases(&[])),
+        ("mitigation".to_string(), aliases(&[])),
+    ])
+}
+
+impl Config {
+    /// Reads `<root>/book.toml`. A missing file gives the defaults, titled after the folder.
+    /// Errors read `book.toml:LINE:COL: message`.
+    pub fn load(root: &Path) -> Result<Config> {
+        let path = root.join(CONFIG_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(err) => {
+                return Err(err).with_context(|| format!("cannot read {}", path.display()));
+            }
+        };
+        Config::from_toml(root, &text).map_err(|err| anyhow::anyhow!("{}:{err:#}", path.display()))
+    }
+
+    /// Parses a `book.toml` text. Errors start with `LINE:COL: ` where the position is known.
+    pub fn from_toml(root: &Path, text: &str) -> Result<Config> {
+        let raw = toml::from_str::<RawConfig>(text).map_err(|err| {
+            let location = err
+                .span()
+                .map(|span| {
+                    let (line, col) = LineIndex::new(text).line_col(span.start);
+                    format!("{line}:{col}: ")
+                })
+                .unwrap_or_else(|| " ".into());
+            anyhow::anyhow!("{location}{}", err.message().trim_end())
+        })?;
+        Config::from_raw(root, raw, text)
+    }
+
+    fn from_raw(root: &Path, raw: RawConfig, text: &str) -> Result<Config> {
+        let RawConfig {
+            mut book,
+            build,
+            validate,
+            kinds: user_kinds,
+            sections: user_sections,
+            alerts,
+            search,
+            mermaid,
+            serve,
+        } = raw;
+        // `toml` keeps no spans once deserialized: find the key's line for the message.
+        let line_of = |key: &str| -> String {
+            text.lines()
+                .position(|l| {
+                    l.trim_start()
+                        .trim_start_matches('"')
+                        .strip_prefix(key)
+                        .is_some_and(|rest| rest.trim_start().starts_with(['=', '"']))
+                })
+                .map(|i| format!("{}:1: ", i + 1))
+                .unwrap_or_else(|| " ".into())
+        };
+
+        if book.title.trim().is_empty() {
+            book.title = root
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| "Runbooks".into());
+        }
+        if book.language.trim().is_empty() {
+            book.language = "en".into();
+        }
+        if let Some(url) = &mut book.base_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!(
+                    "{}book.base-url: expected an absolute http(s) URL, found {url:?}",
+                    line_of("base-url")
+                );
+            }
+            if !url.ends_with('/') {
+                url.push('/');
+            }
+        }
+        if let Some(template) = &book.edit_url_template
+            && !template.contains("{path}")
+        {
+            bail!(
+                "{}book.edit-url-template: the template has no {{path}} placeholder",
+                line_of("edit-url-template")
+            );
+        }
+        if build.theme.is_empty() || build.theme.contains(['/', '\\']) || build.theme == ".." {
+            bail!(
+                "{}build.theme: expected a theme name, found {:?}",
+                line_of("theme"),
+                build.theme
+            );
+        }
+        if validate.severities.is_empty() {
+            bail!(
+                "{}validate.severities: the list must not be empty",
+                line_of("severities")
+            );
+        }
+        for code in validate.levels.keys() {
+            if !crate::diag::is_known_code(code) {
+                let hint = crate::diag::suggest_code(code)
+                    .map(|c| format!("; did you mean {c:?}?"))
+                    .unwrap_or_default();
+                bail!(
+                    "{}validate.levels: unknown rule {code:?}{hint}",
+                    line_of(code)
+                );
+            }
+        }
+
+        let mut kinds = builtin_kinds();
+        kinds.extend(user_kinds);
+        if !kinds.contains_key(&validate.default_kind) {
+            bail!(
+                "{}validate.default-kind: no kind named {:?} (known: {})",
+                line_of("default-kind"),
+                validate.default_kind,
+                kinds.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+        let mut sections = builtin_section_aliases();
+        for (name, aliases) in user_sections {
+            let entry = sections.entry(name.to_lowercase()).or_default();
+            for alias in aliases {
+                let alias = alias.to_lowercase();
+                if !entry.contains(&alias) {
+                    entry.push(alias);
+                }
+            }
+        }
+        for alias in &alerts.url_aliases {
+            if alias.starts_with('/') || alias.contains("..") || alias.contains("://") {
+                bail!(
+                    "{}alerts.url-aliases: {alias:?} must be a relative path inside the site",
+                    line_of("url-aliases")
+                );
+            }
+        }
+
+        Ok(Config {
+            root: root.to_path_buf(),
+            book,
+            build,
+            validate,
+            kinds,
+            sections,
+            alerts,
+            search,
+            mermaid,
+            serve,
+        })
+    }
+
+    /// The content folder, resolved against the root.
+    pub fn content_dir(&self) -> PathBuf {
+        self.root.join(&self.build.content_dir)
+    }
+
+    /// The output folder, resolved against the root.
+    pub fn build_dir(&self) -> PathBuf {
+        self.root.join(&self.build.build_dir)
+    }
+
+    /// The Mermaid cache folder, resolved against the root.
+    pub fn mermaid_cache_dir(&self) -> PathBuf {
+        self.root.join(&self.mermaid.cache_dir)
+    }
+
+    /// The level of a rule: `book.toml`'s `[validate.levels]`, else the rule's default.
+    pub fn level_of(&self, code: &str) -> Level {
+        self.validate
+            .levels
+            .get(code)
+            .copied()
+            .unwrap_or_else(|| crate::diag::default_level(code))
+    }
+
+    /// Canonical section name for a normalised heading, if it is one of the known names or aliases.
+    pub fn canonical_section(&self, normalised_heading: &str) -> Option<&str> {
+        self.sections.iter().find_map(|(name, aliases)| {
+            (name == normalised_heading || aliases.iter().any(|a| a == normalised_heading))
+                .then_some(name.as_str())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config> {
+        Config::from_toml(Path::new("/tmp/site"), text)
+    }
+
+    #[test]
+    fn defaults_apply_to_an_empty_file() {
+        let config = parse("").expect("empty config is valid");
+        assert_eq!(config.build.content_dir, PathBuf::from("content"));
+        assert_eq!(config.build.build_dir, PathBuf::from("site"));
+        assert_eq!(config.validate.review_interval_days, 180);
+        assert_eq!(
+            config.kinds["runbook"].required_sections,
+            ["preconditions", "steps", "validation", "rollback"]
+        );
+    }
+
+    #[test]
+    fn a_typo_names_the_key_and_line() {
+        let err = parse("[book]\ntitle = \"x\"\n\n[build]\nbuild-dri = \"out\"\n")
+            .expect_err("typo must be rejected");
+        let message = format!("{err:#}");
+        assert!(message.starts_with("5:1: "), "{message}");
+        assert!(message.contains("unknown field `build-dri`"), "{message}");
+        assert!(message.contains("build-dir"), "{message}");
+    }
+
+    #[test]
+    fn base_url_gets_a_trailing_slash() {
+        let config = parse("[book]\nbase-url = \"https://x.example/rb\"\n").expect("valid");
+        assert_eq!(
+            config.book.base_url.as_deref(),
+            Some("https://x.example/rb/")
+        );
+    }
+
+    #[test]
+    fn user_section_aliases_extend_the_builtins() {
+        let config = parse("[sections]\nrollback = [\"Undo\"]\n").expect("valid");
+        assert_eq!(config.canonical_section("undo"), Some("rollback"));
+        assert_eq!(config.canonical_section("revert"), Some("rollback"));
+        assert_eq!(config.canonical_section("procedure"), Some("steps"));
+    }
+
+    #[test]
+    fn an_unknown_rule_level_is_rejected() {
+        let err = parse("[validate.levels]\nstale-reveiw = \"off\"\n").expect_err("unknown rule");
+        assert!(format!("{err:#}").contains("stale-review"), "{err:#}");
+    }
+
+    #[test]
+    fn unknown_default_kind_is_rejected() {
+        assert!(parse("[validate]\ndefault-kind = \"playbook\"\n").is_err());
+    }
+}

@@ -1,0 +1,697 @@
+//! Diagnostics: content problems found in runbooks and rule files, collected across all
+//! files and reported together, and the formats they are reported in.
+//!
+//! Every diagnostic has a stable kebab-case `code` listed in [`RULES`], a path relative to the
+//! root, and a 1-based `line:col` computed from a byte offset through one [`LineIndex`].
+//! Levels come from `book.toml` (`[validate.levels]`) over each rule's default.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+/// A configured level for a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    Off,
+    Warning,
+    Error,
+}
+
+/// How bad a reported diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A rule: its stable code, default level and one-line description (used by SARIF and docs).
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub code: &'static str,
+    pub default: Level,
+    pub description: &'static str,
+}
+
+/// Every rule rb-site knows. Codes are stable: CI configurations and `[validate.levels]` name them.
+pub const RULES: &[Rule] = &[
+    rule(
+        "missing-section",
+        Level::Error,
+        "A required section is absent.",
+    ),
+    rule(
+        "empty-section",
+        Level::Error,
+        "A required section has a heading but no content.",
+    ),
+    rule(
+        "steps-not-ordered",
+        Level::Warning,
+        "The steps section has neither an ordered list nor numbered sub-headings.",
+    ),
+    rule(
+        "section-order",
+        Level::Warning,
+        "Required sections appear out of the configured order.",
+    ),
+    rule(
+        "front-matter-syntax",
+        Level::Error,
+        "Front matter that does not parse.",
+    ),
+    rule(
+        "missing-field",
+        Level::Error,
+        "A required front-matter field is absent.",
+    ),
+    rule(
+        "invalid-field",
+        Level::Error,
+        "A front-matter field has the wrong type or value.",
+    ),
+    rule(
+        "unknown-field",
+        Level::Warning,
+        "A front-matter field rb-site does not know.",
+    ),
+    rule(
+        "broken-link",
+        Level::Error,
+        "A relative link to a page or file that does not exist.",
+    ),
+    rule(
+        "broken-anchor",
+        Level::Error,
+        "A #fragment that matches no heading on the target page.",
+    ),
+    rule(
+        "stale-review",
+        Level::Warning,
+        "last_reviewed is older than the review interval.",
+    ),
+    rule(
+        "missing-review-date",
+        Level::Warning,
+        "The runbook has no last_reviewed date.",
+    ),
+    rule(
+        "unknown-html-tag",
+        Level::Warning,
+        "Text like <cluster-id> outside code, which a browser would swallow.",
+    ),
+    rule(
+        "duplicate-url",
+        Level::Error,
+        "Two sources map to the same URL.",
+    ),
+    rule(
+        "invalid-utf8",
+        Level::Error,
+        "A content file that is not UTF-8.",
+    ),
+    rule(
+        "empty-file",
+        Level::Error,
+        "A content file with nothing in it.",
+    ),
+    rule(
+        "mermaid-error",
+        Level::Warning,
+        "A Mermaid diagram that fails to parse or render.",
+    ),
+    rule(
+        "rule-file-error",
+        Level::Error,
+        "A Prometheus rule file that does not parse.",
+    ),
+    rule(
+        "alert-without-runbook",
+        Level::Error,
+        "An alert that requires a runbook has none.",
+    ),
+    rule(
+        "unknown-alert",
+        Level::Warning,
+        "A runbook claims an alert that no rule file defines.",
+    ),
+    rule(
+        "duplicate-alert-claim",
+        Level::Error,
+        "Two runbooks claim the same alert.",
+    ),
+    rule(
+        "runbook-url-missing",
+        Level::Warning,
+        "An alert with a runbook has no runbook link annotation.",
+    ),
+    rule(
+        "runbook-url-mismatch",
+        Level::Error,
+        "An alert's runbook link does not resolve to this site's page for it.",
+    ),
+];
+
+const fn rule(code: &'static str, default: Level, description: &'static str) -> Rule {
+    Rule {
+        code,
+        default,
+        description,
+    }
+}
+
+pub fn is_known_code(code: &str) -> bool {
+    RULES.iter().any(|r| r.code == code)
+}
+
+/// The default level of a rule; unknown codes are errors, so a typo never hides a problem.
+pub fn default_level(code: &str) -> Level {
+    RULES
+        .iter()
+        .find(|r| r.code == code)
+        .map_or(Level::Error, |r| r.default)
+}
+
+/// The known rule code closest to `code`, for a did-you-mean.
+pub fn suggest_code(code: &str) -> Option<&'static str> {
+    did_you_mean(code, RULES.iter().map(|r| r.code))
+}
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).clamp(1, 3);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Maps byte offsets in a text to 1-based line and column numbers (columns count characters).
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(memchr_newlines(text).map(|i| i + 1));
+        Self { line_starts }
+    }
+
+    /// 1-based line and column of a byte offset; offsets past the end clamp to the last line.
+    pub fn line_col_in(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = text
+            .get(start..offset)
+            .map_or(offset - start, |prefix| prefix.chars().count());
+        (line + 1, col + 1)
+    }
+
+    /// 1-based line and byte column; use [`LineIndex::line_col_in`] where the text is at hand.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        (line + 1, offset - self.line_starts[line] + 1)
+    }
+
+    /// Byte offset where a 1-based line starts.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line.checked_sub(1)?).copied()
+    }
+
+    /// The byte range of a 1-based line, without its newline.
+    pub fn line_range(&self, text: &str, line: usize) -> Option<Range<usize>> {
+        let start = self.line_start(line)?;
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(text.len(), |next| next - 1);
+        Some(start..end.max(start))
+    }
+}
+
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter_map(|(i, b)| (b == b'\n').then_some(i))
+}
+
+/// One problem in one file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Diagnostic {
+    /// Path relative to the root, with `/` separators.
+    pub file: String,
+    /// 1-based; 0 when the problem concerns the whole file.
+    pub line: usize,
+    /// 1-based; 0 when the problem concerns the whole line or file.
+    pub column: usize,
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    /// A hint on how to fix it, shown as `help:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The source line the diagnostic points at, and the column range to underline.
+    #[serde(skip)]
+    pub snippet: Option<Snippet>,
+}
+
+/// The source line shown under a human-readable diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Snippet {
+    pub line_text: String,
+    /// Byte range within `line_text` to underline, as (start, end).
+    pub underline: (usize, usize),
+}
+
+/// A source text with its path and line index: where diagnostics are made.
+#[derive(Debug)]
+pub struct SourceRef<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    pub index: &'a LineIndex,
+}
+
+impl SourceRef<'_> {
+    /// A diagnostic at a byte span in this file. The level is resolved later by [`Report::push`].
+    pub fn diag(
+        &self,
+        code: &'static str,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let start = floor_char_boundary(self.text, span.start.min(self.text.len()));
+        let (line, column) = self.index.line_col_in(self.text, start);
+        let line_range = self
+            .index
+            .line_range(self.text, line)
+            .unwrap_or(start..start);
+        let line_text = self.text[line_range.clone()].to_string();
+        let from = start - line_range.start;
+        let to = floor_char_boundary(
+            &line_text,
+            span.end
+                .saturating_sub(line_range.start)
+                .clamp(from, line_text.len()),
+        );
+        Diagnostic {
+            file: self.path.to_string(),
+            line,
+            column,
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            help: None,
+            snippet: Some(Snippet {
+                line_text,
+                underline: (from, to.max(from)),
+            }),
+        }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+impl Diagnostic {
+    /// A diagnostic about a whole file, with no position inside it.
+    pub fn file(path: &str, code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            file: path.to_string(),
+            line: 0,
+            column: 0,
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            help: None,
+            snippet: None,
+        }
+    }
+
+    /// A diagnostic at a known 1-based line and column, without a snippet.
+    pub fn at(
+        path: &str,
+        line: usize,
+        column: usize,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            line,
+            column,
+            ..Diagnostic::file(path, code, message)
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// `file:line:col`, leaving out what is unknown.
+    pub fn location(&self) -> String {
+        match (self.line, self.column) {
+            (0, _) => self.file.clone(),
+            (line, 0) => format!("{}:{line}", self.file),
+            (line, col) => format!("{}:{line}:{col}", self.file),
+        }
+    }
+}
+
+/// All diagnostics of a run, levels applied, in a stable order.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// Adds diagnostics, applying each rule's configured level; `off` drops them.
+    pub fn extend(
+        &mut self,
+        level_of: impl Fn(&str) -> Level,
+        diagnostics: impl IntoIterator<Item = Diagnostic>,
+    ) {
+        for mut diagnostic in diagnostics {
+            match level_of(diagnostic.code) {
+                Level::Off => continue,
+                Level::Warning => diagnostic.severity = Severity::Warning,
+                Level::Error => diagnostic.severity = Severity::Error,
+            }
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    /// Sorted by file, then position, then code: the same order whatever the thread count.
+    pub fn sorted(mut self) -> Report {
+        self.diagnostics.sort();
+        self.diagnostics.dedup();
+        self
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.errors() > 0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.diagnostics.is_empty()
+    }
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// rustc-style messages with source snippets, for people.
+    #[default]
+    Human,
+    /// One JSON document with all diagnostics and a summary.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…`), shown as annotations on the diff.
+    Github,
+    /// SARIF 2.1.0, for code-scanning upload.
+    Sarif,
+}
+
+/// Renders a report in a format. `files` is the number of files checked, for the summary.
+pub fn render(report: &Report, format: Format, files: usize, color: bool) -> String {
+    match format {
+        Format::Human => render_human(report, color),
+        Format::Json => render_json(report, files),
+        Format::Github => render_github(report),
+        Format::Sarif => render_sarif(report),
+    }
+}
+
+fn render_human(report: &Report, color: bool) -> String {
+    use annotate_snippets::{AnnotationKind, Level as SnippetLevel, Renderer};
+
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for d in report.diagnostics() {
+        let level = match d.severity {
+            Severity::Error => SnippetLevel::ERROR,
+            Severity::Warning => SnippetLevel::WARNING,
+        };
+        let title = level.primary_title(d.message.as_str()).id(d.code);
+        let location = d.location();
+        let mut group = match &d.snippet {
+            Some(snippet) => title.element(
+                annotate_snippets::Snippet::source(snippet.line_text.as_str())
+                    .line_start(d.line)
+                    .path(location.as_str())
+                    .annotation(
+                        AnnotationKind::Primary.span(snippet.underline.0..snippet.underline.1),
+                    ),
+            ),
+            None => title.element(annotate_snippets::Origin::path(location.as_str())),
+        };
+        if let Some(help) = &d.help {
+            group = group.element(SnippetLevel::HELP.message(help.as_str()));
+        }
+        out.push_str(&renderer.render(&[group]));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    diagnostics: &'a [Diagnostic],
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+fn render_json(report: &Report, files: usize) -> String {
+    let json = JsonReport {
+        diagnostics: report.diagnostics(),
+        summary: Summary {
+            files,
+            errors: report.errors(),
+            warnings: report.warnings(),
+        },
+    };
+    let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Escapes a workflow-command property or message as GitHub's toolkit does.
+fn github_escape(text: &str, property: bool) -> String {
+    let mut escaped = text
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    if property {
+        escaped = escaped.replace(':', "%3A").replace(',', "%2C");
+    }
+    escaped
+}
+
+fn render_github(report: &Report) -> String {
+    let mut out = String::new();
+    for d in report.diagnostics() {
+        let mut props = format!("file={}", github_escape(&d.file, true));
+        if d.line > 0 {
+            let _ = write!(props, ",line={}", d.line);
+        }
+        if d.column > 0 {
+            let _ = write!(props, ",col={}", d.column);
+        }
+        let _ = write!(props, ",title={}", github_escape(d.code, true));
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            let _ = write!(message, "\nhelp: {help}");
+        }
+        let _ = writeln!(
+            out,
+            "::{} {props}::{}",
+            d.severity.as_str(),
+            github_escape(&message, false)
+        );
+    }
+    out
+}
+
+fn render_sarif(report: &Report) -> String {
+    let rules: Vec<serde_json::Value> = RULES
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.code,
+                "name": r.code,
+                "shortDescription": { "text": r.description },
+                "defaultConfiguration": { "level": match r.default {
+                    Level::Error => "error",
+                    Level::Warning => "warning",
+                    Level::Off => "none",
+                }},
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = report
+        .diagnostics()
+        .iter()
+        .map(|d| {
+            let mut region = serde_json::Map::new();
+            if d.line > 0 {
+                region.insert("startLine".into(), d.line.into());
+            }
+            if d.column > 0 {
+                region.insert("startColumn".into(), d.column.into());
+            }
+            let mut location = serde_json::json!({
+                "physicalLocation": {
+                    "artifactLocation": { "uri": d.file, "uriBaseId": "%SRCROOT%" },
+                }
+            });
+            if !region.is_empty() {
+                location["physicalLocation"]["region"] = serde_json::Value::Object(region);
+            }
+            let text = match &d.help {
+                Some(help) => format!("{}\nhelp: {help}", d.message),
+                None => d.message.clone(),
+            };
+            serde_json::json!({
+                "ruleId": d.code,
+                "ruleIndex": RULES.iter().position(|r| r.code == d.code),
+                "level": d.severity.as_str(),
+                "message": { "text": text },
+                "locations": [location],
+            })
+        })
+        .collect();
+    let sarif = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "rb-site",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/rb-site/rb-site",
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    });
+    let mut text = serde_json::to_string_pretty(&sarif).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_counts_lines_and_characters() {
+        let text = "ab\ncé d\n\nlast";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col_in(text, 0), (1, 1));
+        assert_eq!(index.line_col_in(text, 3), (2, 1));
+        // 'd' follows a two-byte character: column counts characters.
+        assert_eq!(index.line_col_in(text, text.find('d').expect("d")), (2, 4));
+        assert_eq!(
+            index.line_col_in(text, text.find("last").expect("last")),
+            (4, 1)
+        );
+        assert_eq!(index.line_col_in(text, 999), (4, 5));
+        assert_eq!(index.line_range(text, 2), Some(3..8));
+    }
+
+    #[test]
+    fn levels_apply_and_off_drops() {
+        let mut report = Report::default();
+        let level_of = |code: &str| {
+            if code == "stale-review" {
+                Level::Off
+            } else {
+                default_level(code)
+            }
+        };
+        report.extend(
+            level_of,
+            [
+                Diagnostic::file("a.md", "stale-review", "old"),
+                Diagnostic::file("a.md", "unknown-field", "x"),
+                Diagnostic::file("a.md", "missing-section", "y"),
+            ],
+        );
+        assert_eq!(report.errors(), 1);
+        assert_eq!(report.warnings(), 1);
+    }
+
+    #[test]
+    fn github_format_escapes_properties() {
+        let mut report = Report::default();
+        report.extend(
+            default_level,
+            [Diagnostic::at(
+                "a,b.md",
+                3,
+                1,
+                "missing-section",
+                "50% done\nx",
+            )],
+        );
+        assert_eq!(
+            render(&report, Format::Github, 1, false),
+            "::error file=a%2Cb.md,line=3,col=1,title=missing-section::50%25 done%0Ax\n"
+        );
+    }
+
+    #[test]
+    fn did_you_mean_finds_one_edit() {
+        assert_eq!(did_you_mean("ownr", ["owner", "title"]), Some("owner"));
+        assert_eq!(did_you_mean("zzzzzz", ["owner", "title"]), None);
+    }
+}

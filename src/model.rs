@@ -1,0 +1,250 @@
+//! Plain data shared by the pipeline stages: source files, parsed documents, pages and the site.
+//!
+//! Values refer to each other by id (a content-relative path, an alert name), never by
+//! reference; collections are ordered so that everything built from them is byte-stable.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use pulldown_cmark::Event;
+use serde::Serialize;
+
+use crate::diag::{LineIndex, SourceRef};
+
+/// A content file as read from disk: BOM stripped, CRLF normalised to LF.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the root, with `/` separators: `content/db/failover.md`.
+    pub path: String,
+    /// Path relative to the content folder: `db/failover.md`. This is the page's id.
+    pub rel: String,
+    pub text: String,
+}
+
+/// A page's id: its path relative to the content folder, with `/` separators.
+pub type PageId = String;
+
+/// Typed front matter. Unknown keys are kept in `extra` and reach templates as `extra`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub service: Option<String>,
+    pub owner: Option<String>,
+    pub severity: Option<String>,
+    pub alerts: Vec<String>,
+    pub tags: Vec<String>,
+    pub last_reviewed: Option<jiff::civil::Date>,
+    pub kind: Option<String>,
+    pub slug: Option<String>,
+    pub draft: bool,
+    pub aliases: Vec<String>,
+    pub weight: Option<i64>,
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// Where each front-matter key was written, as byte offsets in the file.
+pub type FieldSpans = BTreeMap<String, Range<usize>>;
+
+/// A heading in a document's outline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// 1 to 6.
+    pub level: u8,
+    /// Plain text of the heading (inline markup dropped).
+    pub text: String,
+    /// Unique id on the page, used as its anchor.
+    pub id: String,
+    /// Byte span of the heading in the file.
+    pub span: Range<usize>,
+    /// Index in [`Document::events`] of the heading's `Start(Heading)` event.
+    pub event: usize,
+}
+
+/// A link or image destination written in the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub dest: String,
+    pub span: Range<usize>,
+    pub is_image: bool,
+}
+
+/// A fenced or indented code block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeBlock {
+    /// First word of the info string, lowercased; empty for none.
+    pub lang: String,
+    pub span: Range<usize>,
+    /// Index in [`Document::events`] of the block's `Start(CodeBlock)` event.
+    pub event: usize,
+}
+
+/// Raw inline or block HTML that names an element that is not HTML (`<cluster-id>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceholderTag {
+    pub text: String,
+    pub span: Range<usize>,
+}
+
+/// What the parse stage learns of a document's Markdown.
+#[derive(Debug, Clone, Default)]
+pub struct Outline {
+    pub headings: Vec<Heading>,
+    pub links: Vec<Link>,
+    pub code_blocks: Vec<CodeBlock>,
+    pub placeholder_tags: Vec<PlaceholderTag>,
+}
+
+impl Outline {
+    /// The first level-1 heading, which titles a page without a `title`.
+    pub fn h1(&self) -> Option<&Heading> {
+        self.headings.iter().find(|h| h.level == 1)
+    }
+
+    pub fn has_anchor(&self, id: &str) -> bool {
+        self.headings.iter().any(|h| h.id == id)
+    }
+}
+
+/// A parsed content file: front matter, outline and the Markdown events the renderer consumes.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub source: SourceFile,
+    pub index: LineIndex,
+    pub front: FrontMatter,
+    pub field_spans: FieldSpans,
+    /// Byte offset where the Markdown body starts (after the front matter).
+    pub body_start: usize,
+    pub outline: Outline,
+    /// The body's events, with byte spans in the file. Parsed once; rendered from here.
+    pub events: Vec<(Event<'static>, Range<usize>)>,
+}
+
+impl Document {
+    /// Where diagnostics about this document are made.
+    pub fn source_ref(&self) -> SourceRef<'_> {
+        SourceRef {
+            path: &self.source.path,
+            text: &self.source.text,
+            index: &self.index,
+        }
+    }
+
+    /// `_index.md` in a folder is the folder's section page.
+    pub fn is_section_index(&self) -> bool {
+        self.source.rel == "_index.md" || self.source.rel.ends_with("/_index.md")
+    }
+
+    /// The content folder this file is in: `db` for `db/failover.md`, empty at the top.
+    pub fn dir(&self) -> &str {
+        self.source.rel.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
+
+    /// The title: front matter's `title`, else the first H1, else the file name.
+    pub fn title(&self) -> String {
+        if let Some(title) = self.front.title.as_deref().filter(|t| !t.trim().is_empty()) {
+            return title.trim().to_string();
+        }
+        if let Some(h1) = self.outline.h1() {
+            return h1.text.clone();
+        }
+        let stem = self
+            .source
+            .rel
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.source.rel);
+        stem.strip_suffix(".md").unwrap_or(stem).to_string()
+    }
+}
+
+/// What a page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PageKind {
+    /// A runbook (or any non-index content page).
+    Runbook,
+    /// A folder's `_index.md`, or a generated page for a folder without one.
+    Section,
+}
+
+/// A document placed in the site: its URL and the kind of runbook it is.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub doc: Document,
+    pub kind: PageKind,
+    /// Site-relative folder URL with a trailing slash (`db/failover/`); empty for the home page.
+    pub url: String,
+    pub title: String,
+    /// The runbook kind (`runbook`, `alert`, `reference`, …) that decides the required sections.
+    pub runbook_kind: String,
+    /// Alerts this page answers: front matter's `alerts`, or the file name with `name-from-file`.
+    pub alerts: Vec<String>,
+}
+
+/// A content folder with its pages, for section pages and navigation.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    /// Content-relative folder: `db`, `db/replicas`; empty for the top.
+    pub dir: String,
+    /// Index into [`Site::pages`] of the folder's `_index.md`, if it has one.
+    pub index_page: Option<usize>,
+    /// Indexes into [`Site::pages`] of the folder's runbooks, in display order.
+    pub pages: Vec<usize>,
+    /// Content-relative folders directly below this one.
+    pub subsections: Vec<String>,
+}
+
+/// The whole site after the link stage: pages by URL order, sections, and lookups.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    /// Sorted by URL.
+    pub pages: Vec<Page>,
+    /// Content-relative source path -> index into `pages`.
+    pub by_source: BTreeMap<PageId, usize>,
+    /// Content-relative folder -> section.
+    pub sections: BTreeMap<String, Section>,
+    /// Tag -> indexes into `pages`.
+    pub tags: BTreeMap<String, Vec<usize>>,
+}
+
+impl Site {
+    pub fn page_by_source(&self, rel: &str) -> Option<&Page> {
+        self.by_source.get(rel).map(|&i| &self.pages[i])
+    }
+
+    /// Runbook pages (not section indexes), in URL order.
+    pub fn runbooks(&self) -> impl Iterator<Item = &Page> {
+        self.pages.iter().filter(|p| p.kind == PageKind::Runbook)
+    }
+}
+
+/// Turns a file name or title into a URL slug: lowercased, runs of non-alphanumerics to `-`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    slug
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lowercase_and_dashed() {
+        assert_eq!(slugify("DB Failover"), "db-failover");
+        assert_eq!(slugify("KubePodCrashLooping"), "kubepodcrashlooping");
+        assert_eq!(slugify("  TLS: cert -- expiry!  "), "tls-cert-expiry");
+        assert_eq!(slugify("disk_almost_full"), "disk-almost-full");
+        assert_eq!(slugify("Überwachung"), "überwachung");
+    }
+}
