@@ -2,3 +2,6 @@
 pub mod config;
 pub mod diag;
 pub mod model;
+pub mod frontmatter;
+pub mod load;
+pub mod parse;
