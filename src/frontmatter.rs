@@ -113,10 +113,14 @@ fn locate_block(text: &str) -> Result<Option<Block>, Pending> {
         return Err((
             "front-matter-syntax",
             0..first_line.len(),
-            format!("the front matter opened here is never closed: add a line `{delimiter}` after it"),
+            format!(
+                "the front matter opened here is never closed: add a line `{delimiter}` after it"
+            ),
         ));
     };
-    let body_start = text[close..].find('\n').map_or(text.len(), |i| close + i + 1);
+    let body_start = text[close..]
+        .find('\n')
+        .map_or(text.len(), |i| close + i + 1);
     Ok(Some(Block {
         syntax,
         text: after_open..close,
@@ -156,7 +160,8 @@ fn read_yaml(block: &str, offset: usize, source: &SourceRef<'_>) -> Result<Vec<F
                 )
             });
             let message = strip_position(&first_line(&err.to_string()));
-            let message = if message.contains("expected a map") || message.contains("invalid type") {
+            let message = if message.contains("expected a map") || message.contains("invalid type")
+            {
                 format!("front matter must be a mapping of `key: value` lines ({message})")
             } else {
                 format!("front matter is not valid YAML: {message}")
@@ -172,7 +177,11 @@ fn read_yaml(block: &str, offset: usize, source: &SourceRef<'_>) -> Result<Vec<F
                 .byte_offset()
                 .map_or(0, |b| b as usize)
                 .min(block.len());
-            let len = spanned.referenced.span().byte_len().map_or(1, |l| l as usize);
+            let len = spanned
+                .referenced
+                .span()
+                .byte_len()
+                .map_or(1, |l| l as usize);
             Field {
                 key,
                 value: spanned.value,
@@ -185,14 +194,18 @@ fn read_yaml(block: &str, offset: usize, source: &SourceRef<'_>) -> Result<Vec<F
 }
 
 fn read_toml(block: &str, offset: usize, source: &SourceRef<'_>) -> Result<Vec<Field>, Diagnostic> {
-    let map: BTreeMap<String, toml::Spanned<toml::Value>> = toml::from_str(block).map_err(|err| {
-        let span = err.span().unwrap_or(0..1);
-        source.diag(
-            "front-matter-syntax",
-            offset + span.start..offset + span.end,
-            format!("front matter is not valid TOML: {}", err.message().trim_end()),
-        )
-    })?;
+    let map: BTreeMap<String, toml::Spanned<toml::Value>> =
+        toml::from_str(block).map_err(|err| {
+            let span = err.span().unwrap_or(0..1);
+            source.diag(
+                "front-matter-syntax",
+                offset + span.start..offset + span.end,
+                format!(
+                    "front matter is not valid TOML: {}",
+                    err.message().trim_end()
+                ),
+            )
+        })?;
     let mut fields: Vec<Field> = map
         .into_iter()
         .map(|(key, spanned)| {
@@ -261,16 +274,46 @@ fn typed_fields(config: &Config, source: &SourceRef<'_>, fields: Vec<Field>, par
             ));
         };
         match key.as_str() {
-            "title" => front.title = text_value(&value).or_else(|| { invalid("a string"); None }),
-            "description" => front.description = text_value(&value).or_else(|| { invalid("a string"); None }),
-            "service" => front.service = text_value(&value).or_else(|| { invalid("a string"); None }),
-            "owner" => front.owner = text_value(&value).or_else(|| { invalid("a string"); None }),
-            "kind" => front.kind = text_value(&value).or_else(|| { invalid("a string"); None }),
-            "slug" => front.slug = text_value(&value).or_else(|| { invalid("a string"); None }),
+            "title" => {
+                front.title = text_value(&value).or_else(|| {
+                    invalid("a string");
+                    None
+                })
+            }
+            "description" => {
+                front.description = text_value(&value).or_else(|| {
+                    invalid("a string");
+                    None
+                })
+            }
+            "service" => {
+                front.service = text_value(&value).or_else(|| {
+                    invalid("a string");
+                    None
+                })
+            }
+            "owner" => {
+                front.owner = text_value(&value).or_else(|| {
+                    invalid("a string");
+                    None
+                })
+            }
+            "kind" => {
+                front.kind = text_value(&value).or_else(|| {
+                    invalid("a string");
+                    None
+                })
+            }
+            "slug" => {
+                front.slug = text_value(&value).or_else(|| {
+                    invalid("a string");
+                    None
+                })
+            }
             "severity" => match text_value(&value) {
                 Some(severity) => {
                     let normalised = severity.to_lowercase();
-                    if !config.validate.severities.iter().any(|s| *s == normalised) {
+                    if !config.validate.severities.contains(&normalised) {
                         let expected = config.validate.severities.join(", ");
                         parsed.diagnostics.push(
                             source
@@ -286,9 +329,24 @@ fn typed_fields(config: &Config, source: &SourceRef<'_>, fields: Vec<Field>, par
                 }
                 None => invalid("a string"),
             },
-            "alerts" => front.alerts = string_list(&value).unwrap_or_else(|| { invalid("a list of alert names"); Vec::new() }),
-            "tags" => front.tags = string_list(&value).unwrap_or_else(|| { invalid("a list of strings"); Vec::new() }),
-            "aliases" => front.aliases = string_list(&value).unwrap_or_else(|| { invalid("a list of URLs"); Vec::new() }),
+            "alerts" => {
+                front.alerts = string_list(&value).unwrap_or_else(|| {
+                    invalid("a list of alert names");
+                    Vec::new()
+                })
+            }
+            "tags" => {
+                front.tags = string_list(&value).unwrap_or_else(|| {
+                    invalid("a list of strings");
+                    Vec::new()
+                })
+            }
+            "aliases" => {
+                front.aliases = string_list(&value).unwrap_or_else(|| {
+                    invalid("a list of URLs");
+                    Vec::new()
+                })
+            }
             "draft" => match value {
                 Value::Bool(b) => front.draft = b,
                 _ => invalid("true or false"),
@@ -314,7 +372,8 @@ fn typed_fields(config: &Config, source: &SourceRef<'_>, fields: Vec<Field>, par
                 if let Some(known) = did_you_mean(&key, KNOWN_FIELDS.iter().copied()) {
                     diagnostic = diagnostic.with_help(format!("did you mean `{known}`?"));
                 } else {
-                    diagnostic = diagnostic.with_help("it is kept and reaches templates as `extra`");
+                    diagnostic =
+                        diagnostic.with_help("it is kept and reaches templates as `extra`");
                 }
                 parsed.diagnostics.push(diagnostic);
                 front.extra.insert(key, value);
@@ -354,7 +413,10 @@ fn string_list(value: &Value) -> Option<Vec<String>> {
 fn parse_date(text: &str) -> Option<jiff::civil::Date> {
     let text = text.trim();
     let date_part = text.get(..10).unwrap_or(text);
-    date_part.parse().ok().filter(|_| text.len() == 10 || text[10..].starts_with(['T', ' ', 't']))
+    date_part
+        .parse()
+        .ok()
+        .filter(|_| text.len() == 10 || text[10..].starts_with(['T', ' ', 't']))
 }
 
 fn describe(value: &Value) -> String {
@@ -377,12 +439,20 @@ mod tests {
     fn run(text: &str) -> Parsed {
         let config = Config::from_toml(Path::new("/tmp"), "").expect("config");
         let index = LineIndex::new(text);
-        let source = SourceRef { path: "content/a.md", text, index: &index };
+        let source = SourceRef {
+            path: "content/a.md",
+            text,
+            index: &index,
+        };
         parse(&config, &source)
     }
 
     fn positions(parsed: &Parsed) -> Vec<(usize, usize, &'static str)> {
-        parsed.diagnostics.iter().map(|d| (d.line, d.column, d.code)).collect()
+        parsed
+            .diagnostics
+            .iter()
+            .map(|d| (d.line, d.column, d.code))
+            .collect()
     }
 
     #[test]
@@ -391,7 +461,10 @@ mod tests {
         let parsed = run(text);
         assert_eq!(parsed.front.title.as_deref(), Some("Failover"));
         assert_eq!(parsed.front.alerts, ["A", "B"]);
-        assert_eq!(parsed.front.last_reviewed.map(|d| d.to_string()).as_deref(), Some("2026-01-02"));
+        assert_eq!(
+            parsed.front.last_reviewed.map(|d| d.to_string()).as_deref(),
+            Some("2026-01-02")
+        );
         assert_eq!(&text[parsed.body_start..], "\n# Body\n");
         assert_eq!(positions(&parsed), [(6, 1, "unknown-field")]);
         assert!(parsed.front.extra.contains_key("runbook_owner"));
@@ -404,15 +477,24 @@ mod tests {
         assert_eq!(parsed.diagnostics[0].code, "front-matter-syntax");
         let d = &parsed.diagnostics[0];
         assert_eq!((d.line, d.column), (3, 8), "{d:?}");
-        assert_eq!(d.message, "front matter is not valid YAML: unclosed bracket '['");
+        assert_eq!(
+            d.message,
+            "front matter is not valid YAML: unclosed bracket '['"
+        );
     }
 
     #[test]
     fn every_bad_field_is_reported() {
-        let parsed = run("---\ntitle: [a]\nseverity: sev1\nlast_reviewed: yesterday\ndraft: maybe\n---\n");
+        let parsed =
+            run("---\ntitle: [a]\nseverity: sev1\nlast_reviewed: yesterday\ndraft: maybe\n---\n");
         assert_eq!(
             positions(&parsed),
-            [(2, 8, "invalid-field"), (3, 11, "invalid-field"), (4, 16, "invalid-field"), (5, 8, "invalid-field")]
+            [
+                (2, 8, "invalid-field"),
+                (3, 11, "invalid-field"),
+                (4, 16, "invalid-field"),
+                (5, 8, "invalid-field")
+            ]
         );
     }
 
@@ -426,7 +508,11 @@ mod tests {
     fn a_list_is_not_a_mapping() {
         let parsed = run("---\n- a\n- b\n---\nbody\n");
         assert_eq!(parsed.diagnostics[0].code, "front-matter-syntax");
-        assert!(parsed.diagnostics[0].message.contains("mapping"), "{}", parsed.diagnostics[0].message);
+        assert!(
+            parsed.diagnostics[0].message.contains("mapping"),
+            "{}",
+            parsed.diagnostics[0].message
+        );
     }
 
     #[test]
@@ -435,7 +521,10 @@ mod tests {
         let parsed = run(text);
         assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
         assert_eq!(parsed.front.tags, ["x"]);
-        assert_eq!(parsed.front.last_reviewed.map(|d| d.to_string()).as_deref(), Some("2026-03-04"));
+        assert_eq!(
+            parsed.front.last_reviewed.map(|d| d.to_string()).as_deref(),
+            Some("2026-03-04")
+        );
         assert_eq!(&text[parsed.body_start..], "body\n");
     }
 

@@ -31,7 +31,10 @@ pub fn load(config: &Config) -> Result<Loaded> {
     let metadata = std::fs::metadata(&content_dir)
         .with_context(|| format!("cannot read the content folder {}", content_dir.display()))?;
     if !metadata.is_dir() {
-        bail!("the content folder {} is not a folder", content_dir.display());
+        bail!(
+            "the content folder {} is not a folder",
+            content_dir.display()
+        );
     }
     let root_prefix = config
         .build
@@ -127,11 +130,19 @@ fn read_source(root_prefix: &str, rel: String, path: &Path) -> Result<SourceFile
         format!("{root_prefix}/{rel}")
     };
     let bytes = std::fs::read(path).map_err(|err| {
-        Diagnostic::file(&display, "unreadable-file", format!("cannot read {display}: {err}"))
+        Diagnostic::file(
+            &display,
+            "unreadable-file",
+            format!("cannot read {display}: {err}"),
+        )
     })?;
     let text = decode(&display, bytes)?;
     if text.trim().is_empty() {
-        return Err(Diagnostic::file(&display, "empty-file", "the file is empty"));
+        return Err(Diagnostic::file(
+            &display,
+            "empty-file",
+            "the file is empty",
+        ));
     }
     Ok(SourceFile {
         path: display,
@@ -173,8 +184,11 @@ mod tests {
 
     #[test]
     fn bom_and_crlf_are_normalised() {
-        let text = decode("a.md", b"\xef\xbb\xbf---\r\ntitle: x\r\n---\r\nbody\r\n".to_vec())
-            .expect("valid");
+        let text = decode(
+            "a.md",
+            b"\xef\xbb\xbf---\r\ntitle: x\r\n---\r\nbody\r\n".to_vec(),
+        )
+        .expect("valid");
         assert_eq!(text, "---\ntitle: x\n---\nbody\n");
     }
 

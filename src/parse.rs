@@ -74,7 +74,12 @@ fn parse_markdown(text: &str, body_start: usize) -> (Events, Outline) {
     let body = &text[body_start.min(text.len())..];
     let mut events: Events = Parser::new_ext(body, markdown_options())
         .into_offset_iter()
-        .map(|(event, range)| (event.into_static(), body_start + range.start..body_start + range.end))
+        .map(|(event, range)| {
+            (
+                event.into_static(),
+                body_start + range.start..body_start + range.end,
+            )
+        })
         .collect();
 
     let mut outline = Outline::default();
@@ -185,7 +190,9 @@ pub fn placeholder_tags(html: &str) -> Vec<(usize, &str)> {
     let mut offset = 0;
     while let Some(open) = rest.find('<') {
         let candidate = &rest[open..];
-        let Some(close) = candidate.find('>') else { break };
+        let Some(close) = candidate.find('>') else {
+            break;
+        };
         let tag = &candidate[..=close];
         let name: String = tag[1..]
             .trim_start_matches('/')
@@ -205,20 +212,147 @@ pub fn placeholder_tags(html: &str) -> Vec<(usize, &str)> {
 /// Whether a tag name is an HTML element (or one of the SVG/MathML elements allowed inline).
 pub fn is_html_element(name: &str) -> bool {
     const ELEMENTS: &[&str] = &[
-        "a", "abbr", "address", "area", "article", "aside", "audio", "b", "base", "bdi", "bdo",
-        "blockquote", "body", "br", "button", "canvas", "caption", "center", "cite", "code", "col",
-        "colgroup", "data", "datalist", "dd", "del", "details", "dfn", "dialog", "div", "dl", "dt",
-        "em", "embed", "fieldset", "figcaption", "figure", "font", "footer", "form", "h1", "h2",
-        "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i", "iframe", "img",
-        "input", "ins", "kbd", "label", "legend", "li", "link", "main", "map", "mark", "math",
-        "menu", "meta", "meter", "nav", "noscript", "object", "ol", "optgroup", "option", "output",
-        "p", "param", "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp",
-        "script", "search", "section", "select", "slot", "small", "source", "span", "strike",
-        "strong", "style", "sub", "summary", "sup", "svg", "table", "tbody", "td", "template",
-        "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u", "ul",
-        "var", "video", "wbr", "circle", "clippath", "defs", "ellipse", "g", "line",
-        "lineargradient", "path", "polygon", "polyline", "rect", "stop", "text", "tspan", "use",
-        "mi", "mn", "mo", "mrow", "msup", "msub", "mfrac",
+        "a",
+        "abbr",
+        "address",
+        "area",
+        "article",
+        "aside",
+        "audio",
+        "b",
+        "base",
+        "bdi",
+        "bdo",
+        "blockquote",
+        "body",
+        "br",
+        "button",
+        "canvas",
+        "caption",
+        "center",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "data",
+        "datalist",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "embed",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "font",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "i",
+        "iframe",
+        "img",
+        "input",
+        "ins",
+        "kbd",
+        "label",
+        "legend",
+        "li",
+        "link",
+        "main",
+        "map",
+        "mark",
+        "math",
+        "menu",
+        "meta",
+        "meter",
+        "nav",
+        "noscript",
+        "object",
+        "ol",
+        "optgroup",
+        "option",
+        "output",
+        "p",
+        "param",
+        "picture",
+        "pre",
+        "progress",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "script",
+        "search",
+        "section",
+        "select",
+        "slot",
+        "small",
+        "source",
+        "span",
+        "strike",
+        "strong",
+        "style",
+        "sub",
+        "summary",
+        "sup",
+        "svg",
+        "table",
+        "tbody",
+        "td",
+        "template",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "title",
+        "tr",
+        "track",
+        "tt",
+        "u",
+        "ul",
+        "var",
+        "video",
+        "wbr",
+        "circle",
+        "clippath",
+        "defs",
+        "ellipse",
+        "g",
+        "line",
+        "lineargradient",
+        "path",
+        "polygon",
+        "polyline",
+        "rect",
+        "stop",
+        "text",
+        "tspan",
+        "use",
+        "mi",
+        "mn",
+        "mo",
+        "mrow",
+        "msup",
+        "msub",
+        "mfrac",
     ];
     ELEMENTS.iter().any(|e| e.eq_ignore_ascii_case(name))
 }
@@ -233,7 +367,9 @@ mod tests {
 
     #[test]
     fn html_elements_are_known_and_placeholders_are_not() {
-        for name in ["a", "details", "kbd", "br", "summary", "sup", "tspan", "wbr", "mfrac"] {
+        for name in [
+            "a", "details", "kbd", "br", "summary", "sup", "tspan", "wbr", "mfrac",
+        ] {
             assert!(is_html_element(name), "{name}");
         }
         assert!(!is_html_element("cluster-id"));
@@ -242,11 +378,23 @@ mod tests {
 
     #[test]
     fn headings_get_unique_github_ids() {
-        let o = outline("# Failover!\n\n## Steps\n\n## Steps\n\n## Roll back: `db`\n\n### Custom {#mine}\n");
-        let ids: Vec<_> = o.headings.iter().map(|h| (h.level, h.id.as_str())).collect();
+        let o = outline(
+            "# Failover!\n\n## Steps\n\n## Steps\n\n## Roll back: `db`\n\n### Custom {#mine}\n",
+        );
+        let ids: Vec<_> = o
+            .headings
+            .iter()
+            .map(|h| (h.level, h.id.as_str()))
+            .collect();
         assert_eq!(
             ids,
-            [(1, "failover"), (2, "steps"), (2, "steps-1"), (2, "roll-back-db"), (3, "mine")]
+            [
+                (1, "failover"),
+                (2, "steps"),
+                (2, "steps-1"),
+                (2, "roll-back-db"),
+                (3, "mine")
+            ]
         );
     }
 
@@ -279,7 +427,9 @@ mod tests {
 
     #[test]
     fn real_html_is_not_a_placeholder() {
-        let o = outline("<details>\n<summary>More</summary>\n\nPress <kbd>Ctrl</kbd>.<br>\n</details>\n");
+        let o = outline(
+            "<details>\n<summary>More</summary>\n\nPress <kbd>Ctrl</kbd>.<br>\n</details>\n",
+        );
         assert!(o.placeholder_tags.is_empty(), "{:?}", o.placeholder_tags);
     }
 
