@@ -1,0 +1,5 @@
+//! Integration tests: one binary, one module per area, a small fixture site per scenario.
+
+mod bad_input;
+mod build;
+mod support;
