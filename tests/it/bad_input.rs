@@ -1,28 +1,19 @@
 //! Bad input never panics and never loses data: a clear diagnostic naming the file (and line),
 //! exit 1 for content and 2 for configuration or I/O, and the previous site left in place.
 
-use crate::support::{fixture, rb_site, read, tree};
+use crate::support::{build_into, fixture, rb_site, read, tree};
 
 /// Builds the fixture once, adds one bad file, and checks the failed build's message and exit code.
 fn assert_bad_file(name: &str, bytes: &[u8], expect_code: i32, expect: &[&str]) {
     let site = fixture("basic");
     let out = site.path().join("out");
-    rb_site()
-        .args(["build", "--quiet", "--root"])
-        .arg(site.path())
-        .arg("--dest")
-        .arg(&out)
+    build_into(site.path(), &out)
+        .arg("--quiet")
         .assert()
         .success();
     let before = tree(&out);
     std::fs::write(site.path().join("content/db").join(name), bytes).expect("write");
-    let assert = rb_site()
-        .args(["build", "--root"])
-        .arg(site.path())
-        .arg("--dest")
-        .arg(&out)
-        .assert()
-        .code(expect_code);
+    let assert = build_into(site.path(), &out).assert().code(expect_code);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     for needle in expect {
         assert!(stderr.contains(needle), "expected {needle:?} in:\n{stderr}");

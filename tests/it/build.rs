@@ -2,19 +2,13 @@
 
 use std::path::Path;
 
-use crate::support::{fixture, rb_site, read, repo, shared, tree};
+use crate::support::{build_into, fixture, rb_site, read, repo, shared, tree};
 
 #[test]
 fn builds_the_fixture_site_with_every_page_kind() {
     let site = fixture("basic");
     let out = site.path().join("out");
-    let assert = rb_site()
-        .args(["build", "--root"])
-        .arg(site.path())
-        .arg("--dest")
-        .arg(&out)
-        .assert()
-        .success();
+    let assert = build_into(site.path(), &out).assert().success();
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(
         stderr.starts_with("Built 2 runbooks, 3 sections in "),
@@ -61,13 +55,7 @@ fn builds_the_fixture_site_with_every_page_kind() {
 fn front_matter_is_escaped_and_template_syntax_in_runbooks_is_left_alone() {
     let site = fixture("basic");
     let out = site.path().join("out");
-    rb_site()
-        .args(["build", "--root"])
-        .arg(site.path())
-        .arg("--dest")
-        .arg(&out)
-        .assert()
-        .success();
+    build_into(site.path(), &out).assert().success();
     let page = read(&out.join("api/latency/index.html"));
     assert!(
         page.contains("API latency &lt;p99&gt; &amp; &quot;quotes&quot;"),
@@ -85,13 +73,7 @@ fn front_matter_is_escaped_and_template_syntax_in_runbooks_is_left_alone() {
 fn every_link_in_the_demo_site_is_relative_and_resolves() {
     let out = tempfile::tempdir().expect("tempdir");
     let dest = out.path().join("site");
-    rb_site()
-        .args(["build", "--quiet", "--root"])
-        .arg(repo())
-        .arg("--dest")
-        .arg(&dest)
-        .assert()
-        .success();
+    build_into(&repo(), &dest).arg("--quiet").assert().success();
     let files = tree(&dest);
     let mut checked = 0;
     for (path, bytes) in &files {
@@ -183,25 +165,13 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
 fn a_failed_build_leaves_the_previous_site_and_a_deleted_page_disappears() {
     let site = fixture("basic");
     let out = site.path().join("out");
-    rb_site()
-        .args(["build", "--root"])
-        .arg(site.path())
-        .arg("--dest")
-        .arg(&out)
-        .assert()
-        .success();
+    build_into(site.path(), &out).assert().success();
     let before = tree(&out);
 
     // A broken runbook: the build fails with exit 1 and the site stays as it was.
     let broken = site.path().join("content/db/broken.md");
     std::fs::write(&broken, "---\ntitle: [unclosed\n---\n# x\n").expect("write");
-    let assert = rb_site()
-        .args(["build", "--root"])
-        .arg(site.path())
-        .arg("--dest")
-        .arg(&out)
-        .assert()
-        .code(1);
+    let assert = build_into(site.path(), &out).assert().code(1);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("content/db/broken.md:2:"), "{stderr}");
     assert!(stderr.contains("left as it was"), "{stderr}");
@@ -210,13 +180,7 @@ fn a_failed_build_leaves_the_previous_site_and_a_deleted_page_disappears() {
     // Fixed by deleting it, and deleting a runbook: its page leaves the site.
     std::fs::remove_file(&broken).expect("remove");
     std::fs::remove_file(site.path().join("content/api/latency.md")).expect("remove");
-    rb_site()
-        .args(["build", "--root"])
-        .arg(site.path())
-        .arg("--dest")
-        .arg(&out)
-        .assert()
-        .success();
+    build_into(site.path(), &out).assert().success();
     let after = tree(&out);
     assert!(!after.contains_key("api/latency/index.html"));
     assert!(after.contains_key("db/failover/index.html"));
@@ -228,22 +192,12 @@ fn refuses_to_write_into_a_folder_it_does_not_own() {
     let foreign = site.path().join("docs");
     std::fs::create_dir_all(&foreign).expect("mkdir");
     std::fs::write(foreign.join("precious.txt"), "keep me").expect("write");
-    rb_site()
-        .args(["build", "--root"])
-        .arg(site.path())
-        .arg("--dest")
-        .arg(&foreign)
+    build_into(site.path(), &foreign)
         .assert()
         .code(2)
         .stderr(predicates::str::contains("was not made by rb-site"));
     assert_eq!(read(&foreign.join("precious.txt")), "keep me");
-    rb_site()
-        .args(["build", "--root"])
-        .arg(site.path())
-        .arg("--dest")
-        .arg(site.path())
-        .assert()
-        .code(2);
+    build_into(site.path(), site.path()).assert().code(2);
     rb_site()
         .args(["build", "--root"])
         .arg(site.path())
@@ -352,12 +306,7 @@ fn builds_the_prometheus_operator_runbooks() {
     )
     .expect("book.toml");
     let dest = site.path().join("site");
-    let assert = rb_site()
-        .args(["build", "--root"])
-        .arg(site.path())
-        .arg("--dest")
-        .arg(&dest)
-        .assert();
+    let assert = build_into(site.path(), &dest).assert();
     let output = assert.get_output();
     assert!(
         output.status.code() == Some(0),

@@ -72,3 +72,13 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
+
+/// `rb-site build --root ROOT --dest DEST`, ready for more arguments.
+pub fn build_into(root: &Path, dest: &Path) -> assert_cmd::Command {
+    let mut cmd = rb_site();
+    cmd.args(["build", "--root"])
+        .arg(root)
+        .arg("--dest")
+        .arg(dest);
+    cmd
+}
