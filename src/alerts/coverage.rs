@@ -256,7 +256,12 @@ fn alert_anchor(page: &Page, alert: &str) -> Option<String> {
 }
 
 /// Expands a `url-aliases` pattern for one alert; `None` when a placeholder has no value.
-fn expand_alias(pattern: &str, name: &str, group: Option<&str>, service: Option<&str>) -> Option<String> {
+fn expand_alias(
+    pattern: &str,
+    name: &str,
+    group: Option<&str>,
+    service: Option<&str>,
+) -> Option<String> {
     let path_part = |text: &str| -> String {
         text.trim()
             .chars()
@@ -272,10 +277,16 @@ fn expand_alias(pattern: &str, name: &str, group: Option<&str>, service: Option<
     let mut out = pattern.replace("{alert_lower}", &url_safe_name(name).to_lowercase());
     out = out.replace("{alert}", &url_safe_name(name));
     if out.contains("{group}") {
-        out = out.replace("{group}", &path_part(group.filter(|g| !g.trim().is_empty())?));
+        out = out.replace(
+            "{group}",
+            &path_part(group.filter(|g| !g.trim().is_empty())?),
+        );
     }
     if out.contains("{service}") {
-        out = out.replace("{service}", &path_part(service.filter(|s| !s.trim().is_empty())?));
+        out = out.replace(
+            "{service}",
+            &path_part(service.filter(|s| !s.trim().is_empty())?),
+        );
     }
     Some(output_file(out.trim_start_matches('/')))
 }
@@ -321,7 +332,12 @@ fn redirect_paths(
     let mut reserved: BTreeMap<String, String> = site
         .pages
         .iter()
-        .map(|p| (output_file(&p.url).to_lowercase(), p.doc.source.path.clone()))
+        .map(|p| {
+            (
+                output_file(&p.url).to_lowercase(),
+                p.doc.source.path.clone(),
+            )
+        })
         .collect();
     reserved.insert("alerts/index.html".into(), "the alerts index".into());
     // Lowercased path -> (exact path, alert, what asked for it).
@@ -378,9 +394,9 @@ fn redirect_paths(
             }
             continue;
         }
-        // One alert; its own page and lowercase alias may differ only in case: keep the first,
-        // the exact-case page sorts before its lowercase alias.
-        if let Some((path, alert, _)) = claims.into_iter().next() {
+        // One alert: its page and lowercase alias differ only in case, and both are written.
+        // Their bytes are identical, so a case-insensitive file system ends up with one good file.
+        for (path, alert, _) in claims {
             redirects.insert(path, alert);
         }
     }
@@ -431,7 +447,10 @@ pub(crate) fn expand_alert_templates(link: &str, alert: &str) -> Option<String> 
         out.push_str(&rest[..open]);
         let after = &rest[open + 2..];
         let close = after.find("}}")?;
-        let inner = after[..close].trim().trim_start_matches('-').trim_end_matches('-');
+        let inner = after[..close]
+            .trim()
+            .trim_start_matches('-')
+            .trim_end_matches('-');
         let mut parts = inner.split('|').map(str::trim);
         let head = parts.next().unwrap_or("");
         let known = matches!(
@@ -520,7 +539,11 @@ fn normalise_site_path(path: &str) -> String {
     let path = path.strip_suffix("index.html").unwrap_or(path);
     if path.is_empty() || path.ends_with('/') {
         path.to_string()
-    } else if path.rsplit('/').next().is_some_and(|last| last.contains('.')) {
+    } else if path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'))
+    {
         // `x.html` and other files keep their name.
         path.to_string()
     } else {
@@ -556,10 +579,10 @@ fn check_runbook_links(
     for entry in graph.entries.values() {
         let rules: Vec<&AlertRule> = entry.rules.iter().map(|&i| &graph.rules[i]).collect();
         if entry.runbook.is_none() && !rules.is_empty() {
-            if let Some(rule) = rules
-                .iter()
-                .find(|r| r.severity().is_some_and(|s| severities.iter().any(|x| x == s)))
-            {
+            if let Some(rule) = rules.iter().find(|r| {
+                r.severity()
+                    .is_some_and(|s| severities.iter().any(|x| x == s))
+            }) {
                 diagnostics.push(
                     Diagnostic::at(
                         &rule.file,
@@ -729,8 +752,13 @@ mod tests {
     #[test]
     fn aliases_expand_placeholders_and_skip_missing_values() {
         assert_eq!(
-            expand_alias("runbooks/{group}/{alert_lower}/", "KubeX", Some("kube apps"), None)
-                .as_deref(),
+            expand_alias(
+                "runbooks/{group}/{alert_lower}/",
+                "KubeX",
+                Some("kube apps"),
+                None
+            )
+            .as_deref(),
             Some("runbooks/kube-apps/kubex/index.html")
         );
         assert_eq!(expand_alias("{service}/{alert}", "A:B", None, None), None);

@@ -277,7 +277,11 @@ pub(crate) fn alert_outputs(
                 .runbook
                 .map(|_| attr_escape(&format!("../{}", entry.page_dir))),
             runbook_href: entry.runbook.map(|i| {
-                let anchor = entry.anchor.as_ref().map(|a| format!("#{a}")).unwrap_or_default();
+                let anchor = entry
+                    .anchor
+                    .as_ref()
+                    .map(|a| format!("#{a}"))
+                    .unwrap_or_default();
                 attr_escape(&format!("../{}{anchor}", site.pages[i].url))
             }),
             runbook_title: row.title.clone(),

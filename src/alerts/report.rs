@@ -35,18 +35,24 @@ pub struct AlertsReport {
     pub report: Report,
     /// Site-relative path -> contents: redirect pages, `alerts/index.html`, `alerts.json`.
     pub outputs: Vec<(String, Vec<u8>)>,
+    /// Every page URL of the site with its heading ids: where redirects may land.
+    pub page_anchors: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// Loads the site at `root` and runs the alert stage on it.
 pub fn alerts_report(root: &Path) -> anyhow::Result<AlertsReport> {
-    let config = Config::load(root)?;
-    let site = load_site(&config)?;
-    let (rules, mut diagnostics) = load_rules(&config);
-    let (graph, coverage) = link_alerts(&config, &site, rules);
+    alerts_report_for(&Config::load(root)?)
+}
+
+/// Runs the alert stage on the site a configuration describes.
+pub fn alerts_report_for(config: &Config) -> anyhow::Result<AlertsReport> {
+    let site = load_site(config)?;
+    let (rules, mut diagnostics) = load_rules(config);
+    let (graph, coverage) = link_alerts(config, &site, rules);
     diagnostics.extend(coverage);
     let tera = super::site_stub::theme_tera()?;
-    let outputs = alert_outputs(&config, &site, &graph, &tera, &tera::Context::new())?;
-    Ok(report_from(&config, &site, &graph, diagnostics, outputs))
+    let outputs = alert_outputs(config, &site, &graph, &tera, &tera::Context::new())?;
+    Ok(report_from(config, &site, &graph, diagnostics, outputs))
 }
 
 // TEMPORARY until the lead's `crate::load_site` lands.
@@ -69,6 +75,14 @@ fn report_from(
         summary: coverage_summary(graph),
         report: report.sorted(),
         outputs,
+        page_anchors: site
+            .pages
+            .iter()
+            .map(|p| {
+                let ids = p.doc.outline.headings.iter().map(|h| h.id.clone());
+                (p.url.clone(), ids.collect())
+            })
+            .collect(),
     }
 }
 

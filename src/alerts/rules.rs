@@ -39,7 +39,10 @@ impl AlertRule {
     /// `runbook` label are seen in real rule sets.
     pub fn runbook_link(&self) -> Option<(&'static str, &str)> {
         [
-            ("annotations.runbook_url", self.annotations.get("runbook_url")),
+            (
+                "annotations.runbook_url",
+                self.annotations.get("runbook_url"),
+            ),
             ("annotations.runbook", self.annotations.get("runbook")),
             ("labels.runbook_url", self.labels.get("runbook_url")),
             ("labels.runbook", self.labels.get("runbook")),
@@ -240,8 +243,13 @@ pub(crate) fn parse_rule_file(file: &str, text: &str) -> (Vec<AlertRule>, Vec<Di
     (rules, diagnostics)
 }
 
+/// The first line of a parser message, without the position the diagnostic already carries.
 fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or("").trim().to_string()
+    let line = message.lines().next().unwrap_or("").trim();
+    match line.rfind(" at line ") {
+        Some(at) if line[at..].contains(", column ") => line[..at].to_string(),
+        _ => line.to_string(),
+    }
 }
 
 fn text_map(map: Option<BTreeMap<String, Option<Text>>>) -> BTreeMap<String, String> {
@@ -379,7 +387,8 @@ spec:
 
     #[test]
     fn a_rule_without_expr_is_reported_and_the_others_kept() {
-        let text = "groups:\n- name: a\n  rules:\n  - alert: NoExpr\n  - alert: Fine\n    expr: up\n";
+        let text =
+            "groups:\n- name: a\n  rules:\n  - alert: NoExpr\n  - alert: Fine\n    expr: up\n";
         let (rules, diagnostics) = parse_rule_file("r.yml", text);
         assert_eq!(rules.len(), 1);
         assert_eq!(rules[0].name, "Fine");

@@ -27,7 +27,11 @@ struct StubFront {
 /// Reads every `*.md` under the content folder into a [`Site`].
 pub(crate) fn load_site(config: &Config) -> anyhow::Result<Site> {
     let content = config.content_dir();
-    let content_prefix = config.build.content_dir.to_string_lossy().replace('\\', "/");
+    let content_prefix = config
+        .build
+        .content_dir
+        .to_string_lossy()
+        .replace('\\', "/");
     let mut pages = Vec::new();
     for entry in walkdir::WalkDir::new(&content)
         .sort_by_file_name()
@@ -77,7 +81,10 @@ fn stub_page(config: &Config, source: SourceFile) -> Page {
             let yaml = &rest[..end];
             let mut offset = 4;
             for line in yaml.split_inclusive('\n') {
-                if let Some(key) = line.split(':').next().filter(|k| !k.starts_with([' ', '-']))
+                if let Some(key) = line
+                    .split(':')
+                    .next()
+                    .filter(|k| !k.starts_with([' ', '-']))
                 {
                     field_spans.insert(key.trim().to_string(), offset..offset + line.len());
                 }
