@@ -16,7 +16,8 @@ pub(crate) use coverage::{AlertEntry, AlertGraph, CoverageStatus, link_alerts, u
 pub(crate) use pages::{AlertPanelEntry, alert_outputs, alerts_panel, coverage_summary};
 pub use pages::{AlertRow, CoverageSummary};
 pub use report::{
-    AlertsFormat, AlertsReport, alerts_report, alerts_report_for, render_alerts, run_alerts_report,
+    AlertsFormat, AlertsReport, alerts_report, alerts_report_for, check_alerts, render_alerts,
+    run_alerts_report,
 };
 #[allow(unused_imports)]
 pub(crate) use rules::{AlertRule, load_rules};

@@ -55,6 +55,18 @@ pub fn alerts_report_for(config: &Config) -> anyhow::Result<AlertsReport> {
     Ok(report_from(config, &site, &graph, diagnostics, outputs))
 }
 
+/// Loads the site and the rules and checks coverage, without rendering anything: what
+/// `rb-site check` needs from this stage. Returns the summary and the diagnostics (levels applied).
+pub fn check_alerts(config: &Config) -> anyhow::Result<(CoverageSummary, Report)> {
+    let site = load_site(config)?;
+    let (rules, mut diagnostics) = load_rules(config);
+    let (graph, coverage) = link_alerts(config, &site, rules);
+    diagnostics.extend(coverage);
+    let mut report = Report::default();
+    report.extend(|code| config.level_of(code), diagnostics);
+    Ok((coverage_summary(&graph), report.sorted()))
+}
+
 // TEMPORARY until the lead's `crate::load_site` lands.
 fn load_site(config: &Config) -> anyhow::Result<Site> {
     super::site_stub::load_site(config)

@@ -11,6 +11,7 @@ use std::fmt;
 use std::path::Path;
 
 use globset::{Glob, GlobSetBuilder};
+use rayon::prelude::*;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
@@ -74,55 +75,64 @@ pub(crate) fn load_rules(config: &Config) -> (Vec<AlertRule>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let files = match rule_files(config) {
         Ok(files) => files,
-        Err(diagnostic) => return (Vec::new(), vec![diagnostic]),
+        Err(diagnostic) => return (Vec::new(), vec![*diagnostic]),
     };
-    let mut rules = Vec::new();
-    for (rel, path) in files {
-        match std::fs::read(&path) {
+    // Files parse in parallel; collecting keeps them in path order, so the result is the same
+    // whatever the thread count.
+    let parsed: Vec<(Vec<AlertRule>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|(rel, path)| match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => {
-                    let (mut found, problems) = parse_rule_file(&rel, &text);
-                    rules.append(&mut found);
-                    diagnostics.extend(problems);
-                }
-                Err(_) => diagnostics.push(Diagnostic::file(
-                    &rel,
-                    "rule-file-error",
-                    "the rule file is not UTF-8",
-                )),
+                Ok(text) => parse_rule_file(rel, &text),
+                Err(_) => (
+                    Vec::new(),
+                    vec![Diagnostic::file(
+                        rel,
+                        "rule-file-error",
+                        "the rule file is not UTF-8",
+                    )],
+                ),
             },
-            Err(err) => diagnostics.push(Diagnostic::file(
-                &rel,
-                "rule-file-error",
-                format!("cannot read the rule file: {err}"),
-            )),
-        }
+            Err(err) => (
+                Vec::new(),
+                vec![Diagnostic::file(
+                    rel,
+                    "rule-file-error",
+                    format!("cannot read the rule file: {err}"),
+                )],
+            ),
+        })
+        .collect();
+    let mut rules = Vec::new();
+    for (mut found, problems) in parsed {
+        rules.append(&mut found);
+        diagnostics.extend(problems);
     }
     (rules, diagnostics)
 }
 
 /// Root-relative path (with `/`) and full path of every file matched by the globs, sorted.
-fn rule_files(config: &Config) -> Result<Vec<(String, std::path::PathBuf)>, Diagnostic> {
+fn rule_files(config: &Config) -> Result<Vec<(String, std::path::PathBuf)>, Box<Diagnostic>> {
     if config.alerts.rules.is_empty() {
         return Ok(Vec::new());
     }
     let mut builder = GlobSetBuilder::new();
     for pattern in &config.alerts.rules {
         let glob = Glob::new(pattern.trim_start_matches("./")).map_err(|err| {
-            Diagnostic::file(
+            Box::new(Diagnostic::file(
                 crate::config::CONFIG_FILE,
                 "rule-file-error",
                 format!("alerts.rules: bad glob {pattern:?}: {err}"),
-            )
+            ))
         })?;
         builder.add(glob);
     }
     let set = builder.build().map_err(|err| {
-        Diagnostic::file(
+        Box::new(Diagnostic::file(
             crate::config::CONFIG_FILE,
             "rule-file-error",
             format!("alerts.rules: {err}"),
-        )
+        ))
     })?;
     let build_dir = config.build_dir();
     let mut files: Vec<(String, std::path::PathBuf)> = walkdir::WalkDir::new(&config.root)
@@ -161,23 +171,31 @@ fn relative_slash_path(root: &Path, path: &Path) -> Option<String> {
 pub(crate) fn parse_rule_file(file: &str, text: &str) -> (Vec<AlertRule>, Vec<Diagnostic>) {
     let mut rules = Vec::new();
     let mut diagnostics = Vec::new();
-    let documents: Vec<Spanned<RawDocument>> = match serde_saphyr::from_multiple(text) {
-        Ok(documents) => documents,
-        Err(err) => {
-            let (line, column) = err
-                .location()
-                .map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
-            let message = first_line(&err.without_snippet().to_string());
-            diagnostics.push(Diagnostic::at(
-                file,
-                line,
-                column,
-                "rule-file-error",
-                format!("cannot parse the rule file: {message}"),
-            ));
-            return (rules, diagnostics);
-        }
+    // The budget pass guards against YAML bombs from untrusted input and costs as much as the
+    // parse itself; rule files come from the site's own repository, and alias expansion stays
+    // limited by `alias_limits`. Snippets are left out: diagnostics render their own.
+    let options = serde_saphyr::options! {
+        budget: None,
+        with_snippet: false,
     };
+    let documents: Vec<Spanned<RawDocument>> =
+        match serde_saphyr::from_multiple_with_options(text, options) {
+            Ok(documents) => documents,
+            Err(err) => {
+                let (line, column) = err
+                    .location()
+                    .map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
+                let message = first_line(&err.without_snippet().to_string());
+                diagnostics.push(Diagnostic::at(
+                    file,
+                    line,
+                    column,
+                    "rule-file-error",
+                    format!("cannot parse the rule file: {message}"),
+                ));
+                return (rules, diagnostics);
+            }
+        };
     for document in documents {
         let line = document.referenced.line() as usize;
         let RawDocument { kind, groups, spec } = document.value;
