@@ -218,8 +218,11 @@ fn claim_diagnostic(
     let doc = &page.doc;
     match doc.field_spans.get("alerts") {
         Some(span) => {
+            // The span marks where the value starts; the item is at or after it, in front matter.
             let text = &doc.source.text;
-            let field = text.get(span.clone()).unwrap_or("");
+            let field = text
+                .get(span.start..doc.body_start.max(span.end))
+                .unwrap_or("");
             let span = field
                 .match_indices(name)
                 .find(|(at, _)| {

@@ -8,7 +8,6 @@ pub(crate) mod coverage;
 pub(crate) mod pages;
 pub(crate) mod report;
 pub(crate) mod rules;
-pub(crate) mod site_stub;
 
 #[allow(unused_imports)]
 pub(crate) use coverage::{AlertEntry, AlertGraph, CoverageStatus, link_alerts, url_safe_name};

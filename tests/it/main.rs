@@ -1,2 +1,6 @@
-//! The integration-test binary: one module per area, fixtures under `tests/fixtures/`.
+//! Integration tests: one binary, one module per area, a small fixture site per scenario.
+
 mod alerts;
+mod bad_input;
+mod build;
+mod support;
