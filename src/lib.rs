@@ -13,6 +13,7 @@
 //! Exit codes of the `rb-site` binary: 0 success; 1 content errors (diagnostics of level error,
 //! or warnings under `--strict`); 2 usage, configuration or I/O errors.
 
+pub mod alerts;
 pub mod cli;
 pub mod config;
 pub mod diag;

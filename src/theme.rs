@@ -15,6 +15,14 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../themes/default/templates/404.html"),
     ),
     (
+        "templates/alert_redirect.html",
+        include_bytes!("../themes/default/templates/alert_redirect.html"),
+    ),
+    (
+        "templates/alerts.html",
+        include_bytes!("../themes/default/templates/alerts.html"),
+    ),
+    (
         "templates/base.html",
         include_bytes!("../themes/default/templates/base.html"),
     ),
@@ -49,6 +57,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
     (
         "templates/term.html",
         include_bytes!("../themes/default/templates/term.html"),
+    ),
+    (
+        "static/alerts.js",
+        include_bytes!("../themes/default/static/alerts.js"),
     ),
     (
         "static/style.css",
