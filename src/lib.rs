@@ -45,41 +45,71 @@ pub struct Checked {
     pub report: Report,
     /// Content files read (Markdown), for summaries.
     pub files: usize,
+    /// Alerts from rule files and runbook claims, linked both ways.
+    pub(crate) alerts: alerts::AlertGraph,
     pub extras: Extras,
+}
+
+/// Stages 1 to 3: read, parse and link the content. Diagnostics are returned unleveled.
+pub fn load_site(config: &Config) -> Result<(Site, Vec<diag::Diagnostic>, usize)> {
+    let loaded = load::load(config)?;
+    let files = loaded.files.len() + loaded.diagnostics.len();
+    let assets: BTreeSet<String> = loaded.assets.iter().map(|(rel, _)| rel.clone()).collect();
+    let mut diagnostics = loaded.diagnostics;
+    let (documents, parse_diagnostics) = parse::parse_all(config, loaded.files);
+    diagnostics.extend(parse_diagnostics);
+    let (site, link_diagnostics) = link::link(config, documents, assets);
+    diagnostics.extend(link_diagnostics);
+    Ok((site, diagnostics, files))
 }
 
 /// Stages 1 to 5: everything short of rendering. Content problems are in the report;
 /// an `Err` means the site could not be read at all (missing content folder, I/O).
 pub fn check(config: &Config) -> Result<Checked> {
-    let loaded = load::load(config)?;
-    let files = loaded.files.len() + loaded.diagnostics.len();
-    let assets: BTreeSet<String> = loaded.assets.iter().map(|(rel, _)| rel.clone()).collect();
-    let (documents, parse_diagnostics) = parse::parse_all(config, loaded.files);
-    let (site, link_diagnostics) = link::link(config, documents, assets);
-    let validate_diagnostics = validate::validate(config, &site);
+    let (site, mut diagnostics, files) = load_site(config)?;
+    diagnostics.extend(validate::validate(config, &site));
+    let (rules, rule_diagnostics) = alerts::load_rules(config);
+    diagnostics.extend(rule_diagnostics);
+    let (graph, coverage_diagnostics) = alerts::link_alerts(config, &site, rules);
+    diagnostics.extend(coverage_diagnostics);
+
+    let mut extras = Extras::default();
+    for i in 0..site.pages.len() {
+        let panel = alerts::alerts_panel(&graph, i);
+        if !panel.is_empty() {
+            extras.alert_panels.insert(i, serde_json::to_value(panel)?);
+        }
+    }
+    extras.coverage = Some(serde_json::to_value(alerts::coverage_summary(&graph))?);
 
     let mut report = Report::default();
-    let level_of = |code: &str| config.level_of(code);
-    report.extend(level_of, loaded.diagnostics);
-    report.extend(level_of, parse_diagnostics);
-    report.extend(level_of, link_diagnostics);
-    report.extend(level_of, validate_diagnostics);
+    report.extend(|code| config.level_of(code), diagnostics);
     Ok(Checked {
         site,
         report: report.sorted(),
         files,
-        extras: Extras::default(),
+        alerts: graph,
+        extras,
     })
 }
 
-/// Stage 6: renders a checked site into memory. Rendering problems join the report.
+/// Stage 6: renders a checked site into memory, with the alert pages and the search index.
+/// Rendering problems join the report.
 pub fn render_site(config: &Config, checked: &mut Checked) -> Result<Output> {
     let theme = theme::Theme::load(&config.root, &config.build.theme)?;
-    let rendered = render::render(config, &checked.site, &theme, &checked.extras)?;
+    let tera = render::templates::tera(&theme)?;
+    let rendered = render::render(config, &checked.site, &theme, &tera, &checked.extras)?;
+    let mut output = rendered.output;
+    let base = render::base_context(config, &theme);
+    for (path, bytes) in
+        alerts::alert_outputs(config, &checked.site, &checked.alerts, &tera, &base)?
+    {
+        output.insert(path, bytes)?;
+    }
     let mut report = std::mem::take(&mut checked.report);
     report.extend(|code| config.level_of(code), rendered.diagnostics);
     checked.report = report.sorted();
-    Ok(rendered.output)
+    Ok(output)
 }
 
 /// What a build did, for the summary line.

@@ -242,7 +242,8 @@ pub(crate) fn alert_outputs(
             continue;
         };
         let root = root_of(file);
-        let target = format!("{root}{}", page.url);
+        // index.html spelled out: the redirect must also work from file://.
+        let target = format!("{root}{}index.html", page.url);
         let fragment = entry
             .anchor
             .as_ref()

@@ -76,11 +76,7 @@ fn alert_tera(config: &Config) -> anyhow::Result<tera::Tera> {
 /// Stages 1 to 3 of the pipeline: the linked site, whatever its own diagnostics (the build and
 /// `check` report those; `rb-site alerts` is about coverage).
 fn load_site(config: &Config) -> anyhow::Result<Site> {
-    let loaded = crate::load::load(config)?;
-    let assets = loaded.assets.iter().map(|(rel, _)| rel.clone()).collect();
-    let (documents, _) = crate::parse::parse_all(config, loaded.files);
-    let (site, _) = crate::link::link(config, documents, assets);
-    Ok(site)
+    crate::load_site(config).map(|(site, _, _)| site)
 }
 
 fn report_from(

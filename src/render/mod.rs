@@ -4,7 +4,7 @@
 //! with the size of the site.
 
 pub(crate) mod markdown;
-pub(crate) mod templates;
+pub mod templates;
 
 use std::collections::BTreeMap;
 
@@ -84,30 +84,25 @@ fn taxonomy_values(name: &str, page: &Page) -> Vec<String> {
 struct Renderer<'a> {
     config: &'a Config,
     site: &'a Site,
-    tera: tera::Tera,
+    tera: &'a tera::Tera,
     base: tera::Context,
     review: ReviewClock,
     extras: &'a Extras,
 }
 
 /// Renders the whole site.
-pub fn render(config: &Config, site: &Site, theme: &Theme, extras: &Extras) -> Result<Rendered> {
-    let tera = templates::tera(theme)?;
-    let asset_version = asset_version(theme);
-    let mut base = tera::Context::new();
-    base.insert("site", &SiteView::new(config));
-    base.insert("asset_version", &asset_version);
-    base.insert("nav_url", "static/nav.js");
-    let taxonomy_links: Vec<_> = TAXONOMIES
-        .iter()
-        .map(|(name, title)| serde_json::json!({ "name": name, "title": title, "url": format!("{name}/") }))
-        .collect();
-    base.insert("taxonomies", &taxonomy_links);
+pub fn render(
+    config: &Config,
+    site: &Site,
+    theme: &Theme,
+    tera: &tera::Tera,
+    extras: &Extras,
+) -> Result<Rendered> {
     let renderer = Renderer {
         config,
         site,
         tera,
-        base,
+        base: base_context(config, theme),
         review: ReviewClock::new(config),
         extras,
     };
@@ -159,6 +154,20 @@ pub fn render(config: &Config, site: &Site, theme: &Theme, extras: &Extras) -> R
         output,
         diagnostics,
     })
+}
+
+/// What every template gets: `site`, `asset_version`, `nav_url`, `taxonomies`.
+pub fn base_context(config: &Config, theme: &Theme) -> tera::Context {
+    let mut base = tera::Context::new();
+    base.insert("site", &SiteView::new(config));
+    base.insert("asset_version", &asset_version(theme));
+    base.insert("nav_url", "static/nav.js");
+    let taxonomy_links: Vec<_> = TAXONOMIES
+        .iter()
+        .map(|(name, title)| serde_json::json!({ "name": name, "title": title, "url": format!("{name}/") }))
+        .collect();
+    base.insert("taxonomies", &taxonomy_links);
+    base
 }
 
 /// A short hash of the static files, appended to their URLs so browsers never use stale copies.
@@ -222,14 +231,9 @@ pub fn today_string() -> String {
     templates::today().to_string()
 }
 
-/// Percent-encodes an alert name for its URL: characters outside `A-Za-z0-9_-` are encoded.
+/// The folder URL of an alert's page: `alerts/<name>/`, made URL-safe as the alert stage does.
 pub fn alert_url(name: &str) -> String {
-    const UNSAFE: &percent_encoding::AsciiSet =
-        &percent_encoding::NON_ALPHANUMERIC.remove(b'_').remove(b'-');
-    format!(
-        "alerts/{}/",
-        percent_encoding::utf8_percent_encode(name, UNSAFE)
-    )
+    format!("alerts/{}/", crate::alerts::url_safe_name(name))
 }
 
 impl Renderer<'_> {

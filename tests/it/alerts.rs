@@ -140,20 +140,20 @@ fn alerts_json_is_sorted_with_absolute_urls() {
 fn redirect_page_keeps_the_fragment_and_links_back_relative() {
     let report = alerts_report(&fixture("alerts-coverage")).expect("report");
     let html = output(&report, "alerts/AppDown/index.html");
-    assert!(
-        html.contains(r#"<meta http-equiv="refresh" content="0; url=../../app/down/#appdown">"#)
-    );
+    assert!(html.contains(
+        r#"<meta http-equiv="refresh" content="0; url=../../app/down/index.html#appdown">"#
+    ));
     assert!(html.contains(r#"<link rel="canonical" href="https://rb.example/alerts/AppDown/">"#));
     assert!(html.contains(
-        r##"<script>location.replace("../../app/down/" + (location.hash || "#appdown"));</script>"##
+        r##"<script>location.replace("../../app/down/index.html" + (location.hash || "#appdown"));</script>"##
     ));
-    assert!(html.contains(r#"<a href="../../app/down/#appdown">App down</a>"#));
+    assert!(html.contains(r#"<a href="../../app/down/index.html#appdown">App down</a>"#));
     // The lowercase alias is the same page, byte for byte, so a case-insensitive disk is fine.
     assert_eq!(html, output(&report, "alerts/appdown/index.html"));
     // A url-alias two folders deeper climbs three levels.
     assert!(
         output(&report, "runbooks/k8s/kubething/index.html")
-            .contains(r#"url=../../../app/other/""#)
+            .contains(r#"url=../../../app/other/index.html""#)
     );
 }
 
@@ -219,6 +219,9 @@ fn assert_redirects_land(report: &AlertsReport) -> usize {
             "{path}: the visible link differs from the refresh target"
         );
         let (target_path, fragment) = target.split_once('#').unwrap_or((target, ""));
+        let target_path = target_path.strip_suffix("index.html").unwrap_or_else(|| {
+            panic!("{path}: {target} must name index.html to work from file://")
+        });
         let mut folders: Vec<&str> = path.split('/').collect();
         folders.pop(); // index.html
         for part in target_path.split('/').filter(|p| !p.is_empty()) {
