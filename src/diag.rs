@@ -477,17 +477,26 @@ fn render_human(report: &Report, color: bool) -> String {
             Severity::Warning => SnippetLevel::WARNING,
         };
         let title = level.primary_title(d.message.as_str()).id(d.code);
-        let location = d.location();
+        // The renderer appends `:line:col` to the path itself, from the snippet or the origin.
         let mut group = match &d.snippet {
             Some(snippet) => title.element(
                 annotate_snippets::Snippet::source(snippet.line_text.as_str())
                     .line_start(d.line)
-                    .path(location.as_str())
+                    .path(d.file.as_str())
                     .annotation(
                         AnnotationKind::Primary.span(snippet.underline.0..snippet.underline.1),
                     ),
             ),
-            None => title.element(annotate_snippets::Origin::path(location.as_str())),
+            None => {
+                let mut origin = annotate_snippets::Origin::path(d.file.as_str());
+                if d.line > 0 {
+                    origin = origin.line(d.line);
+                    if d.column > 0 {
+                        origin = origin.char_column(d.column);
+                    }
+                }
+                title.element(origin)
+            }
         };
         if let Some(help) = &d.help {
             group = group.element(SnippetLevel::HELP.message(help.as_str()));
@@ -500,8 +509,22 @@ fn render_human(report: &Report, color: bool) -> String {
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    diagnostics: &'a [Diagnostic],
+    diagnostics: Vec<JsonDiagnostic<'a>>,
     summary: Summary,
+}
+
+/// A diagnostic as `--format json` writes it. Lines and columns are 1-based: a diagnostic about
+/// a whole file (an unreadable or empty one) is placed at 1:1.
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    severity: Severity,
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -513,7 +536,19 @@ struct Summary {
 
 fn render_json(report: &Report, files: usize) -> String {
     let json = JsonReport {
-        diagnostics: report.diagnostics(),
+        diagnostics: report
+            .diagnostics()
+            .iter()
+            .map(|d| JsonDiagnostic {
+                file: &d.file,
+                line: d.line.max(1),
+                column: d.column.max(1),
+                severity: d.severity,
+                code: d.code,
+                message: &d.message,
+                help: d.help.as_deref(),
+            })
+            .collect(),
         summary: Summary {
             files,
             errors: report.errors(),
@@ -621,6 +656,8 @@ fn render_sarif(report: &Report) -> String {
                 "rules": rules,
             }},
             "results": results,
+            // Columns count characters, as everywhere in rb-site, not UTF-16 code units.
+            "columnKind": "unicodeCodePoints",
         }],
     });
     let mut text = serde_json::to_string_pretty(&sarif).unwrap_or_default();
