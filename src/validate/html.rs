@@ -17,15 +17,16 @@ pub(super) fn check(page: &Page, out: &mut Vec<Diagnostic>) {
     }
     let comments = comment_spans(page);
     let source = doc.source_ref();
+    let mut limited = super::Limited::new(out, "unknown-html-tag");
     for tag in &doc.outline.placeholder_tags {
         if comments.iter().any(|c| c.contains(&tag.span.start)) {
             continue;
         }
-        out.push(
+        limited.push(tag.span.clone(), |span| {
             source
                 .diag(
                     "unknown-html-tag",
-                    tag.span.clone(),
+                    span,
                     format!(
                         "`{}` is not an HTML tag: a browser would hide it, so it is shown as text",
                         tag.text
@@ -34,9 +35,10 @@ pub(super) fn check(page: &Page, out: &mut Vec<Diagnostic>) {
                 .with_help(format!(
                     "put it in backticks (`` `{}` ``) or escape the bracket (`\\{}`)",
                     tag.text, tag.text
-                )),
-        );
+                ))
+        });
     }
+    limited.finish(&source);
 }
 
 /// Byte spans in the file of the HTML comments in a page's raw HTML. A comment in an HTML block

@@ -71,6 +71,9 @@ pub(super) fn check(site: &Site, anchors: &Anchors, page: &Page, out: &mut Vec<D
     let doc = &page.doc;
     let source = doc.source_ref();
     let this = site.by_source.get(&doc.source.rel).copied();
+    let (mut broken_links, mut broken_anchors) = (Vec::new(), Vec::new());
+    let mut links = super::Limited::new(&mut broken_links, "broken-link");
+    let mut anchors_out = super::Limited::new(&mut broken_anchors, "broken-anchor");
     for link in &doc.outline.links {
         if looks_like_email(&link.dest) {
             continue;
@@ -88,7 +91,14 @@ pub(super) fn check(site: &Site, anchors: &Anchors, page: &Page, out: &mut Vec<D
         let what = if link.is_image { "image" } else { "link" };
         match resolve(site, page, &link.dest) {
             Target::External | Target::Asset(_) | Target::Page(_, None) => {}
-            Target::Missing(path) => out.push(
+            Target::Missing(path) => links.push(span, |span| {
+                // Name the missing file as the reader sees paths: from the root, like the page.
+                let content_prefix = doc
+                    .source
+                    .path
+                    .strip_suffix(doc.source.rel.as_str())
+                    .unwrap_or("");
+                let path = format!("{content_prefix}{path}");
                 source
                     .diag(
                         "broken-link",
@@ -97,22 +107,30 @@ pub(super) fn check(site: &Site, anchors: &Anchors, page: &Page, out: &mut Vec<D
                     )
                     .with_help(
                         "link to a Markdown file (`../db/failover.md`) or a file under the content folder, relative to this page",
-                    ),
-            ),
+                    )
+            }),
             Target::SamePage(fragment) => {
                 if let Some(i) = this
                     && !anchors.has(i, &fragment)
                 {
-                    out.push(broken_anchor(&source, span, &link.dest, &fragment, page));
+                    anchors_out.push(span, |span| {
+                        broken_anchor(&source, span, &link.dest, &fragment, page)
+                    });
                 }
             }
             Target::Page(i, Some(fragment)) => {
                 if !anchors.has(i, &fragment) {
-                    out.push(broken_anchor(&source, span, &link.dest, &fragment, &site.pages[i]));
+                    anchors_out.push(span, |span| {
+                        broken_anchor(&source, span, &link.dest, &fragment, &site.pages[i])
+                    });
                 }
             }
         }
     }
+    links.finish(&source);
+    anchors_out.finish(&source);
+    out.append(&mut broken_links);
+    out.append(&mut broken_anchors);
 }
 
 fn broken_anchor(
