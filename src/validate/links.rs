@@ -5,51 +5,31 @@
 //! write hrefs, so a link the check accepts is a link that works. External links are not fetched.
 //! Footnote references are not links (the parser reports them as footnotes), so they are not checked.
 
-use std::collections::HashSet;
-
 use pulldown_cmark::Event;
-use rayon::prelude::*;
 
 use crate::diag::Diagnostic;
 use crate::link::{Target, resolve};
 use crate::model::{Page, Site};
 
-/// Every page's anchors: heading ids, plus `id`/`name` attributes written in raw HTML
-/// (`<a name="x">`), which also take a browser to a place in the page.
-pub(super) struct Anchors(Vec<HashSet<String>>);
-
-impl Anchors {
-    pub(super) fn of(site: &Site) -> Anchors {
-        Anchors(site.pages.par_iter().map(page_anchors).collect())
+/// Whether a page has an anchor: a heading id, or an `id`/`name` attribute written in raw HTML
+/// (`<a name="x">`), which also takes a browser to a place in the page. Heading ids are looked
+/// up first; the page's HTML is only read when they miss, so the common case costs nothing.
+fn has_anchor(page: &Page, fragment: &str) -> bool {
+    // The empty fragment and `#top` take a browser to the top of any page.
+    if fragment.is_empty() || fragment.eq_ignore_ascii_case("top") {
+        return true;
     }
-
-    fn has(&self, page: usize, fragment: &str) -> bool {
-        // The empty fragment and `#top` take a browser to the top of any page.
-        if fragment.is_empty() || fragment.eq_ignore_ascii_case("top") {
-            return true;
+    let decoded = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
+    let outline = &page.doc.outline;
+    if outline.has_anchor(fragment) || outline.has_anchor(&decoded) {
+        return true;
+    }
+    page.doc.events.iter().any(|(event, _)| match event {
+        Event::Html(html) | Event::InlineHtml(html) => {
+            html_ids(html).any(|id| id == fragment || id == decoded)
         }
-        let set = &self.0[page];
-        set.contains(fragment)
-            || percent_encoding::percent_decode_str(fragment)
-                .decode_utf8()
-                .is_ok_and(|decoded| set.contains(decoded.as_ref()))
-    }
-}
-
-fn page_anchors(page: &Page) -> HashSet<String> {
-    let mut anchors: HashSet<String> = page
-        .doc
-        .outline
-        .headings
-        .iter()
-        .map(|h| h.id.clone())
-        .collect();
-    for (event, _) in &page.doc.events {
-        if let Event::Html(html) | Event::InlineHtml(html) = event {
-            anchors.extend(html_ids(html).map(str::to_string));
-        }
-    }
-    anchors
+        _ => false,
+    })
 }
 
 /// Values of `id="…"` and `name="…"` attributes in an HTML fragment.
@@ -67,7 +47,7 @@ fn html_ids(html: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Checks every link and image in one page.
-pub(super) fn check(site: &Site, anchors: &Anchors, page: &Page, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(site: &Site, page: &Page, out: &mut Vec<Diagnostic>) {
     let doc = &page.doc;
     let source = doc.source_ref();
     let this = site.by_source.get(&doc.source.rel).copied();
@@ -111,7 +91,7 @@ pub(super) fn check(site: &Site, anchors: &Anchors, page: &Page, out: &mut Vec<D
             }),
             Target::SamePage(fragment) => {
                 if let Some(i) = this
-                    && !anchors.has(i, &fragment)
+                    && !has_anchor(&site.pages[i], &fragment)
                 {
                     anchors_out.push(span, |span| {
                         broken_anchor(&source, span, &link.dest, &fragment, page)
@@ -119,7 +99,7 @@ pub(super) fn check(site: &Site, anchors: &Anchors, page: &Page, out: &mut Vec<D
                 }
             }
             Target::Page(i, Some(fragment)) => {
-                if !anchors.has(i, &fragment) {
+                if !has_anchor(&site.pages[i], &fragment) {
                     anchors_out.push(span, |span| {
                         broken_anchor(&source, span, &link.dest, &fragment, &site.pages[i])
                     });

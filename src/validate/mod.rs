@@ -26,7 +26,6 @@ pub fn validate(config: &Config, site: &Site) -> Vec<Diagnostic> {
 ///
 /// Pages are checked in parallel; the caller sorts the diagnostics ([`crate::diag::Report::sorted`]).
 pub fn validate_on(config: &Config, site: &Site, today: jiff::civil::Date) -> Vec<Diagnostic> {
-    let anchors = links::Anchors::of(site);
     site.pages
         .par_iter()
         .flat_map_iter(|page| {
@@ -40,7 +39,7 @@ pub fn validate_on(config: &Config, site: &Site, today: jiff::civil::Date) -> Ve
             if front == FrontMatterState::Read {
                 fields::check(config, page, today, &mut diagnostics);
             }
-            links::check(site, &anchors, page, &mut diagnostics);
+            links::check(site, page, &mut diagnostics);
             html::check(page, &mut diagnostics);
             diagnostics
         })
