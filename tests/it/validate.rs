@@ -383,11 +383,17 @@ fn sarif_output_has_one_rule_per_code() {
 mod corpus {
     use super::*;
 
+    /// `../shared/corpus` beside the crate; from a worktree (`/work/wt/<name>`), one level up more.
     fn corpus_root() -> Option<PathBuf> {
-        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-        if root.is_dir() {
-            return Some(root.to_path_buf());
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let candidates = [
+            manifest.join("../shared/corpus"),
+            manifest.join("../../shared/corpus"),
+        ];
+        if let Some(found) = candidates.iter().find(|c| c.is_dir()) {
+            return Some(found.clone());
         }
+        let root = &candidates[0];
         if std::env::var_os("CI").is_some() {
             panic!("the corpus is missing at {}", root.display());
         }
@@ -531,7 +537,7 @@ mod corpus {
         out
     }
 
-    fn compare(collection: &str, content: &str) {
+    fn compare(collection: &str, content: &str, totals: (usize, usize)) {
         let Some(root) = corpus_root() else {
             return;
         };
@@ -566,16 +572,22 @@ mod corpus {
             if !entry.file_type().is_file() || !is_md || name == "_index.md" {
                 continue;
             }
+            let rel = path
+                .strip_prefix(&content)
+                .expect("prefix")
+                .to_string_lossy()
+                .into_owned();
+            // A page under a folder rb-site generates itself (GitLab's `search/README.md`) is
+            // left out of the site with a duplicate-url error, so it is not validated.
+            let top = rel.split('/').next().unwrap_or("").to_lowercase();
+            if rel.contains('/') && rb_site::link::RESERVED_DIRS.contains(&top.as_str()) {
+                continue;
+            }
             let Ok(text) = std::fs::read_to_string(path) else {
                 continue;
             };
             let counts = independent_counts(&text.replace("\r\n", "\n"));
             if counts != Counts::default() && !text.trim().is_empty() {
-                let rel = path
-                    .strip_prefix(&content)
-                    .expect("prefix")
-                    .to_string_lossy()
-                    .into_owned();
                 expected.insert(rel, counts);
             }
         }
@@ -602,20 +614,29 @@ mod corpus {
             }
             panic!("{collection}: counts differ (files listed above)");
         }
+        assert_eq!(
+            total(&reported),
+            totals,
+            "{collection}: (missing, empty) totals"
+        );
     }
 
     #[test]
     fn prometheus_operator_counts_match() {
-        compare("prometheus-operator-runbooks", "content/runbooks");
+        // 109 runbooks: 16 sections missing, 25 empty (mostly `TODO` mitigations in kube-state-metrics
+        // and kubernetes runbooks).
+        compare("prometheus-operator-runbooks", "content/runbooks", (16, 25));
     }
 
     #[test]
     fn openshift_counts_match() {
-        compare("openshift-runbooks", "alerts");
+        // 259 runbooks and 12 helper pages; the helpers account for most of the 94 missing sections.
+        compare("openshift-runbooks", "alerts", (94, 0));
     }
 
     #[test]
     fn gitlab_counts_match() {
-        compare("gitlab-com-runbooks", "docs");
+        // Service pages, not alert runbooks: most lack the four alert sections.
+        compare("gitlab-com-runbooks", "docs", (1643, 0));
     }
 }
