@@ -137,8 +137,7 @@ impl ReviewClock {
 
     pub(crate) fn age_days(&self, page: &Page) -> Option<i64> {
         let reviewed = page.doc.front.last_reviewed?;
-        let span = reviewed.until(self.today).ok()?;
-        span.total(jiff::Unit::Day).ok().map(|d| d as i64)
+        crate::model::days_between(reviewed, self.today)
     }
 
     pub(crate) fn overdue(&self, page: &Page) -> bool {

@@ -74,10 +74,13 @@ fn front_matter_that_is_not_a_mapping_is_reported() {
 
 #[test]
 fn a_five_megabyte_runbook_builds() {
-    let mut text = String::from("---\ntitle: Big\n---\n# Big\n\n");
+    let mut text = String::from(
+        "---\ntitle: Big\nlast_reviewed: 2026-10-01\n---\n# Big\n\n## Preconditions\n\nNone.\n\n## Steps\n\n",
+    );
     while text.len() < 5 * 1024 * 1024 {
         text.push_str("1. A step with `code` and **bold** text that goes on for a while.\n");
     }
+    text.push_str("\n## Validation\n\nIt works.\n\n## Rollback\n\nUndo it.\n");
     assert_bad_file("big.md", text.as_bytes(), 0, &["Built 3 runbooks"]);
 }
 

@@ -3,4 +3,6 @@
 mod alerts;
 mod bad_input;
 mod build;
+mod cli;
 mod support;
+mod validate;
