@@ -143,7 +143,7 @@
 
   /* ---- Scrollable code and tables must be reachable from the keyboard (WCAG 2.1.1). ---- */
   function focusableScrollers() {
-    Array.prototype.forEach.call(doc.querySelectorAll("main pre, main table, main .mermaid"), function (box) {
+    Array.prototype.forEach.call(doc.querySelectorAll("main pre, main table, main .mermaid, main .table-scroll"), function (box) {
       if (box.scrollWidth > box.clientWidth + 1 && !box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
     });
   }
