@@ -151,6 +151,15 @@
   var resizeTimer = 0;
   window.addEventListener("resize", function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(focusableScrollers, 200); });
 
+  /* ---- Checklist boxes need an accessible name: the text of their list item, unless the
+     markup already gave one. ---- */
+  Array.prototype.forEach.call(doc.querySelectorAll("main li > input[type=checkbox]"), function (box) {
+    if (box.labels && box.labels.length) return;
+    if (box.hasAttribute("aria-label") || box.hasAttribute("aria-labelledby")) return;
+    var text = (box.parentNode.textContent || "").replace(/\s+/g, " ").trim();
+    if (text) box.setAttribute("aria-label", text.length > 140 ? text.slice(0, 139) + "…" : text);
+  });
+
   /* ---- Table of contents: open beside the page on wide screens, folded above it otherwise. ---- */
   var toc = doc.querySelector("details.toc");
   if (toc) {
