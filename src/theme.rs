@@ -31,6 +31,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../themes/default/templates/index.html"),
     ),
     (
+        "templates/macros.html",
+        include_bytes!("../themes/default/templates/macros.html"),
+    ),
+    (
         "templates/print.html",
         include_bytes!("../themes/default/templates/print.html"),
     ),
@@ -63,8 +67,20 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../themes/default/static/alerts.js"),
     ),
     (
+        "static/favicon.svg",
+        include_bytes!("../themes/default/static/favicon.svg"),
+    ),
+    (
         "static/style.css",
         include_bytes!("../themes/default/static/style.css"),
+    ),
+    (
+        "static/theme-init.js",
+        include_bytes!("../themes/default/static/theme-init.js"),
+    ),
+    (
+        "static/theme.js",
+        include_bytes!("../themes/default/static/theme.js"),
     ),
 ];
 
