@@ -120,7 +120,10 @@ fn headings_get_self_links_and_leading_h1_is_dropped() {
 #[test]
 fn h1_after_other_content_is_kept() {
     let out = html("Intro.\n\n# Title\n");
-    assert!(out.contains("<h1 id=\"title\">Title<a class=\"anchor\""), "{out}");
+    assert!(
+        out.contains("<h1 id=\"title\">Title<a class=\"anchor\""),
+        "{out}"
+    );
 }
 
 #[test]
@@ -197,7 +200,9 @@ fn raw_html_passes_and_placeholders_show() {
         "<details>\n<summary>More</summary>\n\nPress <kbd>Ctrl</kbd>+<kbd>C</kbd>.<br>x<sup>2</sup>\n\n</details>\n\nRun `get` on <cluster-id> in <NODE POOL NAME> then </pod-name>.\n\n<cluster-id>\n",
     );
     insta::assert_snapshot!("raw_html", out);
-    assert!(out.contains("on &lt;cluster-id&gt; in &lt;NODE POOL NAME&gt; then &lt;/pod-name&gt;."));
+    assert!(
+        out.contains("on &lt;cluster-id&gt; in &lt;NODE POOL NAME&gt; then &lt;/pod-name&gt;.")
+    );
     assert!(out.contains("<kbd>Ctrl</kbd>"));
 }
 
@@ -212,7 +217,8 @@ fn templates_come_out_as_written() {
 
 #[test]
 fn footnotes_strikethrough_and_definitions() {
-    let out = html("Fail over ~~now~~ carefully.[^1]\n\n[^1]: After the check.\n\nRTO\n: 15 minutes\n");
+    let out =
+        html("Fail over ~~now~~ carefully.[^1]\n\n[^1]: After the check.\n\nRTO\n: 15 minutes\n");
     insta::assert_snapshot!("footnotes_definitions", out);
 }
 
@@ -236,8 +242,14 @@ fn two_diagrams_on_a_page_have_disjoint_ids() {
     let unique: BTreeSet<&str> = ids.iter().copied().collect();
     assert_eq!(ids.len(), unique.len(), "duplicate ids: {ids:?}");
     let prefix = format!("m{}-", page_hash("ops/page.md"));
-    let first: Vec<_> = ids.iter().filter(|id| id.starts_with(&format!("{prefix}1-"))).collect();
-    let second: Vec<_> = ids.iter().filter(|id| id.starts_with(&format!("{prefix}2-"))).collect();
+    let first: Vec<_> = ids
+        .iter()
+        .filter(|id| id.starts_with(&format!("{prefix}1-")))
+        .collect();
+    let second: Vec<_> = ids
+        .iter()
+        .filter(|id| id.starts_with(&format!("{prefix}2-")))
+        .collect();
     assert!(first.len() > 2 && second.len() > 2, "{ids:?}");
     // Every in-SVG reference points at an id of its own diagram.
     for reference in out.split("url(#").skip(1) {
@@ -256,15 +268,24 @@ fn broken_diagram_is_a_diagnostic_and_shown_as_code() {
     assert_eq!(diag.code, "mermaid-error");
     assert_eq!(diag.file, "content/ops/page.md");
     assert_eq!((diag.line, diag.column), (7, 3));
-    assert!(diag.message.contains("unclosed subgraph"), "{}", diag.message);
+    assert!(
+        diag.message.contains("unclosed subgraph"),
+        "{}",
+        diag.message
+    );
     insta::assert_snapshot!("mermaid_error", body.html);
-    assert!(body.html.contains("<pre class=\"hl-code\"><code class=\"language-mermaid\">flowchart TD\n"));
+    assert!(
+        body.html
+            .contains("<pre class=\"hl-code\"><code class=\"language-mermaid\">flowchart TD\n")
+    );
 }
 
 #[test]
 fn mermaid_off_leaves_fences_as_code() {
-    let body = BodyRenderer::with_mermaid(None)
-        .render(&document("a.md", "```mermaid\ngraph TD\n  A-->B\n```\n"), &keep_links);
+    let body = BodyRenderer::with_mermaid(None).render(
+        &document("a.md", "```mermaid\ngraph TD\n  A-->B\n```\n"),
+        &keep_links,
+    );
     assert_eq!(
         body.html,
         "<div class=\"code-block\" data-lang=\"mermaid\"><button type=\"button\" class=\"copy\" hidden>Copy</button><pre class=\"hl-code\"><code class=\"language-mermaid\">graph TD\n  A--&gt;B\n</code></pre></div>\n"
@@ -316,7 +337,17 @@ fn html_element_names() {
     sorted.sort_unstable();
     sorted.dedup();
     assert_eq!(sorted, ELEMENTS, "ELEMENTS must stay sorted and unique");
-    for name in ["details", "summary", "kbd", "br", "sup", "DIV", "svg", "foreignObject", "math"] {
+    for name in [
+        "details",
+        "summary",
+        "kbd",
+        "br",
+        "sup",
+        "DIV",
+        "svg",
+        "foreignObject",
+        "math",
+    ] {
         assert!(is_html_element(name), "{name}");
     }
     for name in ["cluster-id", "NODE", "pod-name", "namespace", "project_id"] {
@@ -336,11 +367,17 @@ fn fence_languages() {
 /// rewrites it.
 #[test]
 fn committed_code_css_is_current() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/themes/default/static/code.css");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/themes/default/static/code.css"
+    );
     let css = code_css();
     if std::env::var_os("UPDATE_CODE_CSS").is_some() {
         std::fs::write(path, &css).expect("write code.css");
     }
     let committed = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(committed == css, "code.css is stale: run UPDATE_CODE_CSS=1 cargo test committed_code_css");
+    assert!(
+        committed == css,
+        "code.css is stale: run UPDATE_CODE_CSS=1 cargo test committed_code_css"
+    );
 }

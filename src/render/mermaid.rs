@@ -47,8 +47,7 @@ const PALETTE: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// Colours the library writes itself (not from the theme) that mean "text" or "background".
-const FIXED_TEXT_COLOURS: &[&str] = &["#333", "#333333", "#000000", "black", "#131300"];
-const FIXED_BG_COLOURS: &[&str] = &["white", "#fff"];
+const FIXED_TEXT_COLOURS: &[&str] = &["#333", "#333333", "#131300"];
 
 /// The colour written into the SVG for a palette variable.
 fn palette(var: &str) -> String {
@@ -381,14 +380,50 @@ pub(crate) fn embed_svg(
         escape_text(&mut out, description);
         out.push_str("</desc>");
     }
-    for child in root.children() {
-        write_node(&mut out, child, id_prefix, &svg_id);
-    }
+    write_children(&mut out, root, id_prefix, &svg_id);
     out.push_str("</svg>");
     Ok(out)
 }
 
-fn write_node(out: &mut String, node: roxmltree::Node<'_, '_>, id_prefix: &str, svg_id: &str) {
+fn write_children(
+    out: &mut String,
+    parent: roxmltree::Node<'_, '_>,
+    id_prefix: &str,
+    svg_id: &str,
+) {
+    let mut user_filled_shape = false;
+    for child in parent.children() {
+        let pin = user_filled_shape && child.has_tag_name("text");
+        write_node(out, child, id_prefix, svg_id, pin);
+        if child.is_element() {
+            user_filled_shape = has_user_fill(child);
+        }
+    }
+}
+
+/// A shape filled with the author's colour (`style A fill:#bbf`), not the palette's: its label
+/// must keep the light-mode text colour, or dark mode would put light text on a light fill.
+fn has_user_fill(node: roxmltree::Node<'_, '_>) -> bool {
+    let shape = matches!(
+        node.tag_name().name(),
+        "rect" | "polygon" | "circle" | "ellipse" | "path"
+    );
+    let fill = node.attribute("fill").unwrap_or("none");
+    shape
+        && fill != "none"
+        && fill != "transparent"
+        && !PALETTE
+            .iter()
+            .any(|(_, colour, ..)| fill.eq_ignore_ascii_case(colour))
+}
+
+fn write_node(
+    out: &mut String,
+    node: roxmltree::Node<'_, '_>,
+    id_prefix: &str,
+    svg_id: &str,
+    pin_text_colour: bool,
+) {
     if node.is_text() {
         escape_text(out, node.text().unwrap_or_default());
         return;
@@ -403,6 +438,14 @@ fn write_node(out: &mut String, node: roxmltree::Node<'_, '_>, id_prefix: &str, 
     out.push('<');
     out.push_str(tag);
     write_attrs(out, node, id_prefix);
+    if pin_text_colour
+        && node.attribute("style").is_none()
+        && let Some(fill) = node.attribute("fill")
+    {
+        out.push_str(" style=\"fill:");
+        escape_attr(out, fill);
+        out.push('"');
+    }
     if !node.has_children() {
         out.push_str("/>");
         return;
@@ -418,9 +461,7 @@ fn write_node(out: &mut String, node: roxmltree::Node<'_, '_>, id_prefix: &str, 
         // `<` cannot appear in generated CSS; escaping keeps the element closed if it ever did.
         escape_text(out, &scope_style(&css, &format!("#{svg_id}"), id_prefix));
     } else {
-        for child in node.children() {
-            write_node(out, child, id_prefix, svg_id);
-        }
+        write_children(out, node, id_prefix, svg_id);
     }
     out.push_str("</");
     out.push_str(tag);
@@ -635,14 +676,6 @@ pub(crate) fn diagram_css() -> String {
             );
         }
     }
-    for colour in FIXED_BG_COLOURS {
-        for property in ["fill", "stroke"] {
-            let _ = writeln!(
-                css,
-                "figure.mermaid [{property}=\"{colour}\" i] {{ {property}: var(--mermaid-bg); }}"
-            );
-        }
-    }
     css
 }
 
@@ -720,6 +753,26 @@ mod tests {
     }
 
     #[test]
+    fn labels_on_author_coloured_shapes_keep_their_colour() {
+        let source = "flowchart LR\n  A(one) --> B(two)\n  style B fill:#bbf\n";
+        let html = MermaidRenderer::new(None)
+            .render_figure(source, "mermaid-1", "p-1-")
+            .expect("renders");
+        let pinned: Vec<&str> = html
+            .split("<text ")
+            .skip(1)
+            .filter(|t| t.contains("style=\"fill:"))
+            .collect();
+        assert_eq!(pinned.len(), 1, "{html}");
+        assert!(pinned[0].contains(">two</tspan>"), "{}", pinned[0]);
+        assert!(
+            pinned[0].contains("fill=\"#1f2328\" style=\"fill:#1f2328\""),
+            "{}",
+            pinned[0]
+        );
+    }
+
+    #[test]
     fn syntax_errors_are_failures() {
         let renderer = MermaidRenderer::new(None);
         let err = renderer
@@ -780,6 +833,58 @@ mod tests {
         assert_eq!(a, b);
     }
 
+    /// Writes one diagram of each common kind to `$RB_SITE_FONT_PROBE_DIR`, for
+    /// `scripts/check-mermaid-font-independence.sh`, which compares the output with and without
+    /// the machine's fonts.
+    #[test]
+    #[ignore = "run by scripts/check-mermaid-font-independence.sh"]
+    fn write_font_probe() {
+        let Some(dir) = std::env::var_os("RB_SITE_FONT_PROBE_DIR") else {
+            return;
+        };
+        let diagrams = [
+            ("flowchart", FLOWCHART),
+            (
+                "sequence",
+                "sequenceDiagram\n  Alice->>Bob: Hello Bob, how are you?\n  Note over Alice,Bob: A wide note\n",
+            ),
+            (
+                "class",
+                "classDiagram\n  Animal <|-- Duck\n  Animal : +int age\n  Duck : +swim()\n",
+            ),
+            (
+                "state",
+                "stateDiagram-v2\n  [*] --> Active\n  Active --> Draining: drain\n  Draining --> [*]\n",
+            ),
+            ("er", "erDiagram\n  CUSTOMER ||--o{ ORDER : places\n"),
+            (
+                "pie",
+                "pie title Errors by zone\n  \"us-east-1a\" : 42\n  \"us-east-1b\" : 17\n",
+            ),
+            (
+                "gantt",
+                "gantt\n  title Incident\n  dateFormat YYYY-MM-DD\n  section Response\n  Triage :a1, 2024-01-01, 1d\n",
+            ),
+            (
+                "mindmap",
+                "mindmap\n  root((Outage))\n    Database\n    Network\n",
+            ),
+            (
+                "unicode",
+                "flowchart LR\n  A[Überwachung] --> B[障害対応]\n",
+            ),
+        ];
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).expect("probe folder");
+        let renderer = MermaidRenderer::new(None);
+        for (name, source) in diagrams {
+            let svg = renderer
+                .render_svg(source)
+                .unwrap_or_else(|e| format!("error: {}", e.0));
+            std::fs::write(dir.join(format!("{name}.svg")), svg).expect("write probe");
+        }
+    }
+
     #[test]
     fn diagram_css_maps_every_palette_colour() {
         let css = diagram_css();
@@ -789,5 +894,99 @@ mod tests {
             )));
             assert!(css.contains(&format!("  {var}: {dark};\n")));
         }
+    }
+}
+
+/// Every Mermaid block of the GitLab runbooks corpus either renders or fails with a reason; none
+/// panics. Prints the count and each failure's file and line.
+#[cfg(test)]
+mod corpus {
+    use super::*;
+    use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+    fn mermaid_blocks(text: &str) -> Vec<(usize, String)> {
+        let options = Options::ENABLE_TABLES
+            | Options::ENABLE_FOOTNOTES
+            | Options::ENABLE_STRIKETHROUGH
+            | Options::ENABLE_TASKLISTS
+            | Options::ENABLE_HEADING_ATTRIBUTES
+            | Options::ENABLE_GFM
+            | Options::ENABLE_DEFINITION_LIST;
+        let mut blocks = Vec::new();
+        let mut open: Option<(usize, String)> = None;
+        for (event, span) in Parser::new_ext(text, options).into_offset_iter() {
+            match event {
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                    if info.split_whitespace().next() == Some("mermaid") =>
+                {
+                    let line = text[..span.start].matches('\n').count() + 1;
+                    open = Some((line, String::new()));
+                }
+                Event::Text(code) => {
+                    if let Some((_, source)) = open.as_mut() {
+                        source.push_str(&code);
+                    }
+                }
+                Event::End(TagEnd::CodeBlock) => blocks.extend(open.take()),
+                _ => {}
+            }
+        }
+        blocks
+    }
+
+    #[test]
+    fn every_gitlab_corpus_diagram_renders_or_is_reported() {
+        // `../shared` beside the crate; worktrees one level deeper (`wt/<name>`) look further up.
+        let candidates = [
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"),
+        ];
+        let Some(shared) = candidates.iter().map(Path::new).find(|p| p.is_dir()) else {
+            assert!(std::env::var_os("CI").is_none(), "../shared is missing");
+            eprintln!("SKIPPED: ../shared (the test corpus) not found");
+            return;
+        };
+        let root = &shared.join("corpus/gitlab-com-runbooks");
+        let renderer = MermaidRenderer::new(None);
+        let mut rendered = 0;
+        let mut failed = Vec::new();
+        let mut files: Vec<_> = walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|ext| ext == "md"))
+            .map(walkdir::DirEntry::into_path)
+            .collect();
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).expect("utf-8 runbook");
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            for (line, source) in mermaid_blocks(&text) {
+                let started = std::time::Instant::now();
+                let outcome = renderer.render_figure(&source, "mermaid-1", "m-1-");
+                if std::env::var_os("RB_SITE_TIMINGS").is_some() {
+                    eprintln!("{rel}:{line}: {:?}", started.elapsed());
+                }
+                match outcome {
+                    Ok(html) => {
+                        assert!(html.contains("role=\"img\""), "{rel}:{line}");
+                        rendered += 1;
+                    }
+                    Err(failure) => failed.push(format!("{rel}:{line}: {}", failure.0)),
+                }
+            }
+        }
+        eprintln!(
+            "gitlab-com-runbooks: {} Mermaid blocks, {rendered} rendered, {} failed",
+            rendered + failed.len(),
+            failed.len()
+        );
+        for failure in &failed {
+            eprintln!("  {failure}");
+        }
+        assert!(rendered + failed.len() > 0, "the corpus has Mermaid blocks");
     }
 }
