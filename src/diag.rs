@@ -271,7 +271,7 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The source line the diagnostic points at, and the column range to underline.
     #[serde(skip)]
-    pub snippet: Option<Snippet>,
+    pub snippet: Option<Box<Snippet>>,
 }
 
 /// The source line shown under a human-readable diagnostic.
@@ -320,10 +320,10 @@ impl SourceRef<'_> {
             code,
             message: message.into(),
             help: None,
-            snippet: Some(Snippet {
+            snippet: Some(Box::new(Snippet {
                 line_text,
                 underline: (from, to.max(from)),
-            }),
+            })),
         }
     }
 }

@@ -206,11 +206,18 @@ pub struct Site {
     pub sections: BTreeMap<String, Section>,
     /// Tag -> indexes into `pages`.
     pub tags: BTreeMap<String, Vec<usize>>,
+    /// Content-relative paths of the non-Markdown files, copied to the site as they are.
+    pub assets: std::collections::BTreeSet<String>,
 }
 
 impl Site {
     pub fn page_by_source(&self, rel: &str) -> Option<&Page> {
         self.by_source.get(rel).map(|&i| &self.pages[i])
+    }
+
+    /// The relative prefix from a page at `url` to the site root: `../../` for `db/failover/`.
+    pub fn root_prefix(url: &str) -> String {
+        "../".repeat(url.matches('/').count())
     }
 
     /// Runbook pages (not section indexes), in URL order.

@@ -9,16 +9,19 @@
 use std::sync::LazyLock;
 
 use pulldown_cmark_escape::escape_html_body_text;
-use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
+use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::{SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
+#[cfg(test)]
 use two_face::theme::EmbeddedThemeName;
 
 /// Class prefix of every highlight span, so highlight classes never meet a theme's own classes.
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
+#[cfg(test)]
 /// Themes emitted into `code.css`: one for light pages, one for dark.
 const LIGHT_THEME: EmbeddedThemeName = EmbeddedThemeName::InspiredGithub;
+#[cfg(test)]
 const DARK_THEME: EmbeddedThemeName = EmbeddedThemeName::OneHalfDark;
 
 /// bat's grammars, with newlines (what `parse_html_for_line_which_includes_newline` needs).
@@ -131,11 +134,9 @@ pub(crate) fn copy_text(lang: &str, code: &str) -> Option<String> {
             Some(command)
         } else if continues {
             Some(line)
-        } else if let Some(rest) = line.strip_prefix("> ").filter(|_| !commands.is_empty()) {
-            // PS2: the continuation prompt of a here-document or an open quote.
-            Some(rest)
         } else {
-            None
+            // PS2: the continuation prompt of a here-document or an open quote.
+            line.strip_prefix("> ").filter(|_| !commands.is_empty())
         };
         continues = false;
         if let Some(command) = command {
@@ -175,6 +176,7 @@ fn strip_prompt(line: &str, root_prompt: bool) -> Option<&str> {
     is_prompt.then_some(command)
 }
 
+#[cfg(test)]
 /// The highlight stylesheet: the light theme by default, the dark theme when the reader prefers
 /// dark (unless the page is toggled to light) or the page is toggled to dark.
 pub(crate) fn highlight_css() -> String {
@@ -195,13 +197,15 @@ pub(crate) fn highlight_css() -> String {
     css
 }
 
+#[cfg(test)]
 fn theme_css(theme: &syntect::highlighting::Theme) -> String {
     // css_for_theme_with_class_style only fails on a theme whose scope selectors cannot be
     // written as CSS; the embedded themes are fixed, so an empty sheet is the honest fallback.
-    let css = css_for_theme_with_class_style(theme, CLASS_STYLE).unwrap_or_default();
+    let css = syntect::html::css_for_theme_with_class_style(theme, CLASS_STYLE).unwrap_or_default();
     strip_comments(&css)
 }
 
+#[cfg(test)]
 fn strip_comments(css: &str) -> String {
     let mut out = String::with_capacity(css.len());
     let mut rest = css;
@@ -216,6 +220,7 @@ fn strip_comments(css: &str) -> String {
     out.trim_start().to_string()
 }
 
+#[cfg(test)]
 /// Prefixes every selector of a flat stylesheet (rules only, no at-rules) with `scope`.
 pub(crate) fn scope_css(css: &str, scope: &str) -> String {
     let mut out = String::with_capacity(css.len() * 2);

@@ -16,7 +16,7 @@ use crate::config::{Config, MermaidRender};
 use crate::diag::Diagnostic;
 use crate::model::Document;
 use crate::render::highlight::{self, Highlighter};
-use crate::render::mermaid::{self, MermaidRenderer};
+use crate::render::mermaid::MermaidRenderer;
 
 /// Renders document bodies. Built once per build; shared by the threads rendering pages.
 #[derive(Debug)]
@@ -61,6 +61,7 @@ impl BodyRenderer {
     }
 
     /// The diagram renderer, if diagrams are rendered: its counters tell how many were laid out.
+    #[cfg(test)]
     pub(crate) fn mermaid(&self) -> Option<&MermaidRenderer> {
         self.mermaid.as_ref()
     }
@@ -667,17 +668,19 @@ pub(crate) fn is_html_element(name: &str) -> bool {
     ELEMENTS.binary_search(&lower.as_str()).is_ok()
 }
 
+#[cfg(test)]
 /// The complete `code.css`: highlighting, diagram colours, and print rules for the interactive
 /// bits this module writes (copy buttons, checklists). `themes/default/static/code.css` is this,
 /// checked by a test.
 pub(crate) fn code_css() -> String {
     let mut css = highlight::highlight_css();
     css.push('\n');
-    css.push_str(&mermaid::diagram_css());
+    css.push_str(&crate::render::mermaid::diagram_css());
     css.push_str(PRINT_CSS);
     css
 }
 
+#[cfg(test)]
 const PRINT_CSS: &str = "
 /* Code blocks and checklists. */
 .code-block { position: relative; }

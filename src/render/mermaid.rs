@@ -46,6 +46,7 @@ const PALETTE: &[(&str, &str, &str, &str)] = &[
     ("--mermaid-activation", "#eaeef2", "#eaeef2", "#30363d"),
 ];
 
+#[cfg(test)]
 /// Colours the library writes itself (not from the theme) that mean "text" or "background".
 const FIXED_TEXT_COLOURS: &[&str] = &["#333", "#333333", "#131300"];
 
@@ -140,6 +141,8 @@ impl MermaidRenderer {
     }
 
     /// How many diagrams this renderer laid out rather than read from the cache.
+    // Read by tests and benches/mermaid.rs; a build summary could report it too.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn layouts(&self) -> usize {
         self.layouts.load(Ordering::Relaxed)
     }
@@ -634,6 +637,7 @@ fn escape_attr(out: &mut String, text: &str) {
     }
 }
 
+#[cfg(test)]
 /// Diagram colours for `code.css`: the palette as CSS variables (light, dark by preference
 /// unless toggled light, dark when toggled, light in print), and attribute selectors that
 /// replace the palette colours written in the SVGs with the variables.
