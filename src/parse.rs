@@ -190,171 +190,26 @@ pub fn placeholder_tags(html: &str) -> Vec<(usize, &str)> {
     let mut offset = 0;
     while let Some(open) = rest.find('<') {
         let candidate = &rest[open..];
-        let Some(close) = candidate.find('>') else {
-            break;
-        };
-        let tag = &candidate[..=close];
+        // An unclosed `<pod-name` runs to the end of its line.
+        let end = candidate
+            .find('>')
+            .map(|close| close + 1)
+            .or_else(|| candidate.find('\n'))
+            .unwrap_or(candidate.len());
+        let tag = &candidate[..end];
         let name: String = tag[1..]
             .trim_start_matches('/')
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == ':')
             .collect();
         let is_tag = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-        if is_tag && !is_html_element(&name) {
+        if is_tag && !crate::render::markdown::is_html_element(&name) {
             found.push((offset + open, tag));
         }
         offset += open + 1;
         rest = &rest[open + 1..];
     }
     found
-}
-
-/// Whether a tag name is an HTML element (or one of the SVG/MathML elements allowed inline).
-pub fn is_html_element(name: &str) -> bool {
-    const ELEMENTS: &[&str] = &[
-        "a",
-        "abbr",
-        "address",
-        "area",
-        "article",
-        "aside",
-        "audio",
-        "b",
-        "base",
-        "bdi",
-        "bdo",
-        "blockquote",
-        "body",
-        "br",
-        "button",
-        "canvas",
-        "caption",
-        "center",
-        "cite",
-        "code",
-        "col",
-        "colgroup",
-        "data",
-        "datalist",
-        "dd",
-        "del",
-        "details",
-        "dfn",
-        "dialog",
-        "div",
-        "dl",
-        "dt",
-        "em",
-        "embed",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "font",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "head",
-        "header",
-        "hgroup",
-        "hr",
-        "html",
-        "i",
-        "iframe",
-        "img",
-        "input",
-        "ins",
-        "kbd",
-        "label",
-        "legend",
-        "li",
-        "link",
-        "main",
-        "map",
-        "mark",
-        "math",
-        "menu",
-        "meta",
-        "meter",
-        "nav",
-        "noscript",
-        "object",
-        "ol",
-        "optgroup",
-        "option",
-        "output",
-        "p",
-        "param",
-        "picture",
-        "pre",
-        "progress",
-        "q",
-        "rp",
-        "rt",
-        "ruby",
-        "s",
-        "samp",
-        "script",
-        "search",
-        "section",
-        "select",
-        "slot",
-        "small",
-        "source",
-        "span",
-        "strike",
-        "strong",
-        "style",
-        "sub",
-        "summary",
-        "sup",
-        "svg",
-        "table",
-        "tbody",
-        "td",
-        "template",
-        "textarea",
-        "tfoot",
-        "th",
-        "thead",
-        "time",
-        "title",
-        "tr",
-        "track",
-        "tt",
-        "u",
-        "ul",
-        "var",
-        "video",
-        "wbr",
-        "circle",
-        "clippath",
-        "defs",
-        "ellipse",
-        "g",
-        "line",
-        "lineargradient",
-        "path",
-        "polygon",
-        "polyline",
-        "rect",
-        "stop",
-        "text",
-        "tspan",
-        "use",
-        "mi",
-        "mn",
-        "mo",
-        "mrow",
-        "msup",
-        "msub",
-        "mfrac",
-    ];
-    ELEMENTS.iter().any(|e| e.eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]
@@ -370,10 +225,10 @@ mod tests {
         for name in [
             "a", "details", "kbd", "br", "summary", "sup", "tspan", "wbr", "mfrac",
         ] {
-            assert!(is_html_element(name), "{name}");
+            assert!(crate::render::markdown::is_html_element(name), "{name}");
         }
-        assert!(!is_html_element("cluster-id"));
-        assert!(!is_html_element("NODE"));
+        assert!(!crate::render::markdown::is_html_element("cluster-id"));
+        assert!(!crate::render::markdown::is_html_element("NODE"));
     }
 
     #[test]

@@ -71,6 +71,14 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../themes/default/static/favicon.svg"),
     ),
     (
+        "static/code.css",
+        include_bytes!("../themes/default/static/code.css"),
+    ),
+    (
+        "static/runbook.js",
+        include_bytes!("../themes/default/static/runbook.js"),
+    ),
+    (
         "static/style.css",
         include_bytes!("../themes/default/static/style.css"),
     ),

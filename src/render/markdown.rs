@@ -1,24 +1,42 @@
-//! Markdown body rendering: rewrites the parsed events (links, headings) and writes HTML.
+//! A runbook's Markdown body to HTML: the parsed events are rewritten (headings get self-links,
+//! links are resolved, code is highlighted, Mermaid becomes SVG, tables scroll, task lists become
+//! real checkboxes, GitHub alerts become callouts, placeholder tags become visible text), then
+//! pulldown-cmark writes the rest.
 //!
-//! Placeholder until the rendering work lands (highlighting, Mermaid, callouts, checklists).
+//! Runbook text never passes through a template engine: `{{ $labels.x }}` comes out as written.
+//! Problems found while rendering (a diagram that does not render) come back as diagnostics.
 
-use pulldown_cmark::{Event, Tag};
+use std::ops::Range;
+
+use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Tag, TagEnd};
+use pulldown_cmark_escape::escape_html;
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{Config, MermaidRender};
 use crate::diag::Diagnostic;
 use crate::model::Document;
+use crate::render::highlight::{self, Highlighter};
+use crate::render::mermaid::MermaidRenderer;
 
-pub(crate) struct BodyRenderer;
+/// Renders document bodies. Built once per build; shared by the threads rendering pages.
+#[derive(Debug)]
+pub(crate) struct BodyRenderer {
+    highlighter: Highlighter,
+    /// `None` when `[mermaid] render = "off"`: fences stay code.
+    mermaid: Option<MermaidRenderer>,
+}
 
-#[derive(Debug, Clone, Serialize)]
+/// A rendered body and what templates need from it.
+#[derive(Debug, Clone, serde::Serialize)]
 pub(crate) struct RenderedBody {
     pub html: String,
+    /// H2 and H3 headings, in order.
     pub toc: Vec<TocEntry>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A table-of-contents entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct TocEntry {
     pub level: u8,
     pub id: String,
@@ -26,67 +44,648 @@ pub(crate) struct TocEntry {
 }
 
 impl BodyRenderer {
-    pub(crate) fn new(_config: &Config) -> anyhow::Result<BodyRenderer> {
-        Ok(BodyRenderer)
+    pub(crate) fn new(config: &Config) -> anyhow::Result<BodyRenderer> {
+        let mermaid = match config.mermaid.render {
+            MermaidRender::Build => Some(MermaidRenderer::new(Some(config.mermaid_cache_dir()))),
+            MermaidRender::Off => None,
+        };
+        Ok(BodyRenderer::with_mermaid(mermaid))
     }
 
+    /// A renderer with the given diagram renderer (`None`: diagrams stay code).
+    pub(crate) fn with_mermaid(mermaid: Option<MermaidRenderer>) -> BodyRenderer {
+        BodyRenderer {
+            highlighter: Highlighter::new(),
+            mermaid,
+        }
+    }
+
+    /// The diagram renderer, if diagrams are rendered: its counters tell how many were laid out.
+    #[cfg(test)]
+    pub(crate) fn mermaid(&self) -> Option<&MermaidRenderer> {
+        self.mermaid.as_ref()
+    }
+
+    /// Renders a parsed document's body. `resolve_link` maps a link or image destination as
+    /// written to the href to write, or `None` to keep it as written.
     pub(crate) fn render(
         &self,
         doc: &Document,
         resolve_link: &dyn Fn(&str) -> Option<String>,
     ) -> RenderedBody {
-        let skip_h1 = doc
-            .outline
-            .headings
-            .first()
-            .filter(|h| h.level == 1 && h.event == 0)
-            .map(|h| h.event);
-        let mut skipping = false;
-        let events = doc.events.iter().enumerate().filter_map(|(i, (event, _))| {
-            if Some(i) == skip_h1 {
-                skipping = true;
-            }
-            if skipping {
-                if matches!(event, Event::End(pulldown_cmark::TagEnd::Heading(_))) {
-                    skipping = false;
+        let mut pass = Pass {
+            renderer: self,
+            doc,
+            resolve_link,
+            page_hash: page_hash(&doc.source.rel),
+            out: Vec::with_capacity(doc.events.len() + 16),
+            toc: Vec::new(),
+            diagnostics: Vec::new(),
+            tasks: 0,
+            diagrams: 0,
+        };
+        pass.run();
+        let mut html = String::with_capacity(doc.source.text.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut html, pass.out.into_iter());
+        RenderedBody {
+            html,
+            toc: pass.toc,
+            diagnostics: pass.diagnostics,
+        }
+    }
+}
+
+/// Short, stable id of a page, so that diagram ids from different pages never meet
+/// (a search index or a print-all page may put several pages together).
+fn page_hash(rel: &str) -> String {
+    blake3::hash(rel.as_bytes()).to_hex()[..8].to_string()
+}
+
+/// One page's rewrite of its events.
+struct Pass<'a> {
+    renderer: &'a BodyRenderer,
+    doc: &'a Document,
+    resolve_link: &'a dyn Fn(&str) -> Option<String>,
+    page_hash: String,
+    out: Vec<Event<'static>>,
+    toc: Vec<TocEntry>,
+    diagnostics: Vec<Diagnostic>,
+    tasks: usize,
+    diagrams: usize,
+}
+
+/// A heading being rewritten: its id and the text gathered for the table of contents.
+struct OpenHeading {
+    level: u8,
+    id: Option<String>,
+    title: String,
+}
+
+impl Pass<'_> {
+    fn run(&mut self) {
+        let events = &self.doc.events;
+        let mut i = skip_leading_h1(events);
+        let mut heading: Option<OpenHeading> = None;
+        while let Some((event, span)) = events.get(i) {
+            i += 1;
+            match event {
+                Event::Start(Tag::Heading { level, id, .. }) => {
+                    heading = Some(OpenHeading {
+                        level: heading_level(*level),
+                        id: id.as_ref().map(|id| id.to_string()),
+                        title: String::new(),
+                    });
+                    self.out.push(event.clone());
                 }
-                return None;
-            }
-            Some(match event {
+                Event::End(TagEnd::Heading(_)) => {
+                    if let Some(open) = heading.take() {
+                        self.close_heading(open);
+                    }
+                    self.out.push(event.clone());
+                }
+                Event::Text(text) | Event::Code(text) => {
+                    if let Some(open) = heading.as_mut() {
+                        open.title.push_str(text);
+                    }
+                    self.out.push(event.clone());
+                }
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    let (code, end) = code_block_text(events, i);
+                    i = end;
+                    self.code_block(kind, &code, span.clone());
+                }
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url,
                     title,
                     id,
-                }) => match resolve_link(dest_url) {
-                    Some(href) => Event::Start(Tag::Link {
-                        link_type: *link_type,
-                        dest_url: href.into(),
-                        title: title.clone(),
-                        id: id.clone(),
-                    }),
-                    None => event.clone(),
-                },
-                other => other.clone(),
-            })
-        });
-        let mut html = String::new();
-        pulldown_cmark::html::push_html(&mut html, events);
-        let toc = doc
-            .outline
-            .headings
-            .iter()
-            .filter(|h| h.level == 2 || h.level == 3)
-            .map(|h| TocEntry {
-                level: h.level,
-                id: h.id.clone(),
-                title: h.text.clone(),
-            })
-            .collect();
-        RenderedBody {
-            html,
-            toc,
-            diagnostics: Vec::new(),
+                }) => self.out.push(Event::Start(Tag::Link {
+                    link_type: *link_type,
+                    dest_url: self.resolve(dest_url),
+                    title: title.clone(),
+                    id: id.clone(),
+                })),
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => self.out.push(Event::Start(Tag::Image {
+                    link_type: *link_type,
+                    dest_url: self.resolve(dest_url),
+                    title: title.clone(),
+                    id: id.clone(),
+                })),
+                Event::Start(Tag::Table(_)) => {
+                    self.out.push(Event::Html(CowStr::Borrowed(
+                        "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"Table\">\n",
+                    )));
+                    self.out.push(event.clone());
+                }
+                Event::End(TagEnd::Table) => {
+                    self.out.push(event.clone());
+                    self.out.push(Event::Html(CowStr::Borrowed("</div>\n")));
+                }
+                Event::TaskListMarker(checked) => {
+                    let checked = if *checked { " checked" } else { "" };
+                    self.out.push(Event::InlineHtml(
+                        format!(
+                            "<input type=\"checkbox\" class=\"task\" data-task=\"{}\"{checked}> ",
+                            self.tasks
+                        )
+                        .into(),
+                    ));
+                    self.tasks += 1;
+                }
+                Event::Start(Tag::BlockQuote(Some(kind))) => {
+                    self.out.push(Event::Html(callout_open(*kind).into()));
+                }
+                Event::End(TagEnd::BlockQuote(Some(_))) => {
+                    self.out.push(Event::Html(CowStr::Borrowed("</div>\n")));
+                }
+                Event::Html(html) => self.out.push(Event::Html(escape_placeholder_tags(html))),
+                Event::InlineHtml(html) => {
+                    self.out
+                        .push(Event::InlineHtml(escape_placeholder_tags(html)));
+                }
+                _ => self.out.push(event.clone()),
+            }
         }
     }
+
+    fn resolve(&self, dest: &CowStr<'static>) -> CowStr<'static> {
+        match (self.resolve_link)(dest) {
+            Some(href) => href.into(),
+            None => dest.clone(),
+        }
+    }
+
+    fn close_heading(&mut self, open: OpenHeading) {
+        let Some(id) = open.id else {
+            return;
+        };
+        let mut anchor = String::from("<a class=\"anchor\" href=\"#");
+        // Writing into a String cannot fail.
+        let _ = escape_html(&mut anchor, &id);
+        anchor.push_str("\" aria-label=\"Link to this section\">#</a>");
+        self.out.push(Event::InlineHtml(anchor.into()));
+        if matches!(open.level, 2 | 3) {
+            self.toc.push(TocEntry {
+                level: open.level,
+                id,
+                title: open.title.trim().to_string(),
+            });
+        }
+    }
+
+    fn code_block(&mut self, kind: &CodeBlockKind<'static>, code: &str, span: Range<usize>) {
+        let lang = match kind {
+            CodeBlockKind::Fenced(info) => fence_language(info),
+            CodeBlockKind::Indented => String::new(),
+        };
+        if lang == "mermaid"
+            && let Some(mermaid) = &self.renderer.mermaid
+        {
+            self.diagrams += 1;
+            let n = self.diagrams;
+            let figure_id = format!("mermaid-{n}");
+            let id_prefix = format!("m{}-{n}-", self.page_hash);
+            match mermaid.render_figure(code, &figure_id, &id_prefix) {
+                Ok(figure) => self.out.push(Event::Html(figure.into())),
+                Err(failure) => {
+                    self.diagnostics.push(
+                        self.doc
+                            .source_ref()
+                            .diag(
+                                "mermaid-error",
+                                span,
+                                format!("Mermaid diagram does not render: {}", failure.0),
+                            )
+                            .with_help("the page shows the diagram's source instead"),
+                    );
+                    let mut html = String::from(
+                        "<div class=\"mermaid-error\"><p class=\"mermaid-error-notice\" role=\"note\">\
+                         <strong>This diagram could not be drawn</strong>: ",
+                    );
+                    let _ = escape_html(&mut html, &failure.0);
+                    html.push_str(". Its source is shown instead.</p>\n");
+                    html.push_str(&self.code_block_html(&lang, code));
+                    html.push_str("</div>\n");
+                    self.out.push(Event::Html(html.into()));
+                }
+            }
+            return;
+        }
+        let html = self.code_block_html(&lang, code);
+        self.out.push(Event::Html(html.into()));
+    }
+
+    fn code_block_html(&self, lang: &str, code: &str) -> String {
+        let highlighted = self.renderer.highlighter.highlight(lang, code);
+        let mut html = String::with_capacity(highlighted.len() + 200);
+        html.push_str("<div class=\"code-block\"");
+        if !lang.is_empty() {
+            html.push_str(" data-lang=\"");
+            let _ = escape_html(&mut html, lang);
+            html.push('"');
+        }
+        if let Some(copy) = highlight::copy_text(lang, code) {
+            html.push_str(" data-copy=\"");
+            let _ = escape_html(&mut html, &copy);
+            html.push('"');
+        }
+        html.push_str(
+            "><button type=\"button\" class=\"copy\" hidden>Copy</button><pre class=\"hl-code\"><code",
+        );
+        if !lang.is_empty() {
+            html.push_str(" class=\"language-");
+            let _ = escape_html(&mut html, lang);
+            html.push('"');
+        }
+        html.push('>');
+        html.push_str(&highlighted);
+        html.push_str("</code></pre></div>\n");
+        html
+    }
 }
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// Where rendering starts: after the first H1 when it opens the body (the page header shows
+/// the title), else at the start.
+fn skip_leading_h1(events: &[(Event<'static>, Range<usize>)]) -> usize {
+    match events.first() {
+        Some((
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                ..
+            }),
+            _,
+        )) => events
+            .iter()
+            .position(|(event, _)| matches!(event, Event::End(TagEnd::Heading(HeadingLevel::H1))))
+            .map_or(0, |end| end + 1),
+        _ => 0,
+    }
+}
+
+/// The text of the code block whose start event is just before `start`, and the index after
+/// its end event.
+fn code_block_text(events: &[(Event<'static>, Range<usize>)], start: usize) -> (String, usize) {
+    let mut code = String::new();
+    let mut i = start;
+    while let Some((event, _)) = events.get(i) {
+        i += 1;
+        match event {
+            Event::Text(text) => code.push_str(text),
+            Event::End(TagEnd::CodeBlock) => break,
+            _ => {}
+        }
+    }
+    (code, i)
+}
+
+/// A fence's language: the first word of the info string, without `{.…}` decoration,
+/// lowercased (` ```Bash title="x" ` is `bash`).
+fn fence_language(info: &str) -> String {
+    info.split(|c: char| c.is_whitespace() || c == ',')
+        .next()
+        .unwrap_or_default()
+        .trim_matches(|c| c == '{' || c == '}')
+        .trim_start_matches('.')
+        .to_ascii_lowercase()
+}
+
+/// A GitHub alert's kind: its class suffix, title and icon (drawn for rb-site on a 16×16 grid,
+/// stroked in the text colour).
+fn callout_parts(kind: BlockQuoteKind) -> (&'static str, &'static str, &'static str) {
+    match kind {
+        BlockQuoteKind::Note => (
+            "note",
+            "Note",
+            "<circle cx=\"8\" cy=\"8\" r=\"6.25\"/><path d=\"M8 7.25v4M8 4.75v.01\"/>",
+        ),
+        BlockQuoteKind::Tip => (
+            "tip",
+            "Tip",
+            "<path d=\"M8 1.75a4.25 4.25 0 0 0-2.5 7.7c.45.33.75.8.75 1.35v.45h3.5v-.45c0-.55.3-1.02.75-1.35A4.25 4.25 0 0 0 8 1.75zM6.25 13.25h3.5M7 14.75h2\"/>",
+        ),
+        BlockQuoteKind::Important => (
+            "important",
+            "Important",
+            "<path d=\"M2 2.25h12v8.5H8.75L5.5 13.75v-3H2z\"/><path d=\"M8 4.5v3M8 9.25v.01\"/>",
+        ),
+        BlockQuoteKind::Warning => (
+            "warning",
+            "Warning",
+            "<path d=\"M8 1.75l6.75 12H1.25z\"/><path d=\"M8 6v3.75M8 11.75v.01\"/>",
+        ),
+        BlockQuoteKind::Caution => (
+            "caution",
+            "Caution",
+            "<path d=\"M5.25 1.5h5.5l3.75 3.75v5.5l-3.75 3.75h-5.5L1.5 10.75v-5.5z\"/><path d=\"M8 4.75v3.75M8 11v.01\"/>",
+        ),
+    }
+}
+
+fn callout_open(kind: BlockQuoteKind) -> String {
+    let (class, title, icon) = callout_parts(kind);
+    format!(
+        "<div class=\"callout callout-{class}\" role=\"note\"><p class=\"callout-title\">\
+         <svg class=\"callout-icon\" aria-hidden=\"true\" viewBox=\"0 0 16 16\" width=\"16\" height=\"16\" \
+         fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\" stroke-linecap=\"round\" stroke-linejoin=\"round\">\
+         {icon}</svg>{title}</p>\n"
+    )
+}
+
+/// Raw HTML with every tag that names no HTML element (`<cluster-id>`, `<NODE POOL NAME>`)
+/// escaped, so the reader sees the placeholder instead of a browser swallowing it.
+fn escape_placeholder_tags(html: &CowStr<'static>) -> CowStr<'static> {
+    // The same scan as validation's `unknown-html-tag`, so the two can never disagree.
+    let tags = crate::parse::placeholder_tags(html);
+    if tags.is_empty() {
+        return html.clone();
+    }
+    let mut out = String::with_capacity(html.len() + 16 * tags.len());
+    let mut copied = 0;
+    for (at, tag) in tags {
+        out.push_str(&html[copied..at]);
+        let _ = escape_html(&mut out, tag);
+        copied = at + tag.len();
+    }
+    out.push_str(&html[copied..]);
+    out.into()
+}
+
+/// Element names of HTML, SVG and MathML (lowercase, sorted), for telling real tags from
+/// placeholders written in angle brackets.
+const ELEMENTS: &[&str] = &[
+    "a",
+    "abbr",
+    "acronym",
+    "address",
+    "animate",
+    "animatemotion",
+    "animatetransform",
+    "annotation",
+    "annotation-xml",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "base",
+    "basefont",
+    "bdi",
+    "bdo",
+    "big",
+    "blink",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "circle",
+    "cite",
+    "clippath",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "datalist",
+    "dd",
+    "defs",
+    "del",
+    "desc",
+    "details",
+    "dfn",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "ellipse",
+    "em",
+    "embed",
+    "feblend",
+    "fecolormatrix",
+    "fecomponenttransfer",
+    "fecomposite",
+    "fediffuselighting",
+    "fedisplacementmap",
+    "fedropshadow",
+    "feflood",
+    "fegaussianblur",
+    "feimage",
+    "femerge",
+    "femergenode",
+    "femorphology",
+    "feoffset",
+    "fespecularlighting",
+    "fetile",
+    "feturbulence",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "filter",
+    "font",
+    "footer",
+    "foreignobject",
+    "form",
+    "frame",
+    "frameset",
+    "g",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "image",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend",
+    "li",
+    "line",
+    "lineargradient",
+    "link",
+    "main",
+    "map",
+    "mark",
+    "marker",
+    "marquee",
+    "mask",
+    "math",
+    "menclose",
+    "menu",
+    "merror",
+    "meta",
+    "metadata",
+    "meter",
+    "mfrac",
+    "mi",
+    "mmultiscripts",
+    "mn",
+    "mo",
+    "mover",
+    "mpadded",
+    "mphantom",
+    "mprescripts",
+    "mroot",
+    "mrow",
+    "ms",
+    "mspace",
+    "msqrt",
+    "mstyle",
+    "msub",
+    "msubsup",
+    "msup",
+    "mtable",
+    "mtd",
+    "mtext",
+    "mtr",
+    "munder",
+    "munderover",
+    "nav",
+    "nobr",
+    "noembed",
+    "noframes",
+    "noscript",
+    "object",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "param",
+    "path",
+    "pattern",
+    "picture",
+    "plaintext",
+    "polygon",
+    "polyline",
+    "pre",
+    "progress",
+    "q",
+    "radialgradient",
+    "rb",
+    "rect",
+    "rp",
+    "rt",
+    "rtc",
+    "ruby",
+    "s",
+    "samp",
+    "script",
+    "search",
+    "section",
+    "select",
+    "semantics",
+    "set",
+    "slot",
+    "small",
+    "source",
+    "span",
+    "stop",
+    "strike",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "svg",
+    "switch",
+    "symbol",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "text",
+    "textarea",
+    "textpath",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "title",
+    "tr",
+    "track",
+    "tspan",
+    "tt",
+    "u",
+    "ul",
+    "use",
+    "var",
+    "video",
+    "view",
+    "wbr",
+    "xmp",
+];
+
+/// Whether `name` is an HTML, SVG or MathML element name (any case). `<cluster-id>` and
+/// `<NODE>` are not: in runbooks they are placeholders a browser would swallow.
+pub(crate) fn is_html_element(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ELEMENTS.binary_search(&lower.as_str()).is_ok()
+}
+
+#[cfg(test)]
+/// The complete `code.css`: highlighting, diagram colours, and print rules for the interactive
+/// bits this module writes (copy buttons, checklists). `themes/default/static/code.css` is this,
+/// checked by a test.
+pub(crate) fn code_css() -> String {
+    let mut css = highlight::highlight_css();
+    css.push('\n');
+    css.push_str(&crate::render::mermaid::diagram_css());
+    css.push_str(PRINT_CSS);
+    css
+}
+
+#[cfg(test)]
+const PRINT_CSS: &str = "
+/* Code blocks and checklists. */
+.code-block { position: relative; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
+input.task { margin: 0 0.4em 0 0; vertical-align: -0.1em; }
+
+@media print {
+  .code-block .copy, .checklist-reset { display: none !important; }
+  /* A printed checklist is for ticking by hand: always empty boxes. */
+  input.task {
+    -webkit-appearance: none;
+    appearance: none;
+    width: 0.9em;
+    height: 0.9em;
+    border: 1px solid currentColor;
+    border-radius: 2px;
+    background: none;
+  }
+  .table-wrap { overflow: visible; }
+  figure.mermaid { break-inside: avoid; }
+}
+";
+
+#[cfg(test)]
+#[path = "markdown_tests.rs"]
+mod tests;

@@ -3,7 +3,9 @@
 //! theme; whole-site data (navigation) goes into one shared file that pages load, so no page grows
 //! with the size of the site.
 
+pub(crate) mod highlight;
 pub(crate) mod markdown;
+pub(crate) mod mermaid;
 pub mod templates;
 
 use std::collections::BTreeMap;

@@ -5,5 +5,6 @@ mod bad_input;
 mod browser;
 mod build;
 mod cli;
+mod render;
 mod support;
 mod validate;

@@ -1,0 +1,384 @@
+//! Code blocks: syntax highlighting at build time, the highlight stylesheet, and the text a
+//! copy button copies.
+//!
+//! Highlighting uses syntect with bat's maintained grammars (the `two-face` crate) and writes CSS
+//! classes (`hl-…`), never inline styles, so one stylesheet ([`highlight_css`]) gives a light and
+//! a dark theme that follow the reader's colour scheme and the theme toggle. The grammars are
+//! loaded once per process. A language without a grammar renders as plain escaped text.
+
+use std::sync::LazyLock;
+
+use pulldown_cmark_escape::escape_html_body_text;
+use syntect::html::{ClassStyle, ClassedHTMLGenerator};
+use syntect::parsing::{SyntaxReference, SyntaxSet};
+use syntect::util::LinesWithEndings;
+#[cfg(test)]
+use two_face::theme::EmbeddedThemeName;
+
+/// Class prefix of every highlight span, so highlight classes never meet a theme's own classes.
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+
+#[cfg(test)]
+/// Themes emitted into `code.css`: one for light pages, one for dark.
+const LIGHT_THEME: EmbeddedThemeName = EmbeddedThemeName::InspiredGithub;
+#[cfg(test)]
+const DARK_THEME: EmbeddedThemeName = EmbeddedThemeName::OneHalfDark;
+
+/// bat's grammars, with newlines (what `parse_html_for_line_which_includes_newline` needs).
+static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(two_face::syntax::extra_newlines);
+
+/// Highlights code blocks. Cheap to create: the grammars behind it are shared by the process.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Highlighter;
+
+impl Highlighter {
+    /// Forces the grammars to load now (about 100 ms), rather than in the first page's render.
+    pub(crate) fn new() -> Highlighter {
+        LazyLock::force(&SYNTAXES);
+        Highlighter
+    }
+
+    /// The inner HTML of a `<code>` element: `code` highlighted as `lang`, or escaped plain text
+    /// when `lang` has no grammar. Never fails.
+    pub(crate) fn highlight(&self, lang: &str, code: &str) -> String {
+        match find_syntax(lang) {
+            Some(syntax) => highlight_with(syntax, code).unwrap_or_else(|| escape(code)),
+            None => escape(code),
+        }
+    }
+}
+
+fn highlight_with(syntax: &SyntaxReference, code: &str) -> Option<String> {
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
+    for line in LinesWithEndings::from(code) {
+        generator
+            .parse_html_for_line_which_includes_newline(line)
+            .ok()?;
+    }
+    Some(generator.finalize())
+}
+
+fn escape(code: &str) -> String {
+    let mut html = String::with_capacity(code.len() + code.len() / 8);
+    // Writing into a String cannot fail.
+    let _ = escape_html_body_text(&mut html, code);
+    html
+}
+
+/// The grammar for a fence's language, by bat's tokens and a few aliases runbooks use.
+fn find_syntax(lang: &str) -> Option<&'static SyntaxReference> {
+    let lang = lang.trim().to_ascii_lowercase();
+    let token = match lang.as_str() {
+        "" | "text" | "txt" | "plain" | "plaintext" | "output" | "none" => return None,
+        "shell" | "console" | "terminal" | "shell-session" | "shellsession" | "sh-session"
+        | "shellscript" | "bash-session" => "bash",
+        "terraform" | "tf" | "hcl" => "terraform",
+        "docker" | "containerfile" => "dockerfile",
+        "golang" => "go",
+        "jsonc" | "json5" => "json",
+        "py3" | "python3" => "python",
+        other => other,
+    };
+    SYNTAXES.find_syntax_by_token(token)
+}
+
+/// Whether a fence's language is a shell transcript or script, whose copy text drops prompts.
+pub(crate) fn is_shell(lang: &str) -> bool {
+    matches!(
+        lang.to_ascii_lowercase().as_str(),
+        "bash"
+            | "sh"
+            | "shell"
+            | "zsh"
+            | "console"
+            | "terminal"
+            | "shell-session"
+            | "shellsession"
+            | "sh-session"
+            | "bash-session"
+    )
+}
+
+/// Transcript languages, where `# ` at the start of a line is a root prompt, not a comment.
+fn is_transcript(lang: &str) -> bool {
+    matches!(
+        lang.to_ascii_lowercase().as_str(),
+        "console" | "terminal" | "shell-session" | "shellsession" | "sh-session" | "bash-session"
+    )
+}
+
+/// What a copy button should copy from a shell block, when it differs from the visible code:
+/// the commands without their prompts, leaving out output lines, so a responder can paste
+/// straight into a terminal. `None` means "copy the code as shown".
+///
+/// A block with no prompt anywhere is a script and is copied whole. In a block where some lines
+/// have a prompt (`$ `, `user@host:~$ `, and `# ` in console transcripts), a line without one is
+/// output, unless it continues the previous command (that line ended with `\`, or it starts
+/// with the `> ` continuation prompt).
+pub(crate) fn copy_text(lang: &str, code: &str) -> Option<String> {
+    if !is_shell(lang) {
+        return None;
+    }
+    let root_prompt = is_transcript(lang);
+    let lines: Vec<&str> = code.lines().collect();
+    if !lines
+        .iter()
+        .any(|line| strip_prompt(line, root_prompt).is_some())
+    {
+        return None;
+    }
+    let mut commands: Vec<&str> = Vec::new();
+    let mut continues = false;
+    for line in lines {
+        let command = if let Some(command) = strip_prompt(line, root_prompt) {
+            Some(command)
+        } else if continues {
+            Some(line)
+        } else {
+            // PS2: the continuation prompt of a here-document or an open quote.
+            line.strip_prefix("> ").filter(|_| !commands.is_empty())
+        };
+        continues = false;
+        if let Some(command) = command {
+            continues = command.trim_end().ends_with('\\');
+            commands.push(command);
+        }
+    }
+    let copy = commands.join("\n");
+    (copy != code.trim_end_matches('\n')).then_some(copy)
+}
+
+/// The command on a prompt line, without the prompt.
+fn strip_prompt(line: &str, root_prompt: bool) -> Option<&str> {
+    let trimmed = line.trim_start();
+    if trimmed == "$" || (root_prompt && trimmed == "#") {
+        return Some("");
+    }
+    if let Some(command) = trimmed.strip_prefix("$ ") {
+        return Some(command);
+    }
+    if root_prompt && let Some(command) = trimmed.strip_prefix("# ") {
+        return Some(command);
+    }
+    // `[root@host ~]# ` or `user@host:~/dir$ `: a first word that names a user and host and
+    // ends in a prompt character.
+    if trimmed.starts_with('[') {
+        let close = trimmed.find(']')?;
+        let after = &trimmed[close + 1..];
+        return after
+            .strip_prefix("$ ")
+            .or_else(|| after.strip_prefix("# "))
+            .filter(|_| trimmed[..close].contains('@'));
+    }
+    let (word, command) = trimmed.split_once(' ')?;
+    let is_prompt =
+        (word.ends_with('$') || word.ends_with('#')) && word.len() > 1 && word.contains('@');
+    is_prompt.then_some(command)
+}
+
+#[cfg(test)]
+/// The highlight stylesheet: the light theme by default, the dark theme when the reader prefers
+/// dark (unless the page is toggled to light) or the page is toggled to dark.
+pub(crate) fn highlight_css() -> String {
+    let themes = two_face::theme::extra();
+    let light = theme_css(themes.get(LIGHT_THEME));
+    let dark = theme_css(themes.get(DARK_THEME));
+    let mut css = String::from(
+        "/* Syntax highlighting, generated by rb-site from bat's themes (two-face). */\n\n",
+    );
+    css.push_str(&light);
+    css.push_str("\n@media (prefers-color-scheme: dark) {\n");
+    css.push_str(&scope_css(&dark, ":root:not([data-theme=light])"));
+    css.push_str("}\n\n");
+    css.push_str(&scope_css(&dark, ":root[data-theme=dark]"));
+    css.push_str("\n@media print {\n");
+    css.push_str(&scope_css(&light, ":root"));
+    css.push_str("}\n");
+    css
+}
+
+#[cfg(test)]
+fn theme_css(theme: &syntect::highlighting::Theme) -> String {
+    // css_for_theme_with_class_style only fails on a theme whose scope selectors cannot be
+    // written as CSS; the embedded themes are fixed, so an empty sheet is the honest fallback.
+    let css = syntect::html::css_for_theme_with_class_style(theme, CLASS_STYLE).unwrap_or_default();
+    strip_comments(&css)
+}
+
+#[cfg(test)]
+fn strip_comments(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("*/") {
+            Some(end) => rest = &rest[start + end + 2..],
+            None => rest = "",
+        }
+    }
+    out.push_str(rest);
+    out.trim_start().to_string()
+}
+
+#[cfg(test)]
+/// Prefixes every selector of a flat stylesheet (rules only, no at-rules) with `scope`.
+pub(crate) fn scope_css(css: &str, scope: &str) -> String {
+    let mut out = String::with_capacity(css.len() * 2);
+    let mut rest = css;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|i| open + i) else {
+            break;
+        };
+        let selectors = rest[..open]
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("{scope} {s}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&selectors);
+        out.push_str(" {");
+        out.push_str(&rest[open + 1..close]);
+        out.push_str("}\n");
+        rest = &rest[close + 1..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bash_is_highlighted_with_prefixed_classes() {
+        let html = Highlighter::new().highlight("bash", "echo \"hi\" # greet\n");
+        assert!(
+            html.starts_with("<span class=\"hl-source hl-shell hl-bash\">"),
+            "{html}"
+        );
+        assert!(html.contains("<span class=\"hl-comment"), "{html}");
+        assert!(!html.contains("style="), "{html}");
+    }
+
+    #[test]
+    fn aliases_find_a_grammar() {
+        for lang in [
+            "sh",
+            "shell",
+            "console",
+            "zsh",
+            "yml",
+            "yaml",
+            "toml",
+            "json",
+            "sql",
+            "py",
+            "python",
+            "go",
+            "dockerfile",
+            "Dockerfile",
+            "hcl",
+            "terraform",
+            "tf",
+            "ini",
+            "diff",
+        ] {
+            assert!(find_syntax(lang).is_some(), "no grammar for {lang}");
+        }
+    }
+
+    #[test]
+    fn unknown_language_is_plain_escaped_text() {
+        let html = Highlighter::new().highlight("promql", "rate(x[5m]) > 0 && <b>\n");
+        assert_eq!(html, "rate(x[5m]) &gt; 0 &amp;&amp; &lt;b&gt;\n");
+        assert_eq!(Highlighter::new().highlight("", "a < b\n"), "a &lt; b\n");
+    }
+
+    #[test]
+    fn templates_in_code_come_out_as_written() {
+        let html = Highlighter::new().highlight("yaml", "summary: '{{ $labels.instance }}'\n");
+        assert!(html.contains("{{ $labels.instance }}"), "{html}");
+    }
+
+    #[test]
+    fn copy_text_drops_prompts_and_output() {
+        let code = "$ kubectl get pods\nNAME   READY\nweb-1  1/1\n$ kubectl logs web-1\n";
+        assert_eq!(
+            copy_text("console", code).as_deref(),
+            Some("kubectl get pods\nkubectl logs web-1")
+        );
+    }
+
+    #[test]
+    fn copy_text_keeps_backslash_continuations() {
+        let code = "$ curl -s \\\n    -H 'Accept: json' \\\n    http://x/health\n{\"ok\":true}\n";
+        assert_eq!(
+            copy_text("bash", code).as_deref(),
+            Some("curl -s \\\n    -H 'Accept: json' \\\n    http://x/health")
+        );
+    }
+
+    #[test]
+    fn copy_text_keeps_ps2_continuations() {
+        let code = "$ cat <<EOF > /tmp/x\n> line one\n> EOF\n";
+        assert_eq!(
+            copy_text("console", code).as_deref(),
+            Some("cat <<EOF > /tmp/x\nline one\nEOF")
+        );
+    }
+
+    #[test]
+    fn root_prompt_only_in_transcripts() {
+        let code = "# systemctl restart nginx\n";
+        assert_eq!(
+            copy_text("console", code).as_deref(),
+            Some("systemctl restart nginx")
+        );
+        // In a script, `#` starts a comment: the block is copied as shown.
+        assert_eq!(
+            copy_text("bash", "# restart it\nsystemctl restart nginx\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn user_at_host_prompts_are_stripped() {
+        let code = "user@db-1:~$ psql -c 'select 1'\n ?column?\n[root@db-1 ~]# reboot\n";
+        assert_eq!(
+            copy_text("shell", code).as_deref(),
+            Some("psql -c 'select 1'\nreboot")
+        );
+    }
+
+    #[test]
+    fn scripts_and_other_languages_copy_as_shown() {
+        assert_eq!(
+            copy_text("bash", "kubectl get pods\nkubectl get svc\n"),
+            None
+        );
+        assert_eq!(copy_text("yaml", "$ not: a prompt\n"), None);
+        assert_eq!(copy_text("sh", "$ ls\n"), Some("ls".to_string()));
+    }
+
+    #[test]
+    fn css_has_light_dark_toggle_and_print() {
+        let css = highlight_css();
+        assert!(css.starts_with("/* Syntax highlighting"));
+        assert!(css.contains("\n.hl-code {"), "{css}");
+        assert!(css.contains(
+            "@media (prefers-color-scheme: dark) {\n:root:not([data-theme=light]) .hl-code {"
+        ));
+        assert!(css.contains("\n:root[data-theme=dark] .hl-code {"));
+        assert!(css.contains("@media print {\n:root .hl-code {"));
+        assert!(!css.contains("theme \""), "syntect's comments are stripped");
+        assert_eq!(css.matches('{').count(), css.matches('}').count());
+    }
+
+    #[test]
+    fn scope_css_prefixes_each_selector() {
+        assert_eq!(
+            scope_css(".a, .b .c {\n color: red;\n}\n\n.d {\n}\n", ":root[x]"),
+            ":root[x] .a, :root[x] .b .c {\n color: red;\n}\n:root[x] .d {\n}\n"
+        );
+    }
+}
