@@ -19,7 +19,11 @@ use crate::config::SearchConfig;
 /// and its full list would dominate what a query downloads).
 pub(crate) const MAX_POSTINGS: usize = 1000;
 /// Postings files are cut after this many bytes; a long list gets a file to itself.
-pub(crate) const POSTINGS_SHARD_BYTES: usize = 8 * 1024;
+pub(crate) const POSTINGS_SHARD_BYTES: usize = 4 * 1024;
+/// A vocabulary shard past this size is split by one more character of prefix...
+pub(crate) const VOCAB_SHARD_BYTES: usize = 8 * 1024;
+/// ...up to keys of this many characters.
+pub(crate) const MAX_KEY_CHARS: usize = 8;
 /// Scores are written as integers in units of 1/SCORE_SCALE.
 pub(crate) const SCORE_SCALE: f32 = 4.0;
 const K1: f32 = 1.2;
@@ -58,15 +62,22 @@ fn boosts(config: &SearchConfig) -> [f32; FIELD_COUNT] {
 /// their bytes, sorted by path. Deterministic: the order of `records` does not matter.
 pub fn build_index(config: &SearchConfig, records: &[&SearchRecord]) -> Vec<(String, Vec<u8>)> {
     let mut docs: Vec<&SearchRecord> = records.to_vec();
-    docs.sort_by(|a, b| (&a.url, &a.page_id).cmp(&(&b.url, &b.page_id)));
+    docs.par_sort_unstable_by(|a, b| (&a.url, &a.page_id).cmp(&(&b.url, &b.page_id)));
     let boosts = boosts(config);
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(docs.len() + 1024);
 
     let postings = score_postings(&docs, &boosts);
     let stem_files = write_postings(&postings, &mut files);
-    let vocab_keys = write_vocabulary(&docs, &stem_files, &mut files);
+    let vocab_keys = write_vocabulary(&docs, &postings, &stem_files, &mut files);
     let facets = write_facets(&docs, &mut files);
-    write_fragments(&docs, &mut files);
+    files.par_extend(docs.par_iter().enumerate().map(|(doc, record)| {
+        let name = format!("d/{doc}");
+        let mut bytes = Vec::with_capacity(record.fragment.len() + 32);
+        bytes.extend_from_slice(format!("rbSearch.load(\"{name}\",").as_bytes());
+        bytes.extend_from_slice(record.fragment.as_bytes());
+        bytes.extend_from_slice(b");\n");
+        (format!("search/{name}.js"), bytes)
+    }));
 
     let meta = json!({
         "v": 1,
@@ -75,7 +86,7 @@ pub fn build_index(config: &SearchConfig, records: &[&SearchRecord]) -> Vec<(Str
         "facets": facets,
     });
     files.push(("search/meta.js".into(), jsonp("meta", &meta)));
-    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     files
 }
 
@@ -84,9 +95,10 @@ pub(crate) fn jsonp(name: &str, data: &Value) -> Vec<u8> {
 }
 
 /// One stem's postings, encoded: per document the delta from the previous document, the score
-/// and the section bits.
+/// and the section bits; with the surface forms that led to the stem.
 struct EncodedPostings<'a> {
     stem: &'a str,
+    forms: Vec<&'a str>,
     df: usize,
     partial: bool,
     encoded: String,
@@ -117,29 +129,34 @@ fn score_postings<'a>(
         }
     }
     let mut stems: Vec<(&str, Vec<(u32, &RecordTerm)>)> = by_stem.into_iter().collect();
-    stems.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    stems.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
 
     stems
         .into_par_iter()
         .map(|(stem, list)| {
             let df = list.len();
             let idf = (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
-            let mut scored: Vec<(u32, u32, u32)> = list
-                .iter()
-                .map(|&(doc, term)| {
-                    let lengths = &docs[doc as usize].field_lengths;
-                    let mut score = 0.0;
-                    for f in 0..FIELD_COUNT {
-                        let tf = term.tf[f] as f32;
-                        if tf > 0.0 {
-                            let norm = 1.0 - B[f] + B[f] * lengths[f] as f32 / average[f];
-                            score += boosts[f] * idf * tf * (K1 + 1.0) / (tf + K1 * norm);
-                        }
+            let mut forms: Vec<&str> = Vec::new();
+            let mut scored: Vec<(u32, u32, u32)> = Vec::with_capacity(list.len());
+            for &(doc, term) in &list {
+                for form in term.forms.split(' ') {
+                    if !forms.contains(&form) {
+                        forms.push(form);
                     }
-                    let quantised = (score * SCORE_SCALE).round().max(1.0) as u32;
-                    (doc, quantised, term.sections)
-                })
-                .collect();
+                }
+                let lengths = &docs[doc as usize].field_lengths;
+                let mut score = 0.0;
+                for f in 0..FIELD_COUNT {
+                    let tf = term.tf[f] as f32;
+                    if tf > 0.0 {
+                        let norm = 1.0 - B[f] + B[f] * lengths[f] as f32 / average[f];
+                        score += boosts[f] * idf * tf * (K1 + 1.0) / (tf + K1 * norm);
+                    }
+                }
+                let quantised = (score * SCORE_SCALE).round().max(1.0) as u32;
+                scored.push((doc, quantised, term.sections));
+            }
+            forms.sort_unstable();
             let partial = df > MAX_POSTINGS;
             if partial {
                 scored.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -156,6 +173,7 @@ fn score_postings<'a>(
             }
             EncodedPostings {
                 stem,
+                forms,
                 df,
                 partial,
                 encoded,
@@ -172,27 +190,26 @@ fn write_postings<'a>(
     files: &mut Vec<(String, Vec<u8>)>,
 ) -> StemFiles<'a> {
     let mut stem_files = HashMap::with_capacity(postings.len());
-    let mut shard = serde_json::Map::new();
-    let mut shard_bytes = 0;
-    let mut flush = |shard: &mut serde_json::Map<String, Value>, number: usize| {
-        let name = format!("p/{number}");
-        files.push((
-            format!("search/{name}.js"),
-            jsonp(&name, &Value::Object(std::mem::take(shard))),
-        ));
-    };
+    let mut shard = String::new();
     let mut number = 0;
+    let mut flush = |shard: &mut String, number: usize| {
+        let name = format!("p/{number}");
+        let bytes = format!("rbSearch.load(\"{name}\",{{{shard}}});\n").into_bytes();
+        files.push((format!("search/{name}.js"), bytes));
+        shard.clear();
+    };
     for posting in postings {
-        if shard_bytes > 0 && shard_bytes + posting.encoded.len() > POSTINGS_SHARD_BYTES {
+        if !shard.is_empty() && shard.len() + posting.encoded.len() > POSTINGS_SHARD_BYTES {
             flush(&mut shard, number);
             number += 1;
-            shard_bytes = 0;
         }
-        shard_bytes += posting.stem.len() + posting.encoded.len() + 6;
-        shard.insert(
-            posting.stem.to_string(),
-            Value::from(posting.encoded.as_str()),
-        );
+        if !shard.is_empty() {
+            shard.push(',');
+        }
+        shard.push_str(&Value::from(posting.stem).to_string());
+        shard.push_str(":\"");
+        shard.push_str(&posting.encoded);
+        shard.push('"');
         stem_files.insert(posting.stem, (number, posting.df, posting.partial));
     }
     if !shard.is_empty() {
@@ -201,48 +218,113 @@ fn write_postings<'a>(
     stem_files
 }
 
-/// Vocabulary shards by the first two letters of each surface form; returns their file names.
+/// A word of the vocabulary, or an alert key (for the exact-alert table).
+#[derive(Clone, Copy)]
+enum VocabEntry<'a> {
+    Word { surface: &'a str, stem: &'a str },
+    Alert { key: &'a str },
+}
+
+impl VocabEntry<'_> {
+    fn text(&self) -> &str {
+        match self {
+            VocabEntry::Word { surface, .. } => surface,
+            VocabEntry::Alert { key } => key,
+        }
+    }
+
+    /// Roughly what the entry costs in the shard file.
+    fn bytes(&self) -> usize {
+        match self {
+            VocabEntry::Word { surface, stem } => surface.len() + stem.len() + 24,
+            VocabEntry::Alert { key } => key.len() * 2 + 16,
+        }
+    }
+}
+
+/// Splits a shard that would pass [`VOCAB_SHARD_BYTES`] by one more character of prefix, so a
+/// site where hundreds of alerts start with `Kube` still loads small files.
+fn split_shard<'a>(
+    key: String,
+    entries: Vec<VocabEntry<'a>>,
+    out: &mut Vec<(String, Vec<VocabEntry<'a>>)>,
+) {
+    let depth = key.chars().count();
+    let bytes: usize = entries.iter().map(VocabEntry::bytes).sum();
+    if bytes <= VOCAB_SHARD_BYTES || depth >= MAX_KEY_CHARS {
+        out.push((key, entries));
+        return;
+    }
+    let mut children: BTreeMap<String, Vec<VocabEntry>> = BTreeMap::new();
+    for entry in entries {
+        children
+            .entry(entry.text().chars().take(depth + 1).collect())
+            .or_default()
+            .push(entry);
+    }
+    for (child, entries) in children {
+        if child == key {
+            out.push((child, entries));
+        } else {
+            split_shard(child, entries, out);
+        }
+    }
+}
+
+/// Vocabulary shards by the first characters of each surface form; returns their keys.
 fn write_vocabulary(
     docs: &[&SearchRecord],
+    postings: &[EncodedPostings],
     stem_files: &StemFiles,
     files: &mut Vec<(String, Vec<u8>)>,
 ) -> Vec<String> {
-    let mut surfaces: HashMap<&str, &str> = HashMap::new();
-    for doc in docs {
-        for (surface, stem) in &doc.surfaces {
-            surfaces.entry(surface.as_str()).or_insert(stem.as_str());
-        }
-    }
-    let mut shards: BTreeMap<String, Vec<(&str, &str)>> = BTreeMap::new();
-    for (surface, stem) in surfaces {
-        shards
-            .entry(key_file_name(&shard_key(surface)))
-            .or_default()
-            .push((surface, stem));
-    }
-    let mut alerts: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
+    let mut alert_docs: BTreeMap<String, Vec<(usize, &str)>> = BTreeMap::new();
     for (doc, record) in docs.iter().enumerate() {
         for alert in &record.alerts {
             let key = alert_key(alert);
-            if key.is_empty() {
-                continue;
+            if !key.is_empty() {
+                alert_docs.entry(key).or_default().push((doc, alert));
             }
-            alerts
-                .entry(key_file_name(&shard_key(&key)))
-                .or_default()
-                .entry(key)
-                .or_default()
-                .push(json!([doc, alert]));
         }
     }
-    for key in alerts.keys() {
-        shards.entry(key.clone()).or_default();
+    let mut by_key: BTreeMap<String, Vec<VocabEntry>> = BTreeMap::new();
+    for posting in postings {
+        for &surface in &posting.forms {
+            by_key
+                .entry(shard_key(surface))
+                .or_default()
+                .push(VocabEntry::Word {
+                    surface,
+                    stem: posting.stem,
+                });
+        }
+    }
+    for key in alert_docs.keys() {
+        by_key
+            .entry(shard_key(key))
+            .or_default()
+            .push(VocabEntry::Alert { key });
+    }
+    let mut shards = Vec::new();
+    for (key, entries) in by_key {
+        split_shard(key, entries, &mut shards);
     }
 
-    let names: Vec<String> = shards.keys().cloned().collect();
+    let keys: Vec<String> = shards.iter().map(|(key, _)| key.clone()).collect();
     let encoded: Vec<(String, Vec<u8>)> = shards
         .into_par_iter()
-        .map(|(key, mut words)| {
+        .map(|(key, entries)| {
+            let mut words: Vec<(&str, &str)> = Vec::new();
+            let mut alerts = serde_json::Map::new();
+            for entry in entries {
+                match entry {
+                    VocabEntry::Word { surface, stem } => words.push((surface, stem)),
+                    VocabEntry::Alert { key } => {
+                        let listed = alert_docs[key].iter().map(|(doc, name)| json!([doc, name]));
+                        alerts.insert(key.to_string(), Value::Array(listed.collect()));
+                    }
+                }
+            }
             words.sort_unstable();
             let mut stems: Vec<&str> = words.iter().map(|w| w.1).collect();
             stems.sort_unstable();
@@ -260,16 +342,16 @@ fn write_vocabulary(
                 word_list.push(Value::from(*surface));
                 word_list.push(Value::from(stems.binary_search(stem).unwrap_or(0)));
             }
-            let name = format!("v/{key}");
+            let name = format!("v/{}", key_file_name(&key));
             let mut data = json!({ "s": stem_list, "w": word_list });
-            if let Some(alerts) = alerts.get(&key) {
-                data["a"] = json!(alerts);
+            if !alerts.is_empty() {
+                data["a"] = Value::Object(alerts);
             }
             (format!("search/{name}.js"), jsonp(&name, &data))
         })
         .collect();
     files.extend(encoded);
-    names
+    keys
 }
 
 /// Facet files (documents per value) and the facet table for `meta.js`: values in folded order,
@@ -313,35 +395,6 @@ fn write_facets(docs: &[&SearchRecord], files: &mut Vec<(String, Vec<u8>)>) -> V
         table.insert(facet.to_string(), Value::Array(list));
     }
     Value::Object(table)
-}
-
-/// One small file per result: what the result list shows and the text excerpts are cut from.
-fn write_fragments(docs: &[&SearchRecord], files: &mut Vec<(String, Vec<u8>)>) {
-    let fragments: Vec<(String, Vec<u8>)> = docs
-        .par_iter()
-        .enumerate()
-        .map(|(doc, record)| {
-            let sections: Vec<Value> = record
-                .sections
-                .iter()
-                .map(|s| json!([s.title, s.anchor, s.text]))
-                .collect();
-            let data = json!({
-                "t": record.title,
-                "u": record.url,
-                "s": record.service,
-                "o": record.owner,
-                "v": record.severity,
-                "k": record.kind,
-                "g": record.tags,
-                "a": record.alerts,
-                "h": sections,
-            });
-            let name = format!("d/{doc}");
-            (format!("search/{name}.js"), jsonp(&name, &data))
-        })
-        .collect();
-    files.extend(fragments);
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //!
 //! 1. Parse: `facet:value` filters, `"quoted phrases"`, words (folded like the index).
 //! 2. Expand each word through its vocabulary shard: the exact surface form (weight 1), for the
-//!    last word while typing its completions (0.9, the 8 most frequent), and only when neither
-//!    exists, for words of 5+ letters, forms one edit away (0.7, the 8 most frequent).
+//!    last word while typing its completions (0.9, the 5 most frequent, from at most 4 deeper shards), and only when neither
+//!    exists, for words of 5+ letters, forms one edit away (0.7, the 5 most frequent; in the word's shard and the shard of the word with its first two letters swapped).
 //! 3. Score: a word's score in a document is its best weighted expansion; the sum over words.
 //!    AND over the words whose postings are complete; no document has them all, or a word is
 //!    unknown: OR, each score scaled by the share of words the document has.
@@ -18,11 +18,14 @@ use serde_json::Value;
 
 use super::FACETS;
 use super::index::DIGITS;
-use super::tokenize::{alert_key, fold, key_file_name, shard_key, words};
+use super::index::MAX_KEY_CHARS;
+use super::tokenize::{alert_key, fold, key_file_name, words};
 
 pub(crate) const PREFIX_WEIGHT: f64 = 0.9;
 pub(crate) const TYPO_WEIGHT: f64 = 0.7;
-pub(crate) const EXPANSIONS: usize = 8;
+pub(crate) const EXPANSIONS: usize = 5;
+/// Completions of a short prefix read at most this many deeper vocabulary shards.
+pub(crate) const DEEPER_SHARDS: usize = 4;
 pub(crate) const TYPO_MIN_CHARS: usize = 5;
 /// Fragments read at most to find results that hold a quoted phrase.
 pub(crate) const PHRASE_CHECKS: usize = 50;
@@ -159,6 +162,44 @@ struct Expansion {
     weight: f64,
 }
 
+/// A vocabulary shard: stems `(stem, postings file, df, partial)`, words `(surface, stem index)`
+/// in file order, and the exact-alert table.
+#[derive(Debug, Clone)]
+struct Shard {
+    stems: Vec<(String, u64, u64, bool)>,
+    words: Vec<(String, usize)>,
+    alerts: Value,
+}
+
+impl Shard {
+    fn expansion(&self, index: usize, weight: f64) -> Option<Expansion> {
+        let (stem, file, df, partial) = self.stems.get(index)?;
+        Some(Expansion {
+            stem: stem.clone(),
+            file: *file,
+            df: *df,
+            partial: *partial,
+            weight,
+        })
+    }
+}
+
+/// Adds up to [`EXPANSIONS`] new stems from `candidates`, the most frequent first.
+fn add_expansions(found: &mut BTreeMap<String, Expansion>, mut candidates: Vec<Expansion>) {
+    candidates.sort_by(|a, b| b.df.cmp(&a.df).then(a.stem.cmp(&b.stem)));
+    let mut taken = 0;
+    for candidate in candidates {
+        if taken == EXPANSIONS {
+            break;
+        }
+        if found.contains_key(&candidate.stem) {
+            continue;
+        }
+        taken += 1;
+        found.insert(candidate.stem.clone(), candidate);
+    }
+}
+
 /// Reads index files through `load(name)` (`"meta"`, `"v/ku"`, `"p/3"`...), parsed once each.
 pub struct Evaluator<F: FnMut(&str) -> Option<Value>> {
     load: F,
@@ -191,120 +232,121 @@ impl<F: FnMut(&str) -> Option<Value>> Evaluator<F> {
         value
     }
 
-    fn vocabulary(&mut self, key: &str) -> Value {
-        let name = key_file_name(key);
+    /// The key of the vocabulary shard holding `word`: its longest prefix that is a shard key.
+    fn shard_key_for(&mut self, word: &str) -> Option<String> {
+        let keys = self.keys();
+        let chars: Vec<char> = word.chars().collect();
+        (1..=chars.len().min(MAX_KEY_CHARS))
+            .rev()
+            .map(|n| chars[..n].iter().collect::<String>())
+            .find(|prefix| keys.binary_search(prefix).is_ok())
+    }
+
+    fn keys(&mut self) -> Vec<String> {
         let meta = self.file("meta");
-        let known = meta["keys"]
+        let mut keys: Vec<String> = meta["keys"]
             .as_array()
-            .is_some_and(|keys| keys.iter().any(|k| k.as_str() == Some(name.as_str())));
-        if known {
-            self.file(&format!("v/{name}"))
-        } else {
-            Value::Null
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k.as_str().map(str::to_string))
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    fn shard(&mut self, key: &str) -> Shard {
+        let data = self.file(&format!("v/{}", key_file_name(key)));
+        let stems = data["s"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| {
+                Some((
+                    s[0].as_str()?.to_string(),
+                    s[1].as_u64()?,
+                    s[2].as_u64()?,
+                    s[3].as_u64()? == 1,
+                ))
+            })
+            .collect();
+        let words = data["w"]
+            .as_array()
+            .map(|w| {
+                w.chunks(2)
+                    .filter_map(|p| {
+                        Some((
+                            p.first()?.as_str()?.to_string(),
+                            p.get(1)?.as_u64()? as usize,
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Shard {
+            stems,
+            words,
+            alerts: data["a"].clone(),
         }
+    }
+
+    fn shard_for(&mut self, word: &str) -> Option<Shard> {
+        let key = self.shard_key_for(word)?;
+        Some(self.shard(&key))
     }
 
     fn expand(&mut self, word: &QueryWord) -> Vec<Expansion> {
         let chars: Vec<char> = word.text.chars().collect();
-        let shard = self.vocabulary(&shard_key(&word.text));
-        let stems = shard["s"].as_array().cloned().unwrap_or_default();
-        let list = shard["w"].as_array().cloned().unwrap_or_default();
-        let entries: Vec<(&str, usize)> = list
-            .chunks(2)
-            .filter_map(|pair| Some((pair.first()?.as_str()?, pair.get(1)?.as_u64()? as usize)))
-            .collect();
-        let expansion = |index: usize, weight: f64| -> Option<Expansion> {
-            let stem = stems.get(index)?;
-            Some(Expansion {
-                stem: stem[0].as_str()?.to_string(),
-                file: stem[1].as_u64()?,
-                df: stem[2].as_u64()?,
-                partial: stem[3].as_u64()? == 1,
-                weight,
-            })
-        };
+        let own = self.shard_for(&word.text);
         let mut found: BTreeMap<String, Expansion> = BTreeMap::new();
-        let add = |found: &mut BTreeMap<String, Expansion>, candidates: Vec<Expansion>| {
-            let mut candidates = candidates;
-            candidates.sort_by(|a, b| b.df.cmp(&a.df).then(a.stem.cmp(&b.stem)));
-            let mut taken = 0;
-            for candidate in candidates {
-                if taken == EXPANSIONS {
-                    break;
-                }
-                if found.contains_key(&candidate.stem) {
-                    continue;
-                }
-                taken += 1;
-                found.insert(candidate.stem.clone(), candidate);
-            }
-        };
-        if let Ok(at) = entries.binary_search_by(|(surface, _)| (*surface).cmp(word.text.as_str()))
+        if let Some(shard) = &own
+            && let Some(&(_, index)) = shard.words.iter().find(|(w, _)| *w == word.text)
         {
-            add(
+            add_expansions(
                 &mut found,
-                expansion(entries[at].1, 1.0).into_iter().collect(),
+                shard.expansion(index, 1.0).into_iter().collect(),
             );
         }
         if word.prefix && chars.len() >= 2 {
-            let completions = entries
-                .iter()
-                .filter(|(surface, _)| {
-                    surface.len() > word.text.len() && surface.starts_with(word.text.as_str())
-                })
-                .filter_map(|&(_, stem)| expansion(stem, PREFIX_WEIGHT))
+            let mut shards: Vec<Shard> = own.iter().cloned().collect();
+            let deeper: Vec<String> = self
+                .keys()
+                .into_iter()
+                .filter(|k| k.chars().count() > chars.len() && k.starts_with(&word.text))
                 .collect();
-            add(&mut found, completions);
-        }
-        if found.is_empty() && !word.exact && chars.len() >= TYPO_MIN_CHARS {
-            let mut candidates = Vec::new();
-            let swapped: String = [chars[1], chars[0]].iter().collect();
-            let mut shards = vec![(
-                stems.clone(),
-                entries
-                    .iter()
-                    .map(|&(s, i)| (s.to_string(), i))
-                    .collect::<Vec<_>>(),
-            )];
-            if swapped != shard_key(&word.text) {
-                let other = self.vocabulary(&swapped);
-                let other_list = other["w"].as_array().cloned().unwrap_or_default();
-                shards.push((
-                    other["s"].as_array().cloned().unwrap_or_default(),
-                    other_list
-                        .chunks(2)
-                        .filter_map(|p| {
-                            Some((
-                                p.first()?.as_str()?.to_string(),
-                                p.get(1)?.as_u64()? as usize,
-                            ))
-                        })
-                        .collect(),
-                ));
+            if deeper.len() <= DEEPER_SHARDS {
+                for key in deeper {
+                    shards.push(self.shard(&key));
+                }
             }
-            for (shard_stems, shard_words) in shards {
-                for (surface, index) in shard_words {
-                    let surface_chars: Vec<char> = surface.chars().collect();
-                    if within_one_edit(&chars, &surface_chars)
-                        && let Some(stem) = shard_stems.get(index)
-                        && let (Some(s), Some(file), Some(df), Some(partial)) = (
-                            stem[0].as_str(),
-                            stem[1].as_u64(),
-                            stem[2].as_u64(),
-                            stem[3].as_u64(),
-                        )
-                    {
-                        candidates.push(Expansion {
-                            stem: s.to_string(),
-                            file,
-                            df,
-                            partial: partial == 1,
-                            weight: TYPO_WEIGHT,
-                        });
+            let mut candidates = Vec::new();
+            for shard in &shards {
+                for (surface, index) in &shard.words {
+                    if surface.len() > word.text.len() && surface.starts_with(&word.text) {
+                        candidates.extend(shard.expansion(*index, PREFIX_WEIGHT));
                     }
                 }
             }
-            add(&mut found, candidates);
+            add_expansions(&mut found, candidates);
+        }
+        if found.is_empty() && !word.exact && chars.len() >= TYPO_MIN_CHARS {
+            let mut shards: Vec<Shard> = own.iter().cloned().collect();
+            let swapped: String = [chars[1], chars[0]].iter().chain(&chars[2..]).collect();
+            let own_key = self.shard_key_for(&word.text);
+            if let Some(other) = self.shard_key_for(&swapped)
+                && Some(&other) != own_key.as_ref()
+            {
+                shards.push(self.shard(&other));
+            }
+            let mut candidates = Vec::new();
+            for shard in &shards {
+                for (surface, index) in &shard.words {
+                    let surface: Vec<char> = surface.chars().collect();
+                    if within_one_edit(&chars, &surface) {
+                        candidates.extend(shard.expansion(*index, TYPO_WEIGHT));
+                    }
+                }
+            }
+            add_expansions(&mut found, candidates);
         }
         found.into_values().collect()
     }
@@ -439,12 +481,10 @@ impl<F: FnMut(&str) -> Option<Value>> Evaluator<F> {
 
         let mut pinned: Vec<(u32, String)> = Vec::new();
         if !parsed.alert_key.is_empty() {
-            let shard = self.vocabulary(&shard_key(&parsed.alert_key));
-            for entry in shard["a"][&parsed.alert_key]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
+            let alerts = self
+                .shard_for(&parsed.alert_key)
+                .map_or(Value::Null, |shard| shard.alerts);
+            for entry in alerts[&parsed.alert_key].as_array().into_iter().flatten() {
                 if let (Some(doc), Some(name)) = (entry[0].as_u64(), entry[1].as_str()) {
                     let doc = doc as u32;
                     if allowed.as_ref().is_none_or(|a| a.contains(&doc))

@@ -1,7 +1,7 @@
 //! One page's search record: its terms with per-field counts and section bits, and the plain
 //! text of its sections, read from the parsed model (front matter, outline, Markdown events).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use globset::{Glob, GlobSetBuilder};
 use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
@@ -20,13 +20,16 @@ pub(crate) const SECTION_TEXT_CHARS: usize = 1500;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RecordTerm {
     pub(crate) stem: String,
-    pub(crate) tf: [u16; FIELD_COUNT],
+    /// The surface forms seen on the page, sorted, separated by spaces: the vocabulary's source.
+    pub(crate) forms: String,
+    /// Occurrences per field, saturating (BM25 flattens counts long before 255).
+    pub(crate) tf: [u8; FIELD_COUNT],
     /// Bit `i` set when section `i` (0 = top of the page) holds the term.
     pub(crate) sections: u32,
 }
 
 /// A part of the page between H2/H3 headings; section 0 is the top (before the first one).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub(crate) struct SectionText {
     pub(crate) title: String,
     pub(crate) anchor: String,
@@ -48,9 +51,23 @@ pub struct SearchRecord {
     pub(crate) field_lengths: [u32; FIELD_COUNT],
     /// Sorted by stem.
     pub(crate) terms: Vec<RecordTerm>,
-    /// Sorted `(surface form, stem)` pairs seen on the page: the vocabulary's source.
-    pub(crate) surfaces: Vec<(String, String)>,
-    pub(crate) sections: Vec<SectionText>,
+    /// The JSON of the result fragment (`search/d/<n>.js`), ready to wrap: title, URL, facets,
+    /// and per section `[title, anchor, text]`.
+    pub(crate) fragment: String,
+}
+
+/// The fragment a result shows; keys are short because 10,000 of them are written.
+#[derive(serde::Serialize)]
+struct Fragment<'a> {
+    t: &'a str,
+    u: &'a str,
+    s: Option<&'a str>,
+    o: Option<&'a str>,
+    v: Option<&'a str>,
+    k: &'a str,
+    g: &'a [String],
+    a: &'a [String],
+    h: Vec<(&'a str, &'a str, &'a str)>,
 }
 
 impl SearchRecord {
@@ -83,18 +100,24 @@ fn is_excluded(page_id: &str, globs: &[String]) -> bool {
 
 struct RecordBuilder {
     tokenizer: Tokenizer,
-    terms: BTreeMap<String, ([u16; FIELD_COUNT], u32)>,
-    surfaces: BTreeSet<(String, String)>,
+    /// Surface form -> index in `terms`: each distinct word is stemmed once per page.
+    by_surface: HashMap<String, usize>,
+    by_stem: HashMap<String, usize>,
+    terms: Vec<(String, Vec<String>, [u8; FIELD_COUNT], u32)>,
     lengths: [u32; FIELD_COUNT],
+    /// Characters in each section's text so far.
+    text_chars: Vec<usize>,
 }
 
 impl RecordBuilder {
     fn new() -> Self {
         RecordBuilder {
             tokenizer: Tokenizer::default(),
-            terms: BTreeMap::new(),
-            surfaces: BTreeSet::new(),
+            by_surface: HashMap::new(),
+            by_stem: HashMap::new(),
+            terms: Vec::new(),
             lengths: [0; FIELD_COUNT],
+            text_chars: vec![0],
         }
     }
 
@@ -102,21 +125,39 @@ impl RecordBuilder {
         let bit = 1u32 << section.min(MAX_SECTION_BIT);
         let Self {
             tokenizer,
+            by_surface,
+            by_stem,
             terms,
-            surfaces,
             lengths,
+            ..
         } = self;
-        tokenizer.terms(text, |surface, stem| {
+        tokenizer.words(text, |surface| {
             lengths[field as usize] += 1;
-            let entry = terms
-                .entry(stem.to_string())
-                .or_insert(([0; FIELD_COUNT], 0));
-            entry.0[field as usize] = entry.0[field as usize].saturating_add(1);
-            entry.1 |= bit;
-            if !surfaces.contains(&(surface.to_string(), stem.to_string())) {
-                surfaces.insert((surface.to_string(), stem.to_string()));
-            }
+            let index = match by_surface.get(surface) {
+                Some(&index) => index,
+                None => {
+                    let stem = tokenizer.stem(surface);
+                    let index = *by_stem.entry(stem).or_insert_with_key(|stem| {
+                        terms.push((stem.clone(), Vec::new(), [0; FIELD_COUNT], 0));
+                        terms.len() - 1
+                    });
+                    terms[index].1.push(surface.to_string());
+                    by_surface.insert(surface.to_string(), index);
+                    index
+                }
+            };
+            let term = &mut terms[index];
+            term.2[field as usize] = term.2[field as usize].saturating_add(1);
+            term.3 |= bit;
         });
+    }
+
+    fn push_text(&mut self, sections: &mut [SectionText], section: usize, text: &str) {
+        push_text(
+            &mut sections[section].text,
+            &mut self.text_chars[section],
+            text,
+        );
     }
 
     fn build(mut self, page: &Page, extra_alerts: &[String]) -> SearchRecord {
@@ -158,7 +199,7 @@ impl RecordBuilder {
         }];
         if let Some(description) = clean(&front.description) {
             self.add(Field::Body, 0, &description);
-            push_text(&mut sections[0].text, &description);
+            self.push_text(&mut sections, 0, &description);
         }
         self.walk_events(page, &mut sections);
         for section in &mut sections {
@@ -166,6 +207,35 @@ impl RecordBuilder {
             section.text.truncate(trimmed);
         }
 
+        let fragment = serde_json::to_string(&Fragment {
+            t: &page.title,
+            u: &page.url,
+            s: service.as_deref(),
+            o: owner.as_deref(),
+            v: severity.as_deref(),
+            k: &page.runbook_kind,
+            g: &front.tags,
+            a: &alerts,
+            h: sections
+                .iter()
+                .map(|s| (s.title.as_str(), s.anchor.as_str(), s.text.as_str()))
+                .collect(),
+        })
+        .unwrap_or_default();
+        let mut terms: Vec<RecordTerm> = self
+            .terms
+            .into_iter()
+            .map(|(stem, mut forms, tf, sections)| {
+                forms.sort_unstable();
+                RecordTerm {
+                    stem,
+                    forms: forms.join(" "),
+                    tf,
+                    sections,
+                }
+            })
+            .collect();
+        terms.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
         SearchRecord {
             page_id: page.doc.source.rel.clone(),
             url: page.url.clone(),
@@ -177,13 +247,8 @@ impl RecordBuilder {
             tags: front.tags.clone(),
             alerts,
             field_lengths: self.lengths,
-            terms: self
-                .terms
-                .into_iter()
-                .map(|(stem, (tf, sections))| RecordTerm { stem, tf, sections })
-                .collect(),
-            surfaces: self.surfaces.into_iter().collect(),
-            sections,
+            terms,
+            fragment,
         }
     }
 
@@ -211,6 +276,7 @@ impl RecordBuilder {
                                 anchor: heading.id.clone(),
                                 text: String::new(),
                             });
+                            self.text_chars.push(0);
                             section = sections.len() - 1;
                         }
                         self.add(Field::Headings, section, &heading.text);
@@ -234,10 +300,10 @@ impl RecordBuilder {
                     None if in_heading => {}
                     None => {
                         self.add(Field::Body, section, text);
-                        push_text(&mut sections[section].text, text);
+                        self.push_text(sections, section, text);
                     }
                 },
-                Event::SoftBreak | Event::HardBreak => push_text(&mut sections[section].text, " "),
+                Event::SoftBreak | Event::HardBreak => self.push_text(sections, section, " "),
                 Event::End(
                     TagEnd::Paragraph
                     | TagEnd::Item
@@ -245,18 +311,18 @@ impl RecordBuilder {
                     | TagEnd::BlockQuote(_)
                     | TagEnd::FootnoteDefinition
                     | TagEnd::DefinitionListDefinition,
-                ) => push_text(&mut sections[section].text, " "),
+                ) => self.push_text(sections, section, " "),
                 _ => {}
             }
         }
     }
 }
 
-/// Appends text with whitespace collapsed, up to [`SECTION_TEXT_CHARS`].
-fn push_text(out: &mut String, text: &str) {
-    let mut count = out.chars().count();
+/// Appends text with whitespace collapsed, up to [`SECTION_TEXT_CHARS`]; `count` is `out`'s
+/// length in characters.
+fn push_text(out: &mut String, count: &mut usize, text: &str) {
     for c in text.chars() {
-        if count >= SECTION_TEXT_CHARS {
+        if *count >= SECTION_TEXT_CHARS {
             return;
         }
         let c = if c.is_whitespace() { ' ' } else { c };
@@ -264,7 +330,7 @@ fn push_text(out: &mut String, text: &str) {
             continue;
         }
         out.push(c);
-        count += 1;
+        *count += 1;
     }
 }
 
@@ -290,22 +356,25 @@ mod tests {
 
     #[test]
     fn sections_split_at_h2_and_h3_with_anchors() {
-        let record = record();
-        let titles: Vec<(&str, &str)> = record
-            .sections
-            .iter()
-            .map(|s| (s.title.as_str(), s.anchor.as_str()))
-            .collect();
+        let fragment: serde_json::Value =
+            serde_json::from_str(&record().fragment).expect("fragment json");
         assert_eq!(
-            titles,
-            [("", ""), ("Diagnosis", "diagnosis"), ("Network", "network")]
+            fragment["h"],
+            serde_json::json!([
+                ["", "", "Replicas fall behind the primary."],
+                [
+                    "Diagnosis",
+                    "diagnosis",
+                    "Check pg_stat_replication on the primary."
+                ],
+                ["Network", "network", "Look at packet loss."]
+            ])
         );
-        assert_eq!(record.sections[0].text, "Replicas fall behind the primary.");
-        assert_eq!(
-            record.sections[1].text,
-            "Check pg_stat_replication on the primary."
-        );
-        assert_eq!(record.sections[2].text, "Look at packet loss.");
+        assert_eq!(fragment["t"], "Replication lag");
+        assert_eq!(fragment["u"], "db/replication-lag/");
+        assert_eq!(fragment["s"], "postgres");
+        assert_eq!(fragment["v"], "critical");
+        assert_eq!(fragment["a"], serde_json::json!(["PostgresReplicationLag"]));
     }
 
     #[test]
@@ -323,21 +392,19 @@ mod tests {
         assert_eq!(term(&record, "packet").sections, 0b100);
         // Fenced SQL counts as code; the Mermaid fence is left out.
         assert_eq!(term(&record, "select").tf[Field::Code as usize], 1);
-        assert!(!record.surfaces.iter().any(|(s, _)| s == "lagging"));
+        assert!(!record.terms.iter().any(|t| t.forms.contains("lagging")));
     }
 
     #[test]
     fn surfaces_map_to_stems() {
         let record = record();
-        assert!(
-            record
-                .surfaces
-                .contains(&("replicas".into(), "replica".into()))
+        assert_eq!(term(&record, "replica").forms, "replicas");
+        assert_eq!(term(&record, "replic").forms, "replication");
+        assert_eq!(term(&record, "primari").forms, "primary");
+        assert_eq!(
+            term(&record, "postgresreplicationlag").forms,
+            "postgresreplicationlag"
         );
-        assert!(record.surfaces.contains(&(
-            "postgresreplicationlag".into(),
-            "postgresreplicationlag".into()
-        )));
     }
 
     #[test]

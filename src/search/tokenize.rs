@@ -90,24 +90,47 @@ impl Default for Tokenizer {
 }
 
 impl Tokenizer {
-    /// Calls `emit(surface, stem)` for every term of `text`, in order.
-    pub(crate) fn terms(&self, text: &str, mut emit: impl FnMut(&str, &str)) {
-        let stripped = strip_diacritics(text);
+    pub(crate) fn stem(&self, folded_word: &str) -> String {
+        self.stemmer.stem(folded_word).into_owned()
+    }
+
+    /// Calls `emit(surface)` with every folded word of `text` (and camel-case humps), in order.
+    /// ASCII text, the common case, skips normalisation.
+    pub(crate) fn words(&self, text: &str, mut emit: impl FnMut(&str)) {
+        let stripped;
+        let text = if text.is_ascii() {
+            text
+        } else {
+            stripped = strip_diacritics(text);
+            &stripped
+        };
         let mut lower = String::new();
         let mut emit_word = |word: &str| {
             lower.clear();
-            lower.extend(word.chars().flat_map(char::to_lowercase));
-            if lower.chars().count() <= MAX_WORD_CHARS {
-                let stem = self.stemmer.stem(&lower);
-                emit(&lower, &stem);
+            if word.is_ascii() {
+                lower.push_str(word);
+                lower.make_ascii_lowercase();
+            } else {
+                lower.extend(word.chars().flat_map(char::to_lowercase));
+            }
+            if lower.len() <= MAX_WORD_CHARS || lower.chars().count() <= MAX_WORD_CHARS {
+                emit(&lower);
             }
         };
-        for run in runs(&stripped) {
+        for run in runs(text) {
             emit_word(run);
-            for part in camel_parts(run) {
-                emit_word(part);
+            if run.chars().any(char::is_uppercase) {
+                for part in camel_parts(run) {
+                    emit_word(part);
+                }
             }
         }
+    }
+
+    /// Calls `emit(surface, stem)` for every term of `text`, in order.
+    #[cfg(test)]
+    pub(crate) fn terms(&self, text: &str, mut emit: impl FnMut(&str, &str)) {
+        self.words(text, |surface| emit(surface, &self.stem(surface)));
     }
 }
 

@@ -5,7 +5,8 @@
 (function (global) {
   'use strict';
   var DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_';
-  var PREFIX_WEIGHT = 0.9, TYPO_WEIGHT = 0.7, EXPANSIONS = 8, TYPO_MIN_CHARS = 5, PHRASE_CHECKS = 50;
+  var PREFIX_WEIGHT = 0.9, TYPO_WEIGHT = 0.7, EXPANSIONS = 5, TYPO_MIN_CHARS = 5, PHRASE_CHECKS = 50;
+  var DEEPER_SHARDS = 4, MAX_KEY_CHARS = 8;
   var FACETS = ['service', 'owner', 'severity', 'tag', 'kind'];
   var WORD = /[\p{Alphabetic}\p{N}]+/gu;
   var rb = global.rbSearch || (global.rbSearch = {});
@@ -15,7 +16,6 @@
   function fold(s) { return strip(s).toLowerCase(); }
   function words(s) { return (strip(s).match(WORD) || []).map(function (w) { return w.toLowerCase(); }); }
   function chars(s) { return Array.from(s); }
-  function shardKey(w) { return chars(w).slice(0, 2).join(''); }
   function keyFile(k) {
     return chars(k).map(function (c) { return /[a-z0-9]/.test(c) ? c : '_' + c.codePointAt(0).toString(16); }).join('');
   }
@@ -103,13 +103,22 @@
 
   function Engine() { this.meta = null; }
 
-  Engine.prototype.vocabulary = function (key) {
-    var name = keyFile(key);
-    if (this.meta.keys.indexOf(name) < 0) return Promise.resolve(null);
-    return get('v/' + name).then(function (shard) {
+  /* The key of the vocabulary shard holding `word`: its longest prefix that is a shard key. */
+  Engine.prototype.keyFor = function (word) {
+    var cs = chars(word);
+    for (var n = Math.min(cs.length, MAX_KEY_CHARS); n > 0; n--) {
+      var k = cs.slice(0, n).join('');
+      if (this.keys.has(k)) return k;
+    }
+    return null;
+  };
+
+  Engine.prototype.shard = function (key) {
+    if (key == null) return Promise.resolve(null);
+    return get('v/' + keyFile(key)).then(function (shard) {
       if (shard && !shard.map) {
         shard.map = new Map();
-        for (var i = 0; i < shard.w.length; i += 2) shard.map.set(shard.w[i], shard.w[i + 1]);
+        for (var i = 0; i < shard.w.length; i += 2) if (!shard.map.has(shard.w[i])) shard.map.set(shard.w[i], shard.w[i + 1]);
       }
       return shard;
     });
@@ -117,9 +126,14 @@
 
   /* A word -> its stems: exact surface form, completions of the last word, else one-edit forms. */
   Engine.prototype.expand = function (word) {
-    var self = this, cs = chars(word.text), key = shardKey(word.text);
-    return this.vocabulary(key).then(function (shard) {
-      var found = new Map(), shards = shard ? [shard] : [];
+    var self = this, cs = chars(word.text), ownKey = this.keyFor(word.text);
+    var deeper = [];
+    if (word.prefix && cs.length >= 2) {
+      deeper = this.meta.keys.filter(function (k) { return chars(k).length > cs.length && k.startsWith(word.text); });
+      if (deeper.length > DEEPER_SHARDS) deeper = [];
+    }
+    return Promise.all([this.shard(ownKey)].concat(deeper.map(function (k) { return self.shard(k); }))).then(function (loaded) {
+      var shard = loaded[0], found = new Map();
       function exp(sh, i, weight) {
         var s = sh.s[i];
         return { stem: s[0], file: s[1], df: s[2], partial: s[3] === 1, weight: weight, shard: sh };
@@ -134,22 +148,25 @@
         }
       }
       if (shard && shard.map.has(word.text)) add([exp(shard, shard.map.get(word.text), 1)]);
-      if (shard && word.prefix && cs.length >= 2) {
+      if (word.prefix && cs.length >= 2) {
         var c = [];
-        for (var i = 0; i < shard.w.length; i += 2) {
-          var s = shard.w[i];
-          if (s.length > word.text.length && s.startsWith(word.text)) c.push(exp(shard, shard.w[i + 1], PREFIX_WEIGHT));
-        }
+        loaded.forEach(function (sh) {
+          if (!sh) return;
+          for (var i = 0; i < sh.w.length; i += 2) {
+            var s = sh.w[i];
+            if (s.length > word.text.length && s.startsWith(word.text)) c.push(exp(sh, sh.w[i + 1], PREFIX_WEIGHT));
+          }
+        });
         add(c);
       }
       var typo = found.size === 0 && !word.exact && cs.length >= TYPO_MIN_CHARS;
-      var swapped = cs[1] + cs[0];
-      var other = typo && swapped !== key ? self.vocabulary(swapped) : Promise.resolve(null);
+      var otherKey = typo ? self.keyFor(cs[1] + cs[0] + cs.slice(2).join('')) : null;
+      var other = otherKey != null && otherKey !== ownKey ? self.shard(otherKey) : Promise.resolve(null);
       return other.then(function (o) {
         if (typo) {
-          if (o) shards.push(o);
           var c = [];
-          shards.forEach(function (sh) {
+          [shard, o].forEach(function (sh) {
+            if (!sh) return;
             for (var i = 0; i < sh.w.length; i += 2) {
               if (withinOneEdit(cs, chars(sh.w[i]))) c.push(exp(sh, sh.w[i + 1], TYPO_WEIGHT));
             }
@@ -198,6 +215,7 @@
     var self = this;
     return (this.meta ? Promise.resolve(this.meta) : get('meta')).then(function (meta) {
       self.meta = meta || { n: 0, keys: [], facets: {} };
+      self.keys = self.keys || new Set(self.meta.keys);
       var p = parse(query);
       (extraFilters || []).forEach(function (f) { p.filters.push([f[0], fold(f[1])]); });
       var used = p.words.filter(function (w) { return !(w.prefix && chars(w.text).length < 2); });
@@ -217,7 +235,7 @@
       });
     });
     var filters = Promise.all(p.filters.map(function (f) { return self.facetDocs(f[0], f[1]); }));
-    var alerts = p.alertKey ? this.vocabulary(shardKey(p.alertKey)) : Promise.resolve(null);
+    var alerts = p.alertKey ? this.shard(this.keyFor(p.alertKey)) : Promise.resolve(null);
     return Promise.all([Promise.all(jobs), filters, alerts]).then(function (r) {
       r[0].forEach(function (job) {
         var g = job[0], e = job[1];
