@@ -12,7 +12,22 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use rb_site::model::Page;
 use rb_site::search::fixture::{config, page_from_markdown};
-use rb_site::search::{SearchRecord, build_index, record_for};
+use rb_site::search::{Indexer, SearchRecord, build_index, record_for};
+
+/// CPU seconds (user + system) this process used so far, from /proc (Linux); 0 elsewhere. The
+/// machine may be shared: CPU time says what the work costs whatever else runs.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
@@ -109,22 +124,29 @@ fn main() {
 
         let mut record_times = Vec::new();
         let mut records: Vec<SearchRecord> = Vec::new();
+        let cpu_before_records = cpu_seconds();
         for _ in 0..runs.min(3) {
             let started = Instant::now();
             records = pages
                 .par_iter()
-                .filter_map(|p| record_for(p, &config, &[]))
+                .map_init(Indexer::default, |indexer, p| {
+                    indexer.record(p, &config, &[])
+                })
+                .flatten()
                 .collect();
             record_times.push(started.elapsed());
         }
+        let records_cpu = (cpu_seconds() - cpu_before_records) / runs.min(3) as f64;
         let refs: Vec<&SearchRecord> = records.iter().collect();
         let mut build_times = Vec::new();
         let mut files = Vec::new();
+        let cpu_before_build = cpu_seconds();
         for _ in 0..runs {
             let started = Instant::now();
             files = build_index(&Default::default(), &refs);
             build_times.push(started.elapsed());
         }
+        let build_cpu = (cpu_seconds() - cpu_before_build) / runs as f64;
         let one_page = {
             let started = Instant::now();
             let _ = record_for(&pages[pages.len() / 2], &config, &[]);
@@ -146,17 +168,19 @@ fn main() {
             parse.as_secs_f64() * 1e3
         );
         println!(
-            "  records, all pages (parallel): median {:.0} ms of {}",
+            "  records, all pages (parallel): median {:.0} ms of {} (CPU {:.0} ms per run)",
             median(record_times).as_secs_f64() * 1e3,
-            runs.min(3)
+            runs.min(3),
+            records_cpu * 1e3
         );
         println!(
             "  record, one page:              {:.2} ms",
             one_page.as_secs_f64() * 1e3
         );
         println!(
-            "  build_index (assemble shards): median {:.0} ms of {runs}",
-            median(build_times).as_secs_f64() * 1e3
+            "  build_index (assemble shards): median {:.0} ms of {runs} (CPU {:.0} ms per run)",
+            median(build_times).as_secs_f64() * 1e3,
+            build_cpu * 1e3
         );
         println!(
             "  index: {} files, {:.1} MB (vocabulary {} files {:.1} MB, postings {} files {:.1} MB, fragments {} files {:.1} MB, facets {} files {:.2} MB, meta {:.1} KB)",

@@ -4,7 +4,9 @@
 //! summed over fields with their weights, so the client only adds numbers. Everything is sorted
 //! before it is written, so the same records give the same bytes whatever the thread count.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -23,7 +25,7 @@ pub(crate) const POSTINGS_SHARD_BYTES: usize = 4 * 1024;
 /// A vocabulary shard past this size is split by one more character of prefix...
 pub(crate) const VOCAB_SHARD_BYTES: usize = 8 * 1024;
 /// ...up to keys of this many characters.
-pub(crate) const MAX_KEY_CHARS: usize = 8;
+pub(crate) const MAX_KEY_CHARS: usize = 24;
 /// Scores are written as integers in units of 1/SCORE_SCALE.
 pub(crate) const SCORE_SCALE: f32 = 4.0;
 const K1: f32 = 1.2;
@@ -119,7 +121,7 @@ fn score_postings<'a>(
         *sum = (*sum / n.max(1.0)).max(1.0);
     }
 
-    let mut by_stem: HashMap<&str, Vec<(u32, &RecordTerm)>> = HashMap::new();
+    let mut by_stem: FxHashMap<&str, Vec<(u32, &RecordTerm)>> = FxHashMap::default();
     for (doc, record) in docs.iter().enumerate() {
         for term in &record.terms {
             by_stem
@@ -183,13 +185,13 @@ fn score_postings<'a>(
 }
 
 /// Where a stem's postings are: file number, document frequency, partial list.
-type StemFiles<'a> = HashMap<&'a str, (usize, usize, bool)>;
+type StemFiles<'a> = FxHashMap<&'a str, (usize, usize, bool)>;
 
 fn write_postings<'a>(
     postings: &[EncodedPostings<'a>],
     files: &mut Vec<(String, Vec<u8>)>,
 ) -> StemFiles<'a> {
-    let mut stem_files = HashMap::with_capacity(postings.len());
+    let mut stem_files = FxHashMap::default();
     let mut shard = String::new();
     let mut number = 0;
     let mut flush = |shard: &mut String, number: usize| {

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use globset::{Glob, GlobSetBuilder};
 use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
 
@@ -79,11 +81,58 @@ impl SearchRecord {
 /// The page's record, or `None` when search is disabled or `[search] exclude` matches its id.
 /// `alerts` are alert names the alert graph links to this page, on top of its own `alerts`.
 pub fn record_for(page: &Page, site_config: &Config, alerts: &[String]) -> Option<SearchRecord> {
-    let search = &site_config.search;
-    if !search.enabled || is_excluded(&page.doc.source.rel, &search.exclude) {
-        return None;
+    Indexer::default().record(page, site_config, alerts)
+}
+
+/// Builds records and remembers stems across them, so a word is stemmed once per thread rather
+/// than once per page. For a whole site, one per thread:
+/// `pages.par_iter().map_init(Indexer::default, |indexer, page| indexer.record(page, config, &[]))`.
+#[derive(Default)]
+pub struct Indexer {
+    tokenizer: Tokenizer,
+    /// Surface form -> (surface id, stem id): ids index `surfaces` and `stems`.
+    words: FxHashMap<Box<str>, (u32, u32)>,
+    surfaces: Vec<Box<str>>,
+    stem_ids: FxHashMap<Box<str>, u32>,
+    stems: Vec<Box<str>>,
+}
+
+impl Indexer {
+    fn word_ids(&mut self, surface: &str) -> (u32, u32) {
+        if let Some(&ids) = self.words.get(surface) {
+            return ids;
+        }
+        let stem = self.tokenizer.stem(surface);
+        let stem_id = match self.stem_ids.get(stem.as_str()) {
+            Some(&id) => id,
+            None => {
+                let id = self.stems.len() as u32;
+                self.stems.push(stem.as_str().into());
+                self.stem_ids.insert(stem.into_boxed_str(), id);
+                id
+            }
+        };
+        let ids = (self.surfaces.len() as u32, stem_id);
+        self.surfaces.push(surface.into());
+        self.words.insert(surface.into(), ids);
+        ids
     }
-    Some(RecordBuilder::new().build(page, alerts))
+}
+
+impl Indexer {
+    /// Same as [`record_for`].
+    pub fn record(
+        &mut self,
+        page: &Page,
+        site_config: &Config,
+        alerts: &[String],
+    ) -> Option<SearchRecord> {
+        let search = &site_config.search;
+        if !search.enabled || is_excluded(&page.doc.source.rel, &search.exclude) {
+            return None;
+        }
+        Some(RecordBuilder::new(self).build(page, alerts))
+    }
 }
 
 fn is_excluded(page_id: &str, globs: &[String]) -> bool {
@@ -98,24 +147,25 @@ fn is_excluded(page_id: &str, globs: &[String]) -> bool {
     set.build().is_ok_and(|set| set.is_match(page_id))
 }
 
-struct RecordBuilder {
-    tokenizer: Tokenizer,
-    /// Surface form -> index in `terms`: each distinct word is stemmed once per page.
-    by_surface: HashMap<String, usize>,
-    by_stem: HashMap<String, usize>,
-    terms: Vec<(String, Vec<String>, [u8; FIELD_COUNT], u32)>,
+/// A term while its page is read: stem id, surface ids, counts per field, section bits.
+type PendingTerm = (u32, Vec<u32>, [u8; FIELD_COUNT], u32);
+
+struct RecordBuilder<'i> {
+    indexer: &'i mut Indexer,
+    /// Stem id -> index in `terms`.
+    by_stem: FxHashMap<u32, usize>,
+    terms: Vec<PendingTerm>,
     lengths: [u32; FIELD_COUNT],
     /// Characters in each section's text so far.
     text_chars: Vec<usize>,
 }
 
-impl RecordBuilder {
-    fn new() -> Self {
+impl<'i> RecordBuilder<'i> {
+    fn new(indexer: &'i mut Indexer) -> Self {
         RecordBuilder {
-            tokenizer: Tokenizer::default(),
-            by_surface: HashMap::new(),
-            by_stem: HashMap::new(),
-            terms: Vec::new(),
+            indexer,
+            by_stem: FxHashMap::with_capacity_and_hasher(1024, Default::default()),
+            terms: Vec::with_capacity(1024),
             lengths: [0; FIELD_COUNT],
             text_chars: vec![0],
         }
@@ -124,32 +174,28 @@ impl RecordBuilder {
     fn add(&mut self, field: Field, section: usize, text: &str) {
         let bit = 1u32 << section.min(MAX_SECTION_BIT);
         let Self {
-            tokenizer,
-            by_surface,
+            indexer,
             by_stem,
             terms,
             lengths,
             ..
         } = self;
+        let tokenizer = std::mem::take(&mut indexer.tokenizer);
         tokenizer.words(text, |surface| {
             lengths[field as usize] += 1;
-            let index = match by_surface.get(surface) {
-                Some(&index) => index,
-                None => {
-                    let stem = tokenizer.stem(surface);
-                    let index = *by_stem.entry(stem).or_insert_with_key(|stem| {
-                        terms.push((stem.clone(), Vec::new(), [0; FIELD_COUNT], 0));
-                        terms.len() - 1
-                    });
-                    terms[index].1.push(surface.to_string());
-                    by_surface.insert(surface.to_string(), index);
-                    index
-                }
-            };
+            let (surface_id, stem_id) = indexer.word_ids(surface);
+            let index = *by_stem.entry(stem_id).or_insert_with(|| {
+                terms.push((stem_id, Vec::new(), [0; FIELD_COUNT], 0));
+                terms.len() - 1
+            });
+            if !terms[index].1.contains(&surface_id) {
+                terms[index].1.push(surface_id);
+            }
             let term = &mut terms[index];
             term.2[field as usize] = term.2[field as usize].saturating_add(1);
             term.3 |= bit;
         });
+        indexer.tokenizer = tokenizer;
     }
 
     fn push_text(&mut self, sections: &mut [SectionText], section: usize, text: &str) {
@@ -195,7 +241,7 @@ impl RecordBuilder {
         let mut sections = vec![SectionText {
             title: String::new(),
             anchor: String::new(),
-            text: String::new(),
+            text: String::with_capacity(256),
         }];
         if let Some(description) = clean(&front.description) {
             self.add(Field::Body, 0, &description);
@@ -225,10 +271,14 @@ impl RecordBuilder {
         let mut terms: Vec<RecordTerm> = self
             .terms
             .into_iter()
-            .map(|(stem, mut forms, tf, sections)| {
+            .map(|(stem, surface_ids, tf, sections)| {
+                let mut forms: Vec<&str> = surface_ids
+                    .iter()
+                    .map(|&id| &*self.indexer.surfaces[id as usize])
+                    .collect();
                 forms.sort_unstable();
                 RecordTerm {
-                    stem,
+                    stem: self.indexer.stems[stem as usize].to_string(),
                     forms: forms.join(" "),
                     tf,
                     sections,
@@ -274,7 +324,7 @@ impl RecordBuilder {
                             sections.push(SectionText {
                                 title: heading.text.clone(),
                                 anchor: heading.id.clone(),
-                                text: String::new(),
+                                text: String::with_capacity(256),
                             });
                             self.text_chars.push(0);
                             section = sections.len() - 1;

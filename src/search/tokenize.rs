@@ -44,6 +44,20 @@ pub(crate) fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Lowercases `word` into `buffer` and emits it, unless it is too long to be a word.
+fn emit_lowercase(word: &str, buffer: &mut String, emit: &mut impl FnMut(&str)) {
+    buffer.clear();
+    if word.is_ascii() {
+        buffer.push_str(word);
+        buffer.make_ascii_lowercase();
+    } else {
+        buffer.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    if buffer.len() <= MAX_WORD_CHARS || buffer.chars().count() <= MAX_WORD_CHARS {
+        emit(buffer);
+    }
+}
+
 /// The humps of a camel-case run: `etcdGRPCRequestsSlow` -> `etcd`, `GRPC`, `Requests`, `Slow`.
 /// Empty when the run has a single hump, so callers index the whole word only.
 fn camel_parts(run: &str) -> Vec<&str> {
@@ -97,31 +111,37 @@ impl Tokenizer {
     /// Calls `emit(surface)` with every folded word of `text` (and camel-case humps), in order.
     /// ASCII text, the common case, skips normalisation.
     pub(crate) fn words(&self, text: &str, mut emit: impl FnMut(&str)) {
-        let stripped;
-        let text = if text.is_ascii() {
-            text
-        } else {
-            stripped = strip_diacritics(text);
-            &stripped
-        };
         let mut lower = String::new();
-        let mut emit_word = |word: &str| {
-            lower.clear();
-            if word.is_ascii() {
-                lower.push_str(word);
-                lower.make_ascii_lowercase();
-            } else {
-                lower.extend(word.chars().flat_map(char::to_lowercase));
+        if text.is_ascii() {
+            let bytes = text.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                if !bytes[i].is_ascii_alphanumeric() {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                let mut upper = false;
+                while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                    upper |= bytes[i].is_ascii_uppercase();
+                    i += 1;
+                }
+                let run = &text[start..i];
+                emit_lowercase(run, &mut lower, &mut emit);
+                if upper {
+                    for part in camel_parts(run) {
+                        emit_lowercase(part, &mut lower, &mut emit);
+                    }
+                }
             }
-            if lower.len() <= MAX_WORD_CHARS || lower.chars().count() <= MAX_WORD_CHARS {
-                emit(&lower);
-            }
-        };
-        for run in runs(text) {
-            emit_word(run);
+            return;
+        }
+        let stripped = strip_diacritics(text);
+        for run in runs(&stripped) {
+            emit_lowercase(run, &mut lower, &mut emit);
             if run.chars().any(char::is_uppercase) {
                 for part in camel_parts(run) {
-                    emit_word(part);
+                    emit_lowercase(part, &mut lower, &mut emit);
                 }
             }
         }

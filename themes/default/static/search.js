@@ -6,7 +6,7 @@
   'use strict';
   var DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_';
   var PREFIX_WEIGHT = 0.9, TYPO_WEIGHT = 0.7, EXPANSIONS = 5, TYPO_MIN_CHARS = 5, PHRASE_CHECKS = 50;
-  var DEEPER_SHARDS = 4, MAX_KEY_CHARS = 8;
+  var DEEPER_SHARDS = 4, MAX_KEY_CHARS = 24;
   var FACETS = ['service', 'owner', 'severity', 'tag', 'kind'];
   var WORD = /[\p{Alphabetic}\p{N}]+/gu;
   var rb = global.rbSearch || (global.rbSearch = {});
