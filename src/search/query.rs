@@ -5,7 +5,7 @@
 //! 1. Parse: `facet:value` filters, `"quoted phrases"`, words (folded like the index).
 //! 2. Expand each word through its vocabulary shard: the exact surface form (weight 1), for the
 //!    last word while typing its completions (0.9, the 5 most frequent, from at most 4 deeper shards), and only when neither
-//!    exists, for words of 5+ letters, forms one edit away (0.7, the 5 most frequent; in the word's shard and the shard of the word with its first two letters swapped).
+//!    exists, for words of 5+ letters, forms one edit away (0.7, the 5 most frequent; in the word's shard and up to 3 shards whose keys are one edit from the word's start).
 //! 3. Score: a word's score in a document is its best weighted expansion; the sum over words.
 //!    AND over the words whose postings are complete; no document has them all, or a word is
 //!    unknown: OR, each score scaled by the share of words the document has.
@@ -26,6 +26,8 @@ pub(crate) const TYPO_WEIGHT: f64 = 0.7;
 pub(crate) const EXPANSIONS: usize = 5;
 /// Completions of a short prefix read at most this many deeper vocabulary shards.
 pub(crate) const DEEPER_SHARDS: usize = 4;
+/// Typo tolerance reads at most this many shards besides the word's own.
+pub(crate) const TYPO_SHARDS: usize = 3;
 pub(crate) const TYPO_MIN_CHARS: usize = 5;
 /// Fragments read at most to find results that hold a quoted phrase.
 pub(crate) const PHRASE_CHECKS: usize = 50;
@@ -245,10 +247,11 @@ impl<F: FnMut(&str) -> Option<Value>> Evaluator<F> {
     fn keys(&mut self) -> Vec<String> {
         let meta = self.file("meta");
         let mut keys: Vec<String> = meta["keys"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|k| k.as_str().map(str::to_string))
+            .as_str()
+            .unwrap_or("")
+            .split(' ')
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
             .collect();
         keys.sort();
         keys
@@ -294,6 +297,38 @@ impl<F: FnMut(&str) -> Option<Value>> Evaluator<F> {
         Some(self.shard(&key))
     }
 
+    /// Other shards that may hold a word one edit from `chars`: the shard of the word with its
+    /// first two letters swapped, and keys of 3+ letters one edit from the word's start (a
+    /// typo inside a long key, as in crowded alert-name prefixes); the longest first, at most
+    /// [`TYPO_SHARDS`].
+    fn typo_keys(&mut self, chars: &[char]) -> Vec<String> {
+        let word: String = chars.iter().collect();
+        let own = self.shard_key_for(&word);
+        let swapped: String = [chars[1], chars[0]].iter().chain(&chars[2..]).collect();
+        let mut found: Vec<String> = Vec::new();
+        if let Some(key) = self.shard_key_for(&swapped)
+            && Some(&key) != own.as_ref()
+        {
+            found.push(key);
+        }
+        let mut near: Vec<String> = self
+            .keys()
+            .into_iter()
+            .filter(|key| {
+                let key: Vec<char> = key.chars().collect();
+                let n = key.len();
+                n >= 3
+                    && (n - 1..=n + 1)
+                        .any(|m| m <= chars.len() && within_one_edit(&key, &chars[..m]))
+            })
+            .filter(|key| Some(key) != own.as_ref() && !found.contains(key))
+            .collect();
+        near.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+        found.extend(near);
+        found.truncate(TYPO_SHARDS);
+        found
+    }
+
     fn expand(&mut self, word: &QueryWord) -> Vec<Expansion> {
         let chars: Vec<char> = word.text.chars().collect();
         let own = self.shard_for(&word.text);
@@ -330,12 +365,8 @@ impl<F: FnMut(&str) -> Option<Value>> Evaluator<F> {
         }
         if found.is_empty() && !word.exact && chars.len() >= TYPO_MIN_CHARS {
             let mut shards: Vec<Shard> = own.iter().cloned().collect();
-            let swapped: String = [chars[1], chars[0]].iter().chain(&chars[2..]).collect();
-            let own_key = self.shard_key_for(&word.text);
-            if let Some(other) = self.shard_key_for(&swapped)
-                && Some(&other) != own_key.as_ref()
-            {
-                shards.push(self.shard(&other));
+            for key in self.typo_keys(&chars) {
+                shards.push(self.shard(&key));
             }
             let mut candidates = Vec::new();
             for shard in &shards {

@@ -15,8 +15,9 @@ use crate::model::{Heading, Page};
 
 /// Postings keep one bit per section; sections past the last bit share it.
 pub(crate) const MAX_SECTION_BIT: usize = 30;
-/// Fragment text kept per section, for excerpts and phrase checks (the index holds every word).
-pub(crate) const SECTION_TEXT_CHARS: usize = 1500;
+/// Fragment text kept per section, for excerpts and phrase checks (the postings hold every word;
+/// a phrase past this point of a long section is not confirmed).
+pub(crate) const SECTION_TEXT_CHARS: usize = 800;
 
 /// A term of one page: how often it occurs in each field and in which sections.
 #[derive(Debug, Clone, PartialEq)]

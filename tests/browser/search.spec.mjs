@@ -63,9 +63,9 @@ function varints(s) {
 async function findCases() {
   const meta = await indexFile("meta");
   const cases = {};
-  for (const key of meta.keys) {
+  for (const key of meta.keys.split(" ")) {
     if (cases.unique && cases.alert) break;
-    const shard = await indexFile("v/" + key);
+    const shard = await indexFile("v/" + [...key].map((c) => (/[a-z0-9]/.test(c) ? c : "_" + c.codePointAt(0).toString(16))).join(""));
     if (!cases.alert && shard.a) {
       const [name, docs] = Object.entries(shard.a)[0];
       cases.alert = { key: name, doc: docs[0][0], name: docs[0][1] };

@@ -6,7 +6,7 @@
   'use strict';
   var DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_';
   var PREFIX_WEIGHT = 0.9, TYPO_WEIGHT = 0.7, EXPANSIONS = 5, TYPO_MIN_CHARS = 5, PHRASE_CHECKS = 50;
-  var DEEPER_SHARDS = 4, MAX_KEY_CHARS = 24;
+  var DEEPER_SHARDS = 4, TYPO_SHARDS = 3, MAX_KEY_CHARS = 24;
   var FACETS = ['service', 'owner', 'severity', 'tag', 'kind'];
   var WORD = /[\p{Alphabetic}\p{N}]+/gu;
   var rb = global.rbSearch || (global.rbSearch = {});
@@ -124,6 +124,21 @@
     });
   };
 
+  /* Other shards that may hold a word one edit away: the word with its first two letters
+     swapped, and keys of 3+ letters one edit from the word's start; longest first, at most 3. */
+  Engine.prototype.typoKeys = function (cs, ownKey) {
+    var found = [], swapped = this.keyFor(cs[1] + cs[0] + cs.slice(2).join(''));
+    if (swapped != null && swapped !== ownKey) found.push(swapped);
+    var near = this.meta.keys.filter(function (key) {
+      var k = chars(key), n = k.length;
+      if (n < 3 || key === ownKey || found.indexOf(key) >= 0) return false;
+      for (var m = n - 1; m <= n + 1; m++) if (m <= cs.length && withinOneEdit(k, cs.slice(0, m))) return true;
+      return false;
+    });
+    near.sort(function (a, b) { return chars(b).length - chars(a).length || (a < b ? -1 : a > b ? 1 : 0); });
+    return found.concat(near).slice(0, TYPO_SHARDS);
+  };
+
   /* A word -> its stems: exact surface form, completions of the last word, else one-edit forms. */
   Engine.prototype.expand = function (word) {
     var self = this, cs = chars(word.text), ownKey = this.keyFor(word.text);
@@ -160,12 +175,11 @@
         add(c);
       }
       var typo = found.size === 0 && !word.exact && cs.length >= TYPO_MIN_CHARS;
-      var otherKey = typo ? self.keyFor(cs[1] + cs[0] + cs.slice(2).join('')) : null;
-      var other = otherKey != null && otherKey !== ownKey ? self.shard(otherKey) : Promise.resolve(null);
-      return other.then(function (o) {
+      var others = typo ? self.typoKeys(cs, ownKey) : [];
+      return Promise.all(others.map(function (k) { return self.shard(k); })).then(function (more) {
         if (typo) {
           var c = [];
-          [shard, o].forEach(function (sh) {
+          [shard].concat(more).forEach(function (sh) {
             if (!sh) return;
             for (var i = 0; i < sh.w.length; i += 2) {
               if (withinOneEdit(cs, chars(sh.w[i]))) c.push(exp(sh, sh.w[i + 1], TYPO_WEIGHT));
@@ -214,7 +228,8 @@
   Engine.prototype.search = function (query, limit, extraFilters) {
     var self = this;
     return (this.meta ? Promise.resolve(this.meta) : get('meta')).then(function (meta) {
-      self.meta = meta || { n: 0, keys: [], facets: {} };
+      self.meta = meta || { n: 0, keys: '', facets: {} };
+      if (typeof self.meta.keys === 'string') self.meta.keys = self.meta.keys.split(' ').filter(Boolean);
       self.keys = self.keys || new Set(self.meta.keys);
       var p = parse(query);
       (extraFilters || []).forEach(function (f) { p.filters.push([f[0], fold(f[1])]); });
