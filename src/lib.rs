@@ -1,5 +1,144 @@
 //! rb-site: a static site generator for operations runbooks.
+//!
+//! A build is a pipeline of stages, each a module that takes values and returns values:
+//!
+//! 1. [`load`]: find and read the content files (BOM and CRLF normalised).
+//! 2. [`parse`]: front matter ([`frontmatter`]) and Markdown, parsed once into a [`model::Document`].
+//! 3. [`link`]: place documents in the [`model::Site`]: URLs, kinds, sections, alert claims.
+//! 4. [`validate`]: named rules produce [`diag::Diagnostic`]s; nothing stops at the first problem.
+//! 5. [`alerts`]: Prometheus rule files and runbook claims, checked against each other.
+//! 6. [`render`]: the site becomes an in-memory [`render::Output`]; [`search`] adds its index.
+//! 7. [`write`]: the output replaces the build folder atomically.
+//!
+//! Exit codes of the `rb-site` binary: 0 success; 1 content errors (diagnostics of level error,
+//! or warnings under `--strict`); 2 usage, configuration or I/O errors.
+
+pub mod alerts;
+pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod frontmatter;
+pub mod link;
+pub mod load;
 pub mod model;
+pub mod parse;
+pub mod render;
 pub mod search;
+pub mod theme;
+pub mod validate;
+pub mod write;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use config::Config;
+use diag::Report;
+use model::Site;
+use render::{Extras, Output};
+
+/// A site read, parsed, linked and checked: what `check` reports and `build` renders.
+#[derive(Debug)]
+pub struct Checked {
+    pub site: Site,
+    pub report: Report,
+    /// Content files read (Markdown), for summaries.
+    pub files: usize,
+    /// Alerts from rule files and runbook claims, linked both ways.
+    pub(crate) alerts: alerts::AlertGraph,
+    pub extras: Extras,
+}
+
+/// Stages 1 to 3: read, parse and link the content. Diagnostics are returned unleveled.
+pub fn load_site(config: &Config) -> Result<(Site, Vec<diag::Diagnostic>, usize)> {
+    let loaded = load::load(config)?;
+    let files = loaded.files.len() + loaded.diagnostics.len();
+    let assets: BTreeSet<String> = loaded.assets.iter().map(|(rel, _)| rel.clone()).collect();
+    let mut diagnostics = loaded.diagnostics;
+    let (documents, parse_diagnostics) = parse::parse_all(config, loaded.files);
+    diagnostics.extend(parse_diagnostics);
+    let (site, link_diagnostics) = link::link(config, documents, assets);
+    diagnostics.extend(link_diagnostics);
+    Ok((site, diagnostics, files))
+}
+
+/// Stages 1 to 5: everything short of rendering. Content problems are in the report;
+/// an `Err` means the site could not be read at all (missing content folder, I/O).
+pub fn check(config: &Config) -> Result<Checked> {
+    let (site, mut diagnostics, files) = load_site(config)?;
+    diagnostics.extend(validate::validate(config, &site));
+    let (rules, rule_diagnostics) = alerts::load_rules(config);
+    diagnostics.extend(rule_diagnostics);
+    let (graph, coverage_diagnostics) = alerts::link_alerts(config, &site, rules);
+    diagnostics.extend(coverage_diagnostics);
+
+    let mut extras = Extras::default();
+    for i in 0..site.pages.len() {
+        let panel = alerts::alerts_panel(&graph, i);
+        if !panel.is_empty() {
+            extras.alert_panels.insert(i, serde_json::to_value(panel)?);
+        }
+    }
+    extras.coverage = Some(serde_json::to_value(alerts::coverage_summary(&graph))?);
+
+    let mut report = Report::default();
+    report.extend(|code| config.level_of(code), diagnostics);
+    Ok(Checked {
+        site,
+        report: report.sorted(),
+        files,
+        alerts: graph,
+        extras,
+    })
+}
+
+/// Stage 6: renders a checked site into memory, with the alert pages and the search index.
+/// Rendering problems join the report.
+pub fn render_site(config: &Config, checked: &mut Checked) -> Result<Output> {
+    let theme = theme::Theme::load(&config.root, &config.build.theme)?;
+    let tera = render::templates::tera(&theme)?;
+    let rendered = render::render(config, &checked.site, &theme, &tera, &checked.extras)?;
+    let mut output = rendered.output;
+    let base = render::base_context(config, &theme);
+    for (path, bytes) in
+        alerts::alert_outputs(config, &checked.site, &checked.alerts, &tera, &base)?
+    {
+        output.insert(path, bytes)?;
+    }
+    let mut report = std::mem::take(&mut checked.report);
+    report.extend(|code| config.level_of(code), rendered.diagnostics);
+    checked.report = report.sorted();
+    Ok(output)
+}
+
+/// What a build did, for the summary line.
+#[derive(Debug)]
+pub struct BuildOutcome {
+    pub checked: Checked,
+    /// None when errors stopped the build before anything was written.
+    pub written: Option<write::WriteStats>,
+    pub pages: usize,
+    pub seconds: f64,
+}
+
+/// The whole pipeline. Errors in the content leave the previous site untouched.
+pub fn build(config: &Config, dest: &Path) -> Result<BuildOutcome> {
+    let started = Instant::now();
+    write::check_build_dir(config, dest)?;
+    let mut checked = check(config)?;
+    let output = render_site(config, &mut checked)?;
+    let pages = output.html_pages();
+    let written = if checked.report.has_errors() {
+        None
+    } else {
+        Some(write::write(dest, &output)?)
+    };
+    Ok(BuildOutcome {
+        checked,
+        written,
+        pages,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}

@@ -1,2 +1,10 @@
-//! Integration tests: one binary, one module per feature.
+//! Integration tests: one binary, one module per area, a small fixture site per scenario.
+
+mod alerts;
+mod bad_input;
+mod browser;
+mod build;
+mod cli;
 mod search;
+mod support;
+mod validate;

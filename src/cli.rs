@@ -1,0 +1,413 @@
+//! The command line: clap types and dispatch. Options given here override `book.toml`.
+//!
+//! Every command returns an exit code: 0 success, 1 content errors, 2 usage/config/I/O errors
+//! (the last comes from `main`, which turns an `Err` into code 2).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::diag::{self, Format};
+use crate::model::slugify;
+
+/// Exit code for content errors (and warnings under `--strict`).
+pub const EXIT_CONTENT: u8 = 1;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rb-site",
+    version,
+    about = "Build, check and serve a static site of operations runbooks",
+    long_about = "rb-site turns a folder of Markdown runbooks into a validated, self-contained static site, \
+with every alert cross-linked to its runbook.\n\nExit codes: 0 success, 1 content errors, 2 usage, configuration or I/O errors."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the runbooks and build the site into the build folder
+    Build(BuildArgs),
+    /// Check the runbooks without building: structure, front matter, links, alerts
+    Check(CheckArgs),
+    /// Print every alert with its runbook URL, and the coverage of rules by runbooks
+    Alerts(AlertsArgs),
+    /// Write a new runbook from the template, with every required section
+    New(NewArgs),
+    /// Start a new runbook site in a folder: book.toml, an example runbook, .gitignore
+    Init(InitArgs),
+    /// Work with themes
+    #[command(subcommand)]
+    Theme(ThemeCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct RootArg {
+    /// The site's folder, holding book.toml
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub root: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Where to write the site (overrides build.build-dir)
+    #[arg(long, value_name = "DIR")]
+    pub dest: Option<PathBuf>,
+    /// Absolute URL the site is published at (overrides book.base-url)
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Also build pages marked `draft: true`
+    #[arg(long)]
+    pub drafts: bool,
+    /// Print nothing but diagnostics: no progress, no summary
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Fail (exit 1) on warnings too
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Output format of the alert map
+    #[arg(long, value_enum, default_value_t = crate::alerts::AlertsFormat::Table)]
+    pub format: crate::alerts::AlertsFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// The runbook's title
+    pub title: String,
+    /// The service it belongs to: the folder under the content folder
+    #[arg(long, short, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// An alert this runbook answers (repeatable)
+    #[arg(long = "alert", value_name = "NAME")]
+    pub alerts: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to create the site in (must be empty or absent)
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThemeCommand {
+    /// Copy the default theme into DIR as a starting point for your own
+    Eject {
+        /// Where to put the theme's files
+        #[arg(default_value = "themes/custom")]
+        dir: PathBuf,
+    },
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Build(args) => build(args),
+        Command::Check(args) => check(args),
+        Command::Alerts(args) => Ok(ExitCode::from(crate::alerts::run_alerts_report(
+            &args.root.root,
+            args.format,
+        )?)),
+        Command::New(args) => new_runbook(args),
+        Command::Init(args) => init(args),
+        Command::Theme(ThemeCommand::Eject { dir }) => {
+            let count = crate::theme::Theme::eject(&dir)?;
+            eprintln!("Wrote {count} theme files to {}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints a report to stderr (human) or stdout (machine formats, which are data).
+fn print_report(report: &diag::Report, format: Format, files: usize) {
+    let text = diag::render(report, format, files, true);
+    match format {
+        Format::Human => {
+            anstream::eprint!("{text}");
+            if !report.is_empty() {
+                let summary = format!(
+                    "{} error{}, {} warning{} in {files} file{}",
+                    report.errors(),
+                    plural(report.errors()),
+                    report.warnings(),
+                    plural(report.warnings()),
+                    plural(files)
+                );
+                anstream::eprintln!("{summary}");
+            }
+        }
+        _ => anstream::print!("{text}"),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn load_config(root: &Path) -> Result<Config> {
+    Config::load(root)
+}
+
+fn build(args: BuildArgs) -> Result<ExitCode> {
+    let mut config = load_config(&args.root.root)?;
+    if let Some(base_url) = args.base_url {
+        let mut url = base_url;
+        if !url.ends_with('/') {
+            url.push('/');
+        }
+        config.book.base_url = Some(url);
+    }
+    config.build.drafts |= args.drafts;
+    let dest = args.dest.unwrap_or_else(|| config.build_dir());
+    let progress = Progress::start(args.quiet);
+    let outcome = crate::build(&config, &dest);
+    progress.finish();
+    let outcome = outcome?;
+    print_report(&outcome.checked.report, args.format, outcome.checked.files);
+    if outcome.written.is_none() {
+        if args.format == Format::Human {
+            anstream::eprintln!(
+                "Build failed: the site in {} was left as it was",
+                dest.display()
+            );
+        }
+        return Ok(ExitCode::from(EXIT_CONTENT));
+    }
+    if !args.quiet {
+        let runbooks = outcome.checked.site.runbooks().count();
+        let sections = outcome.checked.site.sections.len();
+        eprintln!(
+            "Built {runbooks} runbook{}, {sections} section{} in {:.2} s -> {}",
+            plural(runbooks),
+            plural(sections),
+            outcome.seconds,
+            display_dest(&dest)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn display_dest(dest: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let shown = dest.strip_prefix(&cwd).unwrap_or(dest);
+    let shown = shown
+        .strip_prefix(".")
+        .unwrap_or(shown)
+        .display()
+        .to_string();
+    if shown.ends_with('/') {
+        shown
+    } else {
+        format!("{shown}/")
+    }
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode> {
+    let config = load_config(&args.root.root)?;
+    let checked = crate::check(&config)?;
+    print_report(&checked.report, args.format, checked.files);
+    let failed = checked.report.has_errors() || (args.strict && checked.report.warnings() > 0);
+    Ok(if failed {
+        ExitCode::from(EXIT_CONTENT)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A spinner on stderr while a build runs, on terminals only.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn start(quiet: bool) -> Progress {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message("Building the site…");
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Progress(Some(bar))
+    }
+
+    fn finish(self) {
+        if let Some(bar) = self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// The Markdown of a new runbook with every required section of the default kind.
+pub fn runbook_template(
+    config: &Config,
+    title: &str,
+    service: Option<&str>,
+    alerts: &[String],
+) -> String {
+    let mut text = String::from("---\n");
+    text.push_str(&format!("title: {}\n", yaml_string(title)));
+    if let Some(service) = service {
+        text.push_str(&format!("service: {}\n", yaml_string(service)));
+    }
+    text.push_str("owner: \"\"  # the team that answers for this runbook\n");
+    text.push_str(&format!(
+        "severity: {}\n",
+        config
+            .validate
+            .severities
+            .first()
+            .map_or("warning", String::as_str)
+    ));
+    if !alerts.is_empty() {
+        text.push_str("alerts:\n");
+        for alert in alerts {
+            text.push_str(&format!("  - {}\n", yaml_string(alert)));
+        }
+    }
+    text.push_str("tags: []\n");
+    text.push_str(&format!(
+        "last_reviewed: {}\n",
+        crate::render::today_string()
+    ));
+    text.push_str("---\n\n");
+    text.push_str(&format!("# {title}\n\n"));
+    text.push_str("What this runbook is for, and what the alert means for users.\n\n");
+    let kind = config.kinds.get(&config.validate.default_kind);
+    for section in kind
+        .map(|k| k.required_sections.as_slice())
+        .unwrap_or_default()
+    {
+        let heading = capitalise(section);
+        let body = match section.as_str() {
+            "steps" => {
+                "1. First action, with the command to run:\n\n   ```bash\n   kubectl get pods\n   ```\n\n2. Next action.\n"
+            }
+            "validation" => "- [ ] The alert has resolved.\n- [ ] Dashboards are back to normal.\n",
+            "rollback" => "How to undo the steps above if they make things worse.\n",
+            "preconditions" => "- Access you need before you start.\n",
+            _ => "Describe this section.\n",
+        };
+        text.push_str(&format!("## {heading}\n\n{body}\n"));
+    }
+    text
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A YAML scalar that survives any title: double-quoted with escapes.
+fn yaml_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+}
+
+fn new_runbook(args: NewArgs) -> Result<ExitCode> {
+    let config = load_config(&args.root.root)?;
+    let slug = slugify(&args.title);
+    if slug.is_empty() {
+        bail!(
+            "the title {:?} gives an empty file name; use letters or digits",
+            args.title
+        );
+    }
+    let mut path = config.content_dir();
+    if let Some(service) = &args.service {
+        let folder = slugify(service);
+        if folder.is_empty() {
+            bail!("the service {service:?} gives an empty folder name");
+        }
+        path.push(folder);
+    }
+    path.push(format!("{slug}.md"));
+    let text = runbook_template(&config, &args.title, args.service.as_deref(), &args.alerts);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .with_context(|| format!("cannot create {} (it is never overwritten)", path.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!("{}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(args: InitArgs) -> Result<ExitCode> {
+    let dir = &args.dir;
+    if dir.exists() {
+        let mut entries =
+            std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        if entries.next().is_some() {
+            bail!(
+                "{} is not empty; rb-site init only writes into an empty or new folder",
+                dir.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(dir.join("content/example"))
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    let title = std::path::absolute(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "Runbooks".into());
+    let book = format!(
+        "[book]\ntitle = {}\nlanguage = \"en\"\n# base-url = \"https://runbooks.example.com/\"\n\n[build]\ncontent-dir = \"content\"\nbuild-dir = \"site\"\n\n[validate]\nrequired-fields = [\"title\", \"owner\"]\n",
+        yaml_string(&format!("{title} runbooks"))
+    );
+    std::fs::write(dir.join(crate::config::CONFIG_FILE), book)?;
+    let config = Config::from_toml(dir, "")?;
+    let runbook = runbook_template(
+        &config,
+        "Example service is down",
+        Some("example"),
+        &["ExampleServiceDown".to_string()],
+    )
+    .replace(
+        "owner: \"\"  # the team that answers for this runbook",
+        "owner: team-example",
+    );
+    std::fs::write(dir.join("content/example/example-service-down.md"), runbook)?;
+    std::fs::write(
+        dir.join(".gitignore"),
+        "/site/\n/.site.rb-site-prev/\n/.rb-site-cache/\n",
+    )?;
+    eprintln!(
+        "Created a runbook site in {}. Next: rb-site build --root {}",
+        dir.display(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

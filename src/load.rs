@@ -1,0 +1,200 @@
+//! Stage 1, load: find the content files and read them. No parsing happens here.
+//!
+//! Markdown files become [`SourceFile`]s with the byte-order mark stripped and CRLF normalised to
+//! LF, so every later offset is an offset into the text the user sees. Other files under the
+//! content folder are assets, copied to the site as they are. Hidden files and folders are skipped.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, LineIndex};
+use crate::model::SourceFile;
+
+/// Everything found under the content folder.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Markdown files, sorted by content-relative path.
+    pub files: Vec<SourceFile>,
+    /// Other files: (content-relative path, path on disk), sorted.
+    pub assets: Vec<(String, PathBuf)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads every Markdown file and lists every asset under the content folder.
+///
+/// A missing content folder is an error (exit 2); unreadable or undecodable files are diagnostics.
+pub fn load(config: &Config) -> Result<Loaded> {
+    let content_dir = config.content_dir();
+    let metadata = std::fs::metadata(&content_dir)
+        .with_context(|| format!("cannot read the content folder {}", content_dir.display()))?;
+    if !metadata.is_dir() {
+        bail!(
+            "the content folder {} is not a folder",
+            content_dir.display()
+        );
+    }
+    let root_prefix = config
+        .build
+        .content_dir
+        .to_string_lossy()
+        .trim_end_matches('/')
+        .replace('\\', "/");
+
+    let mut markdown = Vec::new();
+    let mut assets = Vec::new();
+    let mut diagnostics = Vec::new();
+    let walker = walkdir::WalkDir::new(&content_dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map(|p| display_path(config, p))
+                    .unwrap_or_else(|| root_prefix.clone());
+                let reason = if err.loop_ancestor().is_some() {
+                    "a symbolic link loops back to a folder that contains it".to_string()
+                } else {
+                    err.io_error()
+                        .map_or_else(|| err.to_string(), |io| io.to_string())
+                };
+                diagnostics.push(Diagnostic::file(
+                    &path,
+                    "unreadable-file",
+                    format!("cannot read {path}: {reason}"),
+                ));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(&content_dir) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if is_markdown(entry.path()) {
+            markdown.push((rel, entry.into_path()));
+        } else {
+            assets.push((rel, entry.into_path()));
+        }
+    }
+
+    let read: Vec<Result<SourceFile, Diagnostic>> = markdown
+        .into_par_iter()
+        .map(|(rel, path)| read_source(&root_prefix, rel, &path))
+        .collect();
+    let mut files = Vec::with_capacity(read.len());
+    for result in read {
+        match result {
+            Ok(file) => files.push(file),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    Ok(Loaded {
+        files,
+        assets,
+        diagnostics,
+    })
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.'))
+}
+
+fn is_markdown(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
+}
+
+fn display_path(config: &Config, path: &Path) -> String {
+    path.strip_prefix(&config.root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Reads one Markdown file; invalid UTF-8 and empty files are diagnostics, not errors.
+fn read_source(root_prefix: &str, rel: String, path: &Path) -> Result<SourceFile, Diagnostic> {
+    let display = if root_prefix.is_empty() || root_prefix == "." {
+        rel.clone()
+    } else {
+        format!("{root_prefix}/{rel}")
+    };
+    let bytes = std::fs::read(path).map_err(|err| {
+        Diagnostic::file(
+            &display,
+            "unreadable-file",
+            format!("cannot read {display}: {err}"),
+        )
+    })?;
+    let text = decode(&display, bytes)?;
+    if text.trim().is_empty() {
+        return Err(Diagnostic::file(
+            &display,
+            "empty-file",
+            "the file is empty",
+        ));
+    }
+    Ok(SourceFile {
+        path: display,
+        rel,
+        text,
+    })
+}
+
+/// UTF-8 decoding with the BOM stripped and line endings normalised.
+pub(crate) fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let valid_up_to = err.utf8_error().valid_up_to();
+            let bytes = err.into_bytes();
+            // The valid prefix is UTF-8 by definition; from_utf8_lossy only serves the line count.
+            let prefix = String::from_utf8_lossy(&bytes[..valid_up_to]);
+            let (line, column) = LineIndex::new(&prefix).line_col_in(&prefix, prefix.len());
+            return Err(Diagnostic::at(
+                display,
+                line,
+                column,
+                "invalid-utf8",
+                format!("the file is not valid UTF-8 (byte {valid_up_to}); save it as UTF-8"),
+            ));
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    Ok(if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text.to_string()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_and_crlf_are_normalised() {
+        let text = decode(
+            "a.md",
+            b"\xef\xbb\xbf---\r\ntitle: x\r\n---\r\nbody\r\n".to_vec(),
+        )
+        .expect("valid");
+        assert_eq!(text, "---\ntitle: x\n---\nbody\n");
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_line() {
+        let err = decode("a.md", b"one\ntwo \xff three\n".to_vec()).expect_err("invalid");
+        assert_eq!((err.line, err.column, err.code), (2, 5, "invalid-utf8"));
+    }
+}

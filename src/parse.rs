@@ -1,0 +1,442 @@
+//! Stage 2b, parse: front matter plus Markdown, into a [`Document`] with an outline.
+//!
+//! Markdown is parsed once, here, with one set of options. The events are kept (with byte spans
+//! in the file) for the renderer, and an outline is taken from them: headings with unique ids,
+//! link destinations, code blocks and placeholder tags such as `<cluster-id>`.
+
+use std::collections::BTreeSet;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, LineIndex};
+use crate::frontmatter;
+use crate::model::{CodeBlock, Document, Heading, Link, Outline, PlaceholderTag, SourceFile};
+
+/// The one set of Markdown options: GFM (tables, task lists, footnotes, strikethrough, alerts),
+/// heading attributes and definition lists. Smart punctuation stays off so commands stay copyable.
+pub fn markdown_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+        | Options::ENABLE_DEFINITION_LIST
+}
+
+/// Parses every source file in parallel; the output keeps the input order.
+pub fn parse_all(config: &Config, files: Vec<SourceFile>) -> (Vec<Document>, Vec<Diagnostic>) {
+    let parsed: Vec<(Document, Vec<Diagnostic>)> = files
+        .into_par_iter()
+        .map(|file| parse_document(config, file))
+        .collect();
+    let mut diagnostics = Vec::new();
+    let documents = parsed
+        .into_iter()
+        .map(|(doc, diags)| {
+            diagnostics.extend(diags);
+            doc
+        })
+        .collect();
+    (documents, diagnostics)
+}
+
+/// Parses one file: front matter, then the Markdown body.
+pub fn parse_document(config: &Config, source: SourceFile) -> (Document, Vec<Diagnostic>) {
+    let index = LineIndex::new(&source.text);
+    let front = {
+        let source_ref = crate::diag::SourceRef {
+            path: &source.path,
+            text: &source.text,
+            index: &index,
+        };
+        frontmatter::parse(config, &source_ref)
+    };
+    let (events, outline) = parse_markdown(&source.text, front.body_start);
+    let document = Document {
+        source,
+        index,
+        front: front.front,
+        field_spans: front.field_spans,
+        body_start: front.body_start,
+        outline,
+        events,
+    };
+    (document, front.diagnostics)
+}
+
+type Events = Vec<(Event<'static>, std::ops::Range<usize>)>;
+
+/// Parses the body (`text[body_start..]`) into owned events with file offsets, and its outline.
+fn parse_markdown(text: &str, body_start: usize) -> (Events, Outline) {
+    let body = &text[body_start.min(text.len())..];
+    let mut events: Events = Parser::new_ext(body, markdown_options())
+        .into_offset_iter()
+        .map(|(event, range)| {
+            (
+                event.into_static(),
+                body_start + range.start..body_start + range.end,
+            )
+        })
+        .collect();
+
+    let mut outline = Outline::default();
+    let mut used_ids = BTreeSet::new();
+    let mut open_heading: Option<(usize, String)> = None;
+    for i in 0..events.len() {
+        let (event, span) = &events[i];
+        match event {
+            Event::Start(Tag::Heading { .. }) => open_heading = Some((i, String::new())),
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((start, heading_text)) = open_heading.take() {
+                    let span = events[start].1.clone();
+                    let (level, explicit_id) = match &events[start].0 {
+                        Event::Start(Tag::Heading { level, id, .. }) => (*level as u8, id.clone()),
+                        _ => continue,
+                    };
+                    let text = heading_text.trim().to_string();
+                    let base = explicit_id
+                        .map(|id| id.to_string())
+                        .unwrap_or_else(|| heading_id(&text));
+                    let id = unique_id(&mut used_ids, base);
+                    if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start].0 {
+                        *slot = Some(CowStr::from(id.clone()));
+                    }
+                    outline.headings.push(Heading {
+                        level,
+                        text,
+                        id,
+                        span,
+                        event: start,
+                    });
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, heading_text)) = &mut open_heading {
+                    heading_text.push_str(t);
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => outline.links.push(Link {
+                dest: dest_url.to_string(),
+                span: span.clone(),
+                is_image: false,
+            }),
+            Event::Start(Tag::Image { dest_url, .. }) => outline.links.push(Link {
+                dest: dest_url.to_string(),
+                span: span.clone(),
+                is_image: true,
+            }),
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
+                        .next()
+                        .unwrap_or("")
+                        .to_lowercase(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                outline.code_blocks.push(CodeBlock {
+                    lang,
+                    span: span.clone(),
+                    event: i,
+                });
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                for (offset, tag) in placeholder_tags(html) {
+                    let start = span.start + offset;
+                    outline.placeholder_tags.push(PlaceholderTag {
+                        text: tag.to_string(),
+                        span: start..start + tag.len(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    (events, outline)
+}
+
+/// GitHub's heading anchors: lowercase, spaces to `-`, punctuation other than `-` and `_` dropped.
+pub fn heading_id(text: &str) -> String {
+    let mut id = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '-' || c == '_' {
+            id.extend(c.to_lowercase());
+        } else if c.is_whitespace() {
+            id.push('-');
+        }
+    }
+    if id.is_empty() { "section".into() } else { id }
+}
+
+fn unique_id(used: &mut BTreeSet<String>, base: String) -> String {
+    if used.insert(base.clone()) {
+        return base;
+    }
+    let id = (1..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|candidate| !used.contains(candidate))
+        .unwrap_or(base);
+    used.insert(id.clone());
+    id
+}
+
+/// Tags in a raw HTML fragment whose names are not HTML elements: `(offset, tag text)`.
+pub fn placeholder_tags(html: &str) -> Vec<(usize, &str)> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    let mut offset = 0;
+    while let Some(open) = rest.find('<') {
+        let candidate = &rest[open..];
+        let Some(close) = candidate.find('>') else {
+            break;
+        };
+        let tag = &candidate[..=close];
+        let name: String = tag[1..]
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == ':')
+            .collect();
+        let is_tag = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        if is_tag && !is_html_element(&name) {
+            found.push((offset + open, tag));
+        }
+        offset += open + 1;
+        rest = &rest[open + 1..];
+    }
+    found
+}
+
+/// Whether a tag name is an HTML element (or one of the SVG/MathML elements allowed inline).
+pub fn is_html_element(name: &str) -> bool {
+    const ELEMENTS: &[&str] = &[
+        "a",
+        "abbr",
+        "address",
+        "area",
+        "article",
+        "aside",
+        "audio",
+        "b",
+        "base",
+        "bdi",
+        "bdo",
+        "blockquote",
+        "body",
+        "br",
+        "button",
+        "canvas",
+        "caption",
+        "center",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "data",
+        "datalist",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "embed",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "font",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "i",
+        "iframe",
+        "img",
+        "input",
+        "ins",
+        "kbd",
+        "label",
+        "legend",
+        "li",
+        "link",
+        "main",
+        "map",
+        "mark",
+        "math",
+        "menu",
+        "meta",
+        "meter",
+        "nav",
+        "noscript",
+        "object",
+        "ol",
+        "optgroup",
+        "option",
+        "output",
+        "p",
+        "param",
+        "picture",
+        "pre",
+        "progress",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "script",
+        "search",
+        "section",
+        "select",
+        "slot",
+        "small",
+        "source",
+        "span",
+        "strike",
+        "strong",
+        "style",
+        "sub",
+        "summary",
+        "sup",
+        "svg",
+        "table",
+        "tbody",
+        "td",
+        "template",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "title",
+        "tr",
+        "track",
+        "tt",
+        "u",
+        "ul",
+        "var",
+        "video",
+        "wbr",
+        "circle",
+        "clippath",
+        "defs",
+        "ellipse",
+        "g",
+        "line",
+        "lineargradient",
+        "path",
+        "polygon",
+        "polyline",
+        "rect",
+        "stop",
+        "text",
+        "tspan",
+        "use",
+        "mi",
+        "mn",
+        "mo",
+        "mrow",
+        "msup",
+        "msub",
+        "mfrac",
+    ];
+    ELEMENTS.iter().any(|e| e.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outline(text: &str) -> Outline {
+        parse_markdown(text, 0).1
+    }
+
+    #[test]
+    fn html_elements_are_known_and_placeholders_are_not() {
+        for name in [
+            "a", "details", "kbd", "br", "summary", "sup", "tspan", "wbr", "mfrac",
+        ] {
+            assert!(is_html_element(name), "{name}");
+        }
+        assert!(!is_html_element("cluster-id"));
+        assert!(!is_html_element("NODE"));
+    }
+
+    #[test]
+    fn headings_get_unique_github_ids() {
+        let o = outline(
+            "# Failover!\n\n## Steps\n\n## Steps\n\n## Roll back: `db`\n\n### Custom {#mine}\n",
+        );
+        let ids: Vec<_> = o
+            .headings
+            .iter()
+            .map(|h| (h.level, h.id.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (1, "failover"),
+                (2, "steps"),
+                (2, "steps-1"),
+                (2, "roll-back-db"),
+                (3, "mine")
+            ]
+        );
+    }
+
+    #[test]
+    fn heading_ids_are_written_into_the_events() {
+        let (events, outline) = parse_markdown("## Steps\n", 0);
+        let heading = &outline.headings[0];
+        match &events[heading.event].0 {
+            Event::Start(Tag::Heading { id, .. }) => assert_eq!(id.as_deref(), Some("steps")),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_heading_inside_a_code_fence_is_not_a_heading() {
+        let o = outline("## Steps\n\n```md\n## Rollback\n```\n");
+        assert_eq!(o.headings.len(), 1);
+        assert_eq!(o.code_blocks[0].lang, "md");
+    }
+
+    #[test]
+    fn links_and_placeholders_have_spans() {
+        let text = "See [db](../db/failover.md#rollback) and run it on <cluster-id>.\n";
+        let o = outline(text);
+        assert_eq!(o.links[0].dest, "../db/failover.md#rollback");
+        let tag = &o.placeholder_tags[0];
+        assert_eq!(tag.text, "<cluster-id>");
+        assert_eq!(&text[tag.span.clone()], "<cluster-id>");
+    }
+
+    #[test]
+    fn real_html_is_not_a_placeholder() {
+        let o = outline(
+            "<details>\n<summary>More</summary>\n\nPress <kbd>Ctrl</kbd>.<br>\n</details>\n",
+        );
+        assert!(o.placeholder_tags.is_empty(), "{:?}", o.placeholder_tags);
+    }
+
+    #[test]
+    fn offsets_are_file_offsets() {
+        let text = "---\ntitle: x\n---\n## Steps\n";
+        let (_, o) = parse_markdown(text, 16);
+        assert_eq!(&text[o.headings[0].span.clone()], "## Steps\n");
+    }
+}

@@ -1,0 +1,213 @@
+//! Tera set-up and the view structs templates receive. The domain model is not the template
+//! context: each template gets purpose-built, serializable values (documented in the README).
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, anyhow};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::model::{Page, Site};
+use crate::theme::Theme;
+
+/// Builds the Tera instance once per build from the theme's templates.
+pub(crate) fn tera(theme: &Theme) -> Result<tera::Tera> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    tera.set_escape_fn(escape_html);
+    tera.add_raw_templates(
+        theme
+            .templates
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+    )
+    .map_err(|err| anyhow!("theme template error: {}", error_chain(&err)))?;
+    Ok(tera)
+}
+
+/// Escapes text for HTML element content and quoted attributes. Tera's default also escapes `/`,
+/// which bloats every URL and is not needed in either place.
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+/// Tera's error with its causes, which name the template and the line of a syntax error.
+pub(crate) fn error_chain(err: &tera::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SiteView {
+    pub title: String,
+    pub description: Option<String>,
+    pub language: String,
+    pub base_url: Option<String>,
+    pub generator: String,
+}
+
+impl SiteView {
+    pub(crate) fn new(config: &Config) -> SiteView {
+        SiteView {
+            title: config.book.title.clone(),
+            description: config.book.description.clone(),
+            language: config.book.language.clone(),
+            base_url: config.book.base_url.clone(),
+            generator: format!("rb-site {}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Crumb {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct NameUrl {
+    pub name: String,
+    pub url: String,
+}
+
+/// A page in a list (section, home, term pages).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ListItem {
+    pub title: String,
+    pub url: String,
+    pub description: Option<String>,
+    pub service: Option<String>,
+    pub owner: Option<String>,
+    pub severity: Option<String>,
+    pub last_reviewed: Option<String>,
+    pub review_overdue: bool,
+    pub alerts: Vec<String>,
+    pub kind: String,
+}
+
+impl ListItem {
+    pub(crate) fn new(page: &Page, review: &ReviewClock) -> ListItem {
+        let front = &page.doc.front;
+        ListItem {
+            title: page.title.clone(),
+            url: page.url.clone(),
+            description: front.description.clone(),
+            service: front.service.clone(),
+            owner: front.owner.clone(),
+            severity: front.severity.clone(),
+            last_reviewed: front.last_reviewed.map(|d| d.to_string()),
+            review_overdue: review.overdue(page),
+            alerts: page.alerts.clone(),
+            kind: page.runbook_kind.clone(),
+        }
+    }
+}
+
+/// Decides whether a review is overdue, against one "today" for the whole build.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReviewClock {
+    pub today: jiff::civil::Date,
+    pub interval_days: i64,
+}
+
+impl ReviewClock {
+    pub(crate) fn new(config: &Config) -> ReviewClock {
+        ReviewClock {
+            today: today(),
+            interval_days: i64::from(config.validate.review_interval_days),
+        }
+    }
+
+    pub(crate) fn age_days(&self, page: &Page) -> Option<i64> {
+        let reviewed = page.doc.front.last_reviewed?;
+        crate::model::days_between(reviewed, self.today)
+    }
+
+    pub(crate) fn overdue(&self, page: &Page) -> bool {
+        page.kind == crate::model::PageKind::Runbook
+            && self
+                .age_days(page)
+                .is_some_and(|age| age > self.interval_days)
+    }
+}
+
+/// Today's date in UTC; `SOURCE_DATE_EPOCH` pins it for reproducible builds.
+pub(crate) fn today() -> jiff::civil::Date {
+    let now = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|secs| jiff::Timestamp::from_second(secs).ok())
+        .unwrap_or_else(jiff::Timestamp::now);
+    now.to_zoned(jiff::tz::TimeZone::UTC).date()
+}
+
+/// Breadcrumbs from the home page down to a page's folder.
+pub(crate) fn breadcrumbs(site: &Site, page: &Page) -> Vec<Crumb> {
+    let mut crumbs = vec![Crumb {
+        title: "Home".into(),
+        url: String::new(),
+    }];
+    let mut dir = String::new();
+    for part in page.doc.dir().split('/').filter(|p| !p.is_empty()) {
+        if !dir.is_empty() {
+            dir.push('/');
+        }
+        dir.push_str(part);
+        if page.kind == crate::model::PageKind::Section && dir == page.doc.dir() {
+            break;
+        }
+        crumbs.push(Crumb {
+            title: section_title(site, &dir),
+            url: section_url(&dir),
+        });
+    }
+    crumbs
+}
+
+/// A folder's title: its `_index.md` title, else its name.
+pub(crate) fn section_title(site: &Site, dir: &str) -> String {
+    site.sections
+        .get(dir)
+        .and_then(|s| s.index_page)
+        .map(|i| site.pages[i].title.clone())
+        .unwrap_or_else(|| dir.rsplit('/').next().unwrap_or(dir).to_string())
+}
+
+pub(crate) fn section_url(dir: &str) -> String {
+    if dir.is_empty() {
+        String::new()
+    } else {
+        let slugs: Vec<String> = dir.split('/').map(crate::model::slugify).collect();
+        format!("{}/", slugs.join("/"))
+    }
+}
+
+/// Counts by severity, for the home page.
+pub(crate) fn severity_counts<'a>(
+    pages: impl Iterator<Item = &'a Page>,
+) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for page in pages {
+        if let Some(severity) = &page.doc.front.severity {
+            *counts.entry(severity.clone()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
