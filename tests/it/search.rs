@@ -196,3 +196,32 @@ fn the_index_of_a_corpus_is_byte_identical_across_builds_and_thread_counts() {
         .install(|| build_index(&Default::default(), &refs));
     assert_eq!(parallel, single);
 }
+
+/// The index built from the real pipeline's pages (load, parse, link) of the demo site in this
+/// repository: alert names and symptoms find their runbooks.
+#[test]
+fn the_demo_site_indexes_through_the_real_pipeline() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = rb_site::config::Config::load(root).expect("book.toml");
+    let (site, _diagnostics, _files) = rb_site::load_site(&config).expect("load site");
+    let records: Vec<SearchRecord> = site
+        .pages
+        .iter()
+        .filter_map(|page| record_for(page, &config, &[]))
+        .collect();
+    assert!(records.len() >= 15, "{} records", records.len());
+    let refs: Vec<&SearchRecord> = records.iter().collect();
+    let files = build_index(&config.search, &refs);
+    let mut evaluator = in_memory(&files);
+    let hits = evaluator.search("KafkaConsumerLagHigh", 3);
+    assert_eq!(
+        hits.first().map(|h| h.url.as_str()),
+        Some("kafka/consumer-lag/")
+    );
+    assert_eq!(hits[0].alert.as_deref(), Some("KafkaConsumerLagHigh"));
+    let hits = evaluator.search("5xx", 3);
+    assert_eq!(
+        hits.first().map(|h| h.url.as_str()),
+        Some("api/api-5xx-error-rate/")
+    );
+}
