@@ -349,6 +349,15 @@ impl Config {
             }
         }
 
+        for field in search.boosts.keys() {
+            if !crate::search::FIELDS.contains(&field.as_str()) {
+                bail!(
+                    "{}search.boosts: unknown field {field:?} (known: {})",
+                    line_of(field),
+                    crate::search::FIELDS.join(", ")
+                );
+            }
+        }
         let mut kinds = builtin_kinds();
         kinds.extend(user_kinds);
         if !kinds.contains_key(&validate.default_kind) {

@@ -23,6 +23,7 @@ pub mod load;
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod search;
 pub mod theme;
 pub mod validate;
 pub mod write;
@@ -106,10 +107,30 @@ pub fn render_site(config: &Config, checked: &mut Checked) -> Result<Output> {
     {
         output.insert(path, bytes)?;
     }
+    if config.search.enabled {
+        for (path, bytes) in search_index(config, &checked.site) {
+            output.insert(path, bytes)?;
+        }
+    }
     let mut report = std::mem::take(&mut checked.report);
     report.extend(|code| config.level_of(code), rendered.diagnostics);
     checked.report = report.sorted();
     Ok(output)
+}
+
+/// Stage 6b: the search index, from the parsed pages (never from the built HTML).
+pub fn search_index(config: &Config, site: &Site) -> Vec<(String, Vec<u8>)> {
+    use rayon::prelude::*;
+    let records: Vec<search::SearchRecord> = site
+        .pages
+        .par_iter()
+        .map_init(search::Indexer::default, |indexer, page| {
+            indexer.record(page, config, &[])
+        })
+        .flatten()
+        .collect();
+    let records: Vec<&search::SearchRecord> = records.iter().collect();
+    search::build_index(&config.search, &records)
 }
 
 /// What a build did, for the summary line.

@@ -183,7 +183,7 @@ fn build_demo_site(dest: &Path) {
 }
 
 #[test]
-fn theme_in_headless_chromium() {
+fn theme_and_search_in_headless_chromium() {
     if let Some(why) = missing_prerequisite() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -211,9 +211,14 @@ fn theme_in_headless_chromium() {
     let artifacts = Path::new(MANIFEST_DIR).join("target/browser-artifacts");
     let status = run_with_deadline(
         Command::new("node")
-            .arg("tests/browser/theme.spec.mjs")
+            .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+            .args([
+                "tests/browser/theme.spec.mjs",
+                "tests/browser/search.spec.mjs",
+            ])
             .current_dir(MANIFEST_DIR)
             .env("RB_SITE_URL", server.base_url())
+            .env("RB_SITE_DIR", &site)
             .env("RB_ARTIFACTS_DIR", &artifacts),
         NODE_DEADLINE,
     );

@@ -6,5 +6,6 @@ mod browser;
 mod build;
 mod cli;
 mod render;
+mod search;
 mod support;
 mod validate;

@@ -1,0 +1,640 @@
+//! Assembling records into the sharded index files under `search/` (layout in the parent module).
+//!
+//! Scores are final at build time: each posting carries the term's BM25 score for that document,
+//! summed over fields with their weights, so the client only adds numbers. Everything is sorted
+//! before it is written, so the same records give the same bytes whatever the thread count.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use super::record::{RecordTerm, SearchRecord};
+use super::tokenize::{alert_key, fold, key_file_name, shard_key};
+use super::{DEFAULT_BOOSTS, FACETS, FIELD_COUNT, FIELDS};
+use crate::config::SearchConfig;
+
+/// A term in more documents than this keeps only its best-scoring ones and is marked partial: it
+/// still ranks, but no longer filters (a word in most runbooks says little about any of them,
+/// and its full list would dominate what a query downloads).
+pub(crate) const MAX_POSTINGS: usize = 1000;
+/// Postings files are cut after this many bytes; a long list gets a file to itself.
+pub(crate) const POSTINGS_SHARD_BYTES: usize = 4 * 1024;
+/// A vocabulary shard past this size is split by one more character of prefix...
+pub(crate) const VOCAB_SHARD_BYTES: usize = 8 * 1024;
+/// ...up to keys of this many characters.
+pub(crate) const MAX_KEY_CHARS: usize = 24;
+/// Scores are written as integers in units of 1/SCORE_SCALE.
+pub(crate) const SCORE_SCALE: f32 = 4.0;
+const K1: f32 = 1.2;
+/// Length normalisation per field: short fields (a title, a service) hardly vary in length.
+const B: [f32; FIELD_COUNT] = [0.5, 0.3, 0.3, 0.3, 0.3, 0.5, 0.75, 0.75];
+
+/// Base-64 digits for varints: values 0..32 end a number, 32..64 carry 5 bits and continue.
+/// Every digit is safe in a JSON string and a file name.
+pub(crate) const DIGITS: &[u8; 64] =
+    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+
+pub(crate) fn push_varint(out: &mut String, mut value: u32) {
+    loop {
+        let low = (value & 31) as usize;
+        value >>= 5;
+        if value == 0 {
+            out.push(DIGITS[low] as char);
+            return;
+        }
+        out.push(DIGITS[low + 32] as char);
+    }
+}
+
+/// Field weights: built-in, with `[search] boosts` on top.
+fn boosts(config: &SearchConfig) -> [f32; FIELD_COUNT] {
+    let mut boosts = DEFAULT_BOOSTS;
+    for (name, weight) in &config.boosts {
+        if let Some(i) = FIELDS.iter().position(|f| f == name) {
+            boosts[i] = weight.max(0.0);
+        }
+    }
+    boosts
+}
+
+/// The files of the search index for these records: site-relative paths under `search/` and
+/// their bytes, sorted by path. Deterministic: the order of `records` does not matter.
+pub fn build_index(config: &SearchConfig, records: &[&SearchRecord]) -> Vec<(String, Vec<u8>)> {
+    let mut docs: Vec<&SearchRecord> = records.to_vec();
+    docs.par_sort_unstable_by(|a, b| (&a.url, &a.page_id).cmp(&(&b.url, &b.page_id)));
+    let boosts = boosts(config);
+    let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(docs.len() + 1024);
+
+    let postings = score_postings(&docs, &boosts);
+    let stem_files = write_postings(&postings, &mut files);
+    let vocab_keys = write_vocabulary(&docs, &postings, &stem_files, &mut files);
+    let facets = write_facets(&docs, &mut files);
+    files.par_extend(docs.par_iter().enumerate().map(|(doc, record)| {
+        let name = format!("d/{doc}");
+        let mut bytes = Vec::with_capacity(record.fragment.len() + 32);
+        bytes.extend_from_slice(format!("rbSearch.load(\"{name}\",").as_bytes());
+        bytes.extend_from_slice(record.fragment.as_bytes());
+        bytes.extend_from_slice(b");\n");
+        (format!("search/{name}.js"), bytes)
+    }));
+
+    let meta = json!({
+        "v": 1,
+        "n": docs.len(),
+        // One string: 1,300 keys at 10,000 runbooks cost half as much without quotes and commas.
+        "keys": vocab_keys.join(" "),
+        "facets": facets,
+    });
+    files.push(("search/meta.js".into(), jsonp("meta", &meta)));
+    files.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    files
+}
+
+pub(crate) fn jsonp(name: &str, data: &Value) -> Vec<u8> {
+    format!("rbSearch.load({},{});\n", Value::from(name), data).into_bytes()
+}
+
+/// One stem's postings, encoded: per document the delta from the previous document, the score
+/// and the section bits; with the surface forms that led to the stem.
+struct EncodedPostings<'a> {
+    stem: &'a str,
+    forms: Vec<&'a str>,
+    df: usize,
+    partial: bool,
+    encoded: String,
+}
+
+fn score_postings<'a>(
+    docs: &[&'a SearchRecord],
+    boosts: &[f32; FIELD_COUNT],
+) -> Vec<EncodedPostings<'a>> {
+    let n = docs.len() as f32;
+    let mut average = [0f32; FIELD_COUNT];
+    for doc in docs {
+        for (sum, len) in average.iter_mut().zip(doc.field_lengths) {
+            *sum += len as f32;
+        }
+    }
+    for sum in &mut average {
+        *sum = (*sum / n.max(1.0)).max(1.0);
+    }
+
+    let mut by_stem: FxHashMap<&str, Vec<(u32, &RecordTerm)>> = FxHashMap::default();
+    for (doc, record) in docs.iter().enumerate() {
+        for term in &record.terms {
+            by_stem
+                .entry(term.stem.as_str())
+                .or_default()
+                .push((doc as u32, term));
+        }
+    }
+    let mut stems: Vec<(&str, Vec<(u32, &RecordTerm)>)> = by_stem.into_iter().collect();
+    stems.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+
+    stems
+        .into_par_iter()
+        .map(|(stem, list)| {
+            let df = list.len();
+            let idf = (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
+            let mut forms: Vec<&str> = Vec::new();
+            let mut scored: Vec<(u32, u32, u32)> = Vec::with_capacity(list.len());
+            for &(doc, term) in &list {
+                for form in term.forms.split(' ') {
+                    if !forms.contains(&form) {
+                        forms.push(form);
+                    }
+                }
+                let lengths = &docs[doc as usize].field_lengths;
+                let mut score = 0.0;
+                for f in 0..FIELD_COUNT {
+                    let tf = term.tf[f] as f32;
+                    if tf > 0.0 {
+                        let norm = 1.0 - B[f] + B[f] * lengths[f] as f32 / average[f];
+                        score += boosts[f] * idf * tf * (K1 + 1.0) / (tf + K1 * norm);
+                    }
+                }
+                let quantised = (score * SCORE_SCALE).round().max(1.0) as u32;
+                scored.push((doc, quantised, term.sections));
+            }
+            forms.sort_unstable();
+            let partial = df > MAX_POSTINGS;
+            if partial {
+                scored.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                scored.truncate(MAX_POSTINGS);
+                scored.sort_unstable_by_key(|p| p.0);
+            }
+            let mut encoded = String::with_capacity(scored.len() * 5);
+            let mut previous = 0;
+            for (doc, score, sections) in scored {
+                push_varint(&mut encoded, doc - previous);
+                push_varint(&mut encoded, score);
+                push_varint(&mut encoded, sections);
+                previous = doc;
+            }
+            EncodedPostings {
+                stem,
+                forms,
+                df,
+                partial,
+                encoded,
+            }
+        })
+        .collect()
+}
+
+/// Where a stem's postings are: file number, document frequency, partial list.
+type StemFiles<'a> = FxHashMap<&'a str, (usize, usize, bool)>;
+
+fn write_postings<'a>(
+    postings: &[EncodedPostings<'a>],
+    files: &mut Vec<(String, Vec<u8>)>,
+) -> StemFiles<'a> {
+    let mut stem_files = FxHashMap::default();
+    let mut shard = String::new();
+    let mut number = 0;
+    let mut flush = |shard: &mut String, number: usize| {
+        let name = format!("p/{number}");
+        let bytes = format!("rbSearch.load(\"{name}\",{{{shard}}});\n").into_bytes();
+        files.push((format!("search/{name}.js"), bytes));
+        shard.clear();
+    };
+    for posting in postings {
+        if !shard.is_empty() && shard.len() + posting.encoded.len() > POSTINGS_SHARD_BYTES {
+            flush(&mut shard, number);
+            number += 1;
+        }
+        if !shard.is_empty() {
+            shard.push(',');
+        }
+        shard.push_str(&Value::from(posting.stem).to_string());
+        shard.push_str(":\"");
+        shard.push_str(&posting.encoded);
+        shard.push('"');
+        stem_files.insert(posting.stem, (number, posting.df, posting.partial));
+    }
+    if !shard.is_empty() {
+        flush(&mut shard, number);
+    }
+    stem_files
+}
+
+/// A word of the vocabulary, or an alert key (for the exact-alert table).
+#[derive(Clone, Copy)]
+enum VocabEntry<'a> {
+    Word { surface: &'a str, stem: &'a str },
+    Alert { key: &'a str },
+}
+
+impl VocabEntry<'_> {
+    fn text(&self) -> &str {
+        match self {
+            VocabEntry::Word { surface, .. } => surface,
+            VocabEntry::Alert { key } => key,
+        }
+    }
+
+    /// Roughly what the entry costs in the shard file.
+    fn bytes(&self) -> usize {
+        match self {
+            VocabEntry::Word { surface, stem } => surface.len() + stem.len() + 24,
+            VocabEntry::Alert { key } => key.len() * 2 + 16,
+        }
+    }
+}
+
+/// Splits a shard that would pass [`VOCAB_SHARD_BYTES`] by one more character of prefix, so a
+/// site where hundreds of alerts start with `Kube` still loads small files.
+fn split_shard<'a>(
+    key: String,
+    entries: Vec<VocabEntry<'a>>,
+    out: &mut Vec<(String, Vec<VocabEntry<'a>>)>,
+) {
+    let depth = key.chars().count();
+    let bytes: usize = entries.iter().map(VocabEntry::bytes).sum();
+    if bytes <= VOCAB_SHARD_BYTES || depth >= MAX_KEY_CHARS {
+        out.push((key, entries));
+        return;
+    }
+    let mut children: BTreeMap<String, Vec<VocabEntry>> = BTreeMap::new();
+    for entry in entries {
+        children
+            .entry(entry.text().chars().take(depth + 1).collect())
+            .or_default()
+            .push(entry);
+    }
+    for (child, entries) in children {
+        if child == key {
+            out.push((child, entries));
+        } else {
+            split_shard(child, entries, out);
+        }
+    }
+}
+
+/// Vocabulary shards by the first characters of each surface form; returns their keys.
+fn write_vocabulary(
+    docs: &[&SearchRecord],
+    postings: &[EncodedPostings],
+    stem_files: &StemFiles,
+    files: &mut Vec<(String, Vec<u8>)>,
+) -> Vec<String> {
+    let mut alert_docs: BTreeMap<String, Vec<(usize, &str)>> = BTreeMap::new();
+    for (doc, record) in docs.iter().enumerate() {
+        for alert in &record.alerts {
+            let key = alert_key(alert);
+            if !key.is_empty() {
+                alert_docs.entry(key).or_default().push((doc, alert));
+            }
+        }
+    }
+    let mut by_key: BTreeMap<String, Vec<VocabEntry>> = BTreeMap::new();
+    for posting in postings {
+        for &surface in &posting.forms {
+            by_key
+                .entry(shard_key(surface))
+                .or_default()
+                .push(VocabEntry::Word {
+                    surface,
+                    stem: posting.stem,
+                });
+        }
+    }
+    for key in alert_docs.keys() {
+        by_key
+            .entry(shard_key(key))
+            .or_default()
+            .push(VocabEntry::Alert { key });
+    }
+    let mut shards = Vec::new();
+    for (key, entries) in by_key {
+        split_shard(key, entries, &mut shards);
+    }
+
+    let keys: Vec<String> = shards.iter().map(|(key, _)| key.clone()).collect();
+    let encoded: Vec<(String, Vec<u8>)> = shards
+        .into_par_iter()
+        .map(|(key, entries)| {
+            let mut words: Vec<(&str, &str)> = Vec::new();
+            let mut alerts = serde_json::Map::new();
+            for entry in entries {
+                match entry {
+                    VocabEntry::Word { surface, stem } => words.push((surface, stem)),
+                    VocabEntry::Alert { key } => {
+                        let listed = alert_docs[key].iter().map(|(doc, name)| json!([doc, name]));
+                        alerts.insert(key.to_string(), Value::Array(listed.collect()));
+                    }
+                }
+            }
+            words.sort_unstable();
+            let mut stems: Vec<&str> = words.iter().map(|w| w.1).collect();
+            stems.sort_unstable();
+            stems.dedup();
+            let stem_list: Vec<Value> = stems
+                .iter()
+                .map(|stem| {
+                    let (file, df, partial) =
+                        stem_files.get(stem).copied().unwrap_or((0, 0, false));
+                    json!([stem, file, df, u8::from(partial)])
+                })
+                .collect();
+            let mut word_list = Vec::with_capacity(words.len() * 2);
+            for (surface, stem) in &words {
+                word_list.push(Value::from(*surface));
+                word_list.push(Value::from(stems.binary_search(stem).unwrap_or(0)));
+            }
+            let name = format!("v/{}", key_file_name(&key));
+            let mut data = json!({ "s": stem_list, "w": word_list });
+            if !alerts.is_empty() {
+                data["a"] = Value::Object(alerts);
+            }
+            (format!("search/{name}.js"), jsonp(&name, &data))
+        })
+        .collect();
+    files.extend(encoded);
+    keys
+}
+
+/// Facet files (documents per value) and the facet table for `meta.js`: values in folded order,
+/// each `[value as first written, document count]`; file `f/<facet>-<i>` lists value `i`'s documents.
+fn write_facets(docs: &[&SearchRecord], files: &mut Vec<(String, Vec<u8>)>) -> Value {
+    let mut table = serde_json::Map::new();
+    for facet in FACETS {
+        let mut values: BTreeMap<String, (String, Vec<u32>)> = BTreeMap::new();
+        for (doc, record) in docs.iter().enumerate() {
+            let of_doc: Vec<&str> = match facet {
+                "service" => record.service.as_deref().into_iter().collect(),
+                "owner" => record.owner.as_deref().into_iter().collect(),
+                "severity" => record.severity.as_deref().into_iter().collect(),
+                "tag" => record.tags.iter().map(String::as_str).collect(),
+                _ => vec![record.kind.as_str()],
+            };
+            for value in of_doc {
+                let entry = values
+                    .entry(fold(value))
+                    .or_insert_with(|| (value.to_string(), Vec::new()));
+                if entry.1.last() != Some(&(doc as u32)) {
+                    entry.1.push(doc as u32);
+                }
+            }
+        }
+        let mut list = Vec::with_capacity(values.len());
+        for (i, (_, (display, doc_ids))) in values.into_iter().enumerate() {
+            let mut encoded = String::with_capacity(doc_ids.len() * 2);
+            let mut previous = 0;
+            for doc in &doc_ids {
+                push_varint(&mut encoded, doc - previous);
+                previous = *doc;
+            }
+            let name = format!("f/{facet}-{i}");
+            files.push((
+                format!("search/{name}.js"),
+                jsonp(&name, &Value::from(encoded)),
+            ));
+            list.push(json!([display, doc_ids.len()]));
+        }
+        table.insert(facet.to_string(), Value::Array(list));
+    }
+    Value::Object(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::fixture::{config, page_from_markdown};
+    use crate::search::record_for;
+
+    pub(crate) fn records(pages: &[(&str, &str)]) -> Vec<SearchRecord> {
+        let config = config("");
+        pages
+            .iter()
+            .map(|(rel, text)| {
+                record_for(&page_from_markdown(rel, text), &config, &[]).expect("record")
+            })
+            .collect()
+    }
+
+    fn file<'a>(files: &'a [(String, Vec<u8>)], path: &str) -> &'a str {
+        let bytes = &files
+            .iter()
+            .find(|f| f.0 == path)
+            .unwrap_or_else(|| panic!("no {path}"))
+            .1;
+        std::str::from_utf8(bytes).expect("utf-8")
+    }
+
+    #[test]
+    fn varints_use_five_bits_per_digit() {
+        let mut out = String::new();
+        for value in [0, 31, 32, 1023, 1024] {
+            push_varint(&mut out, value);
+            out.push(' ');
+        }
+        // Low five bits first; digits from `W` on say "more follows".
+        assert_eq!(out, "0 V W1 _V WW1 ");
+    }
+
+    #[test]
+    fn layout_has_meta_vocabulary_postings_fragments_and_facets() {
+        let records = records(&[
+            (
+                "db/lag.md",
+                "---\ntitle: Replication lag\nservice: postgres\nseverity: critical\nalerts: [PgLag]\n---\nReplicas fall behind.\n",
+            ),
+            (
+                "web/5xx.md",
+                "---\ntitle: Web 5xx errors\nservice: web\nseverity: warning\n---\nThe load balancer returns 5xx.\n",
+            ),
+        ]);
+        let refs: Vec<&SearchRecord> = records.iter().collect();
+        let files = build_index(&SearchConfig::default(), &refs);
+        let paths: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+        for expected in [
+            "search/meta.js",
+            "search/d/0.js",
+            "search/d/1.js",
+            "search/p/0.js",
+            "search/v/re.js",
+            "search/v/5x.js",
+            "search/v/pg.js",
+            "search/f/service-0.js",
+            "search/f/service-1.js",
+            "search/f/severity-0.js",
+            "search/f/kind-0.js",
+        ] {
+            assert!(
+                paths.contains(&expected),
+                "{expected} missing from {paths:?}"
+            );
+        }
+        assert!(paths.windows(2).all(|w| w[0] < w[1]), "sorted by path");
+        assert_eq!(
+            file(&files, "search/meta.js"),
+            "rbSearch.load(\"meta\",{\"facets\":{\"kind\":[[\"runbook\",2]],\"owner\":[],\"service\":[[\"postgres\",1],[\"web\",1]],\"severity\":[[\"critical\",1],[\"warning\",1]],\"tag\":[]},\"keys\":\"5x ba be er fa la lo pg po re th we\",\"n\":2,\"v\":1});\n"
+        );
+        assert_eq!(
+            file(&files, "search/v/pg.js"),
+            "rbSearch.load(\"v/pg\",{\"a\":{\"pglag\":[[0,\"PgLag\"]]},\"s\":[[\"pg\",0,1,0],[\"pglag\",0,1,0]],\"w\":[\"pg\",0,\"pglag\",1]});\n"
+        );
+        assert_eq!(
+            file(&files, "search/f/service-1.js"),
+            "rbSearch.load(\"f/service-1\",\"1\");\n"
+        );
+        assert!(
+            file(&files, "search/d/1.js")
+                .contains("\"h\":[[\"\",\"\",\"The load balancer returns 5xx.\"]]")
+        );
+    }
+
+    #[test]
+    fn bytes_do_not_depend_on_record_order() {
+        let records = records(&[
+            ("a.md", "# Alpha\n\nDisk full on the primary.\n"),
+            ("b.md", "# Beta\n\nDisk latency on the replica.\n"),
+            ("c.md", "# Gamma\n\n## Steps\n\nRestart the replica.\n"),
+        ]);
+        let forward: Vec<&SearchRecord> = records.iter().collect();
+        let backward: Vec<&SearchRecord> = records.iter().rev().collect();
+        assert_eq!(
+            build_index(&SearchConfig::default(), &forward),
+            build_index(&SearchConfig::default(), &backward)
+        );
+    }
+
+    #[test]
+    fn common_terms_keep_their_best_postings_and_are_marked_partial() {
+        let text: Vec<(String, String)> = (0..MAX_POSTINGS + 5)
+            .map(|i| {
+                (
+                    format!("p{i:04}.md"),
+                    format!(
+                        "# Page {i}\n\nCommon words here{}.\n",
+                        " common".repeat(i % 3)
+                    ),
+                )
+            })
+            .collect();
+        let pages: Vec<(&str, &str)> = text.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let records = records(&pages);
+        let refs: Vec<&SearchRecord> = records.iter().collect();
+        let files = build_index(&SearchConfig::default(), &refs);
+        let vocab = file(&files, "search/v/co.js");
+        let entry = &vocab[vocab.find("[\"common\",").expect("common in vocabulary")..];
+        let entry = &entry[..entry.find(']').expect("entry end") + 1];
+        assert!(
+            entry.ends_with(&format!(",{},1]", MAX_POSTINGS + 5)),
+            "{entry}"
+        );
+        let file_number = entry.split(',').nth(1).expect("file number");
+        let postings = file(&files, &format!("search/p/{file_number}.js"));
+        let list = postings
+            .split("\"common\":\"")
+            .nth(1)
+            .expect("common postings");
+        let list = &list[..list.find('"').expect("end of list")];
+        let values = crate::search::query::tests_support::decode(list);
+        assert_eq!(values.len(), MAX_POSTINGS * 3);
+    }
+
+    #[test]
+    fn crowded_vocabulary_shards_split_by_longer_prefixes() {
+        // 300 alerts sharing the prefix `kubepod` would make one 20 KB `ku` shard.
+        let text: Vec<(String, String)> = (0..300)
+            .map(|i| {
+                (
+                    format!("k{i:03}.md"),
+                    format!(
+                        "---\nalerts: [KubePodAlert{i:03}x]\n---\n# Kube {i}\n\nkubectl get pods\n"
+                    ),
+                )
+            })
+            .collect();
+        let pages: Vec<(&str, &str)> = text.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let records = records(&pages);
+        let refs: Vec<&SearchRecord> = records.iter().collect();
+        let files = build_index(&SearchConfig::default(), &refs);
+        let meta = file(&files, "search/meta.js");
+        let keys: Vec<&str> = meta
+            .split("\"keys\":\"")
+            .nth(1)
+            .expect("keys")
+            .split('"')
+            .next()
+            .expect("end")
+            .split(' ')
+            .collect();
+        assert!(!keys.contains(&"ku"), "ku was split: {keys:?}");
+        for key in [
+            "kube",
+            "kubec",
+            "kubepodalert00",
+            "kubepodalert15",
+            "kubepodalert29",
+        ] {
+            assert!(keys.contains(&key), "{key} missing from {keys:?}");
+        }
+        for (path, bytes) in files.iter().filter(|f| f.0.starts_with("search/v/")) {
+            assert!(
+                bytes.len() < VOCAB_SHARD_BYTES + 1024,
+                "{path} is {} bytes",
+                bytes.len()
+            );
+        }
+        // The exact-alert table sits in the shard that holds the alert's key.
+        assert!(
+            file(&files, "search/v/kubepodalert15.js")
+                .contains("\"kubepodalert150x\":[[150,\"KubePodAlert150x\"]]")
+        );
+        // And the client finds alerts, completions and typos across the split shards.
+        use crate::search::query;
+        let mut evaluator = query::in_memory(&files);
+        let hits = evaluator.search("KubePodAlert150x", 3);
+        assert_eq!(hits[0].url, "k150/");
+        assert_eq!(hits[0].alert.as_deref(), Some("KubePodAlert150x"));
+        let completions = evaluator.search("kubepodalert15", 20);
+        assert_eq!(
+            completions.len(),
+            query::EXPANSIONS,
+            "the most frequent completions"
+        );
+        assert!(
+            completions.iter().all(|h| h.url.starts_with("k15")),
+            "{completions:?}"
+        );
+        assert_eq!(
+            evaluator.search("kubepodalret150x ", 3)[0].url,
+            "k150/",
+            "swapped letters"
+        );
+    }
+
+    #[test]
+    fn postings_shards_are_cut_by_size() {
+        let text: Vec<(String, String)> = (0..400)
+            .map(|i| {
+                (
+                    format!("p{i:04}.md"),
+                    format!("# Page {i}\n\nword{i} shared text.\n"),
+                )
+            })
+            .collect();
+        let pages: Vec<(&str, &str)> = text.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let records = records(&pages);
+        let refs: Vec<&SearchRecord> = records.iter().collect();
+        let files = build_index(&SearchConfig::default(), &refs);
+        let postings: Vec<&(String, Vec<u8>)> = files
+            .iter()
+            .filter(|f| f.0.starts_with("search/p/"))
+            .collect();
+        assert!(postings.len() >= 2, "{} postings files", postings.len());
+        for (path, bytes) in postings {
+            assert!(
+                bytes.len() < POSTINGS_SHARD_BYTES + 2048,
+                "{path} is {} bytes",
+                bytes.len()
+            );
+        }
+    }
+}
