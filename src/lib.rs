@@ -114,8 +114,29 @@ pub fn render_site(config: &Config, checked: &mut Checked) -> Result<Output> {
     }
     let mut report = std::mem::take(&mut checked.report);
     report.extend(|code| config.level_of(code), rendered.diagnostics);
+    let collisions = std::mem::take(&mut output.collisions);
+    report.extend(
+        |code| config.level_of(code),
+        collisions.iter().map(|path| collision(&checked.site, path)),
+    );
     checked.report = report.sorted();
     Ok(output)
+}
+
+/// A `duplicate-url` diagnostic for an output path two files wanted, on the content page
+/// that took it when there is one.
+fn collision(site: &Site, path: &str) -> diag::Diagnostic {
+    let page = site
+        .pages
+        .iter()
+        .find(|p| format!("{}index.html", p.url) == path);
+    let message = format!(
+        "two files of the site want the path {path}; rb-site generates it, so move or rename the page"
+    );
+    match page {
+        Some(page) => diag::Diagnostic::file(&page.doc.source.path, "duplicate-url", message),
+        None => diag::Diagnostic::file(path, "duplicate-url", message),
+    }
 }
 
 /// Stage 6b: the search index, from the parsed pages (never from the built HTML).

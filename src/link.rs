@@ -10,17 +10,6 @@ use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::model::{Document, Page, PageKind, Section, Site, slugify};
 
-/// URL prefixes the site generates itself; content may not take them.
-pub const RESERVED_DIRS: &[&str] = &[
-    "static",
-    "search",
-    "alerts",
-    "tags",
-    "services",
-    "owners",
-    "severities",
-];
-
 /// Places documents into a [`Site`]. Drafts are left out unless `[build] drafts = true`.
 pub fn link(
     config: &Config,
@@ -85,20 +74,6 @@ pub fn link(
                     )
                     .with_help("give one of them a different `slug` or file name"),
             );
-            continue;
-        }
-        if let Some(reserved) = RESERVED_DIRS
-            .iter()
-            .find(|r| page.url.split('/').next() == Some(**r))
-        {
-            diagnostics.push(Diagnostic::file(
-                &page.doc.source.path,
-                "duplicate-url",
-                format!(
-                    "the URL /{} is inside /{reserved}/, which rb-site generates itself",
-                    page.url
-                ),
-            ));
             continue;
         }
         kept.push(page);

@@ -27,16 +27,20 @@ use templates::{Crumb, ListItem, NameUrl, ReviewClock, SiteView};
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Output {
     pub files: BTreeMap<String, Vec<u8>>,
+    /// Paths that two outputs wanted; the first kept it. Reported as `duplicate-url`.
+    pub collisions: Vec<String>,
 }
 
 impl Output {
-    /// Adds a file; a second file on the same path is an error naming the path.
+    /// Adds a file. A second file on the same path is kept out and recorded in `collisions`,
+    /// so a content page at `tags/` and the generated tag index never silently overwrite.
     pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Result<()> {
         let path = path.into();
         if self.files.contains_key(&path) {
-            return Err(anyhow!("two outputs want the same path {path}"));
+            self.collisions.push(path);
+        } else {
+            self.files.insert(path, bytes.into());
         }
-        self.files.insert(path, bytes.into());
         Ok(())
     }
 

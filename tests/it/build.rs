@@ -346,3 +346,30 @@ fn builds_the_prometheus_operator_runbooks() {
         );
     }
 }
+
+/// Content may use the names of generated folders (`search/`, `alerts/`…) as long as no two
+/// files want one path; a page on a generated path is an error naming its source.
+#[test]
+fn generated_paths_collide_only_where_files_do() {
+    let site = fixture("basic");
+    let out = site.path().join("out");
+    let search = site.path().join("content/search");
+    std::fs::create_dir_all(&search).expect("mkdir");
+    std::fs::write(
+        search.join("indexer-down.md"),
+        "---\ntitle: Search indexer down\nlast_reviewed: 2026-10-01\n---\n# Search indexer down\n\n## Preconditions\n\nNone.\n\n## Steps\n\n1. Restart it.\n\n## Validation\n\nIt indexes.\n\n## Rollback\n\nNothing to undo.\n",
+    )
+    .expect("write");
+    build_into(site.path(), &out).assert().success();
+    assert!(out.join("search/indexer-down/index.html").is_file());
+    assert!(out.join("search/meta.js").is_file());
+
+    let tags = site.path().join("content/tags");
+    std::fs::create_dir_all(&tags).expect("mkdir");
+    std::fs::write(tags.join("_index.md"), "---\ntitle: Tags\n---\n").expect("write");
+    let assert = build_into(site.path(), &out).assert().code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("error[duplicate-url]"), "{stderr}");
+    assert!(stderr.contains("content/tags/_index.md"), "{stderr}");
+    assert!(stderr.contains("tags/index.html"), "{stderr}");
+}
