@@ -35,11 +35,13 @@ impl Output {
     /// Adds a file. A second file on the same path is kept out and recorded in `collisions`,
     /// so a content page at `tags/` and the generated tag index never silently overwrite.
     pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Result<()> {
-        let path = path.into();
-        if self.files.contains_key(&path) {
-            self.collisions.push(path);
-        } else {
-            self.files.insert(path, bytes.into());
+        match self.files.entry(path.into()) {
+            std::collections::btree_map::Entry::Occupied(taken) => {
+                self.collisions.push(taken.key().clone());
+            }
+            std::collections::btree_map::Entry::Vacant(free) => {
+                free.insert(bytes.into());
+            }
         }
         Ok(())
     }
