@@ -10,6 +10,9 @@
 //! 6. [`render`]: the site becomes an in-memory [`render::Output`]; [`search`] adds its index.
 //! 7. [`write`]: the output replaces the build folder atomically.
 //!
+//! [`serve`] runs stages 1 to 6 again as files change, re-parsing and re-rendering only what a
+//! change touches ([`check_documents`], [`render_site_pages`]).
+//!
 //! Exit codes of the `rb-site` binary: 0 success; 1 content errors (diagnostics of level error,
 //! or warnings under `--strict`); 2 usage, configuration or I/O errors.
 
@@ -22,6 +25,7 @@ pub mod load;
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod serve;
 pub mod theme;
 pub mod validate;
 pub mod write;
@@ -54,27 +58,61 @@ pub fn check(config: &Config) -> Result<Checked> {
     let files = loaded.files.len() + loaded.diagnostics.len();
     let assets: BTreeSet<String> = loaded.assets.iter().map(|(rel, _)| rel.clone()).collect();
     let (documents, parse_diagnostics) = parse::parse_all(config, loaded.files);
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(parse_diagnostics);
+    Ok(check_documents(
+        config,
+        documents,
+        diagnostics,
+        assets,
+        files,
+    ))
+}
+
+/// Stages 3 to 5 on documents already parsed. Split out of [`check`] so that `serve` can keep
+/// documents between rebuilds and re-parse only the files that changed; `earlier` holds the
+/// load and parse diagnostics of every file.
+pub fn check_documents(
+    config: &Config,
+    documents: Vec<model::Document>,
+    earlier: Vec<diag::Diagnostic>,
+    assets: BTreeSet<String>,
+    files: usize,
+) -> Checked {
     let (site, link_diagnostics) = link::link(config, documents, assets);
     let validate_diagnostics = validate::validate(config, &site);
 
     let mut report = Report::default();
     let level_of = |code: &str| config.level_of(code);
-    report.extend(level_of, loaded.diagnostics);
-    report.extend(level_of, parse_diagnostics);
+    report.extend(level_of, earlier);
     report.extend(level_of, link_diagnostics);
     report.extend(level_of, validate_diagnostics);
-    Ok(Checked {
+    Checked {
         site,
         report: report.sorted(),
         files,
         extras: Extras::default(),
-    })
+    }
 }
 
 /// Stage 6: renders a checked site into memory. Rendering problems join the report.
 pub fn render_site(config: &Config, checked: &mut Checked) -> Result<Output> {
+    let mut cache = render::RenderCache::default();
+    render_site_pages(config, checked, &render::PageSet::All, &mut cache)
+}
+
+/// Stage 6 for `serve`: renders the pages in `which` (the site-wide pages always), reusing the
+/// Markdown bodies in `cache` whose inputs did not change. With [`render::PageSet::All`] and an
+/// empty cache this is exactly [`render_site`].
+pub fn render_site_pages(
+    config: &Config,
+    checked: &mut Checked,
+    which: &render::PageSet,
+    cache: &mut render::RenderCache,
+) -> Result<Output> {
     let theme = theme::Theme::load(&config.root, &config.build.theme)?;
-    let rendered = render::render(config, &checked.site, &theme, &checked.extras)?;
+    let rendered =
+        render::render_pages(config, &checked.site, &theme, &checked.extras, which, cache)?;
     let mut report = std::mem::take(&mut checked.report);
     report.extend(|code| config.level_of(code), rendered.diagnostics);
     checked.report = report.sorted();

@@ -90,8 +90,83 @@ struct Renderer<'a> {
     extras: &'a Extras,
 }
 
+/// Which per-page outputs to render: every page, or some pages by index into [`Site::pages`].
+/// Site-wide outputs (home, section lists, taxonomies, print, navigation, assets) are always
+/// rendered, since any page may appear on them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageSet {
+    All,
+    Only(std::collections::BTreeSet<usize>),
+}
+
+impl PageSet {
+    fn contains(&self, index: usize) -> bool {
+        match self {
+            PageSet::All => true,
+            PageSet::Only(set) => set.contains(&index),
+        }
+    }
+}
+
+/// What `serve` keeps between renders: Markdown bodies by page id, with the hash of their inputs
+/// (source text, URL, and the hrefs its links resolve to), and the template error of each page,
+/// so that a partial render still reports the pages it skipped. Valid for one config and theme.
+#[derive(Debug, Default)]
+pub struct RenderCache {
+    bodies: std::collections::HashMap<crate::model::PageId, (blake3::Hash, RenderedBody)>,
+    page_errors: BTreeMap<crate::model::PageId, Diagnostic>,
+}
+
+/// The output path of a page's own file, `None` for the home page's `_index.md` (the home
+/// page is site-wide). The files a partial render leaves out are exactly these paths.
+pub fn page_output_path(page: &Page) -> Option<String> {
+    if page.kind == PageKind::Section && page.url.is_empty() {
+        None
+    } else {
+        Some(format!("{}index.html", page.url))
+    }
+}
+
+/// The inputs of a page's body: if this hash is unchanged, so is the rendered body.
+fn body_key(site: &Site, page: &Page) -> blake3::Hash {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(page.doc.source.text.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(page.url.as_bytes());
+    for link in &page.doc.outline.links {
+        hasher.update(b"\0");
+        hasher.update(
+            link::href(site, page, &link.dest)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+    }
+    hasher.finalize()
+}
+
 /// Renders the whole site.
 pub fn render(config: &Config, site: &Site, theme: &Theme, extras: &Extras) -> Result<Rendered> {
+    render_pages(
+        config,
+        site,
+        theme,
+        extras,
+        &PageSet::All,
+        &mut RenderCache::default(),
+    )
+}
+
+/// Renders the site-wide outputs and the pages in `which`; bodies come from `cache` when their
+/// inputs are unchanged. With [`PageSet::All`] the output is the whole site, byte for byte what
+/// [`render`] gives.
+pub fn render_pages(
+    config: &Config,
+    site: &Site,
+    theme: &Theme,
+    extras: &Extras,
+    which: &PageSet,
+    cache: &mut RenderCache,
+) -> Result<Rendered> {
     let tera = templates::tera(theme)?;
     let asset_version = asset_version(theme);
     let mut base = tera::Context::new();
@@ -113,31 +188,61 @@ pub fn render(config: &Config, site: &Site, theme: &Theme, extras: &Extras) -> R
     };
 
     let body_renderer = BodyRenderer::new(config)?;
+    let keys: Vec<blake3::Hash> = site
+        .pages
+        .par_iter()
+        .map(|page| body_key(site, page))
+        .collect();
+    let mut previous = std::mem::take(&mut cache.bodies);
+    let cached: Vec<Option<(blake3::Hash, RenderedBody)>> = site
+        .pages
+        .iter()
+        .map(|page| previous.remove(&page.doc.source.rel))
+        .collect();
     let bodies: Vec<RenderedBody> = site
         .pages
         .par_iter()
-        .map(|page| body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)))
+        .zip(keys.par_iter())
+        .zip(cached.into_par_iter())
+        .map(|((page, key), cached)| match cached {
+            Some((cached_key, body)) if cached_key == *key => body,
+            _ => body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)),
+        })
         .collect();
 
     let mut diagnostics: Vec<Diagnostic> = bodies
         .iter()
         .flat_map(|b| b.diagnostics.iter().cloned())
         .collect();
-    let pages: Vec<Result<(String, Vec<u8>), Diagnostic>> = site
+    type PageResult = Result<(String, Vec<u8>), Diagnostic>;
+    let pages: Vec<(usize, PageResult)> = site
         .pages
         .par_iter()
         .enumerate()
-        .filter(|(_, page)| !(page.kind == PageKind::Section && page.url.is_empty()))
-        .map(|(i, page)| renderer.page(i, page, &bodies[i]))
+        .filter(|(i, page)| page_output_path(page).is_some() && which.contains(*i))
+        .map(|(i, page)| (i, renderer.page(i, page, &bodies[i])))
         .collect();
-
+    if *which == PageSet::All {
+        cache.page_errors.clear();
+    }
     let mut output = Output::default();
-    for result in pages {
+    for (i, result) in pages {
+        let id = &site.pages[i].doc.source.rel;
         match result {
-            Ok((path, bytes)) => output.insert(path, bytes)?,
-            Err(diagnostic) => diagnostics.push(diagnostic),
+            Ok((path, bytes)) => {
+                cache.page_errors.remove(id);
+                output.insert(path, bytes)?;
+            }
+            Err(diagnostic) => {
+                cache.page_errors.insert(id.clone(), diagnostic);
+            }
         }
     }
+    // Pages that left the site take their errors with them.
+    cache
+        .page_errors
+        .retain(|id, _| site.by_source.contains_key(id));
+    diagnostics.extend(cache.page_errors.values().cloned());
     renderer.generated_sections(&mut output)?;
     renderer.home(&mut output, &bodies)?;
     renderer.taxonomies(&mut output)?;
@@ -155,6 +260,13 @@ pub fn render(config: &Config, site: &Site, theme: &Theme, extras: &Extras) -> R
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         output.insert(asset.clone(), bytes)?;
     }
+    cache.bodies = site
+        .pages
+        .iter()
+        .zip(keys)
+        .zip(bodies)
+        .map(|((page, key), body)| (page.doc.source.rel.clone(), (key, body)))
+        .collect();
     Ok(Rendered {
         output,
         diagnostics,

@@ -1,0 +1,531 @@
+//! The incremental builder behind `serve`: it keeps the parsed documents, the rendered bodies
+//! and the rendered files between builds, re-reads and re-parses only the files that changed,
+//! and re-renders only the pages whose inputs changed plus the site-wide pages.
+//!
+//! What a change costs:
+//! - one runbook's text: that file is read and parsed again; its page, its section neighbours
+//!   and its section's page when what lists it changed (title, front matter), and the
+//!   site-wide pages (home, sections without `_index.md`, taxonomies, print, navigation);
+//! - a page added, removed or moved (the list of pages and URLs changed): every page is
+//!   rendered again, with the unchanged Markdown bodies taken from the cache;
+//! - `book.toml`: everything, from a fresh parse; a template or a rule file: every page, with
+//!   the documents and bodies kept.
+//!
+//! The result equals a full build file for file; a test checks it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::Checked;
+use crate::config::Config;
+use crate::diag::{Diagnostic, Report};
+use crate::model::{Document, Page, PageKind, Site};
+use crate::render::{PageSet, RenderCache, page_output_path};
+use crate::{check_documents, load, parse, render_site_pages};
+
+/// One file of the site in memory, with its ETag computed on first request (hashing a large
+/// `print.html` on every rebuild would cost more than the rebuild).
+#[derive(Debug)]
+pub(crate) struct SiteFile {
+    pub(crate) bytes: Vec<u8>,
+    etag: OnceLock<String>,
+}
+
+impl SiteFile {
+    pub(crate) fn new(bytes: Vec<u8>) -> SiteFile {
+        SiteFile {
+            bytes,
+            etag: OnceLock::new(),
+        }
+    }
+
+    /// A strong validator: the first 16 hex digits of the content's BLAKE3 hash.
+    pub(crate) fn etag(&self) -> &str {
+        self.etag
+            .get_or_init(|| blake3::hash(&self.bytes).to_hex()[..16].to_string())
+    }
+}
+
+/// The whole site in memory: output path -> file.
+pub(crate) type Files = HashMap<String, Arc<SiteFile>>;
+
+/// What changed on disk since the last build, sorted out by the watcher.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Changes {
+    /// `book.toml` changed: reload it and rebuild everything.
+    pub(crate) config: bool,
+    /// A theme file or a rule file changed: render every page again.
+    pub(crate) all_pages: bool,
+    /// A folder under the content folder appeared, vanished or was renamed: walk it again.
+    pub(crate) rescan: bool,
+    /// Content-relative paths of files under the content folder that changed.
+    pub(crate) content: BTreeSet<String>,
+}
+
+impl Changes {
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.config && !self.all_pages && !self.rescan && self.content.is_empty()
+    }
+
+    pub(crate) fn merge(&mut self, other: Changes) {
+        self.config |= other.config;
+        self.all_pages |= other.all_pages;
+        self.rescan |= other.rescan;
+        self.content.extend(other.content);
+    }
+}
+
+/// The outcome of one build.
+#[derive(Debug)]
+pub(crate) struct Built {
+    /// Every file of the site as this build rendered it (even with errors in the report).
+    pub(crate) files: Arc<Files>,
+    pub(crate) report: Report,
+    /// Output files rendered by this build (the rest were kept from the previous one).
+    pub(crate) rendered: usize,
+    /// Markdown files parsed by this build.
+    pub(crate) parsed: usize,
+    pub(crate) full: bool,
+    pub(crate) millis: f64,
+}
+
+/// Parsed documents between builds. While a build is not running they live in the
+/// [`Site`] of the last [`Checked`] (and drafts, which the link stage leaves out, here).
+struct State {
+    checked: Checked,
+    drafts: BTreeMap<String, Document>,
+    /// Load and parse diagnostics by content-relative path.
+    earlier: BTreeMap<String, Vec<Diagnostic>>,
+    /// Markdown files that could not be read (their diagnostics are in `earlier`).
+    unreadable: BTreeSet<String>,
+    assets: BTreeSet<String>,
+    files: Arc<Files>,
+}
+
+/// Builds the site again and again, as cheaply as the change allows.
+pub(crate) struct Builder {
+    config: Config,
+    state: Option<State>,
+    cache: RenderCache,
+}
+
+impl Builder {
+    pub(crate) fn new(config: Config) -> Builder {
+        Builder {
+            config,
+            state: None,
+            cache: RenderCache::default(),
+        }
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Replaces the configuration (after `book.toml` changed): the next build starts afresh.
+    pub(crate) fn set_config(&mut self, config: Config) {
+        self.config = config;
+        self.state = None;
+        self.cache = RenderCache::default();
+    }
+
+    /// Builds the site: from scratch the first time, then as `changes` require.
+    pub(crate) fn build(&mut self, changes: &Changes) -> Result<Built> {
+        let started = Instant::now();
+        let previous = self.state.take();
+        let result = match previous {
+            Some(state) if !changes.config => self.incremental(state, changes),
+            _ => self.full(),
+        };
+        let (state, mut built) = result?;
+        built.millis = started.elapsed().as_secs_f64() * 1000.0;
+        built.report = state.checked.report.clone();
+        self.state = Some(state);
+        Ok(built)
+    }
+
+    fn full(&mut self) -> Result<(State, Built)> {
+        self.cache = RenderCache::default();
+        let scanned = Scanned::walk(&self.config, BTreeMap::new(), BTreeMap::new())?;
+        let parsed = scanned.parsed;
+        self.finish(scanned, PageSet::All, None, parsed, true)
+    }
+
+    fn incremental(&mut self, state: State, changes: &Changes) -> Result<(State, Built)> {
+        let State {
+            checked,
+            mut drafts,
+            mut earlier,
+            mut unreadable,
+            mut assets,
+            files,
+        } = state;
+        let before = Before::of(&checked, &changes.content);
+        let mut documents: BTreeMap<String, Document> = checked
+            .site
+            .pages
+            .into_iter()
+            .map(|page| (page.doc.source.rel.clone(), page.doc))
+            .collect();
+        documents.append(&mut drafts);
+
+        let rescan = changes.rescan || needs_rescan(&self.config, &changes.content, &documents);
+        let scanned = if rescan {
+            Scanned::walk(&self.config, documents, earlier)?
+        } else {
+            let mut parsed = 0;
+            let mut changed = BTreeSet::new();
+            for rel in &changes.content {
+                let path = self.config.content_dir().join(rel);
+                if !load::is_markdown(Path::new(rel)) {
+                    if path.is_file() {
+                        assets.insert(rel.clone());
+                    } else {
+                        assets.remove(rel);
+                    }
+                    continue;
+                }
+                unreadable.remove(rel);
+                if !path.is_file() {
+                    documents.remove(rel);
+                    earlier.remove(rel);
+                    continue;
+                }
+                match load::load_one(&self.config, rel) {
+                    Ok(source) => {
+                        if documents
+                            .get(rel)
+                            .is_some_and(|doc| doc.source.text == source.text)
+                        {
+                            continue;
+                        }
+                        let (doc, diagnostics) = parse::parse_document(&self.config, source);
+                        parsed += 1;
+                        changed.insert(rel.clone());
+                        documents.insert(rel.clone(), doc);
+                        earlier.insert(rel.clone(), diagnostics);
+                    }
+                    Err(diagnostic) => {
+                        documents.remove(rel);
+                        unreadable.insert(rel.clone());
+                        earlier.insert(rel.clone(), vec![diagnostic]);
+                    }
+                }
+            }
+            Scanned {
+                documents,
+                earlier,
+                unreadable,
+                assets,
+                changed,
+                parsed,
+            }
+        };
+        let parsed = scanned.parsed;
+        let which = if changes.all_pages {
+            PageSet::All
+        } else {
+            PageSet::Only(BTreeSet::new())
+        };
+        self.finish(scanned, which, Some((before, files)), parsed, rescan)
+    }
+
+    /// Links, checks and renders the scanned documents; `which` is widened by what changed.
+    fn finish(
+        &mut self,
+        scanned: Scanned,
+        which: PageSet,
+        previous: Option<(Before, Arc<Files>)>,
+        parsed: usize,
+        full: bool,
+    ) -> Result<(State, Built)> {
+        let Scanned {
+            documents,
+            earlier,
+            unreadable,
+            assets,
+            changed,
+            ..
+        } = scanned;
+        let drafts: BTreeMap<String, Document> = if self.config.build.drafts {
+            BTreeMap::new()
+        } else {
+            documents
+                .iter()
+                .filter(|(_, doc)| doc.front.draft)
+                .map(|(rel, doc)| (rel.clone(), doc.clone()))
+                .collect()
+        };
+        let files_count = documents.len() + unreadable.len();
+        let mut ordered: Vec<Document> = documents.into_values().collect();
+        // The order `load` walks in (file names sorted within each folder), so that linking
+        // sees the documents exactly as a full build does.
+        ordered.sort_by(|a, b| a.source.rel.split('/').cmp(b.source.rel.split('/')));
+        let diagnostics: Vec<Diagnostic> = earlier.values().flatten().cloned().collect();
+        let mut checked = check_documents(
+            &self.config,
+            ordered,
+            diagnostics,
+            assets.clone(),
+            files_count,
+        );
+
+        let which = match (&which, &previous) {
+            (PageSet::Only(_), Some((before, _))) => before.pages_to_render(&checked, &changed),
+            _ => PageSet::All,
+        };
+        let output = render_site_pages(&self.config, &mut checked, &which, &mut self.cache)?;
+        let rendered = output.files.len();
+        let mut files: Files = output
+            .files
+            .into_iter()
+            .map(|(path, bytes)| (path, Arc::new(SiteFile::new(bytes))))
+            .collect();
+        if let (PageSet::Only(_), Some((_, old_files))) = (&which, &previous) {
+            // Pages left out of this render keep the file the last render made for them.
+            for page in &checked.site.pages {
+                let Some(path) = page_output_path(page) else {
+                    continue;
+                };
+                if !files.contains_key(&path)
+                    && let Some(file) = old_files.get(&path)
+                {
+                    files.insert(path, Arc::clone(file));
+                }
+            }
+        }
+        let files = Arc::new(files);
+        let state = State {
+            checked,
+            drafts,
+            earlier,
+            unreadable,
+            assets,
+            files: Arc::clone(&files),
+        };
+        let built = Built {
+            files,
+            report: Report::default(),
+            rendered,
+            parsed,
+            full: full || which == PageSet::All,
+            millis: 0.0,
+        };
+        Ok((state, built))
+    }
+}
+
+/// Documents and load results after looking at the disk.
+struct Scanned {
+    documents: BTreeMap<String, Document>,
+    earlier: BTreeMap<String, Vec<Diagnostic>>,
+    unreadable: BTreeSet<String>,
+    assets: BTreeSet<String>,
+    /// Documents parsed afresh because their text changed.
+    changed: BTreeSet<String>,
+    parsed: usize,
+}
+
+impl Scanned {
+    /// Walks the whole content folder; documents whose text is unchanged are reused, not parsed.
+    fn walk(
+        config: &Config,
+        mut known: BTreeMap<String, Document>,
+        mut known_diagnostics: BTreeMap<String, Vec<Diagnostic>>,
+    ) -> Result<Scanned> {
+        let loaded = load::load(config)?;
+        let mut earlier: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+        let mut unreadable = BTreeSet::new();
+        for diagnostic in loaded.diagnostics {
+            let rel = diagnostic
+                .file
+                .strip_prefix(&format!(
+                    "{}/",
+                    config
+                        .build
+                        .content_dir
+                        .to_string_lossy()
+                        .trim_end_matches('/')
+                ))
+                .unwrap_or(&diagnostic.file)
+                .to_string();
+            unreadable.insert(rel.clone());
+            earlier.entry(rel).or_default().push(diagnostic);
+        }
+        let mut documents = BTreeMap::new();
+        let mut to_parse = Vec::new();
+        for source in loaded.files {
+            match known.remove(&source.rel) {
+                Some(doc) if doc.source.text == source.text => {
+                    if let Some(diagnostics) = known_diagnostics.remove(&source.rel) {
+                        earlier.insert(source.rel.clone(), diagnostics);
+                    }
+                    documents.insert(source.rel.clone(), doc);
+                }
+                _ => to_parse.push(source),
+            }
+        }
+        let changed: BTreeSet<String> = to_parse.iter().map(|s| s.rel.clone()).collect();
+        let parsed = to_parse.len();
+        let results: Vec<(Document, Vec<Diagnostic>)> = {
+            use rayon::prelude::*;
+            to_parse
+                .into_par_iter()
+                .map(|source| parse::parse_document(config, source))
+                .collect()
+        };
+        for (doc, diagnostics) in results {
+            let rel = doc.source.rel.clone();
+            if !diagnostics.is_empty() {
+                earlier.insert(rel.clone(), diagnostics);
+            }
+            documents.insert(rel, doc);
+        }
+        Ok(Scanned {
+            documents,
+            earlier,
+            unreadable,
+            assets: loaded.assets.into_iter().map(|(rel, _)| rel).collect(),
+            changed,
+            parsed,
+        })
+    }
+}
+
+/// A content path that is (or was) a folder needs a walk: its files are not known one by one.
+fn needs_rescan(
+    config: &Config,
+    changed: &BTreeSet<String>,
+    known: &BTreeMap<String, Document>,
+) -> bool {
+    changed.iter().any(|rel| {
+        let path = config.content_dir().join(rel);
+        if path.is_dir() {
+            return true;
+        }
+        let prefix = format!("{rel}/");
+        !path.exists()
+            && known
+                .range(prefix.clone()..)
+                .next()
+                .is_some_and(|(k, _)| k.starts_with(&prefix))
+    })
+}
+
+/// What the previous build showed of the pages that are about to change.
+struct Before {
+    /// (source, URL, kind) of every page, in site order: if this changes, every page does.
+    structure: Vec<(String, String, PageKind)>,
+    /// What other pages show of each changed page, by source path.
+    listings: BTreeMap<String, String>,
+    alert_panels: BTreeMap<usize, serde_json::Value>,
+    /// Display order (source paths) of the sections holding changed pages, by folder.
+    section_orders: BTreeMap<String, Vec<String>>,
+}
+
+impl Before {
+    fn of(checked: &Checked, changed: &BTreeSet<String>) -> Before {
+        Before {
+            structure: structure(&checked.site),
+            listings: changed
+                .iter()
+                .filter_map(|rel| {
+                    let page = checked.site.page_by_source(rel)?;
+                    Some((rel.clone(), listing(page)))
+                })
+                .collect(),
+            alert_panels: checked.extras.alert_panels.clone(),
+            section_orders: changed
+                .iter()
+                .filter_map(|rel| {
+                    let dir = checked.site.page_by_source(rel)?.doc.dir().to_string();
+                    let order = section_order(&checked.site, &dir);
+                    Some((dir, order))
+                })
+                .collect(),
+        }
+    }
+
+    /// The pages the change touches: the changed pages; when what lists a page changed, its
+    /// section neighbours and its section page; pages whose alert panel changed. A change to
+    /// the list of pages, or to a section page's listing (its title is in every breadcrumb
+    /// below it), renders every page.
+    fn pages_to_render(&self, checked: &Checked, changed: &BTreeSet<String>) -> PageSet {
+        let site = &checked.site;
+        if structure(site) != self.structure {
+            return PageSet::All;
+        }
+        let mut set = BTreeSet::new();
+        for rel in changed {
+            let Some(&index) = site.by_source.get(rel) else {
+                continue;
+            };
+            set.insert(index);
+            let page = &site.pages[index];
+            if self.listings.get(rel) == Some(&listing(page)) {
+                continue;
+            }
+            if page.kind == PageKind::Section {
+                return PageSet::All;
+            }
+            let dir = page.doc.dir();
+            let Some(section) = site.sections.get(dir) else {
+                continue;
+            };
+            set.extend(section.index_page);
+            if self.section_orders.get(dir) == Some(&section_order(site, dir)) {
+                // Same order: only the previous and next pages show this one.
+                if let Some(position) = section.pages.iter().position(|&i| i == index) {
+                    set.extend(position.checked_sub(1).map(|p| section.pages[p]));
+                    set.extend(section.pages.get(position + 1).copied());
+                }
+            } else {
+                set.extend(section.pages.iter().copied());
+            }
+        }
+        for (index, panel) in &checked.extras.alert_panels {
+            if self.alert_panels.get(index) != Some(panel) {
+                set.insert(*index);
+            }
+        }
+        for index in self.alert_panels.keys() {
+            if !checked.extras.alert_panels.contains_key(index) {
+                set.insert(*index);
+            }
+        }
+        PageSet::Only(set)
+    }
+}
+
+fn section_order(site: &Site, dir: &str) -> Vec<String> {
+    site.sections.get(dir).map_or_else(Vec::new, |section| {
+        section
+            .pages
+            .iter()
+            .map(|&i| site.pages[i].doc.source.rel.clone())
+            .collect()
+    })
+}
+
+fn structure(site: &Site) -> Vec<(String, String, PageKind)> {
+    site.pages
+        .iter()
+        .map(|p| (p.doc.source.rel.clone(), p.url.clone(), p.kind))
+        .collect()
+}
+
+/// Everything of a page that another page may show: title, URL, kind, alerts, front matter.
+fn listing(page: &Page) -> String {
+    serde_json::json!({
+        "title": page.title,
+        "url": page.url,
+        "runbook_kind": page.runbook_kind,
+        "alerts": page.alerts,
+        "front": page.doc.front,
+    })
+    .to_string()
+}
