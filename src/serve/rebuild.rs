@@ -529,3 +529,165 @@ fn listing(page: &Page) -> String {
     })
     .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/serve");
+
+    fn copy_fixture() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for entry in walkdir::WalkDir::new(FIXTURE) {
+            let entry = entry.expect("fixture entry");
+            let rel = entry.path().strip_prefix(FIXTURE).expect("under fixture");
+            let target = dir.path().join(rel);
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&target).expect("mkdir");
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy");
+            }
+        }
+        dir
+    }
+
+    /// What `rb-site build` renders for the folder right now.
+    fn full_build(root: &Path) -> BTreeMap<String, Vec<u8>> {
+        let config = Config::load(root).expect("config");
+        let mut checked = crate::check(&config).expect("check");
+        crate::render_site(&config, &mut checked)
+            .expect("render")
+            .files
+    }
+
+    fn assert_same_as_full_build(built: &Built, root: &Path, step: &str) {
+        let full = full_build(root);
+        let incremental: BTreeMap<&String, &Vec<u8>> =
+            built.files.iter().map(|(p, f)| (p, &f.bytes)).collect();
+        assert_eq!(
+            incremental.keys().copied().collect::<Vec<_>>(),
+            full.keys().collect::<Vec<_>>(),
+            "{step}: the same paths"
+        );
+        for (path, bytes) in &full {
+            assert!(
+                incremental[path] == bytes,
+                "{step}: {path} differs from a full build"
+            );
+        }
+    }
+
+    fn content_change(rel: &str) -> Changes {
+        Changes {
+            content: [rel.to_string()].into(),
+            ..Changes::default()
+        }
+    }
+
+    fn edit(root: &Path, rel: &str, from: &str, to: &str) {
+        let path = root.join("content").join(rel);
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains(from), "{rel} contains {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    }
+
+    #[test]
+    fn incremental_rebuilds_equal_a_full_build_file_for_file() {
+        let dir = copy_fixture();
+        let root = dir.path();
+        let mut builder = Builder::new(Config::load(root).expect("config"));
+        let first = builder.build(&Changes::default()).expect("first build");
+        assert!(first.full);
+        assert_eq!(first.parsed, 5);
+        assert_same_as_full_build(&first, root, "first build");
+        let total = first.files.len();
+
+        // A body edit: one file parsed, only that page and the site-wide pages rendered.
+        edit(root, "db/failover.md", "Promote the replica when", "Promote the standby when");
+        let built = builder.build(&content_change("db/failover.md")).expect("body edit");
+        assert_eq!((built.parsed, built.full), (1, false));
+        assert!(built.rendered < total, "{} of {total} rendered", built.rendered);
+        assert!(
+            String::from_utf8_lossy(&built.files["db/failover/index.html"].bytes)
+                .contains("Promote the standby when")
+        );
+        assert_same_as_full_build(&built, root, "body edit");
+
+        // A file saved unchanged: nothing parsed.
+        let built = builder.build(&content_change("db/failover.md")).expect("touch");
+        assert_eq!(built.parsed, 0);
+        assert_same_as_full_build(&built, root, "touch");
+
+        // A title change: its neighbours and its section list it.
+        edit(root, "db/backup.md", "title: \"Backup restore\"", "title: \"Restore a backup\"");
+        let built = builder.build(&content_change("db/backup.md")).expect("title");
+        assert!(!built.full);
+        assert_same_as_full_build(&built, root, "title change");
+
+        // A heading another page links to by anchor disappears.
+        edit(root, "db/backup.md", "## Restore\n", "## Restoring\n");
+        let built = builder.build(&content_change("db/backup.md")).expect("anchor");
+        assert_same_as_full_build(&built, root, "anchor change");
+
+        // A new page, written through a temp file and a rename.
+        let new = root.join("content/api/errors.md");
+        let tmp = root.join("content/api/.errors.md.tmp");
+        std::fs::write(&tmp, "---\ntitle: API errors\nowner: team-edge\ntags: [api]\n---\n\n# API errors\n\nSee [latency](latency.md).\n").expect("tmp");
+        std::fs::rename(&tmp, &new).expect("rename");
+        let built = builder.build(&content_change("api/errors.md")).expect("new page");
+        assert!(built.full, "a new page renders every page");
+        assert!(built.files.contains_key("api/errors/index.html"));
+        assert_same_as_full_build(&built, root, "new page");
+
+        // A broken front matter, then fixed.
+        edit(root, "api/errors.md", "title: API errors", "title: [API errors");
+        let built = builder.build(&content_change("api/errors.md")).expect("broken");
+        assert!(built.report.has_errors());
+        assert_same_as_full_build(&built, root, "broken front matter");
+        edit(root, "api/errors.md", "title: [API errors", "title: API errors");
+        let built = builder.build(&content_change("api/errors.md")).expect("fixed");
+        assert!(!built.report.has_errors());
+        assert_same_as_full_build(&built, root, "fixed front matter");
+
+        // A section title is in every breadcrumb below it.
+        edit(root, "db/_index.md", "title: \"Database\"", "title: \"Postgres\"");
+        let built = builder.build(&content_change("db/_index.md")).expect("section title");
+        assert_same_as_full_build(&built, root, "section title");
+
+        // A page removed; an asset added; a folder removed as a whole.
+        std::fs::remove_file(&new).expect("remove");
+        std::fs::write(root.join("content/db/diagram.txt"), "a diagram").expect("asset");
+        let mut changes = content_change("api/errors.md");
+        changes.content.insert("db/diagram.txt".into());
+        let built = builder.build(&changes).expect("removed");
+        assert!(built.files.contains_key("db/diagram.txt"));
+        assert!(!built.files.contains_key("api/errors/index.html"));
+        assert_same_as_full_build(&built, root, "page removed, asset added");
+        std::fs::remove_dir_all(root.join("content/api")).expect("remove folder");
+        let built = builder.build(&content_change("api")).expect("folder removed");
+        assert!(!built.files.contains_key("api/latency/index.html"));
+        assert_same_as_full_build(&built, root, "folder removed");
+
+        // A template of the site's own theme: every page, documents kept.
+        let templates = root.join("themes/default/templates");
+        std::fs::create_dir_all(&templates).expect("theme dir");
+        let base = String::from_utf8_lossy(
+            crate::theme::DEFAULT_THEME
+                .iter()
+                .find(|(p, _)| *p == "templates/base.html")
+                .expect("base.html")
+                .1,
+        )
+        .replace("</body>", "<!-- custom --></body>");
+        std::fs::write(templates.join("base.html"), base).expect("template");
+        let built = builder
+            .build(&Changes {
+                all_pages: true,
+                ..Changes::default()
+            })
+            .expect("template");
+        assert_eq!((built.parsed, built.full), (0, true));
+        assert!(String::from_utf8_lossy(&built.files["db/failover/index.html"].bytes).contains("<!-- custom -->"));
+        assert_same_as_full_build(&built, root, "template change");
+    }
+}
