@@ -603,10 +603,21 @@ mod tests {
         let total = first.files.len();
 
         // A body edit: one file parsed, only that page and the site-wide pages rendered.
-        edit(root, "db/failover.md", "Promote the replica when", "Promote the standby when");
-        let built = builder.build(&content_change("db/failover.md")).expect("body edit");
+        edit(
+            root,
+            "db/failover.md",
+            "Promote the replica when",
+            "Promote the standby when",
+        );
+        let built = builder
+            .build(&content_change("db/failover.md"))
+            .expect("body edit");
         assert_eq!((built.parsed, built.full), (1, false));
-        assert!(built.rendered < total, "{} of {total} rendered", built.rendered);
+        assert!(
+            built.rendered < total,
+            "{} of {total} rendered",
+            built.rendered
+        );
         assert!(
             String::from_utf8_lossy(&built.files["db/failover/index.html"].bytes)
                 .contains("Promote the standby when")
@@ -614,19 +625,30 @@ mod tests {
         assert_same_as_full_build(&built, root, "body edit");
 
         // A file saved unchanged: nothing parsed.
-        let built = builder.build(&content_change("db/failover.md")).expect("touch");
+        let built = builder
+            .build(&content_change("db/failover.md"))
+            .expect("touch");
         assert_eq!(built.parsed, 0);
         assert_same_as_full_build(&built, root, "touch");
 
         // A title change: its neighbours and its section list it.
-        edit(root, "db/backup.md", "title: \"Backup restore\"", "title: \"Restore a backup\"");
-        let built = builder.build(&content_change("db/backup.md")).expect("title");
+        edit(
+            root,
+            "db/backup.md",
+            "title: \"Backup restore\"",
+            "title: \"Restore a backup\"",
+        );
+        let built = builder
+            .build(&content_change("db/backup.md"))
+            .expect("title");
         assert!(!built.full);
         assert_same_as_full_build(&built, root, "title change");
 
         // A heading another page links to by anchor disappears.
         edit(root, "db/backup.md", "## Restore\n", "## Restoring\n");
-        let built = builder.build(&content_change("db/backup.md")).expect("anchor");
+        let built = builder
+            .build(&content_change("db/backup.md"))
+            .expect("anchor");
         assert_same_as_full_build(&built, root, "anchor change");
 
         // A new page, written through a temp file and a rename.
@@ -634,24 +656,47 @@ mod tests {
         let tmp = root.join("content/api/.errors.md.tmp");
         std::fs::write(&tmp, "---\ntitle: API errors\nowner: team-edge\ntags: [api]\n---\n\n# API errors\n\nSee [latency](latency.md).\n").expect("tmp");
         std::fs::rename(&tmp, &new).expect("rename");
-        let built = builder.build(&content_change("api/errors.md")).expect("new page");
+        let built = builder
+            .build(&content_change("api/errors.md"))
+            .expect("new page");
         assert!(built.full, "a new page renders every page");
         assert!(built.files.contains_key("api/errors/index.html"));
         assert_same_as_full_build(&built, root, "new page");
 
         // A broken front matter, then fixed.
-        edit(root, "api/errors.md", "title: API errors", "title: [API errors");
-        let built = builder.build(&content_change("api/errors.md")).expect("broken");
+        edit(
+            root,
+            "api/errors.md",
+            "title: API errors",
+            "title: [API errors",
+        );
+        let built = builder
+            .build(&content_change("api/errors.md"))
+            .expect("broken");
         assert!(built.report.has_errors());
         assert_same_as_full_build(&built, root, "broken front matter");
-        edit(root, "api/errors.md", "title: [API errors", "title: API errors");
-        let built = builder.build(&content_change("api/errors.md")).expect("fixed");
+        edit(
+            root,
+            "api/errors.md",
+            "title: [API errors",
+            "title: API errors",
+        );
+        let built = builder
+            .build(&content_change("api/errors.md"))
+            .expect("fixed");
         assert!(!built.report.has_errors());
         assert_same_as_full_build(&built, root, "fixed front matter");
 
         // A section title is in every breadcrumb below it.
-        edit(root, "db/_index.md", "title: \"Database\"", "title: \"Postgres\"");
-        let built = builder.build(&content_change("db/_index.md")).expect("section title");
+        edit(
+            root,
+            "db/_index.md",
+            "title: \"Database\"",
+            "title: \"Postgres\"",
+        );
+        let built = builder
+            .build(&content_change("db/_index.md"))
+            .expect("section title");
         assert_same_as_full_build(&built, root, "section title");
 
         // A page removed; an asset added; a folder removed as a whole.
@@ -664,7 +709,9 @@ mod tests {
         assert!(!built.files.contains_key("api/errors/index.html"));
         assert_same_as_full_build(&built, root, "page removed, asset added");
         std::fs::remove_dir_all(root.join("content/api")).expect("remove folder");
-        let built = builder.build(&content_change("api")).expect("folder removed");
+        let built = builder
+            .build(&content_change("api"))
+            .expect("folder removed");
         assert!(!built.files.contains_key("api/latency/index.html"));
         assert_same_as_full_build(&built, root, "folder removed");
 
@@ -687,7 +734,10 @@ mod tests {
             })
             .expect("template");
         assert_eq!((built.parsed, built.full), (0, true));
-        assert!(String::from_utf8_lossy(&built.files["db/failover/index.html"].bytes).contains("<!-- custom -->"));
+        assert!(
+            String::from_utf8_lossy(&built.files["db/failover/index.html"].bytes)
+                .contains("<!-- custom -->")
+        );
         assert_same_as_full_build(&built, root, "template change");
     }
 }

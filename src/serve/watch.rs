@@ -170,7 +170,11 @@ pub(crate) fn start(config: &Config, poll: bool, changes: Sender<Changes>) -> Re
     let mut watcher: Box<dyn Watcher + Send> = if poll {
         Box::new(notify::PollWatcher::new(
             handler,
-            notify::Config::default().with_poll_interval(POLL_INTERVAL),
+            // notify's poller compares modification times in whole seconds: an edit within the
+            // same second would be missed without comparing contents too.
+            notify::Config::default()
+                .with_poll_interval(POLL_INTERVAL)
+                .with_compare_contents(true),
         )?)
     } else {
         Box::new(notify::recommended_watcher(handler)?)
