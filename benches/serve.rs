@@ -26,7 +26,10 @@ fn main() {
     let generator = generator();
     if !generator.exists() {
         eprintln!("SKIPPED: {} is absent", generator.display());
-        assert!(std::env::var_os("CI").is_none(), "the corpus generator is missing in CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the corpus generator is missing in CI"
+        );
         return;
     }
     let sizes: Vec<usize> = std::env::var("RB_SITE_BENCH_SIZES")
@@ -44,7 +47,8 @@ fn main() {
 }
 
 fn bench_size(generator: &Path, size: usize, edits: usize) {
-    let dir = std::env::temp_dir().join(format!("rb-site-serve-bench-{size}-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("rb-site-serve-bench-{size}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let status = Command::new("python3")
         .arg(generator)
@@ -149,7 +153,9 @@ impl Server {
             }
         });
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("URL line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("URL line");
         let addr = line
             .trim()
             .strip_prefix("Serving http://")

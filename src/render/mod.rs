@@ -90,20 +90,41 @@ struct Renderer<'a> {
     extras: &'a Extras,
 }
 
-/// Which per-page outputs to render: every page, or some pages by index into [`Site::pages`].
-/// Site-wide outputs (home, section lists, taxonomies, print, navigation, assets) are always
-/// rendered, since any page may appear on them.
+/// What a render covers: the whole site, or (for `serve`) some pages and some site-wide outputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PageSet {
     All,
-    Only(std::collections::BTreeSet<usize>),
+    Only {
+        /// Pages by index into [`Site::pages`]. Pages whose body changed are added anyway.
+        pages: std::collections::BTreeSet<usize>,
+        /// Also the outputs that list pages: home, generated sections, taxonomies, aliases,
+        /// sitemap, navigation, 404, static files and assets. Leave it out only when no page's
+        /// listing (title, URL, front matter) and no asset changed.
+        listings: bool,
+        /// Also `print.html`, which holds every body.
+        print: bool,
+    },
 }
 
 impl PageSet {
     fn contains(&self, index: usize) -> bool {
         match self {
             PageSet::All => true,
-            PageSet::Only(set) => set.contains(&index),
+            PageSet::Only { pages, .. } => pages.contains(&index),
+        }
+    }
+
+    fn listings(&self) -> bool {
+        match self {
+            PageSet::All => true,
+            PageSet::Only { listings, .. } => *listings,
+        }
+    }
+
+    fn print(&self) -> bool {
+        match self {
+            PageSet::All => true,
+            PageSet::Only { print, .. } => *print,
         }
     }
 }
@@ -115,6 +136,8 @@ impl PageSet {
 pub struct RenderCache {
     bodies: std::collections::HashMap<crate::model::PageId, (blake3::Hash, RenderedBody)>,
     page_errors: BTreeMap<crate::model::PageId, Diagnostic>,
+    /// Diagnostics of the last render of the listings (aliases), repeated while they are skipped.
+    listing_diagnostics: Vec<Diagnostic>,
 }
 
 /// The output path of a page's own file, `None` for the home page's `_index.md` (the home
@@ -199,16 +222,21 @@ pub fn render_pages(
         .iter()
         .map(|page| previous.remove(&page.doc.source.rel))
         .collect();
-    let bodies: Vec<RenderedBody> = site
+    // (body, rendered afresh): a page whose body changed is rendered whatever `which` says.
+    let bodies: Vec<(RenderedBody, bool)> = site
         .pages
         .par_iter()
         .zip(keys.par_iter())
         .zip(cached.into_par_iter())
         .map(|((page, key), cached)| match cached {
-            Some((cached_key, body)) if cached_key == *key => body,
-            _ => body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)),
+            Some((cached_key, body)) if cached_key == *key => (body, false),
+            _ => (
+                body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)),
+                true,
+            ),
         })
         .collect();
+    let (bodies, fresh): (Vec<RenderedBody>, Vec<bool>) = bodies.into_iter().unzip();
 
     let mut diagnostics: Vec<Diagnostic> = bodies
         .iter()
@@ -219,7 +247,7 @@ pub fn render_pages(
         .pages
         .par_iter()
         .enumerate()
-        .filter(|(i, page)| page_output_path(page).is_some() && which.contains(*i))
+        .filter(|(i, page)| page_output_path(page).is_some() && (fresh[*i] || which.contains(*i)))
         .map(|(i, page)| (i, renderer.page(i, page, &bodies[i])))
         .collect();
     if *which == PageSet::All {
@@ -243,23 +271,44 @@ pub fn render_pages(
         .page_errors
         .retain(|id, _| site.by_source.contains_key(id));
     diagnostics.extend(cache.page_errors.values().cloned());
-    renderer.generated_sections(&mut output)?;
-    renderer.home(&mut output, &bodies)?;
-    renderer.taxonomies(&mut output)?;
-    renderer.print(&mut output, &bodies)?;
-    renderer.not_found(&mut output)?;
-    renderer.aliases(&mut output, &mut diagnostics)?;
-    renderer.sitemap(&mut output)?;
-    output.insert("static/nav.js", nav_script(site))?;
-    for (name, bytes) in &theme.statics {
-        output.insert(format!("static/{name}"), bytes.clone())?;
+    let home_index = site.sections.get("").and_then(|s| s.index_page);
+    let home_changed = home_index.is_some_and(|i| fresh[i] || which.contains(i));
+    if which.listings() {
+        renderer.generated_sections(&mut output)?;
     }
-    for asset in &site.assets {
-        let path = config.content_dir().join(asset);
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        output.insert(asset.clone(), bytes)?;
+    if which.listings() || home_changed {
+        renderer.home(&mut output, &bodies)?;
     }
+    if which.listings() {
+        renderer.taxonomies(&mut output)?;
+    }
+    if which.print() {
+        renderer.print(&mut output, &bodies)?;
+    }
+    if which.listings() {
+        renderer.not_found(&mut output)?;
+        // Pages this render left out still own their paths.
+        let skipped: std::collections::BTreeSet<String> = site
+            .pages
+            .iter()
+            .filter_map(page_output_path)
+            .filter(|path| !output.files.contains_key(path))
+            .collect();
+        cache.listing_diagnostics.clear();
+        renderer.aliases(&mut output, &skipped, &mut cache.listing_diagnostics)?;
+        renderer.sitemap(&mut output)?;
+        output.insert("static/nav.js", nav_script(site))?;
+        for (name, bytes) in &theme.statics {
+            output.insert(format!("static/{name}"), bytes.clone())?;
+        }
+        for asset in &site.assets {
+            let path = config.content_dir().join(asset);
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            output.insert(asset.clone(), bytes)?;
+        }
+    }
+    diagnostics.extend(cache.listing_diagnostics.iter().cloned());
     cache.bodies = site
         .pages
         .iter()
@@ -709,7 +758,12 @@ impl Renderer<'_> {
     }
 
     /// Redirect pages for `aliases`: old URLs that must keep working.
-    fn aliases(&self, output: &mut Output, diagnostics: &mut Vec<Diagnostic>) -> Result<()> {
+    fn aliases(
+        &self,
+        output: &mut Output,
+        skipped_pages: &std::collections::BTreeSet<String>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Result<()> {
         for page in &self.site.pages {
             for alias in &page.doc.front.aliases {
                 let trimmed = alias.trim().trim_start_matches('/');
@@ -729,7 +783,7 @@ impl Renderer<'_> {
                     ));
                     continue;
                 }
-                if output.files.contains_key(&path) {
+                if output.files.contains_key(&path) || skipped_pages.contains(&path) {
                     diagnostics.push(page.doc.source_ref().diag(
                         "duplicate-url",
                         span,

@@ -21,6 +21,10 @@
   var source = new EventSource(new URL("__rb/events", root).href);
   source.addEventListener("hello", check);
   source.addEventListener("reload", check);
+  // print.html holds every runbook: a rebuild renders it after the reload, then says so.
+  source.addEventListener("print", function () {
+    if (/(^|\/)print\.html$/.test(location.pathname)) location.reload();
+  });
 
   // The warnings badge: dismissed until the warnings change.
   var badge = document.getElementById("rb-live-badge");

@@ -31,6 +31,8 @@ use rebuild::{Builder, Changes, Files};
 
 /// How many threads answer requests.
 const WORKERS: usize = 4;
+/// How long edits must pause before a deferred `print.html` is rendered.
+const PRINT_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
 /// The overlay lists at most this many diagnostics.
 const OVERLAY_LIMIT: usize = 50;
 
@@ -91,6 +93,18 @@ impl Shared {
         Arc::clone(&self.site.read().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// Swaps in files that differ only in pages no reload waits for (`print.html`), keeping
+    /// the generation, and tells the pages that show them.
+    fn replace_files(&self, files: Arc<Files>) {
+        let generation = {
+            let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
+            let snapshot = Snapshot::new(files, site.generation, site.overlay.clone());
+            *site = Arc::new(snapshot);
+            site.generation
+        };
+        self.hub.print_ready(generation);
+    }
+
     /// Puts a new snapshot in place, then tells the browsers: never the other way round.
     fn publish(&self, files: Arc<Files>, overlay: String) -> u64 {
         let generation = {
@@ -122,9 +136,9 @@ pub fn serve(options: ServeOptions) -> Result<ExitCode> {
     let (change_sender, change_receiver) = mpsc::channel();
     let watching = watch::start(&config, options.poll, change_sender)?;
 
-    let mut builder = Builder::new(config);
+    let mut builder = Builder::new(config, !options.write);
     let mut last_report = None;
-    let (files, overlay) = build_once(
+    let first = build_once(
         &mut builder,
         &Changes::default(),
         None,
@@ -133,9 +147,9 @@ pub fn serve(options: ServeOptions) -> Result<ExitCode> {
     );
     let shared = Arc::new(Shared {
         site: RwLock::new(Arc::new(Snapshot::new(
-            files.unwrap_or_default(),
+            first.files.unwrap_or_default(),
             1,
-            overlay,
+            first.overlay,
         ))),
         hub: reload::Hub::default(),
     });
@@ -229,18 +243,47 @@ fn rebuild_loop(
     mut last_report: Option<Report>,
     write: bool,
 ) {
-    while let Some(burst) = watch::next_burst(changes) {
+    let mut print_pending = false;
+    loop {
+        // The print page holds every body, so it is rendered after the reload, once the
+        // edits pause: a burst that comes first is built first, and print waits again.
+        let wait = print_pending.then_some(PRINT_AFTER);
+        let burst = match watch::next_burst(changes, wait) {
+            watch::Next::Burst(burst) => burst,
+            watch::Next::Idle => {
+                let _building = building.lock().unwrap_or_else(|e| e.into_inner());
+                match builder.render_print() {
+                    Ok(files) => shared.replace_files(files),
+                    Err(err) => eprintln!("error: cannot render print.html: {err:#}"),
+                }
+                print_pending = false;
+                continue;
+            }
+            watch::Next::Closed => return,
+        };
         let _building = building.lock().unwrap_or_else(|e| e.into_inner());
         let current = shared.snapshot();
-        let (files, overlay) = build_once(
+        let outcome = build_once(
             &mut builder,
             &burst,
             Some(&current.files),
             &mut last_report,
             write,
         );
-        shared.publish(files.unwrap_or_else(|| Arc::clone(&current.files)), overlay);
+        print_pending = outcome.files.is_some() && outcome.print_pending;
+        shared.publish(
+            outcome.files.unwrap_or_else(|| Arc::clone(&current.files)),
+            outcome.overlay,
+        );
     }
+}
+
+/// What one build gives the server.
+struct Outcome {
+    /// The files to serve; None keeps the last good ones.
+    files: Option<Arc<Files>>,
+    overlay: String,
+    print_pending: bool,
 }
 
 /// One build: prints what changed in the report, returns the files to serve (None: keep the
@@ -251,13 +294,17 @@ fn build_once(
     last_good: Option<&Arc<Files>>,
     last_report: &mut Option<Report>,
     write: bool,
-) -> (Option<Arc<Files>>, String) {
+) -> Outcome {
     if changes.config {
         match Config::load(&builder.config().root) {
             Ok(config) => builder.set_config(config),
             Err(err) => {
                 eprintln!("error: {err:#}");
-                return (None, fatal_overlay(&format!("{err:#}")));
+                return Outcome {
+                    files: None,
+                    overlay: fatal_overlay(&format!("{err:#}")),
+                    print_pending: false,
+                };
             }
         }
     }
@@ -265,7 +312,11 @@ fn build_once(
         Ok(built) => built,
         Err(err) => {
             eprintln!("error: {err:#}");
-            return (None, fatal_overlay(&format!("{err:#}")));
+            return Outcome {
+                files: None,
+                overlay: fatal_overlay(&format!("{err:#}")),
+                print_pending: false,
+            };
         }
     };
     let report = &built.report;
@@ -301,7 +352,11 @@ fn build_once(
             // Nothing good yet: show what rendered, under the overlay.
             Some(built.files)
         };
-        return (keep, overlay);
+        return Outcome {
+            files: keep,
+            overlay,
+            print_pending: false,
+        };
     }
     if write {
         let config = builder.config();
@@ -319,7 +374,11 @@ fn build_once(
             eprintln!("error: cannot write the site: {err:#}");
         }
     }
-    (Some(built.files), overlay)
+    Outcome {
+        files: Some(built.files),
+        overlay,
+        print_pending: built.print_pending,
+    }
 }
 
 fn plural(n: usize) -> &'static str {

@@ -90,6 +90,8 @@ pub(crate) struct Built {
     /// Markdown files parsed by this build.
     pub(crate) parsed: usize,
     pub(crate) full: bool,
+    /// `print.html` was left for [`Builder::render_print`]: it is stale in `files`.
+    pub(crate) print_pending: bool,
     pub(crate) millis: f64,
 }
 
@@ -111,15 +113,38 @@ pub(crate) struct Builder {
     config: Config,
     state: Option<State>,
     cache: RenderCache,
+    /// Leave `print.html` (every body in one page, the slowest output) out of incremental
+    /// builds, for [`Builder::render_print`] after the reload.
+    defer_print: bool,
 }
 
 impl Builder {
-    pub(crate) fn new(config: Config) -> Builder {
+    pub(crate) fn new(config: Config, defer_print: bool) -> Builder {
         Builder {
             config,
             state: None,
             cache: RenderCache::default(),
+            defer_print,
         }
+    }
+
+    /// Renders the `print.html` an incremental build left out; returns every file, now current.
+    pub(crate) fn render_print(&mut self) -> Result<Arc<Files>> {
+        let Some(state) = self.state.as_mut() else {
+            return Ok(Arc::default());
+        };
+        let which = PageSet::Only {
+            pages: BTreeSet::new(),
+            listings: false,
+            print: true,
+        };
+        let output = render_site_pages(&self.config, &mut state.checked, &which, &mut self.cache)?;
+        let mut files: Files = (*state.files).clone();
+        for (path, bytes) in output.files {
+            files.insert(path, Arc::new(SiteFile::new(bytes)));
+        }
+        state.files = Arc::new(files);
+        Ok(Arc::clone(&state.files))
     }
 
     pub(crate) fn config(&self) -> &Config {
@@ -174,6 +199,10 @@ impl Builder {
         documents.append(&mut drafts);
 
         let rescan = changes.rescan || needs_rescan(&self.config, &changes.content, &documents);
+        let assets_changed = changes
+            .content
+            .iter()
+            .any(|rel| !load::is_markdown(Path::new(rel)));
         let scanned = if rescan {
             Scanned::walk(&self.config, documents, earlier)?
         } else {
@@ -229,7 +258,11 @@ impl Builder {
         let which = if changes.all_pages {
             PageSet::All
         } else {
-            PageSet::Only(BTreeSet::new())
+            PageSet::Only {
+                pages: BTreeSet::new(),
+                listings: assets_changed,
+                print: !self.defer_print,
+            }
         };
         self.finish(scanned, which, Some((before, files)), parsed, rescan)
     }
@@ -274,8 +307,13 @@ impl Builder {
             files_count,
         );
 
-        let which = match (&which, &previous) {
-            (PageSet::Only(_), Some((before, _))) => before.pages_to_render(&checked, &changed),
+        let which = match (which, &previous) {
+            (
+                PageSet::Only {
+                    listings, print, ..
+                },
+                Some((before, _)),
+            ) => before.pages_to_render(&checked, &changed, listings, print),
             _ => PageSet::All,
         };
         let output = render_site_pages(&self.config, &mut checked, &which, &mut self.cache)?;
@@ -285,19 +323,36 @@ impl Builder {
             .into_iter()
             .map(|(path, bytes)| (path, Arc::new(SiteFile::new(bytes))))
             .collect();
-        if let (PageSet::Only(_), Some((_, old_files))) = (&which, &previous) {
-            // Pages left out of this render keep the file the last render made for them.
-            for page in &checked.site.pages {
-                let Some(path) = page_output_path(page) else {
-                    continue;
-                };
-                if !files.contains_key(&path)
-                    && let Some(file) = old_files.get(&path)
+        if let (
+            PageSet::Only {
+                listings, print, ..
+            },
+            Some((_, old_files)),
+        ) = (&which, &previous)
+        {
+            // What this render left out keeps the file the last render made: pages, and the
+            // site-wide outputs it skipped (same pages, same listings: the same paths).
+            let mut keep = |path: &String| {
+                if !files.contains_key(path)
+                    && let Some(file) = old_files.get(path)
                 {
-                    files.insert(path, Arc::clone(file));
+                    files.insert(path.clone(), Arc::clone(file));
+                }
+            };
+            if *listings {
+                for path in checked.site.pages.iter().filter_map(page_output_path) {
+                    keep(&path);
+                }
+                if !*print {
+                    keep(&"print.html".to_string());
+                }
+            } else {
+                for path in old_files.keys() {
+                    keep(path);
                 }
             }
         }
+        let print_pending = matches!(which, PageSet::Only { print: false, .. });
         let files = Arc::new(files);
         let state = State {
             checked,
@@ -313,6 +368,7 @@ impl Builder {
             rendered,
             parsed,
             full: full || which == PageSet::All,
+            print_pending,
             millis: 0.0,
         };
         Ok((state, built))
@@ -454,7 +510,13 @@ impl Before {
     /// section neighbours and its section page; pages whose alert panel changed. A change to
     /// the list of pages, or to a section page's listing (its title is in every breadcrumb
     /// below it), renders every page.
-    fn pages_to_render(&self, checked: &Checked, changed: &BTreeSet<String>) -> PageSet {
+    fn pages_to_render(
+        &self,
+        checked: &Checked,
+        changed: &BTreeSet<String>,
+        mut listings: bool,
+        print: bool,
+    ) -> PageSet {
         let site = &checked.site;
         if structure(site) != self.structure {
             return PageSet::All;
@@ -472,6 +534,7 @@ impl Before {
             if page.kind == PageKind::Section {
                 return PageSet::All;
             }
+            listings = true;
             let dir = page.doc.dir();
             let Some(section) = site.sections.get(dir) else {
                 continue;
@@ -497,7 +560,11 @@ impl Before {
                 set.insert(*index);
             }
         }
-        PageSet::Only(set)
+        PageSet::Only {
+            pages: set,
+            listings,
+            print,
+        }
     }
 }
 
@@ -560,6 +627,15 @@ mod tests {
             .files
     }
 
+    /// Builds, then renders the deferred print page as `serve` does once edits pause.
+    fn build(builder: &mut Builder, changes: &Changes) -> Built {
+        let mut built = builder.build(changes).expect("build");
+        if built.print_pending {
+            built.files = builder.render_print().expect("print");
+        }
+        built
+    }
+
     fn assert_same_as_full_build(built: &Built, root: &Path, step: &str) {
         let full = full_build(root);
         let incremental: BTreeMap<&String, &Vec<u8>> =
@@ -595,7 +671,7 @@ mod tests {
     fn incremental_rebuilds_equal_a_full_build_file_for_file() {
         let dir = copy_fixture();
         let root = dir.path();
-        let mut builder = Builder::new(Config::load(root).expect("config"));
+        let mut builder = Builder::new(Config::load(root).expect("config"), true);
         let first = builder.build(&Changes::default()).expect("first build");
         assert!(first.full);
         assert_eq!(first.parsed, 5);
@@ -609,9 +685,7 @@ mod tests {
             "Promote the replica when",
             "Promote the standby when",
         );
-        let built = builder
-            .build(&content_change("db/failover.md"))
-            .expect("body edit");
+        let built = build(&mut builder, &content_change("db/failover.md"));
         assert_eq!((built.parsed, built.full), (1, false));
         assert!(
             built.rendered < total,
@@ -625,9 +699,7 @@ mod tests {
         assert_same_as_full_build(&built, root, "body edit");
 
         // A file saved unchanged: nothing parsed.
-        let built = builder
-            .build(&content_change("db/failover.md"))
-            .expect("touch");
+        let built = build(&mut builder, &content_change("db/failover.md"));
         assert_eq!(built.parsed, 0);
         assert_same_as_full_build(&built, root, "touch");
 
@@ -638,17 +710,13 @@ mod tests {
             "title: \"Backup restore\"",
             "title: \"Restore a backup\"",
         );
-        let built = builder
-            .build(&content_change("db/backup.md"))
-            .expect("title");
+        let built = build(&mut builder, &content_change("db/backup.md"));
         assert!(!built.full);
         assert_same_as_full_build(&built, root, "title change");
 
         // A heading another page links to by anchor disappears.
         edit(root, "db/backup.md", "## Restore\n", "## Restoring\n");
-        let built = builder
-            .build(&content_change("db/backup.md"))
-            .expect("anchor");
+        let built = build(&mut builder, &content_change("db/backup.md"));
         assert_same_as_full_build(&built, root, "anchor change");
 
         // A new page, written through a temp file and a rename.
@@ -656,9 +724,7 @@ mod tests {
         let tmp = root.join("content/api/.errors.md.tmp");
         std::fs::write(&tmp, "---\ntitle: API errors\nowner: team-edge\ntags: [api]\n---\n\n# API errors\n\nSee [latency](latency.md).\n").expect("tmp");
         std::fs::rename(&tmp, &new).expect("rename");
-        let built = builder
-            .build(&content_change("api/errors.md"))
-            .expect("new page");
+        let built = build(&mut builder, &content_change("api/errors.md"));
         assert!(built.full, "a new page renders every page");
         assert!(built.files.contains_key("api/errors/index.html"));
         assert_same_as_full_build(&built, root, "new page");
@@ -670,9 +736,7 @@ mod tests {
             "title: API errors",
             "title: [API errors",
         );
-        let built = builder
-            .build(&content_change("api/errors.md"))
-            .expect("broken");
+        let built = build(&mut builder, &content_change("api/errors.md"));
         assert!(built.report.has_errors());
         assert_same_as_full_build(&built, root, "broken front matter");
         edit(
@@ -681,9 +745,7 @@ mod tests {
             "title: [API errors",
             "title: API errors",
         );
-        let built = builder
-            .build(&content_change("api/errors.md"))
-            .expect("fixed");
+        let built = build(&mut builder, &content_change("api/errors.md"));
         assert!(!built.report.has_errors());
         assert_same_as_full_build(&built, root, "fixed front matter");
 
@@ -694,24 +756,35 @@ mod tests {
             "title: \"Database\"",
             "title: \"Postgres\"",
         );
-        let built = builder
-            .build(&content_change("db/_index.md"))
-            .expect("section title");
+        let built = build(&mut builder, &content_change("db/_index.md"));
         assert_same_as_full_build(&built, root, "section title");
+
+        // A link to a file that does not exist yet; when it appears, the linking page changes.
+        edit(
+            root,
+            "db/failover.md",
+            "Check [the backup]",
+            "See [the diagram](diagram.txt). Check [the backup]",
+        );
+        let built = build(&mut builder, &content_change("db/failover.md"));
+        assert_same_as_full_build(&built, root, "broken link");
 
         // A page removed; an asset added; a folder removed as a whole.
         std::fs::remove_file(&new).expect("remove");
         std::fs::write(root.join("content/db/diagram.txt"), "a diagram").expect("asset");
         let mut changes = content_change("api/errors.md");
         changes.content.insert("db/diagram.txt".into());
-        let built = builder.build(&changes).expect("removed");
+        let built = build(&mut builder, &changes);
         assert!(built.files.contains_key("db/diagram.txt"));
+        assert!(
+            String::from_utf8_lossy(&built.files["db/failover/index.html"].bytes)
+                .contains("href=\"../../db/diagram.txt\""),
+            "the link resolves now"
+        );
         assert!(!built.files.contains_key("api/errors/index.html"));
         assert_same_as_full_build(&built, root, "page removed, asset added");
         std::fs::remove_dir_all(root.join("content/api")).expect("remove folder");
-        let built = builder
-            .build(&content_change("api"))
-            .expect("folder removed");
+        let built = build(&mut builder, &content_change("api"));
         assert!(!built.files.contains_key("api/latency/index.html"));
         assert_same_as_full_build(&built, root, "folder removed");
 
@@ -727,12 +800,13 @@ mod tests {
         )
         .replace("</body>", "<!-- custom --></body>");
         std::fs::write(templates.join("base.html"), base).expect("template");
-        let built = builder
-            .build(&Changes {
+        let built = build(
+            &mut builder,
+            &Changes {
                 all_pages: true,
                 ..Changes::default()
-            })
-            .expect("template");
+            },
+        );
         assert_eq!((built.parsed, built.full), (0, true));
         assert!(
             String::from_utf8_lossy(&built.files["db/failover/index.html"].bytes)

@@ -6,7 +6,8 @@
 //! status line and headers itself, and flushes after every event. Each client gets a `hello`
 //! event with the current generation when it connects (a page that missed a reload while it
 //! was loading sees that it is stale), then a `reload` event after every rebuild, sent only
-//! once the new site is in place. A comment line every few seconds finds dead connections.
+//! once the new site is in place, and a `print` event when the print page (rendered after the
+//! reload, as it holds every body) is current too. A comment line every few seconds finds dead connections.
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -49,6 +50,11 @@ impl Hub {
     /// Tells every client that generation `generation` of the site is in place.
     pub(crate) fn reload(&self, generation: u64) {
         self.broadcast(&event("reload", generation));
+    }
+
+    /// Tells the print page (which a rebuild renders after the reload) that it is ready.
+    pub(crate) fn print_ready(&self, generation: u64) {
+        self.broadcast(&event("print", generation));
     }
 
     /// A comment line: keeps proxies from closing idle streams and drops dead clients.

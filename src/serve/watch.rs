@@ -187,9 +187,30 @@ pub(crate) fn start(config: &Config, poll: bool, changes: Sender<Changes>) -> Re
     Ok(Watching { _watcher: watcher })
 }
 
-/// Waits for the next change, then gathers the burst it starts. `None` when the watcher is gone.
-pub(crate) fn next_burst(receiver: &Receiver<Changes>) -> Option<Changes> {
-    let mut burst = receiver.recv().ok()?;
+/// What [`next_burst`] saw.
+#[derive(Debug)]
+pub(crate) enum Next {
+    Burst(Changes),
+    /// Nothing changed within the time asked for.
+    Idle,
+    /// The watcher is gone.
+    Closed,
+}
+
+/// Waits for the next change (at most `idle_after`, if given), then gathers the burst it starts.
+pub(crate) fn next_burst(receiver: &Receiver<Changes>, idle_after: Option<Duration>) -> Next {
+    let first = match idle_after {
+        Some(wait) => match receiver.recv_timeout(wait) {
+            Ok(changes) => changes,
+            Err(RecvTimeoutError::Timeout) => return Next::Idle,
+            Err(RecvTimeoutError::Disconnected) => return Next::Closed,
+        },
+        None => match receiver.recv() {
+            Ok(changes) => changes,
+            Err(_) => return Next::Closed,
+        },
+    };
+    let mut burst = first;
     let started = Instant::now();
     while started.elapsed() < LONGEST_BURST {
         match receiver.recv_timeout(QUIET) {
@@ -197,7 +218,7 @@ pub(crate) fn next_burst(receiver: &Receiver<Changes>) -> Option<Changes> {
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
         }
     }
-    Some(burst)
+    Next::Burst(burst)
 }
 
 #[cfg(test)]
