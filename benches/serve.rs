@@ -103,13 +103,17 @@ fn bench_size(generator: &Path, size: usize, edits: usize) {
     );
 }
 
-/// Saves `text` to `path` and returns the milliseconds until the next reload event.
+/// Saves `text` to `path` and returns the milliseconds until the next reload event. Then
+/// waits for the deferred print page, so that every save meets an idle server, as an
+/// author's saves (seconds apart) do.
 fn save_and_wait(path: &Path, text: &str, events: &mut Events) -> f64 {
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(100));
     let started = Instant::now();
     std::fs::write(path, text).expect("write");
-    events.reload();
-    started.elapsed().as_secs_f64() * 1000.0
+    events.wait_for("reload");
+    let latency = started.elapsed().as_secs_f64() * 1000.0;
+    events.wait_for("print");
+    latency
 }
 
 fn median(values: &[f64]) -> f64 {
@@ -201,13 +205,14 @@ impl Events {
         }
     }
 
-    fn reload(&mut self) {
+    fn wait_for(&mut self, name: &str) {
+        let wanted = format!("event: {name}");
         let mut line = String::new();
         loop {
             line.clear();
             let n = self.reader.read_line(&mut line).expect("event line");
             assert!(n > 0, "event stream closed");
-            if line.trim_end() == "event: reload" {
+            if line.trim_end() == wanted {
                 return;
             }
         }
