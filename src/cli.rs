@@ -36,6 +36,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Check the runbooks without building: structure, front matter, links, alerts
     Check(CheckArgs),
+    /// Print every alert with its runbook URL, and the coverage of rules by runbooks
+    Alerts(AlertsArgs),
     /// Write a new runbook from the template, with every required section
     New(NewArgs),
     /// Serve the site from memory and rebuild it as you edit, with live reload in the browser
@@ -109,6 +111,15 @@ pub struct ServeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct AlertsArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Output format of the alert map
+    #[arg(long, value_enum, default_value_t = crate::alerts::AlertsFormat::Table)]
+    pub format: crate::alerts::AlertsFormat,
+}
+
+#[derive(Debug, Args)]
 pub struct NewArgs {
     #[command(flatten)]
     pub root: RootArg,
@@ -152,6 +163,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             poll: args.poll,
             write: args.write,
         }),
+        Command::Alerts(args) => Ok(ExitCode::from(crate::alerts::run_alerts_report(
+            &args.root.root,
+            args.format,
+        )?)),
         Command::New(args) => new_runbook(args),
         Command::Init(args) => init(args),
         Command::Theme(ThemeCommand::Eject { dir }) => {

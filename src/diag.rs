@@ -127,6 +127,16 @@ pub const RULES: &[Rule] = &[
         "A content file with nothing in it.",
     ),
     rule(
+        "unreadable-file",
+        Level::Error,
+        "A content file or folder that cannot be read (permissions, a symbolic link loop).",
+    ),
+    rule(
+        "template-error",
+        Level::Error,
+        "A theme template that fails to render a page.",
+    ),
+    rule(
         "mermaid-error",
         Level::Warning,
         "A Mermaid diagram that fails to parse or render.",
@@ -277,9 +287,12 @@ pub struct Diagnostic {
 /// The source line shown under a human-readable diagnostic.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Snippet {
+    /// The line, or a window of it when the line is very long.
     pub line_text: String,
     /// Byte range within `line_text` to underline, as (start, end).
     pub underline: (usize, usize),
+    /// Whether `line_text` is only a window of a longer line.
+    pub windowed: bool,
 }
 
 /// A source text with its path and line index: where diagnostics are made.
@@ -304,12 +317,15 @@ impl SourceRef<'_> {
             .index
             .line_range(self.text, line)
             .unwrap_or(start..start);
-        let line_text = self.text[line_range.clone()].to_string();
-        let from = start - line_range.start;
+        // A very long line (minified HTML, a generated table) is cut to a window around the
+        // span, so that a thousand diagnostics on a 5 MB line do not copy it a thousand times.
+        let window = snippet_window(self.text, line_range.clone(), start, span.end);
+        let line_text = self.text[window.clone()].to_string();
+        let from = start - window.start;
         let to = floor_char_boundary(
             &line_text,
             span.end
-                .saturating_sub(line_range.start)
+                .saturating_sub(window.start)
                 .clamp(from, line_text.len()),
         );
         Diagnostic {
@@ -323,9 +339,29 @@ impl SourceRef<'_> {
             snippet: Some(Box::new(Snippet {
                 line_text,
                 underline: (from, to.max(from)),
+                windowed: window != line_range,
             })),
         }
     }
+}
+
+/// Lines longer than this many bytes are shown as a window around the span.
+const SNIPPET_MAX: usize = 240;
+
+/// The part of a line to show in a snippet: the whole line, or about [`SNIPPET_MAX`] bytes
+/// around `start..end` on a longer one.
+fn snippet_window(text: &str, line: Range<usize>, start: usize, end: usize) -> Range<usize> {
+    if line.len() <= SNIPPET_MAX {
+        return line;
+    }
+    let context = SNIPPET_MAX / 3;
+    let from = floor_char_boundary(text, start.saturating_sub(context).max(line.start));
+    let end = end.clamp(start, start + SNIPPET_MAX - context);
+    let mut to = (end + context).min(line.end);
+    while to < line.end && !text.is_char_boundary(to) {
+        to += 1;
+    }
+    from..to
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -477,17 +513,35 @@ fn render_human(report: &Report, color: bool) -> String {
             Severity::Warning => SnippetLevel::WARNING,
         };
         let title = level.primary_title(d.message.as_str()).id(d.code);
-        let location = d.location();
+        // The renderer appends `:line:col` to the path itself, from the snippet or the origin.
         let mut group = match &d.snippet {
-            Some(snippet) => title.element(
-                annotate_snippets::Snippet::source(snippet.line_text.as_str())
+            Some(snippet) => {
+                let source = annotate_snippets::Snippet::source(snippet.line_text.as_str())
                     .line_start(d.line)
-                    .path(location.as_str())
                     .annotation(
                         AnnotationKind::Primary.span(snippet.underline.0..snippet.underline.1),
-                    ),
-            ),
-            None => title.element(annotate_snippets::Origin::path(location.as_str())),
+                    );
+                if snippet.windowed {
+                    // A window of a very long line would show the wrong column: name the place
+                    // and leave the line out.
+                    let origin = annotate_snippets::Origin::path(d.file.as_str())
+                        .line(d.line)
+                        .char_column(d.column);
+                    title.element(origin)
+                } else {
+                    title.element(source.path(d.file.as_str()))
+                }
+            }
+            None => {
+                let mut origin = annotate_snippets::Origin::path(d.file.as_str());
+                if d.line > 0 {
+                    origin = origin.line(d.line);
+                    if d.column > 0 {
+                        origin = origin.char_column(d.column);
+                    }
+                }
+                title.element(origin)
+            }
         };
         if let Some(help) = &d.help {
             group = group.element(SnippetLevel::HELP.message(help.as_str()));
@@ -500,8 +554,22 @@ fn render_human(report: &Report, color: bool) -> String {
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    diagnostics: &'a [Diagnostic],
+    diagnostics: Vec<JsonDiagnostic<'a>>,
     summary: Summary,
+}
+
+/// A diagnostic as `--format json` writes it. Lines and columns are 1-based: a diagnostic about
+/// a whole file (an unreadable or empty one) is placed at 1:1.
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    severity: Severity,
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -513,7 +581,19 @@ struct Summary {
 
 fn render_json(report: &Report, files: usize) -> String {
     let json = JsonReport {
-        diagnostics: report.diagnostics(),
+        diagnostics: report
+            .diagnostics()
+            .iter()
+            .map(|d| JsonDiagnostic {
+                file: &d.file,
+                line: d.line.max(1),
+                column: d.column.max(1),
+                severity: d.severity,
+                code: d.code,
+                message: &d.message,
+                help: d.help.as_deref(),
+            })
+            .collect(),
         summary: Summary {
             files,
             errors: report.errors(),
@@ -621,6 +701,8 @@ fn render_sarif(report: &Report) -> String {
                 "rules": rules,
             }},
             "results": results,
+            // Columns count characters, as everywhere in rb-site, not UTF-16 code units.
+            "columnKind": "unicodeCodePoints",
         }],
     });
     let mut text = serde_json::to_string_pretty(&sarif).unwrap_or_default();

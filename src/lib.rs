@@ -11,11 +11,12 @@
 //! 7. [`write`]: the output replaces the build folder atomically.
 //!
 //! [`serve`] runs stages 1 to 6 again as files change, re-parsing and re-rendering only what a
-//! change touches ([`check_documents`], [`render_site_pages`]).
+//! change touches ([`check_site`], [`render_site_pages`]).
 //!
 //! Exit codes of the `rb-site` binary: 0 success; 1 content errors (diagnostics of level error,
 //! or warnings under `--strict`); 2 usage, configuration or I/O errors.
 
+pub mod alerts;
 pub mod cli;
 pub mod config;
 pub mod diag;
@@ -48,54 +49,68 @@ pub struct Checked {
     pub report: Report,
     /// Content files read (Markdown), for summaries.
     pub files: usize,
+    /// Alerts from rule files and runbook claims, linked both ways.
+    pub(crate) alerts: alerts::AlertGraph,
     pub extras: Extras,
+}
+
+/// Stages 1 to 3: read, parse and link the content. Diagnostics are returned unleveled.
+pub fn load_site(config: &Config) -> Result<(Site, Vec<diag::Diagnostic>, usize)> {
+    let loaded = load::load(config)?;
+    let files = loaded.files.len() + loaded.diagnostics.len();
+    let assets: BTreeSet<String> = loaded.assets.iter().map(|(rel, _)| rel.clone()).collect();
+    let mut diagnostics = loaded.diagnostics;
+    let (documents, parse_diagnostics) = parse::parse_all(config, loaded.files);
+    diagnostics.extend(parse_diagnostics);
+    let (site, link_diagnostics) = link::link(config, documents, assets);
+    diagnostics.extend(link_diagnostics);
+    Ok((site, diagnostics, files))
 }
 
 /// Stages 1 to 5: everything short of rendering. Content problems are in the report;
 /// an `Err` means the site could not be read at all (missing content folder, I/O).
 pub fn check(config: &Config) -> Result<Checked> {
-    let loaded = load::load(config)?;
-    let files = loaded.files.len() + loaded.diagnostics.len();
-    let assets: BTreeSet<String> = loaded.assets.iter().map(|(rel, _)| rel.clone()).collect();
-    let (documents, parse_diagnostics) = parse::parse_all(config, loaded.files);
-    let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(parse_diagnostics);
-    Ok(check_documents(
-        config,
-        documents,
-        diagnostics,
-        assets,
-        files,
-    ))
+    let (site, diagnostics, files) = load_site(config)?;
+    check_site(config, site, diagnostics, files)
 }
 
-/// Stages 3 to 5 on documents already parsed. Split out of [`check`] so that `serve` can keep
-/// documents between rebuilds and re-parse only the files that changed; `earlier` holds the
-/// load and parse diagnostics of every file.
-pub fn check_documents(
+/// Stages 4 and 5 on a linked site. Split out of [`check`] so that `serve` can keep parsed
+/// documents between rebuilds, re-parse only the files that changed, and link them again.
+/// `diagnostics` are those of the earlier stages, unleveled.
+pub fn check_site(
     config: &Config,
-    documents: Vec<model::Document>,
-    earlier: Vec<diag::Diagnostic>,
-    assets: BTreeSet<String>,
+    site: Site,
+    mut diagnostics: Vec<diag::Diagnostic>,
     files: usize,
-) -> Checked {
-    let (site, link_diagnostics) = link::link(config, documents, assets);
-    let validate_diagnostics = validate::validate(config, &site);
+) -> Result<Checked> {
+    diagnostics.extend(validate::validate(config, &site));
+    let (rules, rule_diagnostics) = alerts::load_rules(config);
+    diagnostics.extend(rule_diagnostics);
+    let (graph, coverage_diagnostics) = alerts::link_alerts(config, &site, rules);
+    diagnostics.extend(coverage_diagnostics);
+
+    let mut extras = Extras::default();
+    for i in 0..site.pages.len() {
+        let panel = alerts::alerts_panel(&graph, i);
+        if !panel.is_empty() {
+            extras.alert_panels.insert(i, serde_json::to_value(panel)?);
+        }
+    }
+    extras.coverage = Some(serde_json::to_value(alerts::coverage_summary(&graph))?);
 
     let mut report = Report::default();
-    let level_of = |code: &str| config.level_of(code);
-    report.extend(level_of, earlier);
-    report.extend(level_of, link_diagnostics);
-    report.extend(level_of, validate_diagnostics);
-    Checked {
+    report.extend(|code| config.level_of(code), diagnostics);
+    Ok(Checked {
         site,
         report: report.sorted(),
         files,
-        extras: Extras::default(),
-    }
+        alerts: graph,
+        extras,
+    })
 }
 
-/// Stage 6: renders a checked site into memory. Rendering problems join the report.
+/// Stage 6: renders a checked site into memory, with the alert pages and the search index.
+/// Rendering problems join the report.
 pub fn render_site(config: &Config, checked: &mut Checked) -> Result<Output> {
     let mut cache = render::RenderCache::default();
     render_site_pages(config, checked, &render::PageSet::All, &mut cache)
@@ -111,12 +126,30 @@ pub fn render_site_pages(
     cache: &mut render::RenderCache,
 ) -> Result<Output> {
     let theme = theme::Theme::load(&config.root, &config.build.theme)?;
-    let rendered =
-        render::render_pages(config, &checked.site, &theme, &checked.extras, which, cache)?;
+    let tera = render::templates::tera(&theme)?;
+    let rendered = render::render_pages(
+        config,
+        &checked.site,
+        &theme,
+        &tera,
+        &checked.extras,
+        which,
+        cache,
+    )?;
+    let mut output = rendered.output;
+    // Alert pages list runbooks: `serve` renders them with the other listings.
+    if which.listings() {
+        let base = render::base_context(config, &theme);
+        for (path, bytes) in
+            alerts::alert_outputs(config, &checked.site, &checked.alerts, &tera, &base)?
+        {
+            output.insert(path, bytes)?;
+        }
+    }
     let mut report = std::mem::take(&mut checked.report);
     report.extend(|code| config.level_of(code), rendered.diagnostics);
     checked.report = report.sorted();
-    Ok(rendered.output)
+    Ok(output)
 }
 
 /// What a build did, for the summary line.

@@ -226,6 +226,13 @@ impl Site {
     }
 }
 
+/// Whole days from `from` to `to` (negative when `to` is earlier); None only on overflow.
+pub fn days_between(from: jiff::civil::Date, to: jiff::civil::Date) -> Option<i64> {
+    // `until` between civil dates counts in days unless told otherwise: no calendar arithmetic
+    // (and no relative date) is needed to read the difference.
+    from.until(to).ok().map(|span| i64::from(span.get_days()))
+}
+
 /// Turns a file name or title into a URL slug: lowercased, runs of non-alphanumerics to `-`.
 pub fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
@@ -245,6 +252,19 @@ pub fn slugify(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_between_counts_whole_days() {
+        let date = |s: &str| s.parse::<jiff::civil::Date>().expect("date");
+        assert_eq!(
+            days_between(date("2025-12-01"), date("2026-11-21")),
+            Some(355)
+        );
+        assert_eq!(
+            days_between(date("2026-11-21"), date("2026-11-20")),
+            Some(-1)
+        );
+    }
 
     #[test]
     fn slugs_are_lowercase_and_dashed() {

@@ -15,12 +15,24 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../themes/default/templates/404.html"),
     ),
     (
+        "templates/alert_redirect.html",
+        include_bytes!("../themes/default/templates/alert_redirect.html"),
+    ),
+    (
+        "templates/alerts.html",
+        include_bytes!("../themes/default/templates/alerts.html"),
+    ),
+    (
         "templates/base.html",
         include_bytes!("../themes/default/templates/base.html"),
     ),
     (
         "templates/index.html",
         include_bytes!("../themes/default/templates/index.html"),
+    ),
+    (
+        "templates/macros.html",
+        include_bytes!("../themes/default/templates/macros.html"),
     ),
     (
         "templates/print.html",
@@ -51,8 +63,24 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../themes/default/templates/term.html"),
     ),
     (
+        "static/alerts.js",
+        include_bytes!("../themes/default/static/alerts.js"),
+    ),
+    (
+        "static/favicon.svg",
+        include_bytes!("../themes/default/static/favicon.svg"),
+    ),
+    (
         "static/style.css",
         include_bytes!("../themes/default/static/style.css"),
+    ),
+    (
+        "static/theme-init.js",
+        include_bytes!("../themes/default/static/theme-init.js"),
+    ),
+    (
+        "static/theme.js",
+        include_bytes!("../themes/default/static/theme.js"),
     ),
 ];
 

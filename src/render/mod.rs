@@ -4,7 +4,7 @@
 //! with the size of the site.
 
 pub(crate) mod markdown;
-pub(crate) mod templates;
+pub mod templates;
 
 use std::collections::BTreeMap;
 
@@ -84,7 +84,7 @@ fn taxonomy_values(name: &str, page: &Page) -> Vec<String> {
 struct Renderer<'a> {
     config: &'a Config,
     site: &'a Site,
-    tera: tera::Tera,
+    tera: &'a tera::Tera,
     base: tera::Context,
     review: ReviewClock,
     extras: &'a Extras,
@@ -114,7 +114,8 @@ impl PageSet {
         }
     }
 
-    fn listings(&self) -> bool {
+    /// Whether the outputs that list pages are rendered (alert pages too).
+    pub fn listings(&self) -> bool {
         match self {
             PageSet::All => true,
             PageSet::Only { listings, .. } => *listings,
@@ -168,11 +169,18 @@ fn body_key(site: &Site, page: &Page) -> blake3::Hash {
 }
 
 /// Renders the whole site.
-pub fn render(config: &Config, site: &Site, theme: &Theme, extras: &Extras) -> Result<Rendered> {
+pub fn render(
+    config: &Config,
+    site: &Site,
+    theme: &Theme,
+    tera: &tera::Tera,
+    extras: &Extras,
+) -> Result<Rendered> {
     render_pages(
         config,
         site,
         theme,
+        tera,
         extras,
         &PageSet::All,
         &mut RenderCache::default(),
@@ -186,26 +194,16 @@ pub fn render_pages(
     config: &Config,
     site: &Site,
     theme: &Theme,
+    tera: &tera::Tera,
     extras: &Extras,
     which: &PageSet,
     cache: &mut RenderCache,
 ) -> Result<Rendered> {
-    let tera = templates::tera(theme)?;
-    let asset_version = asset_version(theme);
-    let mut base = tera::Context::new();
-    base.insert("site", &SiteView::new(config));
-    base.insert("asset_version", &asset_version);
-    base.insert("nav_url", "static/nav.js");
-    let taxonomy_links: Vec<_> = TAXONOMIES
-        .iter()
-        .map(|(name, title)| serde_json::json!({ "name": name, "title": title, "url": format!("{name}/") }))
-        .collect();
-    base.insert("taxonomies", &taxonomy_links);
     let renderer = Renderer {
         config,
         site,
         tera,
-        base,
+        base: base_context(config, theme),
         review: ReviewClock::new(config),
         extras,
     };
@@ -322,6 +320,20 @@ pub fn render_pages(
     })
 }
 
+/// What every template gets: `site`, `asset_version`, `nav_url`, `taxonomies`.
+pub fn base_context(config: &Config, theme: &Theme) -> tera::Context {
+    let mut base = tera::Context::new();
+    base.insert("site", &SiteView::new(config));
+    base.insert("asset_version", &asset_version(theme));
+    base.insert("nav_url", "static/nav.js");
+    let taxonomy_links: Vec<_> = TAXONOMIES
+        .iter()
+        .map(|(name, title)| serde_json::json!({ "name": name, "title": title, "url": format!("{name}/") }))
+        .collect();
+    base.insert("taxonomies", &taxonomy_links);
+    base
+}
+
 /// A short hash of the static files, appended to their URLs so browsers never use stale copies.
 fn asset_version(theme: &Theme) -> String {
     let mut hasher = blake3::Hasher::new();
@@ -383,14 +395,9 @@ pub fn today_string() -> String {
     templates::today().to_string()
 }
 
-/// Percent-encodes an alert name for its URL: characters outside `A-Za-z0-9_-` are encoded.
+/// The folder URL of an alert's page: `alerts/<name>/`, made URL-safe as the alert stage does.
 pub fn alert_url(name: &str) -> String {
-    const UNSAFE: &percent_encoding::AsciiSet =
-        &percent_encoding::NON_ALPHANUMERIC.remove(b'_').remove(b'-');
-    format!(
-        "alerts/{}/",
-        percent_encoding::utf8_percent_encode(name, UNSAFE)
-    )
+    format!("alerts/{}/", crate::alerts::url_safe_name(name))
 }
 
 impl Renderer<'_> {

@@ -1,3 +1,10 @@
-//! Integration tests: one binary, one module per area.
+//! Integration tests: one binary, one module per area, a small fixture site per scenario.
 
+mod alerts;
+mod bad_input;
+mod browser;
+mod build;
+mod cli;
 mod serve;
+mod support;
+mod validate;

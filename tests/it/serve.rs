@@ -455,7 +455,7 @@ fn serve_rebuilds_on_a_new_page_and_a_template_change() {
 
     std::fs::write(
         server.content("api/errors.md"),
-        "---\ntitle: API errors\nowner: team-edge\n---\n\n# API errors\n\nToo many 5xx.\n",
+        "---\ntitle: API errors\nowner: team-edge\nkind: reference\n---\n\n# API errors\n\nToo many 5xx.\n",
     )
     .expect("new page");
     events.reload();

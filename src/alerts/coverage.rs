@@ -1,0 +1,773 @@
+//! Stage 4b: the alert <-> runbook graph and its coverage diagnostics.
+//!
+//! Joins the alerting rules (by name) with the runbooks that claim them, picks each alert's
+//! anchor on its runbook, works out every redirect path the site will serve for it (the alert
+//! page, its lowercase alias, the configured `url-aliases`), and checks both sides: alerts that
+//! need a runbook and have none, claims no rule defines, claims made twice, and rule runbook links
+//! that do not land on this site's page for the alert.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::rules::AlertRule;
+use crate::config::{CONFIG_FILE, Config};
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::model::{Page, Site};
+
+/// Where an alert stands between the rules and the runbooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum CoverageStatus {
+    /// Defined in the rules and claimed by a runbook.
+    Covered,
+    /// Defined in the rules, claimed by no runbook.
+    NoRunbook,
+    /// Claimed by a runbook, defined in no rule file (rule files are configured).
+    Unknown,
+    /// Claimed by a runbook; no rule files are configured, so there is nothing to check against.
+    RunbookOnly,
+}
+
+impl CoverageStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            CoverageStatus::Covered => "covered",
+            CoverageStatus::NoRunbook => "no-runbook",
+            CoverageStatus::Unknown => "unknown",
+            CoverageStatus::RunbookOnly => "runbook-only",
+        }
+    }
+}
+
+/// One alert name, from the rules, the runbooks, or both.
+#[derive(Debug, Clone)]
+pub(crate) struct AlertEntry {
+    pub name: String,
+    /// Indexes into [`AlertGraph::rules`]; one name may have several rules (one per severity).
+    pub rules: Vec<usize>,
+    /// Index into [`Site::pages`] of the runbook that answers this alert.
+    pub runbook: Option<usize>,
+    /// Id of the heading on the runbook about this alert, if it has one.
+    pub anchor: Option<String>,
+    pub status: CoverageStatus,
+    /// At least one rule's runbook link does not resolve to this alert's page.
+    pub url_mismatch: bool,
+    /// Site-relative folder of the alert page: `alerts/KubePodCrashLooping/`.
+    pub page_dir: String,
+}
+
+impl AlertEntry {
+    pub fn has_page(&self) -> bool {
+        self.runbook.is_some()
+    }
+}
+
+/// Every alert name with its rules and runbook, and every redirect the site serves.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AlertGraph {
+    pub rules: Vec<AlertRule>,
+    /// Alert name -> entry, sorted by name.
+    pub entries: BTreeMap<String, AlertEntry>,
+    /// Whether `[alerts] rules` names any file pattern (decides `unknown-alert`).
+    pub rules_configured: bool,
+    /// Site-relative output file (`alerts/X/index.html`, aliases) -> alert name. Collisions removed.
+    pub redirects: BTreeMap<String, String>,
+}
+
+impl AlertGraph {
+    /// The rules of an entry, in file order.
+    pub fn rules_of<'a>(&'a self, entry: &'a AlertEntry) -> impl Iterator<Item = &'a AlertRule> {
+        entry.rules.iter().map(|&i| &self.rules[i])
+    }
+}
+
+/// The folder name an alert gets under `alerts/`: the name as written, each run of characters
+/// outside `A-Za-z0-9_-` replaced by one `-` (Prometheus names only add `:`). Replacing rather
+/// than percent-encoding keeps the file name and the URL the same on every web server.
+pub(crate) fn url_safe_name(name: &str) -> String {
+    let mut safe = String::with_capacity(name.len());
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            safe.push(c);
+        } else if !safe.ends_with('-') {
+            safe.push('-');
+        }
+    }
+    safe
+}
+
+/// Joins rules and runbooks; returns the graph and the coverage diagnostics.
+pub(crate) fn link_alerts(
+    config: &Config,
+    site: &Site,
+    rules: Vec<AlertRule>,
+) -> (AlertGraph, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let rules_configured = !config.alerts.rules.is_empty();
+    let mut entries: BTreeMap<String, AlertEntry> = BTreeMap::new();
+    let new_entry = |name: &str| AlertEntry {
+        name: name.to_string(),
+        rules: Vec::new(),
+        runbook: None,
+        anchor: None,
+        status: CoverageStatus::NoRunbook,
+        url_mismatch: false,
+        page_dir: format!("alerts/{}/", url_safe_name(name)),
+    };
+    for (i, rule) in rules.iter().enumerate() {
+        entries
+            .entry(rule.name.clone())
+            .or_insert_with(|| new_entry(&rule.name))
+            .rules
+            .push(i);
+    }
+
+    // Claims, in page (URL) order: the first runbook to claim an alert keeps it.
+    for (page_index, page) in site.pages.iter().enumerate() {
+        let mut seen = BTreeSet::new();
+        for name in page.alerts.iter().map(|n| n.trim()) {
+            if name.is_empty() || !seen.insert(name) {
+                continue;
+            }
+            let entry = entries
+                .entry(name.to_string())
+                .or_insert_with(|| new_entry(name));
+            match entry.runbook {
+                Some(first) => diagnostics.push(
+                    claim_diagnostic(
+                        page,
+                        name,
+                        "duplicate-alert-claim",
+                        format!(
+                            "alert {name:?} is claimed by {} and by {}",
+                            site.pages[first].doc.source.path, page.doc.source.path
+                        ),
+                    )
+                    .with_help(format!(
+                        "the alert's page sends readers to {}; remove the claim from one runbook",
+                        site.pages[first].doc.source.path
+                    )),
+                ),
+                None => entry.runbook = Some(page_index),
+            }
+        }
+    }
+
+    let rule_names: Vec<String> = entries
+        .values()
+        .filter(|e| !e.rules.is_empty())
+        .map(|e| e.name.clone())
+        .collect();
+    let mut unknown = Vec::new();
+    for entry in entries.values_mut() {
+        entry.status = match (entry.rules.is_empty(), entry.runbook) {
+            (false, Some(_)) => CoverageStatus::Covered,
+            (false, None) => CoverageStatus::NoRunbook,
+            (true, _) if rules_configured => CoverageStatus::Unknown,
+            (true, _) => CoverageStatus::RunbookOnly,
+        };
+        if let Some(page) = entry.runbook.map(|i| &site.pages[i]) {
+            entry.anchor = alert_anchor(page, &entry.name);
+        }
+        if entry.status == CoverageStatus::Unknown {
+            unknown.push(entry.name.clone());
+        }
+    }
+    for name in unknown {
+        let Some(page) = entries[&name].runbook.map(|i| &site.pages[i]) else {
+            continue;
+        };
+        let hint = rule_names
+            .iter()
+            .find(|r| r.eq_ignore_ascii_case(&name))
+            .map(String::as_str)
+            .or_else(|| did_you_mean(&name, rule_names.iter().map(String::as_str)));
+        let mut diagnostic = claim_diagnostic(
+            page,
+            &name,
+            "unknown-alert",
+            format!("no rule file defines an alert named {name:?}"),
+        );
+        if let Some(hint) = hint {
+            diagnostic = diagnostic.with_help(format!("did you mean {hint:?}?"));
+        }
+        diagnostics.push(diagnostic);
+    }
+
+    let redirects = redirect_paths(config, site, &rules, &entries, &mut diagnostics);
+    let mut graph = AlertGraph {
+        rules,
+        entries,
+        rules_configured,
+        redirects,
+    };
+    check_runbook_links(config, site, &mut graph, &mut diagnostics);
+    diagnostics.sort();
+    (graph, diagnostics)
+}
+
+/// A diagnostic at the claim of `name` in a page's front matter (the list item when it can be
+/// found), else about the file (a claim taken from the file name).
+fn claim_diagnostic(
+    page: &Page,
+    name: &str,
+    code: &'static str,
+    message: impl Into<String>,
+) -> Diagnostic {
+    let doc = &page.doc;
+    match doc.field_spans.get("alerts") {
+        Some(span) => {
+            // The span marks where the value starts; the item is at or after it, in front matter.
+            let text = &doc.source.text;
+            let field = text
+                .get(span.start..doc.body_start.max(span.end))
+                .unwrap_or("");
+            let span = field
+                .match_indices(name)
+                .find(|(at, _)| {
+                    // A whole item, not a prefix of a longer name.
+                    let after = field[at + name.len()..].chars().next();
+                    !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
+                .map_or(span.clone(), |(at, _)| {
+                    span.start + at..span.start + at + name.len()
+                });
+            doc.source_ref().diag(code, span, message)
+        }
+        None => Diagnostic::file(&doc.source.path, code, message),
+    }
+}
+
+/// The heading about `alert` on its runbook: one whose text is the name (any case), else one that
+/// names it as a word (`Alert Name: "KubeAPIDown"`). A level-1 heading titles the page itself, so
+/// linking to it adds nothing and it is not used.
+fn alert_anchor(page: &Page, alert: &str) -> Option<String> {
+    let headings = &page.doc.outline.headings;
+    let exact = headings
+        .iter()
+        .filter(|h| h.level > 1)
+        .find(|h| h.text.trim().eq_ignore_ascii_case(alert));
+    let named = || {
+        headings.iter().filter(|h| h.level > 1).find(|h| {
+            h.text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .any(|word| word.eq_ignore_ascii_case(alert))
+        })
+    };
+    exact.or_else(named).map(|h| h.id.clone())
+}
+
+/// Expands a `url-aliases` pattern for one alert; `None` when a placeholder has no value.
+fn expand_alias(
+    pattern: &str,
+    name: &str,
+    group: Option<&str>,
+    service: Option<&str>,
+) -> Option<String> {
+    let path_part = |text: &str| -> String {
+        text.trim()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    let mut out = pattern.replace("{alert_lower}", &url_safe_name(name).to_lowercase());
+    out = out.replace("{alert}", &url_safe_name(name));
+    if out.contains("{group}") {
+        out = out.replace(
+            "{group}",
+            &path_part(group.filter(|g| !g.trim().is_empty())?),
+        );
+    }
+    if out.contains("{service}") {
+        out = out.replace(
+            "{service}",
+            &path_part(service.filter(|s| !s.trim().is_empty())?),
+        );
+    }
+    Some(output_file(out.trim_start_matches('/')))
+}
+
+/// The file a site-relative URL path is written to: folders get `index.html`.
+fn output_file(path: &str) -> String {
+    if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else if path.ends_with(".html") {
+        path.to_string()
+    } else {
+        format!("{path}/index.html")
+    }
+}
+
+/// The service an alert belongs to: its runbook's `service`, else the rule's `service` label.
+pub(crate) fn alert_service<'a>(
+    site: &'a Site,
+    rules: &'a [AlertRule],
+    entry: &AlertEntry,
+) -> Option<&'a str> {
+    entry
+        .runbook
+        .and_then(|i| site.pages[i].doc.front.service.as_deref())
+        .or_else(|| {
+            entry
+                .rules
+                .iter()
+                .find_map(|&i| rules[i].labels.get("service").map(String::as_str))
+        })
+}
+
+/// Every redirect file for alerts with a runbook; a path two alerts want, or that a page already
+/// uses, is reported and left to neither alert. Paths are compared lowercased, since many hosts
+/// and desktop file systems do not tell case apart.
+fn redirect_paths(
+    config: &Config,
+    site: &Site,
+    rules: &[AlertRule],
+    entries: &BTreeMap<String, AlertEntry>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, String> {
+    let mut reserved: BTreeMap<String, String> = site
+        .pages
+        .iter()
+        .map(|p| {
+            (
+                output_file(&p.url).to_lowercase(),
+                p.doc.source.path.clone(),
+            )
+        })
+        .collect();
+    reserved.insert("alerts/index.html".into(), "the alerts index".into());
+    // Lowercased path -> (exact path, alert, what asked for it).
+    let mut wanted: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
+    for entry in entries.values().filter(|e| e.has_page()) {
+        let mut want = |path: String, why: String| {
+            wanted
+                .entry(path.to_lowercase())
+                .or_default()
+                .push((path, entry.name.clone(), why));
+        };
+        let page_dir = &entry.page_dir;
+        want(format!("{page_dir}index.html"), "alert page".into());
+        let lower = page_dir.to_lowercase();
+        if &lower != page_dir {
+            want(format!("{lower}index.html"), "lowercase alias".into());
+        }
+        let group = entry.rules.first().map(|&i| rules[i].group.as_str());
+        let service = alert_service(site, rules, entry);
+        for pattern in &config.alerts.url_aliases {
+            if let Some(path) = expand_alias(pattern, &entry.name, group, service) {
+                want(path, format!("url-alias {pattern:?}"));
+            }
+        }
+    }
+    let mut redirects = BTreeMap::new();
+    for (lower, claims) in wanted {
+        let alerts: BTreeSet<&str> = claims.iter().map(|(_, a, _)| a.as_str()).collect();
+        if let Some(owner) = reserved.get(&lower) {
+            for (path, alert, why) in &claims {
+                diagnostics.push(alias_collision(
+                    config,
+                    site,
+                    entries,
+                    alert,
+                    format!("the {why} of alert {alert:?}, {path}, is already the page of {owner}"),
+                ));
+            }
+            continue;
+        }
+        if alerts.len() > 1 {
+            let names: Vec<String> = alerts.iter().map(|a| format!("{a:?}")).collect();
+            for (path, alert, why) in &claims {
+                diagnostics.push(alias_collision(
+                    config,
+                    site,
+                    entries,
+                    alert,
+                    format!(
+                        "{path} (the {why} of alert {alert:?}) is wanted by alerts {}; none of them gets it",
+                        names.join(" and ")
+                    ),
+                ));
+            }
+            continue;
+        }
+        // One alert: its page and lowercase alias differ only in case, and both are written.
+        // Their bytes are identical, so a case-insensitive file system ends up with one good file.
+        for (path, alert, _) in claims {
+            redirects.insert(path, alert);
+        }
+    }
+    redirects
+}
+
+fn alias_collision(
+    config: &Config,
+    site: &Site,
+    entries: &BTreeMap<String, AlertEntry>,
+    alert: &str,
+    message: String,
+) -> Diagnostic {
+    let page = entries
+        .get(alert)
+        .and_then(|e| e.runbook)
+        .map(|i| &site.pages[i]);
+    match page {
+        Some(page) if config.alerts.url_aliases.is_empty() => {
+            claim_diagnostic(page, alert, "duplicate-url", message)
+        }
+        _ => Diagnostic::file(CONFIG_FILE, "duplicate-url", message),
+    }
+}
+
+/// Where a rule's runbook link lands, as far as rb-site can tell offline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LinkTarget {
+    /// A site-relative folder URL (`db/failover/`), with the fragment if any.
+    Site {
+        path: String,
+        fragment: Option<String>,
+    },
+    /// A repo-relative path under the content folder that is no content file.
+    MissingSource(String),
+    /// An absolute URL outside `base-url` (or any absolute URL when no base-url is set).
+    Foreign(String),
+    /// A Go template rb-site cannot expand: the link as expanded so far.
+    Unexpandable(String),
+}
+
+/// Replaces the alert-name templates Prometheus and Alertmanager users write; `None` when another
+/// template is left.
+pub(crate) fn expand_alert_templates(link: &str, alert: &str) -> Option<String> {
+    let mut out = String::with_capacity(link.len());
+    let mut rest = link;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let close = after.find("}}")?;
+        let inner = after[..close]
+            .trim()
+            .trim_start_matches('-')
+            .trim_end_matches('-');
+        let mut parts = inner.split('|').map(str::trim);
+        let head = parts.next().unwrap_or("");
+        let known = matches!(
+            head,
+            "$labels.alertname"
+                | ".Labels.alertname"
+                | ".CommonLabels.alertname"
+                | ".GroupLabels.alertname"
+        );
+        if !known {
+            return None;
+        }
+        let mut value = alert.to_string();
+        for filter in parts {
+            match filter {
+                "toLower" | "tolower" => value = value.to_lowercase(),
+                "toUpper" | "toupper" => value = value.to_uppercase(),
+                _ => return None,
+            }
+        }
+        out.push_str(&value);
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Resolves a runbook link: absolute under `base-url`, site-absolute (`/x/`), or repo-relative
+/// (`docs/x.md#a`, GitLab's convention, resolved through the content folder's source paths).
+pub(crate) fn resolve_link(config: &Config, site: &Site, link: &str, alert: &str) -> LinkTarget {
+    let Some(expanded) = expand_alert_templates(link, alert) else {
+        return LinkTarget::Unexpandable(link.to_string());
+    };
+    let (without_fragment, fragment) = match expanded.split_once('#') {
+        Some((path, fragment)) => (path, Some(fragment.to_string()).filter(|f| !f.is_empty())),
+        None => (expanded.as_str(), None),
+    };
+    let without_query = without_fragment
+        .split_once('?')
+        .map_or(without_fragment, |(p, _)| p);
+    if let Some(base) = config.book.base_url.as_deref()
+        && let Some(path) = without_query
+            .strip_prefix(base)
+            .or_else(|| (without_query == base.trim_end_matches('/')).then_some(""))
+    {
+        return LinkTarget::Site {
+            path: normalise_site_path(path),
+            fragment,
+        };
+    }
+    if without_query.contains("://") || without_query.starts_with("//") {
+        return LinkTarget::Foreign(expanded);
+    }
+    if let Some(path) = without_query.strip_prefix('/') {
+        return LinkTarget::Site {
+            path: normalise_site_path(path),
+            fragment,
+        };
+    }
+    let content_dir = config
+        .build
+        .content_dir
+        .to_string_lossy()
+        .replace('\\', "/");
+    let content_dir = content_dir.trim_start_matches("./").trim_end_matches('/');
+    let repo_path = without_query.trim_start_matches("./");
+    let rel = if content_dir.is_empty() || content_dir == "." {
+        Some(repo_path)
+    } else {
+        repo_path
+            .strip_prefix(content_dir)
+            .and_then(|r| r.strip_prefix('/'))
+    };
+    match rel.and_then(|rel| site.by_source.get(rel)) {
+        Some(&i) => LinkTarget::Site {
+            path: site.pages[i].url.clone(),
+            fragment,
+        },
+        None => LinkTarget::MissingSource(repo_path.to_string()),
+    }
+}
+
+fn normalise_site_path(path: &str) -> String {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let path = decoded.trim_start_matches('/');
+    let path = path.strip_suffix("index.html").unwrap_or(path);
+    if path.is_empty() || path.ends_with('/') {
+        path.to_string()
+    } else if path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'))
+    {
+        // `x.html` and other files keep their name.
+        path.to_string()
+    } else {
+        format!("{path}/")
+    }
+}
+
+fn check_runbook_links(
+    config: &Config,
+    site: &Site,
+    graph: &mut AlertGraph,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let page_by_url: BTreeMap<&str, usize> = site
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.url.as_str(), i))
+        .collect();
+    // Redirect folder -> alert, to follow a link through an alias to its runbook.
+    let redirect_dirs: BTreeMap<String, &str> = graph
+        .redirects
+        .iter()
+        .map(|(file, alert)| {
+            (
+                file.strip_suffix("index.html").unwrap_or(file).to_string(),
+                alert.as_str(),
+            )
+        })
+        .collect();
+    let severities = &config.alerts.require_runbook_for;
+    let mut mismatched = BTreeSet::new();
+    for entry in graph.entries.values() {
+        let rules: Vec<&AlertRule> = entry.rules.iter().map(|&i| &graph.rules[i]).collect();
+        if entry.runbook.is_none() && !rules.is_empty() {
+            if let Some(rule) = rules.iter().find(|r| {
+                r.severity()
+                    .is_some_and(|s| severities.iter().any(|x| x == s))
+            }) {
+                diagnostics.push(
+                    Diagnostic::at(
+                        &rule.file,
+                        rule.line,
+                        0,
+                        "alert-without-runbook",
+                        format!(
+                            "alert {:?} has severity {:?} and no runbook",
+                            rule.name,
+                            rule.severity().unwrap_or_default()
+                        ),
+                    )
+                    .with_help(format!(
+                        "add `alerts: [{}]` to the front matter of the runbook that answers it",
+                        rule.name
+                    )),
+                );
+            }
+        }
+        for rule in rules {
+            let Some((key, link)) = rule.runbook_link() else {
+                if let Some(page) = entry.runbook.map(|i| &site.pages[i]) {
+                    diagnostics.push(
+                        Diagnostic::at(
+                            &rule.file,
+                            rule.line,
+                            0,
+                            "runbook-url-missing",
+                            format!(
+                                "alert {:?} has a runbook ({}) but no runbook_url annotation",
+                                rule.name, page.doc.source.path
+                            ),
+                        )
+                        .with_help(format!(
+                            "add `runbook_url: {}` to its annotations",
+                            absolute_or_root(config, &entry.page_dir)
+                        )),
+                    );
+                }
+                continue;
+            };
+            let problem = match (
+                resolve_link(config, site, link, &rule.name),
+                entry.runbook,
+            ) {
+                (LinkTarget::Unexpandable(_), _) => Some((
+                    format!(
+                        "{key} of alert {:?} is a template rb-site cannot expand: {link}",
+                        rule.name
+                    ),
+                    "only {{ $labels.alertname }} and {{ .Labels.alertname }} are expanded; link to the alert's page instead".to_string(),
+                )),
+                (LinkTarget::MissingSource(path), _) => Some((
+                    format!("{key} of alert {:?} names {path}, which is not a page of this site", rule.name),
+                    entry.runbook.map_or_else(
+                        || "no content file has that path".to_string(),
+                        |i| format!("the alert's runbook is {}", site.pages[i].doc.source.path),
+                    ),
+                )),
+                (LinkTarget::Foreign(url), Some(_)) => Some((
+                    format!("{key} of alert {:?} points outside this site: {url}", rule.name),
+                    match config.book.base_url.as_deref() {
+                        Some(_) => format!(
+                            "link to {}",
+                            absolute_or_root(config, &entry.page_dir)
+                        ),
+                        None => "set book.base-url so rb-site can check absolute runbook links".into(),
+                    },
+                )),
+                (LinkTarget::Foreign(_), None) => None,
+                (LinkTarget::Site { path, fragment }, runbook) => {
+                    // Follow an alert page or alias to the runbook it redirects to.
+                    let landed = page_by_url.get(path.as_str()).copied().or_else(|| {
+                        redirect_dirs
+                            .get(&path)
+                            .and_then(|alert| graph.entries.get(*alert))
+                            .and_then(|e| e.runbook)
+                    });
+                    let expected = runbook;
+                    match (landed, expected) {
+                        (Some(at), Some(want)) if at != want => Some((
+                            format!(
+                                "{key} of alert {:?} leads to {}, not to its runbook {}",
+                                rule.name, site.pages[at].doc.source.path, site.pages[want].doc.source.path
+                            ),
+                            format!("link to {}", absolute_or_root(config, &entry.page_dir)),
+                        )),
+                        (Some(at), _) => fragment
+                            .filter(|f| !site.pages[at].doc.outline.has_anchor(f))
+                            .map(|f| {
+                                (
+                                    format!(
+                                        "{key} of alert {:?} links to #{f}, which is no heading of {}",
+                                        rule.name, site.pages[at].doc.source.path
+                                    ),
+                                    "link to the page without the fragment, or fix the heading".to_string(),
+                                )
+                            }),
+                        (None, _) => Some((
+                            format!(
+                                "{key} of alert {:?} points at /{path}, which is not a page of this site",
+                                rule.name
+                            ),
+                            match expected {
+                                Some(_) => format!("link to {}", absolute_or_root(config, &entry.page_dir)),
+                                None => "no runbook claims this alert".to_string(),
+                            },
+                        )),
+                    }
+                }
+            };
+            if let Some((message, help)) = problem {
+                mismatched.insert(entry.name.clone());
+                diagnostics.push(
+                    Diagnostic::at(&rule.file, rule.line, 0, "runbook-url-mismatch", message)
+                        .with_help(help),
+                );
+            }
+        }
+    }
+    for name in mismatched {
+        if let Some(entry) = graph.entries.get_mut(&name) {
+            entry.url_mismatch = true;
+        }
+    }
+}
+
+/// `base-url` + path when a base URL is set, else the site-absolute `/path`.
+pub(crate) fn absolute_or_root(config: &Config, site_path: &str) -> String {
+    match config.book.base_url.as_deref() {
+        Some(base) => format!("{base}{site_path}"),
+        None => format!("/{site_path}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_made_url_safe_by_replacement() {
+        assert_eq!(url_safe_name("KubePodCrashLooping"), "KubePodCrashLooping");
+        assert_eq!(url_safe_name("job:up:low"), "job-up-low");
+        assert_eq!(url_safe_name("Disk  full!"), "Disk-full-");
+        assert_eq!(url_safe_name("a_b-c"), "a_b-c");
+    }
+
+    #[test]
+    fn alert_templates_expand_and_others_do_not() {
+        let expand = |link| expand_alert_templates(link, "KubeX");
+        assert_eq!(
+            expand("https://r/alerts/{{ $labels.alertname }}/").as_deref(),
+            Some("https://r/alerts/KubeX/")
+        );
+        assert_eq!(
+            expand("https://r/{{$labels.alertname}}").as_deref(),
+            Some("https://r/KubeX")
+        );
+        assert_eq!(
+            expand("https://r/{{ .Labels.alertname | toLower }}").as_deref(),
+            Some("https://r/kubex")
+        );
+        assert_eq!(expand("docs/{{ $labels.type }}/README.md"), None);
+        assert_eq!(expand("https://r/{{ unclosed"), None);
+    }
+
+    #[test]
+    fn aliases_expand_placeholders_and_skip_missing_values() {
+        assert_eq!(
+            expand_alias(
+                "runbooks/{group}/{alert_lower}/",
+                "KubeX",
+                Some("kube apps"),
+                None
+            )
+            .as_deref(),
+            Some("runbooks/kube-apps/kubex/index.html")
+        );
+        assert_eq!(expand_alias("{service}/{alert}", "A:B", None, None), None);
+        assert_eq!(
+            expand_alias("{service}/{alert}", "A:B", None, Some("db")).as_deref(),
+            Some("db/A-B/index.html")
+        );
+    }
+}

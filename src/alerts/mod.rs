@@ -1,0 +1,22 @@
+//! Stage 4: Prometheus rule files + runbook claims -> the alert <-> runbook graph, both ways.
+//!
+//! [`rules`] reads the rule files (stage 4a), [`coverage`] joins them with the runbooks that claim
+//! each alert and checks both sides (stage 4b), [`pages`] turns the graph into redirect pages,
+//! the alerts index and `alerts.json`, and [`report`] is `rb-site alerts`.
+
+pub(crate) mod coverage;
+pub(crate) mod pages;
+pub(crate) mod report;
+pub(crate) mod rules;
+
+#[allow(unused_imports)]
+pub(crate) use coverage::{AlertEntry, AlertGraph, CoverageStatus, link_alerts, url_safe_name};
+#[allow(unused_imports)]
+pub(crate) use pages::{AlertPanelEntry, alert_outputs, alerts_panel, coverage_summary};
+pub use pages::{AlertRow, CoverageSummary};
+pub use report::{
+    AlertsFormat, AlertsReport, alerts_report, alerts_report_for, check_alerts, render_alerts,
+    run_alerts_report,
+};
+#[allow(unused_imports)]
+pub(crate) use rules::{AlertRule, load_rules};

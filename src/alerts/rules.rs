@@ -1,0 +1,424 @@
+//! Stage 4a: Prometheus rule files -> alerting rules with their file and line.
+//!
+//! Reads the files matched by `[alerts] rules` (globs relative to the root, sorted paths), in both
+//! shapes seen in the wild: plain rule files (`groups:` at the top) and Kubernetes `PrometheusRule`
+//! resources (`spec.groups`), any number of YAML documents per file. Recording rules are skipped.
+//! Real rule files are messy, so values are read leniently (a number where a string is expected is
+//! kept as text); a file that does not parse is one `rule-file-error` and the other files still load.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use globset::{Glob, GlobSetBuilder};
+use rayon::prelude::*;
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use crate::config::Config;
+use crate::diag::Diagnostic;
+
+/// One alerting rule, as written in a rule file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct AlertRule {
+    pub name: String,
+    pub group: String,
+    /// Path relative to the root, with `/` separators.
+    pub file: String,
+    /// 1-based line of the rule's `alert:` value.
+    pub line: usize,
+    pub expr: String,
+    pub for_: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl AlertRule {
+    /// The runbook link the rule carries, and the key it came from. `annotations.runbook_url` is
+    /// the convention; `annotations.runbook` (GitLab, repo-relative) and a `runbook_url` or
+    /// `runbook` label are seen in real rule sets.
+    pub fn runbook_link(&self) -> Option<(&'static str, &str)> {
+        [
+            (
+                "annotations.runbook_url",
+                self.annotations.get("runbook_url"),
+            ),
+            ("annotations.runbook", self.annotations.get("runbook")),
+            ("labels.runbook_url", self.labels.get("runbook_url")),
+            ("labels.runbook", self.labels.get("runbook")),
+        ]
+        .into_iter()
+        .find_map(|(key, value)| {
+            value
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .map(|v| (key, v))
+        })
+    }
+
+    pub fn severity(&self) -> Option<&str> {
+        self.labels.get("severity").map(String::as_str)
+    }
+
+    /// `summary`, else `message` (older mixins), else `description`.
+    pub fn summary(&self) -> Option<&str> {
+        ["summary", "message", "description"]
+            .iter()
+            .find_map(|key| self.annotations.get(*key))
+            .map(String::as_str)
+    }
+}
+
+/// Reads every configured rule file. IO and parse problems come back as diagnostics.
+pub(crate) fn load_rules(config: &Config) -> (Vec<AlertRule>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let files = match rule_files(config) {
+        Ok(files) => files,
+        Err(diagnostic) => return (Vec::new(), vec![*diagnostic]),
+    };
+    // Files parse in parallel; collecting keeps them in path order, so the result is the same
+    // whatever the thread count.
+    let parsed: Vec<(Vec<AlertRule>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|(rel, path)| match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => parse_rule_file(rel, &text),
+                Err(_) => (
+                    Vec::new(),
+                    vec![Diagnostic::file(
+                        rel,
+                        "rule-file-error",
+                        "the rule file is not UTF-8",
+                    )],
+                ),
+            },
+            Err(err) => (
+                Vec::new(),
+                vec![Diagnostic::file(
+                    rel,
+                    "rule-file-error",
+                    format!("cannot read the rule file: {err}"),
+                )],
+            ),
+        })
+        .collect();
+    let mut rules = Vec::new();
+    for (mut found, problems) in parsed {
+        rules.append(&mut found);
+        diagnostics.extend(problems);
+    }
+    (rules, diagnostics)
+}
+
+/// Root-relative path (with `/`) and full path of every file matched by the globs, sorted.
+fn rule_files(config: &Config) -> Result<Vec<(String, std::path::PathBuf)>, Box<Diagnostic>> {
+    if config.alerts.rules.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut builder = GlobSetBuilder::new();
+    for pattern in &config.alerts.rules {
+        let glob = Glob::new(pattern.trim_start_matches("./")).map_err(|err| {
+            Box::new(Diagnostic::file(
+                crate::config::CONFIG_FILE,
+                "rule-file-error",
+                format!("alerts.rules: bad glob {pattern:?}: {err}"),
+            ))
+        })?;
+        builder.add(glob);
+    }
+    let set = builder.build().map_err(|err| {
+        Box::new(Diagnostic::file(
+            crate::config::CONFIG_FILE,
+            "rule-file-error",
+            format!("alerts.rules: {err}"),
+        ))
+    })?;
+    let build_dir = config.build_dir();
+    let mut files: Vec<(String, std::path::PathBuf)> = walkdir::WalkDir::new(&config.root)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|entry| {
+            // Never read our own output, version control or dependency folders as rule files.
+            let name = entry.file_name().to_string_lossy();
+            entry.depth() == 0
+                || !(entry.path() == build_dir
+                    || name == ".git"
+                    || name == "node_modules"
+                    || name == "target")
+        })
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_file())
+        .filter_map(|entry| {
+            let rel = relative_slash_path(&config.root, entry.path())?;
+            set.is_match(&rel).then(|| (rel, entry.into_path()))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn relative_slash_path(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Some(parts.join("/"))
+}
+
+/// Parses one rule file's text. `file` is the root-relative path used in rules and diagnostics.
+pub(crate) fn parse_rule_file(file: &str, text: &str) -> (Vec<AlertRule>, Vec<Diagnostic>) {
+    let mut rules = Vec::new();
+    let mut diagnostics = Vec::new();
+    // The budget pass guards against YAML bombs from untrusted input and costs as much as the
+    // parse itself; rule files come from the site's own repository, and alias expansion stays
+    // limited by `alias_limits`. Snippets are left out: diagnostics render their own.
+    let options = serde_saphyr::options! {
+        budget: None,
+        with_snippet: false,
+    };
+    let documents: Vec<Spanned<RawDocument>> =
+        match serde_saphyr::from_multiple_with_options(text, options) {
+            Ok(documents) => documents,
+            Err(err) => {
+                let (line, column) = err
+                    .location()
+                    .map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
+                let message = first_line(&err.without_snippet().to_string());
+                diagnostics.push(Diagnostic::at(
+                    file,
+                    line,
+                    column,
+                    "rule-file-error",
+                    format!("cannot parse the rule file: {message}"),
+                ));
+                return (rules, diagnostics);
+            }
+        };
+    for document in documents {
+        let line = document.referenced.line() as usize;
+        let RawDocument { kind, groups, spec } = document.value;
+        let groups = match (groups, spec.and_then(|s| s.groups)) {
+            (Some(groups), _) | (None, Some(groups)) => groups,
+            (None, None) => {
+                // A file may hold other Kubernetes resources next to its PrometheusRules.
+                if kind.as_deref().is_none_or(|k| k == "PrometheusRule") {
+                    diagnostics.push(
+                        Diagnostic::at(
+                            file,
+                            line,
+                            1,
+                            "rule-file-error",
+                            "this document has neither `groups:` nor `spec.groups:`",
+                        )
+                        .with_help(
+                            "a rule file is `groups: [{name, rules: [...]}]`, or a PrometheusRule with `spec.groups`",
+                        ),
+                    );
+                }
+                continue;
+            }
+        };
+        for group in groups.into_iter().flatten() {
+            for rule in group.rules.into_iter().flatten() {
+                let Some(alert) = rule.alert else { continue };
+                let line = alert.referenced.line() as usize;
+                let name = alert.value.0.trim().to_string();
+                if name.is_empty() {
+                    diagnostics.push(Diagnostic::at(
+                        file,
+                        line,
+                        alert.referenced.column() as usize,
+                        "rule-file-error",
+                        "an alerting rule with an empty `alert:` name",
+                    ));
+                    continue;
+                }
+                let Some(expr) = rule.expr else {
+                    diagnostics.push(Diagnostic::at(
+                        file,
+                        line,
+                        alert.referenced.column() as usize,
+                        "rule-file-error",
+                        format!("alert {name:?} has no `expr:`"),
+                    ));
+                    continue;
+                };
+                rules.push(AlertRule {
+                    name,
+                    group: group.name.clone().map(|n| n.0).unwrap_or_default(),
+                    file: file.to_string(),
+                    line,
+                    expr: expr.0.trim_end().to_string(),
+                    for_: rule.for_.map(|f| f.0),
+                    labels: text_map(rule.labels),
+                    annotations: text_map(rule.annotations),
+                });
+            }
+        }
+    }
+    (rules, diagnostics)
+}
+
+/// The first line of a parser message, without the position the diagnostic already carries.
+fn first_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or("").trim();
+    match line.rfind(" at line ") {
+        Some(at) if line[at..].contains(", column ") => line[..at].to_string(),
+        _ => line.to_string(),
+    }
+}
+
+fn text_map(map: Option<BTreeMap<String, Option<Text>>>) -> BTreeMap<String, String> {
+    map.unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.map(|t| t.0).unwrap_or_default()))
+        .collect()
+}
+
+/// One YAML document of a rule file. Other keys (`apiVersion`, `metadata`) are ignored.
+#[derive(Deserialize)]
+struct RawDocument {
+    kind: Option<String>,
+    groups: Option<Vec<Option<RawGroup>>>,
+    spec: Option<RawSpec>,
+}
+
+#[derive(Deserialize)]
+struct RawSpec {
+    groups: Option<Vec<Option<RawGroup>>>,
+}
+
+#[derive(Deserialize)]
+struct RawGroup {
+    name: Option<Text>,
+    #[serde(default)]
+    rules: Vec<Option<RawRule>>,
+}
+
+#[derive(Deserialize)]
+struct RawRule {
+    alert: Option<Spanned<Text>>,
+    expr: Option<Text>,
+    #[serde(rename = "for")]
+    for_: Option<Text>,
+    labels: Option<BTreeMap<String, Option<Text>>>,
+    annotations: Option<BTreeMap<String, Option<Text>>>,
+}
+
+/// Any YAML scalar, kept as text: `for: 5m`, `expr: 1`, `severity: 3` and `critical: true` all occur.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Text(String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl Visitor<'_> for TextVisitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text, E> {
+                Ok(Text(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_groups_and_prometheus_rule_documents_both_load() {
+        let text = "\
+groups:
+- name: one
+  rules:
+  - record: job:up:sum
+    expr: sum(up)
+  - alert: First
+    expr: up == 0
+    for: 5m
+    labels:
+      severity: critical
+    annotations:
+      runbook_url: https://x/alerts/First/
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: r
+spec:
+  groups:
+  - name: two
+    rules:
+    - alert: Second
+      expr: 1
+      labels: {severity: 3}
+";
+        let (rules, diagnostics) = parse_rule_file("r.yaml", text);
+        assert_eq!(diagnostics, vec![]);
+        let found: Vec<(&str, &str, usize, &str)> = rules
+            .iter()
+            .map(|r| (r.name.as_str(), r.group.as_str(), r.line, r.expr.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![("First", "one", 6, "up == 0"), ("Second", "two", 22, "1")]
+        );
+        assert_eq!(rules[0].for_.as_deref(), Some("5m"));
+        assert_eq!(
+            rules[0].runbook_link(),
+            Some(("annotations.runbook_url", "https://x/alerts/First/"))
+        );
+        assert_eq!(rules[1].severity(), Some("3"));
+    }
+
+    #[test]
+    fn a_yaml_error_names_its_line() {
+        let text = "groups:\n- name: a\n  rules:\n  - alert: X\n    expr: [unclosed\n";
+        let (rules, diagnostics) = parse_rule_file("bad.yaml", text);
+        assert!(rules.is_empty());
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code, "rule-file-error");
+        assert_eq!(diagnostics[0].file, "bad.yaml");
+        assert!(diagnostics[0].line >= 5, "{:?}", diagnostics[0]);
+    }
+
+    #[test]
+    fn a_rule_without_expr_is_reported_and_the_others_kept() {
+        let text =
+            "groups:\n- name: a\n  rules:\n  - alert: NoExpr\n  - alert: Fine\n    expr: up\n";
+        let (rules, diagnostics) = parse_rule_file("r.yml", text);
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].name, "Fine");
+        assert_eq!(diagnostics[0].location(), "r.yml:4:12");
+        assert_eq!(diagnostics[0].message, "alert \"NoExpr\" has no `expr:`");
+    }
+
+    #[test]
+    fn a_document_without_groups_is_a_structure_error() {
+        let text = "groups:\n- name: a\n  rules: []\n---\nfoo: bar\n";
+        let (_, diagnostics) = parse_rule_file("r.yml", text);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].line, 5);
+    }
+}

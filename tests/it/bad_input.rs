@@ -1,0 +1,142 @@
+//! Bad input never panics and never loses data: a clear diagnostic naming the file (and line),
+//! exit 1 for content and 2 for configuration or I/O, and the previous site left in place.
+
+use crate::support::{build_into, fixture, rb_site, read, tree};
+
+/// Builds the fixture once, adds one bad file, and checks the failed build's message and exit code.
+fn assert_bad_file(name: &str, bytes: &[u8], expect_code: i32, expect: &[&str]) {
+    let site = fixture("basic");
+    let out = site.path().join("out");
+    build_into(site.path(), &out)
+        .arg("--quiet")
+        .assert()
+        .success();
+    let before = tree(&out);
+    std::fs::write(site.path().join("content/db").join(name), bytes).expect("write");
+    let assert = build_into(site.path(), &out).assert().code(expect_code);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    for needle in expect {
+        assert!(stderr.contains(needle), "expected {needle:?} in:\n{stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    if expect_code != 0 {
+        assert_eq!(tree(&out), before, "the previous site must stay");
+    }
+}
+
+#[test]
+fn invalid_utf8_names_file_and_line() {
+    assert_bad_file(
+        "latin1.md",
+        b"---\ntitle: x\n---\n\nCaf\xe9\n",
+        1,
+        &["error[invalid-utf8]", "content/db/latin1.md:5:4"],
+    );
+}
+
+#[test]
+fn an_empty_file_is_reported() {
+    assert_bad_file(
+        "empty.md",
+        b"",
+        1,
+        &["error[empty-file]", "content/db/empty.md"],
+    );
+}
+
+#[test]
+fn unterminated_front_matter_is_reported_at_line_one() {
+    assert_bad_file(
+        "open.md",
+        b"---\ntitle: x\n\n# Never closed\n",
+        1,
+        &[
+            "error[front-matter-syntax]",
+            "content/db/open.md:1:1",
+            "never closed",
+        ],
+    );
+}
+
+#[test]
+fn front_matter_that_is_not_a_mapping_is_reported() {
+    assert_bad_file(
+        "list.md",
+        b"---\n- a\n- b\n---\n# T\n",
+        1,
+        &[
+            "error[front-matter-syntax]",
+            "content/db/list.md:2:",
+            "mapping",
+        ],
+    );
+}
+
+#[test]
+fn a_five_megabyte_runbook_builds() {
+    let mut text = String::from(
+        "---\ntitle: Big\nlast_reviewed: 2026-10-01\n---\n# Big\n\n## Preconditions\n\nNone.\n\n## Steps\n\n",
+    );
+    while text.len() < 5 * 1024 * 1024 {
+        text.push_str("1. A step with `code` and **bold** text that goes on for a while.\n");
+    }
+    text.push_str("\n## Validation\n\nIt works.\n\n## Rollback\n\nUndo it.\n");
+    assert_bad_file("big.md", text.as_bytes(), 0, &["Built 3 runbooks"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_is_reported_not_followed_forever() {
+    let site = fixture("basic");
+    std::os::unix::fs::symlink("..", site.path().join("content/db/loop")).expect("symlink");
+    let assert = rb_site()
+        .args(["check", "--root"])
+        .arg(site.path())
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("error[unreadable-file]"), "{stderr}");
+    assert!(stderr.contains("content/db/loop"), "{stderr}");
+    assert!(stderr.contains("loops back"), "{stderr}");
+}
+
+#[test]
+fn a_missing_content_folder_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("book.toml"), "[book]\ntitle = \"x\"\n").expect("write");
+    rb_site()
+        .args(["build", "--root"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot read the content folder"));
+}
+
+#[test]
+fn a_typo_in_book_toml_names_the_key_and_line() {
+    let site = fixture("basic");
+    let config = site.path().join("book.toml");
+    let text = read(&config).replace("[validate]", "[validate]\nreveiw-interval-days = 30");
+    std::fs::write(&config, text).expect("write");
+    let assert = rb_site()
+        .args(["build", "--root"])
+        .arg(site.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("book.toml:6:1: unknown field `reveiw-interval-days`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("review-interval-days"), "{stderr}");
+}
+
+#[test]
+fn a_binary_file_named_md_is_reported() {
+    assert_bad_file(
+        "blob.md",
+        &[0x89, b'P', b'N', b'G', 0, 0, 0xff, 0xfe, 1, 2, 3],
+        1,
+        &["error[invalid-utf8]", "content/db/blob.md:1:"],
+    );
+}

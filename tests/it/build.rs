@@ -1,0 +1,348 @@
+//! `rb-site build` end to end: pages, URLs, relative links, determinism, atomic writes.
+
+use std::path::Path;
+
+use crate::support::{build_into, fixture, rb_site, read, repo, shared, tree};
+
+#[test]
+fn builds_the_fixture_site_with_every_page_kind() {
+    let site = fixture("basic");
+    let out = site.path().join("out");
+    let assert = build_into(site.path(), &out).assert().success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.starts_with("Built 2 runbooks, 3 sections in "),
+        "{stderr}"
+    );
+    let files = tree(&out);
+    for path in [
+        "index.html",
+        "db/index.html",
+        "db/failover/index.html",
+        "api/index.html",
+        "api/latency/index.html",
+        "tags/index.html",
+        "tags/database/index.html",
+        "services/db/index.html",
+        "owners/team-data/index.html",
+        "severities/critical/index.html",
+        "404.html",
+        "print.html",
+        "sitemap.xml",
+        "old/failover/index.html",
+        "static/nav.js",
+        "static/style.css",
+    ] {
+        assert!(
+            files.contains_key(path),
+            "missing {path}; have {:?}",
+            files.keys().collect::<Vec<_>>()
+        );
+    }
+    let redirect = read(&out.join("old/failover/index.html"));
+    assert!(
+        redirect.contains("url=../../db/failover/index.html"),
+        "{redirect}"
+    );
+    let sitemap = read(&out.join("sitemap.xml"));
+    assert!(
+        sitemap.contains("<loc>https://rb.example/db/failover/</loc><lastmod>2026-10-01</lastmod>"),
+        "{sitemap}"
+    );
+}
+
+#[test]
+fn front_matter_is_escaped_and_template_syntax_in_runbooks_is_left_alone() {
+    let site = fixture("basic");
+    let out = site.path().join("out");
+    build_into(site.path(), &out).assert().success();
+    let page = read(&out.join("api/latency/index.html"));
+    assert!(
+        page.contains("API latency &lt;p99&gt; &amp; &quot;quotes&quot;"),
+        "{page}"
+    );
+    assert!(!page.contains("<p99>"));
+    assert!(
+        page.contains("{{ $labels.instance }}"),
+        "template syntax must come out as written"
+    );
+}
+
+/// Every `href`/`src` a page writes is relative and points at a file of the site.
+#[test]
+fn every_link_in_the_demo_site_is_relative_and_resolves() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let dest = out.path().join("site");
+    build_into(&repo(), &dest).arg("--quiet").assert().success();
+    let files = tree(&dest);
+    let mut checked = 0;
+    for (path, bytes) in &files {
+        if !path.ends_with(".html") || path == "404.html" {
+            continue;
+        }
+        let html = String::from_utf8_lossy(bytes);
+        for link in attribute_values(&html, &["href=\"", "src=\""]) {
+            if link.starts_with("http://")
+                || link.starts_with("https://")
+                || link.starts_with("mailto:")
+                || link.starts_with('#')
+            {
+                continue;
+            }
+            assert!(!link.starts_with('/'), "{path}: absolute link {link}");
+            let target = link.split(['#', '?']).next().unwrap_or_default();
+            let resolved = normalise(Path::new(path).parent().unwrap_or(Path::new("")), target);
+            assert!(
+                files.contains_key(&resolved),
+                "{path}: link {link} -> {resolved} does not exist"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} links checked");
+}
+
+fn attribute_values<'a>(html: &'a str, prefixes: &[&str]) -> Vec<&'a str> {
+    let mut values = Vec::new();
+    for prefix in prefixes {
+        let mut rest = html;
+        while let Some(at) = rest.find(prefix) {
+            rest = &rest[at + prefix.len()..];
+            if let Some(end) = rest.find('"') {
+                values.push(&rest[..end]);
+            }
+        }
+    }
+    values
+}
+
+fn normalise(dir: &Path, link: &str) -> String {
+    let mut parts: Vec<String> = dir
+        .iter()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    for segment in link.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other.to_string()),
+        }
+    }
+    let joined = parts.join("/");
+    if link.ends_with('/') || joined.is_empty() {
+        format!("{joined}/index.html")
+            .trim_start_matches('/')
+            .to_string()
+    } else {
+        joined
+    }
+}
+
+#[test]
+fn output_is_byte_identical_across_runs_and_thread_counts() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut trees = Vec::new();
+    for threads in ["1", "2", "4"] {
+        let dest = out.path().join(format!("site-{threads}"));
+        rb_site()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["build", "--quiet", "--root"])
+            .arg(repo())
+            .arg("--dest")
+            .arg(&dest)
+            .assert()
+            .success();
+        trees.push(tree(&dest));
+    }
+    assert!(trees[0].len() > 50);
+    assert_eq!(trees[0], trees[1]);
+    assert_eq!(trees[0], trees[2]);
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_site_and_a_deleted_page_disappears() {
+    let site = fixture("basic");
+    let out = site.path().join("out");
+    build_into(site.path(), &out).assert().success();
+    let before = tree(&out);
+
+    // A broken runbook: the build fails with exit 1 and the site stays as it was.
+    let broken = site.path().join("content/db/broken.md");
+    std::fs::write(&broken, "---\ntitle: [unclosed\n---\n# x\n").expect("write");
+    let assert = build_into(site.path(), &out).assert().code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("content/db/broken.md:2:"), "{stderr}");
+    assert!(stderr.contains("left as it was"), "{stderr}");
+    assert_eq!(tree(&out), before);
+
+    // Fixed by deleting it, and deleting a runbook: its page leaves the site.
+    std::fs::remove_file(&broken).expect("remove");
+    std::fs::remove_file(site.path().join("content/api/latency.md")).expect("remove");
+    // …and the link to it goes too, or the build would rightly fail on a broken link.
+    let failover = site.path().join("content/db/failover.md");
+    let text = read(&failover).replace("see [latency](../api/latency.md#rollback)", "see latency");
+    std::fs::write(&failover, text).expect("write");
+    build_into(site.path(), &out).assert().success();
+    let after = tree(&out);
+    assert!(!after.contains_key("api/latency/index.html"));
+    assert!(after.contains_key("db/failover/index.html"));
+}
+
+#[test]
+fn refuses_to_write_into_a_folder_it_does_not_own() {
+    let site = fixture("basic");
+    let foreign = site.path().join("docs");
+    std::fs::create_dir_all(&foreign).expect("mkdir");
+    std::fs::write(foreign.join("precious.txt"), "keep me").expect("write");
+    build_into(site.path(), &foreign)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("was not made by rb-site"));
+    assert_eq!(read(&foreign.join("precious.txt")), "keep me");
+    build_into(site.path(), site.path()).assert().code(2);
+    rb_site()
+        .args(["build", "--root"])
+        .arg(site.path())
+        .arg("--dest")
+        .arg(site.path().join("content"))
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn new_writes_a_runbook_with_every_section_and_never_overwrites() {
+    let site = fixture("basic");
+    rb_site()
+        .args([
+            "new",
+            "Redis memory high",
+            "--service",
+            "cache",
+            "--alert",
+            "RedisMemoryHigh",
+            "--root",
+        ])
+        .arg(site.path())
+        .assert()
+        .success();
+    let path = site.path().join("content/cache/redis-memory-high.md");
+    let text = read(&path);
+    for heading in [
+        "## Preconditions",
+        "## Steps",
+        "## Validation",
+        "## Rollback",
+        "  - \"RedisMemoryHigh\"",
+    ] {
+        assert!(text.contains(heading), "{heading} missing in {text}");
+    }
+    rb_site()
+        .args(["new", "Redis memory high", "--service", "cache", "--root"])
+        .arg(site.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("never overwritten"));
+    // The new runbook builds.
+    rb_site()
+        .args(["build", "--quiet", "--root"])
+        .arg(site.path())
+        .assert()
+        .success();
+}
+
+#[test]
+fn init_makes_a_site_that_builds_and_refuses_a_non_empty_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("runbooks");
+    rb_site().arg("init").arg(&root).assert().success();
+    assert!(read(&root.join(".gitignore")).contains("/site/"));
+    rb_site()
+        .args(["build", "--quiet", "--root"])
+        .arg(&root)
+        .assert()
+        .success();
+    assert!(
+        root.join("site/example/example-service-down/index.html")
+            .is_file()
+    );
+    rb_site()
+        .arg("init")
+        .arg(&root)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not empty"));
+}
+
+#[test]
+fn every_command_has_help() {
+    for command in [
+        &["--help"][..],
+        &["build", "--help"],
+        &["check", "--help"],
+        &["new", "--help"],
+        &["init", "--help"],
+        &["theme", "eject", "--help"],
+    ] {
+        rb_site()
+            .args(command)
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("Usage: rb-site"));
+    }
+    rb_site().arg("frobnicate").assert().code(2);
+}
+
+/// A real collection written for Hugo builds without panic, one page per Markdown file.
+#[test]
+fn builds_the_prometheus_operator_runbooks() {
+    let Some(shared) = shared() else { return };
+    let corpus = shared.join("corpus/prometheus-operator-runbooks/content");
+    let site = tempfile::tempdir().expect("tempdir");
+    let content = corpus.canonicalize().expect("corpus path");
+    std::fs::write(
+        site.path().join("book.toml"),
+        format!(
+            "[book]\ntitle = \"prometheus-operator\"\n[build]\ncontent-dir = {:?}\n[validate]\ndefault-kind = \"alert\"\n[validate.levels]\nmissing-section = \"warning\"\nempty-section = \"warning\"\nunknown-field = \"off\"\nbroken-link = \"warning\"\nbroken-anchor = \"warning\"\n",
+            content.to_string_lossy()
+        ),
+    )
+    .expect("book.toml");
+    let dest = site.path().join("site");
+    let assert = build_into(site.path(), &dest).assert();
+    let output = assert.get_output();
+    assert!(
+        output.status.code() == Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let markdown: Vec<_> = walkdir::WalkDir::new(&content)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| {
+            e.path()
+                .strip_prefix(&content)
+                .expect("prefix")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert!(markdown.len() > 100, "{}", markdown.len());
+    let files = tree(&dest);
+    for rel in &markdown {
+        let stem = rel.trim_end_matches(".md");
+        let expected = if let Some(dir) = stem.strip_suffix("/_index") {
+            format!("{}/index.html", dir.to_lowercase())
+        } else if stem == "_index" {
+            "index.html".to_string()
+        } else {
+            format!("{}/index.html", stem.to_lowercase())
+        };
+        assert!(
+            files.contains_key(&expected),
+            "{rel} has no page at {expected}"
+        );
+    }
+}

@@ -1,0 +1,84 @@
+//! Shared helpers: fixture copies, the binary, output trees.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The repository root (the demo site).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared`, when present; tests that need it skip loudly without it and fail under CI.
+pub fn shared() -> Option<PathBuf> {
+    let path = repo().join("../shared");
+    if path.is_dir() {
+        Some(path)
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "../shared is missing, and CI is set: these tests must run"
+        );
+        eprintln!("SKIPPED: ../shared is absent; the corpus tests did not run");
+        None
+    }
+}
+
+/// Copies `tests/fixtures/<name>` into a fresh temporary folder.
+pub fn fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&repo().join("tests/fixtures").join(name), dir.path());
+    dir
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk fixture");
+        let rel = entry.path().strip_prefix(from).expect("prefix");
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// The `rb-site` binary as a command, with colour and timing noise off.
+pub fn rb_site() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("rb-site").expect("binary");
+    cmd.env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", "1795000000");
+    cmd
+}
+
+/// Every file under `dir` (but rb-site's manifest) with its bytes.
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel != ".rb-site-manifest").then(|| (rel, std::fs::read(e.path()).expect("read")))
+        })
+        .collect()
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// `rb-site build --root ROOT --dest DEST`, ready for more arguments.
+pub fn build_into(root: &Path, dest: &Path) -> assert_cmd::Command {
+    let mut cmd = rb_site();
+    cmd.args(["build", "--root"])
+        .arg(root)
+        .arg("--dest")
+        .arg(dest);
+    cmd
+}
