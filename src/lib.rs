@@ -90,8 +90,7 @@ pub fn check_site(
     diagnostics.extend(coverage_diagnostics);
 
     let mut extras = Extras::default();
-    for i in 0..site.pages.len() {
-        let panel = alerts::alerts_panel(&graph, i);
+    for (i, panel) in alerts::alerts_panels(&graph) {
         if !panel.is_empty() {
             extras.alert_panels.insert(i, serde_json::to_value(panel)?);
         }
