@@ -40,6 +40,8 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// Write a new runbook from the template, with every required section
     New(NewArgs),
+    /// Serve the site from memory and rebuild it as you edit, with live reload in the browser
+    Serve(ServeArgs),
     /// Start a new runbook site in a folder: book.toml, an example runbook, .gitignore
     Init(InitArgs),
     /// Work with themes
@@ -88,6 +90,27 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Address to listen on (overrides serve.bind; default 127.0.0.1, this machine only)
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Port to listen on (overrides serve.port; default 3000; 0 picks a free port)
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Open the site in a browser
+    #[arg(long)]
+    pub open: bool,
+    /// Poll for changes instead of file-system events (Docker volumes, WSL, network mounts)
+    #[arg(long)]
+    pub poll: bool,
+    /// Also write each good build to the build folder
+    #[arg(long)]
+    pub write: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct AlertsArgs {
     #[command(flatten)]
     pub root: RootArg,
@@ -132,6 +155,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Build(args) => build(args),
         Command::Check(args) => check(args),
+        Command::Serve(args) => crate::serve::serve(crate::serve::ServeOptions {
+            root: args.root.root,
+            bind: args.bind,
+            port: args.port,
+            open: args.open,
+            poll: args.poll,
+            write: args.write,
+        }),
         Command::Alerts(args) => Ok(ExitCode::from(crate::alerts::run_alerts_report(
             &args.root.root,
             args.format,

@@ -10,6 +10,9 @@
 //! 6. [`render`]: the site becomes an in-memory [`render::Output`]; [`search`] adds its index.
 //! 7. [`write`]: the output replaces the build folder atomically.
 //!
+//! [`serve`] runs stages 1 to 6 again as files change, re-parsing and re-rendering only what a
+//! change touches ([`check_site`], [`render_site_pages`]).
+//!
 //! Exit codes of the `rb-site` binary: 0 success; 1 content errors (diagnostics of level error,
 //! or warnings under `--strict`); 2 usage, configuration or I/O errors.
 
@@ -24,6 +27,7 @@ pub mod model;
 pub mod parse;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod theme;
 pub mod validate;
 pub mod write;
@@ -67,7 +71,19 @@ pub fn load_site(config: &Config) -> Result<(Site, Vec<diag::Diagnostic>, usize)
 /// Stages 1 to 5: everything short of rendering. Content problems are in the report;
 /// an `Err` means the site could not be read at all (missing content folder, I/O).
 pub fn check(config: &Config) -> Result<Checked> {
-    let (site, mut diagnostics, files) = load_site(config)?;
+    let (site, diagnostics, files) = load_site(config)?;
+    check_site(config, site, diagnostics, files)
+}
+
+/// Stages 4 and 5 on a linked site. Split out of [`check`] so that `serve` can keep parsed
+/// documents between rebuilds, re-parse only the files that changed, and link them again.
+/// `diagnostics` are those of the earlier stages, unleveled.
+pub fn check_site(
+    config: &Config,
+    site: Site,
+    mut diagnostics: Vec<diag::Diagnostic>,
+    files: usize,
+) -> Result<Checked> {
     diagnostics.extend(validate::validate(config, &site));
     let (rules, rule_diagnostics) = alerts::load_rules(config);
     diagnostics.extend(rule_diagnostics);
@@ -75,8 +91,7 @@ pub fn check(config: &Config) -> Result<Checked> {
     diagnostics.extend(coverage_diagnostics);
 
     let mut extras = Extras::default();
-    for i in 0..site.pages.len() {
-        let panel = alerts::alerts_panel(&graph, i);
+    for (i, panel) in alerts::alerts_panels(&graph) {
         if !panel.is_empty() {
             extras.alert_panels.insert(i, serde_json::to_value(panel)?);
         }
@@ -97,17 +112,43 @@ pub fn check(config: &Config) -> Result<Checked> {
 /// Stage 6: renders a checked site into memory, with the alert pages and the search index.
 /// Rendering problems join the report.
 pub fn render_site(config: &Config, checked: &mut Checked) -> Result<Output> {
+    let mut cache = render::RenderCache::default();
+    render_site_pages(config, checked, &render::PageSet::All, &mut cache)
+}
+
+/// Stage 6 for `serve`: renders the pages in `which` (the site-wide pages always), reusing the
+/// Markdown bodies in `cache` whose inputs did not change. With [`render::PageSet::All`] and an
+/// empty cache this is exactly [`render_site`].
+pub fn render_site_pages(
+    config: &Config,
+    checked: &mut Checked,
+    which: &render::PageSet,
+    cache: &mut render::RenderCache,
+) -> Result<Output> {
     let theme = theme::Theme::load(&config.root, &config.build.theme)?;
     let tera = render::templates::tera(&theme)?;
-    let rendered = render::render(config, &checked.site, &theme, &tera, &checked.extras)?;
+    let rendered = render::render_pages(
+        config,
+        &checked.site,
+        &theme,
+        &tera,
+        &checked.extras,
+        which,
+        cache,
+    )?;
     let mut output = rendered.output;
-    let base = render::base_context(config, &theme);
-    for (path, bytes) in
-        alerts::alert_outputs(config, &checked.site, &checked.alerts, &tera, &base)?
-    {
-        output.insert(path, bytes)?;
+    // Alert pages list runbooks: `serve` renders them with the other listings.
+    if which.listings() {
+        let base = render::base_context(config, &theme);
+        for (path, bytes) in
+            alerts::alert_outputs(config, &checked.site, &checked.alerts, &tera, &base)?
+        {
+            output.insert(path, bytes)?;
+        }
     }
-    if config.search.enabled {
+    // The index covers every page: `serve` refreshes it in its deferred pass, with print.html,
+    // so a save's reload never waits for it.
+    if config.search.enabled && which.print() {
         for (path, bytes) in search_index(config, &checked.site) {
             output.insert(path, bytes)?;
         }

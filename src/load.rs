@@ -36,12 +36,7 @@ pub fn load(config: &Config) -> Result<Loaded> {
             content_dir.display()
         );
     }
-    let root_prefix = config
-        .build
-        .content_dir
-        .to_string_lossy()
-        .trim_end_matches('/')
-        .replace('\\', "/");
+    let root_prefix = root_prefix(config);
 
     let mut markdown = Vec::new();
     let mut assets = Vec::new();
@@ -105,11 +100,29 @@ pub fn load(config: &Config) -> Result<Loaded> {
     })
 }
 
+/// Reads one Markdown file by its content-relative path, exactly as [`load`] reads it:
+/// `serve` re-reads only the files that changed.
+pub fn load_one(config: &Config, rel: &str) -> Result<SourceFile, Diagnostic> {
+    let path = config.content_dir().join(rel);
+    read_source(&root_prefix(config), rel.to_string(), &path)
+}
+
+/// The content folder as written in `book.toml`, the prefix of every displayed path.
+fn root_prefix(config: &Config) -> String {
+    config
+        .build
+        .content_dir
+        .to_string_lossy()
+        .trim_end_matches('/')
+        .replace('\\', "/")
+}
+
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_str().is_some_and(|n| n.starts_with('.'))
 }
 
-fn is_markdown(path: &Path) -> bool {
+/// `.md` or `.markdown`, any case: the files that become pages.
+pub fn is_markdown(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))

@@ -12,7 +12,9 @@ pub(crate) mod rules;
 #[allow(unused_imports)]
 pub(crate) use coverage::{AlertEntry, AlertGraph, CoverageStatus, link_alerts, url_safe_name};
 #[allow(unused_imports)]
-pub(crate) use pages::{AlertPanelEntry, alert_outputs, alerts_panel, coverage_summary};
+pub(crate) use pages::{
+    AlertPanelEntry, alert_outputs, alerts_panel, alerts_panels, coverage_summary,
+};
 pub use pages::{AlertRow, CoverageSummary};
 pub use report::{
     AlertsFormat, AlertsReport, alerts_report, alerts_report_for, check_alerts, render_alerts,

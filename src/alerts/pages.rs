@@ -45,12 +45,21 @@ pub struct CoverageSummary {
 /// Alerts answered by one runbook page, one row per rule (or one per claimed alert with no rule).
 #[allow(dead_code)] // Until the render stage shows the panel on runbook pages.
 pub(crate) fn alerts_panel(graph: &AlertGraph, page_index: usize) -> Vec<AlertPanelEntry> {
-    let mut panel = Vec::new();
-    for entry in graph
-        .entries
-        .values()
-        .filter(|e| e.runbook == Some(page_index))
-    {
+    alerts_panels(graph).remove(&page_index).unwrap_or_default()
+}
+
+/// Every runbook page's alert panel, by page index, in one pass over the alerts: asking
+/// [`alerts_panel`] page by page scans every alert for every page, quadratic in the site.
+pub(crate) fn alerts_panels(
+    graph: &AlertGraph,
+) -> std::collections::BTreeMap<usize, Vec<AlertPanelEntry>> {
+    let mut panels: std::collections::BTreeMap<usize, Vec<AlertPanelEntry>> =
+        std::collections::BTreeMap::new();
+    for entry in graph.entries.values() {
+        let Some(page_index) = entry.runbook else {
+            continue;
+        };
+        let panel = panels.entry(page_index).or_default();
         let url = entry.page_dir.clone();
         if entry.rules.is_empty() {
             panel.push(AlertPanelEntry {
@@ -74,7 +83,7 @@ pub(crate) fn alerts_panel(graph: &AlertGraph, page_index: usize) -> Vec<AlertPa
             });
         }
     }
-    panel
+    panels
 }
 
 pub(crate) fn coverage_summary(graph: &AlertGraph) -> CoverageSummary {

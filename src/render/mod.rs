@@ -98,6 +98,85 @@ struct Renderer<'a> {
     extras: &'a Extras,
 }
 
+/// What a render covers: the whole site, or (for `serve`) some pages and some site-wide outputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageSet {
+    All,
+    Only {
+        /// Pages by index into [`Site::pages`]. Pages whose body changed are added anyway.
+        pages: std::collections::BTreeSet<usize>,
+        /// Also the outputs that list pages: home, generated sections, taxonomies, aliases,
+        /// sitemap, navigation, 404, static files and assets. Leave it out only when no page's
+        /// listing (title, URL, front matter) and no asset changed.
+        listings: bool,
+        /// Also `print.html`, which holds every body.
+        print: bool,
+    },
+}
+
+impl PageSet {
+    fn contains(&self, index: usize) -> bool {
+        match self {
+            PageSet::All => true,
+            PageSet::Only { pages, .. } => pages.contains(&index),
+        }
+    }
+
+    /// Whether the outputs that list pages are rendered (alert pages too).
+    pub fn listings(&self) -> bool {
+        match self {
+            PageSet::All => true,
+            PageSet::Only { listings, .. } => *listings,
+        }
+    }
+
+    /// Whether `print.html` (and the search index, which also covers every page) is rendered.
+    pub fn print(&self) -> bool {
+        match self {
+            PageSet::All => true,
+            PageSet::Only { print, .. } => *print,
+        }
+    }
+}
+
+/// What `serve` keeps between renders: Markdown bodies by page id, with the hash of their inputs
+/// (source text, URL, and the hrefs its links resolve to), and the template error of each page,
+/// so that a partial render still reports the pages it skipped. Valid for one config and theme.
+#[derive(Debug, Default)]
+pub struct RenderCache {
+    bodies: std::collections::HashMap<crate::model::PageId, (blake3::Hash, RenderedBody)>,
+    page_errors: BTreeMap<crate::model::PageId, Diagnostic>,
+    /// Diagnostics of the last render of the listings (aliases), repeated while they are skipped.
+    listing_diagnostics: Vec<Diagnostic>,
+}
+
+/// The output path of a page's own file, `None` for the home page's `_index.md` (the home
+/// page is site-wide). The files a partial render leaves out are exactly these paths.
+pub fn page_output_path(page: &Page) -> Option<String> {
+    if page.kind == PageKind::Section && page.url.is_empty() {
+        None
+    } else {
+        Some(format!("{}index.html", page.url))
+    }
+}
+
+/// The inputs of a page's body: if this hash is unchanged, so is the rendered body.
+fn body_key(site: &Site, page: &Page) -> blake3::Hash {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(page.doc.source.text.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(page.url.as_bytes());
+    for link in &page.doc.outline.links {
+        hasher.update(b"\0");
+        hasher.update(
+            link::href(site, page, &link.dest)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+    }
+    hasher.finalize()
+}
+
 /// Renders the whole site.
 pub fn render(
     config: &Config,
@@ -105,6 +184,29 @@ pub fn render(
     theme: &Theme,
     tera: &tera::Tera,
     extras: &Extras,
+) -> Result<Rendered> {
+    render_pages(
+        config,
+        site,
+        theme,
+        tera,
+        extras,
+        &PageSet::All,
+        &mut RenderCache::default(),
+    )
+}
+
+/// Renders the site-wide outputs and the pages in `which`; bodies come from `cache` when their
+/// inputs are unchanged. With [`PageSet::All`] the output is the whole site, byte for byte what
+/// [`render`] gives.
+pub fn render_pages(
+    config: &Config,
+    site: &Site,
+    theme: &Theme,
+    tera: &tera::Tera,
+    extras: &Extras,
+    which: &PageSet,
+    cache: &mut RenderCache,
 ) -> Result<Rendered> {
     let renderer = Renderer {
         config,
@@ -116,48 +218,111 @@ pub fn render(
     };
 
     let body_renderer = BodyRenderer::new(config)?;
-    let bodies: Vec<RenderedBody> = site
+    let keys: Vec<blake3::Hash> = site
         .pages
         .par_iter()
-        .map(|page| body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)))
+        .map(|page| body_key(site, page))
         .collect();
+    let mut previous = std::mem::take(&mut cache.bodies);
+    let cached: Vec<Option<(blake3::Hash, RenderedBody)>> = site
+        .pages
+        .iter()
+        .map(|page| previous.remove(&page.doc.source.rel))
+        .collect();
+    // (body, rendered afresh): a page whose body changed is rendered whatever `which` says.
+    let bodies: Vec<(RenderedBody, bool)> = site
+        .pages
+        .par_iter()
+        .zip(keys.par_iter())
+        .zip(cached.into_par_iter())
+        .map(|((page, key), cached)| match cached {
+            Some((cached_key, body)) if cached_key == *key => (body, false),
+            _ => (
+                body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)),
+                true,
+            ),
+        })
+        .collect();
+    let (bodies, fresh): (Vec<RenderedBody>, Vec<bool>) = bodies.into_iter().unzip();
 
     let mut diagnostics: Vec<Diagnostic> = bodies
         .iter()
         .flat_map(|b| b.diagnostics.iter().cloned())
         .collect();
-    let pages: Vec<Result<(String, Vec<u8>), Diagnostic>> = site
+    type PageResult = Result<(String, Vec<u8>), Diagnostic>;
+    let pages: Vec<(usize, PageResult)> = site
         .pages
         .par_iter()
         .enumerate()
-        .filter(|(_, page)| !(page.kind == PageKind::Section && page.url.is_empty()))
-        .map(|(i, page)| renderer.page(i, page, &bodies[i]))
+        .filter(|(i, page)| page_output_path(page).is_some() && (fresh[*i] || which.contains(*i)))
+        .map(|(i, page)| (i, renderer.page(i, page, &bodies[i])))
         .collect();
-
+    if *which == PageSet::All {
+        cache.page_errors.clear();
+    }
     let mut output = Output::default();
-    for result in pages {
+    for (i, result) in pages {
+        let id = &site.pages[i].doc.source.rel;
         match result {
-            Ok((path, bytes)) => output.insert(path, bytes)?,
-            Err(diagnostic) => diagnostics.push(diagnostic),
+            Ok((path, bytes)) => {
+                cache.page_errors.remove(id);
+                output.insert(path, bytes)?;
+            }
+            Err(diagnostic) => {
+                cache.page_errors.insert(id.clone(), diagnostic);
+            }
         }
     }
-    renderer.generated_sections(&mut output)?;
-    renderer.home(&mut output, &bodies)?;
-    renderer.taxonomies(&mut output)?;
-    renderer.print(&mut output, &bodies)?;
-    renderer.not_found(&mut output)?;
-    renderer.aliases(&mut output, &mut diagnostics)?;
-    renderer.sitemap(&mut output)?;
-    output.insert("static/nav.js", nav_script(site))?;
-    for (name, bytes) in &theme.statics {
-        output.insert(format!("static/{name}"), bytes.clone())?;
+    // Pages that left the site take their errors with them.
+    cache
+        .page_errors
+        .retain(|id, _| site.by_source.contains_key(id));
+    diagnostics.extend(cache.page_errors.values().cloned());
+    let home_index = site.sections.get("").and_then(|s| s.index_page);
+    let home_changed = home_index.is_some_and(|i| fresh[i] || which.contains(i));
+    if which.listings() {
+        renderer.generated_sections(&mut output)?;
     }
-    for asset in &site.assets {
-        let path = config.content_dir().join(asset);
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        output.insert(asset.clone(), bytes)?;
+    if which.listings() || home_changed {
+        renderer.home(&mut output, &bodies)?;
     }
+    if which.listings() {
+        renderer.taxonomies(&mut output)?;
+    }
+    if which.print() {
+        renderer.print(&mut output, &bodies)?;
+    }
+    if which.listings() {
+        renderer.not_found(&mut output)?;
+        // Pages this render left out still own their paths.
+        let skipped: std::collections::BTreeSet<String> = site
+            .pages
+            .iter()
+            .filter_map(page_output_path)
+            .filter(|path| !output.files.contains_key(path))
+            .collect();
+        cache.listing_diagnostics.clear();
+        renderer.aliases(&mut output, &skipped, &mut cache.listing_diagnostics)?;
+        renderer.sitemap(&mut output)?;
+        output.insert("static/nav.js", nav_script(site))?;
+        for (name, bytes) in &theme.statics {
+            output.insert(format!("static/{name}"), bytes.clone())?;
+        }
+        for asset in &site.assets {
+            let path = config.content_dir().join(asset);
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            output.insert(asset.clone(), bytes)?;
+        }
+    }
+    diagnostics.extend(cache.listing_diagnostics.iter().cloned());
+    cache.bodies = site
+        .pages
+        .iter()
+        .zip(keys)
+        .zip(bodies)
+        .map(|((page, key), body)| (page.doc.source.rel.clone(), (key, body)))
+        .collect();
     Ok(Rendered {
         output,
         diagnostics,
@@ -609,7 +774,12 @@ impl Renderer<'_> {
     }
 
     /// Redirect pages for `aliases`: old URLs that must keep working.
-    fn aliases(&self, output: &mut Output, diagnostics: &mut Vec<Diagnostic>) -> Result<()> {
+    fn aliases(
+        &self,
+        output: &mut Output,
+        skipped_pages: &std::collections::BTreeSet<String>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Result<()> {
         for page in &self.site.pages {
             for alias in &page.doc.front.aliases {
                 let trimmed = alias.trim().trim_start_matches('/');
@@ -629,7 +799,7 @@ impl Renderer<'_> {
                     ));
                     continue;
                 }
-                if output.files.contains_key(&path) {
+                if output.files.contains_key(&path) || skipped_pages.contains(&path) {
                     diagnostics.push(page.doc.source_ref().diag(
                         "duplicate-url",
                         span,

@@ -7,5 +7,6 @@ mod build;
 mod cli;
 mod render;
 mod search;
+mod serve;
 mod support;
 mod validate;

@@ -31,7 +31,12 @@ fn demo_incident_response_flowchart_is_inline_svg() {
 #[test]
 fn broken_diagram_is_reported_and_shown_as_source() {
     let site = tempfile::tempdir().expect("tempdir");
-    write(site.path(), "book.toml", "[book]\ntitle = \"T\"\n");
+    // A reference page: no required sections, so the diagram is the only problem.
+    write(
+        site.path(),
+        "book.toml",
+        "[book]\ntitle = \"T\"\n[validate]\ndefault-kind = \"reference\"\n",
+    );
     write(
         site.path(),
         "content/flow.md",

@@ -1,0 +1,220 @@
+//! Save -> reload latency of `rb-site serve`: on generated sites (1,000 and 10,000 runbooks by
+//! default), the time from a runbook's save to the reload event on the live-reload stream,
+//! median of several edits. Plain std timing, no harness.
+//!
+//! Run: `cargo bench --bench serve` (sizes: `RB_SITE_BENCH_SIZES=1000,10000`, edits per kind:
+//! `RB_SITE_BENCH_EDITS=7`). Needs `../shared/bench/gen_corpus.py` (or `RB_SITE_SHARED=/path/to/shared`)
+//! and python3.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// `../shared` beside the crate, or `RB_SITE_SHARED` (a git worktree has no `../shared`).
+fn generator() -> PathBuf {
+    let shared = std::env::var_os("RB_SITE_SHARED").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")),
+        PathBuf::from,
+    );
+    shared.join("bench/gen_corpus.py")
+}
+
+fn main() {
+    let generator = generator();
+    if !generator.exists() {
+        eprintln!("SKIPPED: {} is absent", generator.display());
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the corpus generator is missing in CI"
+        );
+        return;
+    }
+    let sizes: Vec<usize> = std::env::var("RB_SITE_BENCH_SIZES")
+        .unwrap_or_else(|_| "1000,10000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let edits: usize = std::env::var("RB_SITE_BENCH_EDITS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7);
+    for size in sizes {
+        bench_size(&generator, size, edits);
+    }
+}
+
+fn bench_size(generator: &Path, size: usize, edits: usize) {
+    let dir =
+        std::env::temp_dir().join(format!("rb-site-serve-bench-{size}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let status = Command::new("python3")
+        .arg(generator)
+        .arg(size.to_string())
+        .arg(&dir)
+        .args(["--flavor", "rbsite"])
+        .stdout(Stdio::null())
+        .status()
+        .expect("run gen_corpus.py");
+    assert!(status.success(), "gen_corpus.py failed");
+
+    let mut server = Server::start(&dir);
+    let mut events = Events::connect(server.addr);
+    let runbooks: Vec<PathBuf> = {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("content/runbooks"))
+            .expect("runbooks folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect();
+        files.sort();
+        files
+    };
+    let pick = |i: usize| &runbooks[(i * 7919) % runbooks.len()];
+
+    // A body edit: the page and the site-wide pages.
+    let mut body = Vec::new();
+    for i in 0..edits {
+        let path = pick(i);
+        let mut text = std::fs::read_to_string(path).expect("read");
+        text.push_str(&format!("\nEdited in benchmark round {i}.\n"));
+        body.push(save_and_wait(path, &text, &mut events));
+    }
+    // A title edit: also its neighbours and its section.
+    let mut title = Vec::new();
+    for i in 0..edits {
+        let path = pick(edits + i);
+        let text = std::fs::read_to_string(path).expect("read");
+        let text = text.replacen("title: \"", &format!("title: \"Round {i}: "), 1);
+        title.push(save_and_wait(path, &text, &mut events));
+    }
+    let first_build = server.first_build.clone();
+    server.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "serve {size} runbooks: first build: {first_build}; save->reload median {:.0} ms body edit (min {:.0}, max {:.0}), {:.0} ms title edit (min {:.0}, max {:.0}); {edits} edits each",
+        median(&body),
+        min(&body),
+        max(&body),
+        median(&title),
+        min(&title),
+        max(&title),
+    );
+}
+
+/// Saves `text` to `path` and returns the milliseconds until the next reload event. Then
+/// waits for the deferred print page, so that every save meets an idle server, as an
+/// author's saves (seconds apart) do.
+fn save_and_wait(path: &Path, text: &str, events: &mut Events) -> f64 {
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    std::fs::write(path, text).expect("write");
+    events.wait_for("reload");
+    let latency = started.elapsed().as_secs_f64() * 1000.0;
+    events.wait_for("print");
+    latency
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+fn min(values: &[f64]) -> f64 {
+    values.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+fn max(values: &[f64]) -> f64 {
+    values.iter().copied().fold(0.0, f64::max)
+}
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    first_build: String,
+}
+
+impl Server {
+    fn start(root: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rb-site"))
+            .args(["serve", "--root"])
+            .arg(root)
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn rb-site serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.starts_with("Built") {
+                    let _ = sender.send(line);
+                }
+            }
+        });
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("URL line");
+        let addr = line
+            .trim()
+            .strip_prefix("Serving http://")
+            .and_then(|r| r.strip_suffix('/'))
+            .expect("Serving URL")
+            .parse()
+            .expect("address");
+        let first_build = receiver
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_default()
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        Server {
+            child,
+            addr,
+            first_build,
+        }
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Events {
+    reader: BufReader<TcpStream>,
+}
+
+impl Events {
+    fn connect(addr: SocketAddr) -> Events {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .write_all(format!("GET /__rb/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+            .expect("send");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
+        Events {
+            reader: BufReader::new(stream),
+        }
+    }
+
+    fn wait_for(&mut self, name: &str) {
+        let wanted = format!("event: {name}");
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = self.reader.read_line(&mut line).expect("event line");
+            assert!(n > 0, "event stream closed");
+            if line.trim_end() == wanted {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,470 @@
+//! `rb-site serve`: build the site into memory, serve it, and rebuild it as its files change.
+//!
+//! Threads joined by channels:
+//! - the watcher ([`watch`]) sends [`rebuild::Changes`] as files change;
+//! - the rebuild loop (this module) takes them in debounced bursts, rebuilds incrementally
+//!   ([`rebuild::Builder`]), swaps the new [`Snapshot`] in, and only then pushes a reload
+//!   event to the browsers ([`reload`]);
+//! - HTTP workers ([`http`]) answer from the current snapshot, never from the disk.
+//!
+//! A build with errors does not replace the site: the last good pages stay, with an overlay
+//! listing the errors; warnings show as a small badge. Nothing is written to the build
+//! folder unless `--write` is given.
+
+mod http;
+mod rebuild;
+mod reload;
+mod watch;
+
+use std::fmt::Write as _;
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, RwLock};
+
+use anyhow::{Context, Result, bail};
+
+use crate::config::Config;
+use crate::diag::{Report, Severity};
+use rebuild::{Builder, Changes, Files};
+
+/// How many threads answer requests.
+const WORKERS: usize = 4;
+/// How long edits must pause before a deferred `print.html` is rendered.
+const PRINT_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
+/// The overlay lists at most this many diagnostics.
+const OVERLAY_LIMIT: usize = 50;
+
+/// `rb-site serve`'s options, CLI values over `book.toml`'s `[serve]`.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: Option<String>,
+    pub port: Option<u16>,
+    pub open: bool,
+    pub poll: bool,
+    pub write: bool,
+}
+
+/// What the HTTP workers serve: one generation of the site.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    pub(crate) files: Arc<Files>,
+    pub(crate) generation: u64,
+    /// The overlay and badge HTML (empty when the build is clean).
+    overlay: String,
+    /// A short hash of `overlay`, part of HTML ETags.
+    pub(crate) overlay_tag: String,
+}
+
+impl Snapshot {
+    fn new(files: Arc<Files>, generation: u64, overlay: String) -> Snapshot {
+        let overlay_tag = blake3::hash(overlay.as_bytes()).to_hex()[..8].to_string();
+        Snapshot {
+            files,
+            generation,
+            overlay,
+            overlay_tag,
+        }
+    }
+
+    /// What goes before `</body>` of an HTML page whose root is `root` (relative).
+    pub(crate) fn injection(&self, root: &str) -> String {
+        let root = escape(root);
+        format!(
+            "{}<script src=\"{root}{}\" data-root=\"{root}\" data-generation=\"{}\"></script>",
+            self.overlay,
+            http::SCRIPT_PATH,
+            self.generation
+        )
+    }
+}
+
+/// State shared by the threads.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    site: RwLock<Arc<Snapshot>>,
+    hub: reload::Hub,
+}
+
+impl Shared {
+    pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.site.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Swaps in files that differ only in pages no reload waits for (`print.html`), keeping
+    /// the generation, and tells the pages that show them.
+    fn replace_files(&self, files: Arc<Files>) {
+        let generation = {
+            let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
+            let snapshot = Snapshot::new(files, site.generation, site.overlay.clone());
+            *site = Arc::new(snapshot);
+            site.generation
+        };
+        self.hub.print_ready(generation);
+    }
+
+    /// Puts a new snapshot in place, then tells the browsers: never the other way round.
+    fn publish(&self, files: Arc<Files>, overlay: String) -> u64 {
+        let generation = {
+            let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
+            let generation = site.generation + 1;
+            *site = Arc::new(Snapshot::new(files, generation, overlay));
+            generation
+        };
+        self.hub.reload(generation);
+        generation
+    }
+}
+
+/// Runs the server until Ctrl-C.
+pub fn serve(options: ServeOptions) -> Result<ExitCode> {
+    let root = std::path::absolute(&options.root)
+        .with_context(|| format!("cannot resolve {}", options.root.display()))?;
+    let config = Config::load(&root)?;
+    let bind = options
+        .bind
+        .clone()
+        .unwrap_or_else(|| config.serve.bind.clone());
+    let port = options.port.unwrap_or(config.serve.port);
+    let listener = bind_listener(&bind, port)?;
+    let address = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+
+    let (change_sender, change_receiver) = mpsc::channel();
+    let watching = watch::start(&config, options.poll, change_sender)?;
+
+    let mut builder = Builder::new(config, !options.write);
+    let mut last_report = None;
+    let first = build_once(
+        &mut builder,
+        &Changes::default(),
+        None,
+        &mut last_report,
+        options.write,
+    );
+    let shared = Arc::new(Shared {
+        site: RwLock::new(Arc::new(Snapshot::new(
+            first.files.unwrap_or_default(),
+            1,
+            first.overlay,
+        ))),
+        hub: reload::Hub::default(),
+    });
+
+    let server = Arc::new(
+        tiny_http::Server::from_listener(listener, None)
+            .map_err(|e| anyhow::anyhow!("cannot start the HTTP server: {e}"))?,
+    );
+    for _ in 0..WORKERS {
+        let server = Arc::clone(&server);
+        let shared = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            for request in server.incoming_requests() {
+                http::handle(request, &shared);
+            }
+        });
+    }
+    {
+        let shared = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(reload::HEARTBEAT);
+                shared.hub.heartbeat();
+            }
+        });
+    }
+
+    // Held by the rebuild loop while it builds (and writes), so Ctrl-C never cuts a write.
+    let building = Arc::new(Mutex::new(()));
+    {
+        let shared = Arc::clone(&shared);
+        let building = Arc::clone(&building);
+        let write = options.write;
+        std::thread::spawn(move || {
+            let _watching = watching;
+            rebuild_loop(
+                builder,
+                &change_receiver,
+                &shared,
+                &building,
+                last_report,
+                write,
+            );
+        });
+    }
+
+    let (stop_sender, stop_receiver) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop_sender.send(());
+    })
+    .context("cannot install the Ctrl-C handler")?;
+
+    let url = format!("http://{address}/");
+    println!("Serving {url}");
+    if bind != "127.0.0.1" && bind != "localhost" && bind != "::1" {
+        eprintln!("Note: bound to {bind}, so other machines can reach this server");
+    }
+    eprintln!("Watching for changes; press Ctrl-C to stop");
+    if options.open
+        && let Err(err) = opener::open_browser(&url)
+    {
+        eprintln!("Could not open a browser ({err}); open {url} yourself");
+    }
+
+    let _ = stop_receiver.recv();
+    let _quiet = building.lock().unwrap_or_else(|e| e.into_inner());
+    server.unblock();
+    eprintln!("Stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bind_listener(bind: &str, port: u16) -> Result<TcpListener> {
+    let addresses: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(&(bind, port))
+        .with_context(|| format!("cannot resolve the address {bind:?} to bind to"))?
+        .collect();
+    match TcpListener::bind(&addresses[..]) {
+        Ok(listener) => Ok(listener),
+        Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => bail!(
+            "port {port} on {bind} is already in use; choose another with --port (--port 0 picks a free one)"
+        ),
+        Err(err) => Err(err).with_context(|| format!("cannot listen on {bind}:{port}")),
+    }
+}
+
+/// Rebuilds on every burst of changes until the watcher goes away.
+fn rebuild_loop(
+    mut builder: Builder,
+    changes: &mpsc::Receiver<Changes>,
+    shared: &Shared,
+    building: &Mutex<()>,
+    mut last_report: Option<Report>,
+    write: bool,
+) {
+    let mut print_pending = false;
+    loop {
+        // The print page holds every body, so it is rendered after the reload, once the
+        // edits pause: a burst that comes first is built first, and print waits again.
+        let wait = print_pending.then_some(PRINT_AFTER);
+        let burst = match watch::next_burst(changes, wait) {
+            watch::Next::Burst(burst) => burst,
+            watch::Next::Idle => {
+                let _building = building.lock().unwrap_or_else(|e| e.into_inner());
+                match builder.render_print() {
+                    Ok(files) => shared.replace_files(files),
+                    Err(err) => eprintln!("error: cannot render print.html: {err:#}"),
+                }
+                print_pending = false;
+                continue;
+            }
+            watch::Next::Closed => return,
+        };
+        let _building = building.lock().unwrap_or_else(|e| e.into_inner());
+        let current = shared.snapshot();
+        let outcome = build_once(
+            &mut builder,
+            &burst,
+            Some(&current.files),
+            &mut last_report,
+            write,
+        );
+        print_pending = outcome.files.is_some() && outcome.print_pending;
+        shared.publish(
+            outcome.files.unwrap_or_else(|| Arc::clone(&current.files)),
+            outcome.overlay,
+        );
+    }
+}
+
+/// What one build gives the server.
+struct Outcome {
+    /// The files to serve; None keeps the last good ones.
+    files: Option<Arc<Files>>,
+    overlay: String,
+    print_pending: bool,
+}
+
+/// One build: prints what changed in the report, returns the files to serve (None: keep the
+/// last good ones) and the overlay HTML.
+fn build_once(
+    builder: &mut Builder,
+    changes: &Changes,
+    last_good: Option<&Arc<Files>>,
+    last_report: &mut Option<Report>,
+    write: bool,
+) -> Outcome {
+    if changes.config {
+        match Config::load(&builder.config().root) {
+            Ok(config) => builder.set_config(config),
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                return Outcome {
+                    files: None,
+                    overlay: fatal_overlay(&format!("{err:#}")),
+                    print_pending: false,
+                };
+            }
+        }
+    }
+    let built = match builder.build(changes) {
+        Ok(built) => built,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return Outcome {
+                files: None,
+                overlay: fatal_overlay(&format!("{err:#}")),
+                print_pending: false,
+            };
+        }
+    };
+    let report = &built.report;
+    if last_report.as_ref().map(Report::diagnostics) != Some(report.diagnostics()) {
+        let text = crate::diag::render(report, crate::diag::Format::Human, 0, true);
+        anstream::eprint!("{text}");
+    }
+    let what = if last_good.is_none() {
+        "Built"
+    } else if built.full {
+        "Rebuilt (all pages)"
+    } else {
+        "Rebuilt"
+    };
+    eprintln!(
+        "{what} in {:.0} ms: {} file{} parsed, {} rendered; {} error{}, {} warning{}",
+        built.millis,
+        built.parsed,
+        plural(built.parsed),
+        built.rendered,
+        report.errors(),
+        plural(report.errors()),
+        report.warnings(),
+        plural(report.warnings())
+    );
+    let overlay = overlay(report);
+    *last_report = Some(built.report.clone());
+    if report.has_errors() {
+        let keep = if last_good.is_some() {
+            eprintln!("Still serving the last good build");
+            None
+        } else {
+            // Nothing good yet: show what rendered, under the overlay.
+            Some(built.files)
+        };
+        return Outcome {
+            files: keep,
+            overlay,
+            print_pending: false,
+        };
+    }
+    if write {
+        let config = builder.config();
+        let dest = config.build_dir();
+        let output = crate::render::Output {
+            files: built
+                .files
+                .iter()
+                .map(|(path, file)| (path.clone(), file.bytes.clone()))
+                .collect(),
+            collisions: Vec::new(),
+        };
+        if let Err(err) = crate::write::check_build_dir(config, &dest)
+            .and_then(|()| crate::write::write(&dest, &output))
+        {
+            eprintln!("error: cannot write the site: {err:#}");
+        }
+    }
+    Outcome {
+        files: Some(built.files),
+        overlay,
+        print_pending: built.print_pending,
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// HTML-escapes text for the overlay.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn style() -> String {
+    format!("<style>{}</style>", include_str!("live.css"))
+}
+
+/// The overlay for a build's errors, or the warnings badge, or nothing.
+fn overlay(report: &Report) -> String {
+    let list = |severity: Severity| {
+        let mut items = String::new();
+        let matching: Vec<_> = report
+            .diagnostics()
+            .iter()
+            .filter(|d| d.severity == severity)
+            .collect();
+        for d in matching.iter().take(OVERLAY_LIMIT) {
+            let _ = write!(
+                items,
+                "<li><code class=\"rb-live-code\">{}</code> <span class=\"rb-live-loc\">{}</span> <span class=\"rb-live-msg\">{}</span></li>",
+                escape(d.code),
+                escape(&d.location()),
+                escape(&d.message)
+            );
+        }
+        if matching.len() > OVERLAY_LIMIT {
+            let _ = write!(
+                items,
+                "<li>… and {} more</li>",
+                matching.len() - OVERLAY_LIMIT
+            );
+        }
+        format!("<ol>{items}</ol>")
+    };
+    let errors = report.errors();
+    let warnings = report.warnings();
+    if errors > 0 {
+        let also = if warnings > 0 {
+            format!(" (and {warnings} warning{})", plural(warnings))
+        } else {
+            String::new()
+        };
+        format!(
+            "<div id=\"rb-live-overlay\" role=\"alert\" data-errors=\"{errors}\">{}<div class=\"rb-live-panel\"><p class=\"rb-live-title\">{errors} error{}{also}: showing the last good build</p>{}<p class=\"rb-live-hint\">Fix and save: this page reloads by itself.</p></div></div>",
+            style(),
+            plural(errors),
+            list(Severity::Error)
+        )
+    } else if warnings > 0 {
+        let items = list(Severity::Warning);
+        let tag = blake3::hash(items.as_bytes()).to_hex()[..8].to_string();
+        format!(
+            "<div id=\"rb-live-badge\" role=\"status\" data-tag=\"{tag}\" data-warnings=\"{warnings}\">{}<details><summary>{warnings} warning{}</summary>{items}</details><button type=\"button\" data-rb-dismiss aria-label=\"Dismiss\">×</button></div>",
+            style(),
+            plural(warnings)
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// The overlay for a build that could not run at all (bad `book.toml`, unreadable folder).
+fn fatal_overlay(message: &str) -> String {
+    format!(
+        "<div id=\"rb-live-overlay\" role=\"alert\" data-errors=\"1\">{}<div class=\"rb-live-panel\"><p class=\"rb-live-title\">The site could not be built: showing the last good build</p><ol><li><span class=\"rb-live-msg\">{}</span></li></ol><p class=\"rb-live-hint\">Fix and save: this page reloads by itself.</p></div></div>",
+        style(),
+        escape(message)
+    )
+}
