@@ -229,10 +229,7 @@ fn readable_theme(
 ) -> syntect::highlighting::Theme {
     let mut theme = theme.clone();
     theme.settings.background = Some(background);
-    theme.settings.foreground = theme
-        .settings
-        .foreground
-        .map(|fg| readable(fg, background));
+    theme.settings.foreground = theme.settings.foreground.map(|fg| readable(fg, background));
     for item in &mut theme.scopes {
         let behind = item.style.background.unwrap_or(background);
         item.style.foreground = item.style.foreground.map(|fg| readable(fg, behind));
@@ -274,10 +271,17 @@ fn readable(
     } else {
         rgb(0xff, 0xff, 0xff)
     };
-    let mix = |a: u8, b: u8, t: f64| (f64::from(a) + (f64::from(b) - f64::from(a)) * t).round() as u8;
+    let mix =
+        |a: u8, b: u8, t: f64| (f64::from(a) + (f64::from(b) - f64::from(a)) * t).round() as u8;
     (0..=100)
         .map(|step| f64::from(step) / 100.0)
-        .map(|t| rgb(mix(fg.r, extreme.r, t), mix(fg.g, extreme.g, t), mix(fg.b, extreme.b, t)))
+        .map(|t| {
+            rgb(
+                mix(fg.r, extreme.r, t),
+                mix(fg.g, extreme.g, t),
+                mix(fg.b, extreme.b, t),
+            )
+        })
         .find(|c| contrast(*c, bg) >= MIN_CONTRAST)
         .unwrap_or(extreme)
 }
@@ -482,7 +486,10 @@ mod tests {
         assert_eq!(readable(ink, white), ink);
         let night = rgb(0x15, 0x1b, 0x23);
         let blue = readable(rgb(0x00, 0x00, 0xc0), night);
-        assert!(blue.b > blue.r && contrast(blue, night) >= MIN_CONTRAST, "{blue:?}");
+        assert!(
+            blue.b > blue.r && contrast(blue, night) >= MIN_CONTRAST,
+            "{blue:?}"
+        );
         assert!((contrast(rgb(0, 0, 0), white) - 21.0).abs() < 1e-9);
     }
 

@@ -166,7 +166,9 @@ fn alerts_index_lists_every_alert_readable_without_js() {
     assert!(html.contains(r##"<a href="../app/down/#appdown">App down</a>"##));
     assert!(html.contains(r#"<td class="status-no-runbook">no-runbook"#));
     assert!(html.contains(r#"<script src="../static/alerts.js?v="#));
-    assert!(html.contains(r#"<html lang="en" data-page-url="alerts/" data-root="../" data-page-type="alerts">"#));
+    assert!(html.contains(
+        r#"<html lang="en" data-page-url="alerts/" data-root="../" data-page-type="alerts">"#
+    ));
     assert!(html.contains("9 alerts in the rules: 6 with a runbook, 3 without."));
 }
 
