@@ -75,6 +75,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../themes/default/static/code.css"),
     ),
     (
+        "static/redirect.js",
+        include_bytes!("../themes/default/static/redirect.js"),
+    ),
+    (
         "static/runbook.js",
         include_bytes!("../themes/default/static/runbook.js"),
     ),

@@ -194,15 +194,6 @@ fn root_of(file: &str) -> String {
     "../".repeat(file.matches('/').count())
 }
 
-/// Escapes a JSON string for a `<script>` element (no `</script>` or `<!--` can form).
-fn script_string(text: &str) -> String {
-    serde_json::to_string(text)
-        .unwrap_or_else(|_| "\"\"".into())
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-}
-
 /// Escapes text for a double-quoted HTML attribute, leaving `/` readable (Tera's escaper does not).
 fn attr_escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -266,9 +257,8 @@ pub(crate) fn alert_outputs(
         ctx.insert("alert", &entry.name);
         ctx.insert("title", &page.title);
         ctx.insert("root", &root);
+        ctx.insert("page_type", "redirect");
         ctx.insert("target", &attr_escape(&format!("{target}{fragment}")));
-        ctx.insert("target_js", &script_string(&target));
-        ctx.insert("fragment_js", &script_string(&fragment));
         ctx.insert("canonical", &attr_escape(&canonical));
         let html = tera
             .render("alert_redirect.html", &ctx)
@@ -312,7 +302,11 @@ pub(crate) fn alert_outputs(
         .collect();
     let mut ctx = base_ctx.clone();
     ctx.insert("root", "../");
-    ctx.insert("site_title", &config.book.title);
+    ctx.insert("page_url", "alerts/");
+    ctx.insert("page_type", "alerts");
+    if let Some(base) = config.book.base_url.as_deref() {
+        ctx.insert("canonical", &format!("{base}alerts/"));
+    }
     ctx.insert("alerts", &index_rows);
     ctx.insert("summary", &coverage_summary(graph));
     ctx.insert("rules_configured", &graph.rules_configured);
@@ -337,10 +331,5 @@ mod tests {
         assert_eq!(root_of("alerts/X/index.html"), "../../");
         assert_eq!(root_of("runbooks/g/x/index.html"), "../../../");
         assert_eq!(root_of("alerts.json"), "");
-    }
-
-    #[test]
-    fn script_strings_cannot_close_the_script() {
-        assert_eq!(script_string("a</script>"), "\"a\\u003c/script\\u003e\"");
     }
 }

@@ -50,8 +50,8 @@ pub fn alerts_report_for(config: &Config) -> anyhow::Result<AlertsReport> {
     let (rules, mut diagnostics) = load_rules(config);
     let (graph, coverage) = link_alerts(config, &site, rules);
     diagnostics.extend(coverage);
-    let tera = alert_tera(config)?;
-    let outputs = alert_outputs(config, &site, &graph, &tera, &tera::Context::new())?;
+    let (tera, base) = alert_tera(config)?;
+    let outputs = alert_outputs(config, &site, &graph, &tera, &base)?;
     Ok(report_from(config, &site, &graph, diagnostics, outputs))
 }
 
@@ -67,10 +67,12 @@ pub fn check_alerts(config: &Config) -> anyhow::Result<(CoverageSummary, Report)
     Ok((coverage_summary(&graph), report.sorted()))
 }
 
-/// The site's theme (the default one embeds `alerts.html` and `alert_redirect.html`).
-fn alert_tera(config: &Config) -> anyhow::Result<tera::Tera> {
+/// The site's theme (the default one embeds `alerts.html` and `alert_redirect.html`) and the
+/// context every template gets, as the build renders them.
+fn alert_tera(config: &Config) -> anyhow::Result<(tera::Tera, tera::Context)> {
     let theme = crate::theme::Theme::load(&config.root, &config.build.theme)?;
-    crate::render::templates::tera(&theme)
+    let tera = crate::render::templates::tera(&theme)?;
+    Ok((tera, crate::render::base_context(config, &theme)))
 }
 
 /// Stages 1 to 3 of the pipeline: the linked site, whatever its own diagnostics (the build and

@@ -809,23 +809,26 @@ impl Renderer<'_> {
                     ));
                     continue;
                 }
-                let depth = path.matches('/').count();
-                let target = format!("{}{}index.html", "../".repeat(depth), page.url);
-                let bytes = self.redirect_page(&target, &page.title, &page.url)?;
+                let root = "../".repeat(path.matches('/').count());
+                let target = format!("{root}{}index.html", page.url);
+                let bytes = self.redirect_page(&root, &target, &page.title, &page.url)?;
                 output.insert(path, bytes)?;
             }
         }
         Ok(())
     }
 
-    /// A redirect page to `target` (relative), for aliases and alert URLs.
+    /// A redirect page to `target` (relative), for aliases; `root` is the page's way back to the
+    /// site root.
     pub(crate) fn redirect_page(
         &self,
+        root: &str,
         target: &str,
         title: &str,
         target_url: &str,
     ) -> Result<Vec<u8>> {
         let mut context = self.base.clone();
+        context.insert("root", root);
         context.insert("page_type", "redirect");
         let canonical = self
             .config

@@ -208,6 +208,42 @@ describe("navigation", () => {
     await context.close();
   });
 
+  test("an alert page redirects to its runbook and keeps the reader's #fragment", async () => {
+    assert.ok(pages.alertRedirect, "the runbook links to no alert page");
+    const context = await newContext();
+    const { page, problems } = await open(context, pages.alertRedirect + "#from-the-pager", { expectRedirect: true });
+    assert.ok(!loc(page).startsWith("alerts/"), `did not redirect: ${loc(page)}`);
+    assert.match(loc(page), /index\.html#from-the-pager$/);
+    await page.waitForTimeout(100);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("the alerts index filters and sorts its table; without JS the whole table is there", async (t) => {
+    if (!pages.alerts) return t.skip("alerts/index.html not built");
+    const context = await newContext();
+    const { page, problems } = await open(context, pages.alerts);
+    const rows = page.locator("#alerts-table tbody tr");
+    const total = await rows.count();
+    assert.ok(total > 2, "the alerts table has rows");
+    const first = (await rows.first().locator("td").first().innerText()).trim();
+    await page.locator("#alerts-filter").fill(first);
+    assert.equal(await page.locator("#alerts-table tbody tr:not([hidden])").count(), 1);
+    await page.locator("#alerts-filter").fill("");
+    await page.locator("#alerts-table th button").first().click();
+    await page.locator("#alerts-table th button").first().click();
+    assert.equal(await page.getAttribute("#alerts-table th:first-child", "aria-sort"), "descending");
+    assert.notEqual((await rows.first().locator("td").first().innerText()).trim(), first);
+    assert.deepEqual(problems, []);
+    await context.close();
+    const noJs = await newContext({ javaScriptEnabled: false });
+    const { page: plain } = await open(noJs, pages.alerts);
+    assert.equal(await plain.locator("#alerts-table tbody tr").count(), total);
+    assert.equal(await plain.locator(".alerts-filter").isVisible(), false, "a filter that cannot work is hidden");
+    assert.ok(await plain.locator("#sidebar .nav-browse a[aria-current=page]").isVisible());
+    await noJs.close();
+  });
+
   test("the skip link is the first tab stop and moves focus to main", async () => {
     const context = await newContext();
     const { page } = await open(context, pages.runbook);

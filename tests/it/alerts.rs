@@ -144,9 +144,10 @@ fn redirect_page_keeps_the_fragment_and_links_back_relative() {
         r#"<meta http-equiv="refresh" content="0; url=../../app/down/index.html#appdown">"#
     ));
     assert!(html.contains(r#"<link rel="canonical" href="https://rb.example/alerts/AppDown/">"#));
-    assert!(html.contains(
-        r##"<script>location.replace("../../app/down/index.html" + (location.hash || "#appdown"));</script>"##
-    ));
+    // No inline script: static/redirect.js follows the refresh above, keeping the reader's
+    // #fragment (else the refresh's own).
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(html.contains(r#"<script src="../../static/redirect.js?v="#));
     assert!(html.contains(r#"<a href="../../app/down/index.html#appdown">App down</a>"#));
     // The lowercase alias is the same page, byte for byte, so a case-insensitive disk is fine.
     assert_eq!(html, output(&report, "alerts/appdown/index.html"));
@@ -164,7 +165,10 @@ fn alerts_index_lists_every_alert_readable_without_js() {
     assert_eq!(html.matches("<tr id=").count(), 10);
     assert!(html.contains(r##"<a href="../app/down/#appdown">App down</a>"##));
     assert!(html.contains(r#"<td class="status-no-runbook">no-runbook"#));
-    assert!(html.contains(r#"<script src="../static/alerts.js" defer></script>"#));
+    assert!(html.contains(r#"<script src="../static/alerts.js?v="#));
+    assert!(html.contains(
+        r#"<html lang="en" data-page-url="alerts/" data-root="../" data-page-type="alerts">"#
+    ));
     assert!(html.contains("9 alerts in the rules: 6 with a runbook, 3 without."));
 }
 

@@ -6,20 +6,28 @@
   if (!table || !input) return;
   var body = table.tBodies[0];
   var rows = Array.prototype.slice.call(body.rows);
+  var box = input.closest(".alerts-filter");
+  var count = box.querySelector(".alerts-count");
 
-  input.parentNode.parentNode.hidden = false;
-  input.addEventListener("input", function () {
+  box.hidden = false;
+  function filter() {
     var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var shown = 0;
     rows.forEach(function (row) {
       var text = row.textContent.toLowerCase();
       row.hidden = !words.every(function (w) { return text.indexOf(w) !== -1; });
+      if (!row.hidden) shown++;
     });
-  });
+    if (count) count.textContent = words.length ? shown + " of " + rows.length + " alerts" : "";
+  }
+  input.addEventListener("input", filter);
+  filter();
 
   var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
   headers.forEach(function (th, column) {
     var button = document.createElement("button");
     button.type = "button";
+    button.className = "sort";
     button.textContent = th.textContent;
     th.textContent = "";
     th.appendChild(button);
