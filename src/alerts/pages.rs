@@ -282,7 +282,7 @@ pub(crate) fn alert_outputs(
                     .as_ref()
                     .map(|a| format!("#{a}"))
                     .unwrap_or_default();
-                attr_escape(&format!("../{}{anchor}", site.pages[i].url))
+                attr_escape(&format!("../{}index.html{anchor}", site.pages[i].url))
             }),
             runbook_title: row.title.clone(),
             severity: row.severity.clone().unwrap_or_default(),

@@ -163,7 +163,7 @@ fn alerts_index_lists_every_alert_readable_without_js() {
     let report = alerts_report(&fixture("alerts-coverage")).expect("report");
     let html = output(&report, "alerts/index.html");
     assert_eq!(html.matches("<tr id=").count(), 10);
-    assert!(html.contains(r##"<a href="../app/down/#appdown">App down</a>"##));
+    assert!(html.contains(r##"<a href="../app/down/index.html#appdown">App down</a>"##));
     assert!(html.contains(r#"<td class="status-no-runbook">no-runbook"#));
     assert!(html.contains(r#"<script src="../static/alerts.js?v="#));
     assert!(html.contains(

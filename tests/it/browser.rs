@@ -274,3 +274,31 @@ fn static_server_serves_folders_assets_and_the_404_page() {
     assert_eq!(get(server.addr, "/../etc/passwd").0, 404);
     assert_eq!(get(server.addr, "/db/%2E%2E/%2E%2E/Cargo.toml").0, 404);
 }
+
+/// `rb-site serve` in a real browser: an edit on disk changes the open page without a manual
+/// reload, and build errors show in an overlay that clears when fixed.
+#[test]
+fn serve_live_reload_in_headless_chromium() {
+    if let Some(why) = missing_prerequisite() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "browser tests cannot run in CI: {why}"
+        );
+        eprintln!("SKIPPED serve browser tests: {why}");
+        return;
+    }
+    let artifacts = Path::new(MANIFEST_DIR).join("target/browser-artifacts");
+    let status = run_with_deadline(
+        Command::new("node")
+            .args([
+                "--test",
+                "--test-reporter=spec",
+                "tests/browser/serve.spec.mjs",
+            ])
+            .current_dir(MANIFEST_DIR)
+            .env("RB_SITE_BIN", env!("CARGO_BIN_EXE_rb-site"))
+            .env("RB_ARTIFACTS_DIR", &artifacts),
+        NODE_DEADLINE,
+    );
+    assert!(status.success(), "serve browser tests failed ({status})");
+}
