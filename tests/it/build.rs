@@ -373,3 +373,36 @@ fn generated_paths_collide_only_where_files_do() {
     assert!(stderr.contains("content/tags/_index.md"), "{stderr}");
     assert!(stderr.contains("tags/index.html"), "{stderr}");
 }
+
+/// The rendered runbook page, whole: header, metadata, body, alerts panel. Asset hashes are
+/// masked so the snapshot changes only when the markup does.
+#[test]
+fn runbook_page_snapshot() {
+    let site = fixture("basic");
+    let out = site.path().join("out");
+    build_into(site.path(), &out)
+        .arg("--quiet")
+        .assert()
+        .success();
+    let page = read(&out.join("db/failover/index.html"));
+    let masked = mask_asset_versions(&page);
+    insta::assert_snapshot!("basic_failover_page", masked);
+    let section = mask_asset_versions(&read(&out.join("db/index.html")));
+    insta::assert_snapshot!("basic_db_section_page", section);
+}
+
+fn mask_asset_versions(html: &str) -> String {
+    let mut masked = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("?v=") {
+        masked.push_str(&rest[..at + 3]);
+        rest = &rest[at + 3..];
+        let end = rest
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(rest.len());
+        masked.push_str("[hash]");
+        rest = &rest[end..];
+    }
+    masked.push_str(rest);
+    masked
+}
