@@ -334,7 +334,7 @@ pub fn runbook_template(
         .map(|k| k.required_sections.as_slice())
         .unwrap_or_default()
     {
-        let heading = capitalise(section);
+        let heading = crate::config::section_heading(section);
         let body = match section.as_str() {
             "steps" => {
                 "1. First action, with the command to run:\n\n   ```bash\n   kubectl get pods\n   ```\n\n2. Next action.\n"
@@ -347,14 +347,6 @@ pub fn runbook_template(
         text.push_str(&format!("## {heading}\n\n{body}\n"));
     }
     text
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// A YAML scalar that survives any title: double-quoted with escapes.

@@ -434,6 +434,15 @@ impl Config {
     }
 }
 
+/// How a section name is written as a heading: `rollback` -> `Rollback`.
+pub fn section_heading(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

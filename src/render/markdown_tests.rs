@@ -2,73 +2,19 @@
 
 use std::collections::BTreeSet;
 
-use pulldown_cmark::{Event, Options, Parser, Tag};
-
 use super::*;
-use crate::diag::LineIndex;
-use crate::model::{FrontMatter, Outline, SourceFile, slugify};
+use crate::model::SourceFile;
 
-/// The parse stage's options (kept in step with `parse.rs`).
-fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_GFM
-        | Options::ENABLE_DEFINITION_LIST
-}
-
-/// A document as the parse stage makes it: static events with spans, every heading given a
-/// unique id.
+/// A document exactly as the parse stage makes it (no front matter in these tests).
 pub(super) fn document(rel: &str, text: &str) -> Document {
-    let mut seen = BTreeSet::new();
-    let mut events: Vec<(Event<'static>, Range<usize>)> = Parser::new_ext(text, options())
-        .into_offset_iter()
-        .map(|(event, span)| (event.into_static(), span))
-        .collect();
-    let mut i = 0;
-    while i < events.len() {
-        if let Event::Start(Tag::Heading { id, .. }) = &events[i].0 {
-            let base = match id {
-                Some(id) => id.to_string(),
-                None => {
-                    let text: String = events[i + 1..]
-                        .iter()
-                        .take_while(|(e, _)| !matches!(e, Event::End(_)))
-                        .filter_map(|(e, _)| match e {
-                            Event::Text(t) | Event::Code(t) => Some(t.to_string()),
-                            _ => None,
-                        })
-                        .collect();
-                    slugify(&text)
-                }
-            };
-            let mut unique = base.clone();
-            let mut n = 1;
-            while !seen.insert(unique.clone()) {
-                unique = format!("{base}-{n}");
-                n += 1;
-            }
-            if let Event::Start(Tag::Heading { id, .. }) = &mut events[i].0 {
-                *id = Some(unique.into());
-            }
-        }
-        i += 1;
-    }
-    Document {
-        source: SourceFile {
-            path: format!("content/{rel}"),
-            rel: rel.to_string(),
-            text: text.to_string(),
-        },
-        index: LineIndex::new(text),
-        front: FrontMatter::default(),
-        field_spans: Default::default(),
-        body_start: 0,
-        outline: Outline::default(),
-        events,
-    }
+    let config =
+        crate::config::Config::from_toml(std::path::Path::new("/tmp"), "").expect("config");
+    let source = SourceFile {
+        path: format!("content/{rel}"),
+        rel: rel.to_string(),
+        text: text.to_string(),
+    };
+    crate::parse::parse_document(&config, source).0
 }
 
 fn renderer() -> BodyRenderer {

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use percent_encoding::percent_decode_str;
-use tiny_http::{Header, Method, Request, Response};
+use tiny_http::{Method, Request};
 
 use super::Shared;
 use super::rebuild::{Files, SiteFile};
@@ -145,20 +145,19 @@ fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         .rposition(|window| window.eq_ignore_ascii_case(needle))
 }
 
-fn header(name: &str, value: &str) -> Option<Header> {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
-}
-
 /// Answers one request. Errors writing the answer mean the client went away: nothing to do.
 pub(crate) fn handle(request: Request, shared: &Shared) {
     let method = request.method().clone();
     if !matches!(method, Method::Get | Method::Head) {
-        let response = with_headers(
-            Response::from_string("405 Method Not Allowed: rb-site serve answers GET and HEAD\n")
-                .with_status_code(405),
-            &[("Allow", "GET, HEAD")],
+        send(
+            request,
+            405,
+            &[
+                ("Allow", "GET, HEAD"),
+                ("Content-Type", "text/plain; charset=utf-8"),
+            ],
+            b"405 Method Not Allowed: rb-site serve answers GET and HEAD\n",
         );
-        let _ = request.respond(response);
         return;
     }
     let snapshot = shared.snapshot();
@@ -167,29 +166,29 @@ pub(crate) fn handle(request: Request, shared: &Shared) {
     match route {
         Route::Events => {
             if method == Method::Head {
-                let _ = request.respond(with_headers(
-                    Response::from_data(Vec::new()),
-                    &[("Content-Type", "text/event-stream")],
-                ));
+                send(request, 200, &[("Content-Type", "text/event-stream")], b"");
             } else {
                 shared.hub.subscribe(request, snapshot.generation);
             }
         }
         Route::Script => {
-            let _ = request.respond(with_headers(
-                Response::from_data(LIVE_JS.as_bytes().to_vec()),
+            send(
+                request,
+                200,
                 &[
                     ("Content-Type", "text/javascript; charset=utf-8"),
                     ("Cache-Control", "no-cache"),
                 ],
-            ));
+                LIVE_JS.as_bytes(),
+            );
         }
         Route::Redirect(location) => {
-            let response = with_headers(
-                Response::from_data(Vec::new()).with_status_code(301),
+            send(
+                request,
+                301,
                 &[("Location", &location), ("Cache-Control", "no-cache")],
+                b"",
             );
-            let _ = request.respond(response);
         }
         Route::File(path) => {
             let file = snapshot.files.get(&path).map(Arc::clone);
@@ -202,16 +201,41 @@ pub(crate) fn handle(request: Request, shared: &Shared) {
     }
 }
 
-fn with_headers<R: std::io::Read>(
-    mut response: Response<R>,
-    headers: &[(&str, &str)],
-) -> Response<R> {
-    for (name, value) in headers {
-        if let Some(header) = header(name, value) {
-            response.add_header(header);
-        }
+/// Writes a whole response and closes the connection.
+///
+/// tiny_http 0.12 hands each connection to a thread pool that can lose a wake-up when two
+/// connections arrive together: the second then waits until some keep-alive connection closes,
+/// and Chromium keeps idle ones open for minutes (page loads stalled 30 s in the browser tests).
+/// tiny_http drops a `Connection` header set on a `Response`, so the response is written by hand
+/// with `Connection: close`: every connection's task ends with its request. On loopback the cost
+/// of a new connection per request is negligible.
+fn send(request: Request, status: u16, headers: &[(&str, &str)], body: &[u8]) {
+    use std::io::Write as _;
+    let reason = tiny_http::StatusCode(status).default_reason_phrase();
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
+    // A value with a line break would split the header block: never written.
+    for (name, value) in headers.iter().filter(|(_, v)| !v.contains(['\r', '\n'])) {
+        head.push_str(name);
+        head.push_str(": ");
+        head.push_str(value);
+        head.push_str("\r\n");
     }
-    response
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
+    let with_body = *request.method() != Method::Head && status != 304;
+    let mut writer = request.into_writer();
+    let _ = writer
+        .write_all(head.as_bytes())
+        .and_then(|()| {
+            if with_body {
+                writer.write_all(body)
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| writer.flush());
 }
 
 fn respond_not_found(request: Request, url: &str, snapshot: &super::Snapshot) {
@@ -248,11 +272,12 @@ fn respond_file(
             .find(|h| h.field.equiv("If-None-Match"))
             .is_some_and(|h| etag_matches(h.value.as_str(), &etag));
     if cached {
-        let response = with_headers(
-            Response::from_data(Vec::new()).with_status_code(304),
+        send(
+            request,
+            304,
             &[("ETag", &etag), ("Cache-Control", "no-cache")],
+            b"",
         );
-        let _ = request.respond(response);
         return;
     }
     let body = if is_html {
@@ -260,15 +285,16 @@ fn respond_file(
     } else {
         file.bytes.clone()
     };
-    let response = with_headers(
-        Response::from_data(body).with_status_code(status),
+    send(
+        request,
+        status,
         &[
             ("Content-Type", &content_type),
             ("ETag", &etag),
             ("Cache-Control", "no-cache"),
         ],
+        &body,
     );
-    let _ = request.respond(response);
 }
 
 #[cfg(test)]

@@ -129,7 +129,7 @@ pub(super) fn check(config: &Config, page: &Page, out: &mut Vec<Diagnostic>) {
                     )
                     .with_help(format!(
                         "add a `## {}` section; accepted headings: {} (required by kind \"{}\")",
-                        capitalise(name),
+                        crate::config::section_heading(name),
                         accepted_headings(config, name),
                         page.runbook_kind
                     )),
@@ -232,17 +232,9 @@ fn accepted_headings(config: &Config, name: &str) -> String {
     }
     accepted
         .iter()
-        .map(|a| format!("\"{}\"", capitalise(a)))
+        .map(|a| format!("\"{}\"", crate::config::section_heading(a)))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// What a section holds between its heading and the next heading of the same or a higher level.

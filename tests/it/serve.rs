@@ -9,23 +9,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/serve");
 /// Generous: the machine may be busy; a reload normally takes well under a second.
 const DEADLINE: Duration = Duration::from_secs(20);
 
 fn copy_fixture() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for entry in walkdir::WalkDir::new(FIXTURE) {
-        let entry = entry.expect("fixture entry");
-        let rel = entry.path().strip_prefix(FIXTURE).expect("under fixture");
-        let target = dir.path().join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-    dir
+    crate::support::fixture("serve")
 }
 
 /// A running `rb-site serve`, stopped when dropped.
