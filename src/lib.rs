@@ -127,15 +127,23 @@ pub fn render_site_pages(
 ) -> Result<Output> {
     let theme = theme::Theme::load(&config.root, &config.build.theme)?;
     let tera = render::templates::tera(&theme)?;
-    let rendered = render::render_pages(
-        config,
-        &checked.site,
-        &theme,
-        &tera,
-        &checked.extras,
-        which,
-        cache,
-    )?;
+    // The search index needs only the parsed pages: build it while the pages render.
+    let with_search = config.search.enabled && which.print();
+    let (rendered, index) = rayon::join(
+        || {
+            render::render_pages(
+                config,
+                &checked.site,
+                &theme,
+                &tera,
+                &checked.extras,
+                which,
+                cache,
+            )
+        },
+        || with_search.then(|| search_index(config, &checked.site)),
+    );
+    let rendered = rendered?;
     let mut output = rendered.output;
     // Alert pages list runbooks: `serve` renders them with the other listings.
     if which.listings() {
@@ -148,10 +156,8 @@ pub fn render_site_pages(
     }
     // The index covers every page: `serve` refreshes it in its deferred pass, with print.html,
     // so a save's reload never waits for it.
-    if config.search.enabled && which.print() {
-        for (path, bytes) in search_index(config, &checked.site) {
-            output.insert(path, bytes)?;
-        }
+    for (path, bytes) in index.into_iter().flatten() {
+        output.insert(path, bytes)?;
     }
     let mut report = std::mem::take(&mut checked.report);
     report.extend(|code| config.level_of(code), rendered.diagnostics);

@@ -120,23 +120,32 @@ pub fn write(dest: &Path, output: &Output) -> Result<WriteStats> {
     }
 
     let mut stats = WriteStats::default();
-    let mut made_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut changed: Vec<(PathBuf, &[u8])> = Vec::new();
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
     for (path, bytes) in &output.files {
         if previous.get(path.as_str()) == hashes.get(path.as_str()) {
             stats.unchanged += 1;
             continue;
         }
         let target = safe_join(&spare, path)?;
-        if let Some(parent) = target.parent()
-            && made_dirs.insert(parent.to_path_buf())
-        {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+        if let Some(parent) = target.parent() {
+            dirs.insert(parent.to_path_buf());
         }
-        std::fs::write(&target, bytes)
-            .with_context(|| format!("cannot write {}", target.display()))?;
-        stats.written += 1;
+        changed.push((target, bytes));
     }
+    // Folders first (in order, so parents come before children), then the files in parallel:
+    // a fresh 10,000-page site is mostly system-call time, which two threads halve.
+    for dir in &dirs {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    {
+        use rayon::prelude::*;
+        changed.par_iter().try_for_each(|(target, bytes)| {
+            std::fs::write(target, bytes)
+                .with_context(|| format!("cannot write {}", target.display()))
+        })?;
+    }
+    stats.written = changed.len();
     let mut stale_dirs = BTreeSet::new();
     for path in previous.keys() {
         if !hashes.contains_key(path.as_str()) {
