@@ -196,10 +196,7 @@ fn root_of(file: &str) -> String {
 
 /// Escapes text for a double-quoted HTML attribute, leaving `/` readable (Tera's escaper does not).
 fn attr_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    crate::render::templates::escape_html(text)
 }
 
 #[derive(Serialize)]

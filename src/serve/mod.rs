@@ -388,18 +388,7 @@ fn plural(n: usize) -> &'static str {
 
 /// HTML-escapes text for the overlay.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::render::templates::escape_html(text)
 }
 
 fn style() -> String {
