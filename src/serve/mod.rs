@@ -286,6 +286,19 @@ struct Outcome {
     print_pending: bool,
 }
 
+impl Outcome {
+    /// A build that could not run at all (bad book.toml, unreadable content folder): keep
+    /// serving the last good site, with the error in the overlay.
+    fn fatal(err: &anyhow::Error) -> Outcome {
+        eprintln!("error: {err:#}");
+        Outcome {
+            files: None,
+            overlay: fatal_overlay(&format!("{err:#}")),
+            print_pending: false,
+        }
+    }
+}
+
 /// One build: prints what changed in the report, returns the files to serve (None: keep the
 /// last good ones) and the overlay HTML.
 fn build_once(
@@ -298,26 +311,12 @@ fn build_once(
     if changes.config {
         match Config::load(&builder.config().root) {
             Ok(config) => builder.set_config(config),
-            Err(err) => {
-                eprintln!("error: {err:#}");
-                return Outcome {
-                    files: None,
-                    overlay: fatal_overlay(&format!("{err:#}")),
-                    print_pending: false,
-                };
-            }
+            Err(err) => return Outcome::fatal(&err),
         }
     }
     let built = match builder.build(changes) {
         Ok(built) => built,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            return Outcome {
-                files: None,
-                overlay: fatal_overlay(&format!("{err:#}")),
-                print_pending: false,
-            };
-        }
+        Err(err) => return Outcome::fatal(&err),
     };
     let report = &built.report;
     if last_report.as_ref().map(Report::diagnostics) != Some(report.diagnostics()) {
