@@ -29,6 +29,7 @@ pub mod render;
 pub mod search;
 pub mod serve;
 pub mod theme;
+pub mod timings;
 pub mod validate;
 pub mod write;
 
@@ -57,13 +58,14 @@ pub struct Checked {
 
 /// Stages 1 to 3: read, parse and link the content. Diagnostics are returned unleveled.
 pub fn load_site(config: &Config) -> Result<(Site, Vec<diag::Diagnostic>, usize)> {
-    let loaded = load::load(config)?;
+    let loaded = timings::time("load", || load::load(config))?;
     let files = loaded.files.len() + loaded.diagnostics.len();
     let assets: BTreeSet<String> = loaded.assets.iter().map(|(rel, _)| rel.clone()).collect();
     let mut diagnostics = loaded.diagnostics;
-    let (documents, parse_diagnostics) = parse::parse_all(config, loaded.files);
+    let (documents, parse_diagnostics) =
+        timings::time("parse", || parse::parse_all(config, loaded.files));
     diagnostics.extend(parse_diagnostics);
-    let (site, link_diagnostics) = link::link(config, documents, assets);
+    let (site, link_diagnostics) = timings::time("link", || link::link(config, documents, assets));
     diagnostics.extend(link_diagnostics);
     Ok((site, diagnostics, files))
 }
@@ -84,10 +86,13 @@ pub fn check_site(
     mut diagnostics: Vec<diag::Diagnostic>,
     files: usize,
 ) -> Result<Checked> {
-    diagnostics.extend(validate::validate(config, &site));
-    let (rules, rule_diagnostics) = alerts::load_rules(config);
+    diagnostics.extend(timings::time("validate", || {
+        validate::validate(config, &site)
+    }));
+    let (rules, rule_diagnostics) = timings::time("alert rules", || alerts::load_rules(config));
     diagnostics.extend(rule_diagnostics);
-    let (graph, coverage_diagnostics) = alerts::link_alerts(config, &site, rules);
+    let (graph, coverage_diagnostics) =
+        timings::time("alert links", || alerts::link_alerts(config, &site, rules));
     diagnostics.extend(coverage_diagnostics);
 
     let mut extras = Extras::default();
@@ -131,26 +136,32 @@ pub fn render_site_pages(
     let with_search = config.search.enabled && which.print();
     let (rendered, index) = rayon::join(
         || {
-            render::render_pages(
-                config,
-                &checked.site,
-                &theme,
-                &tera,
-                &checked.extras,
-                which,
-                cache,
-            )
+            timings::time("render", || {
+                render::render_pages(
+                    config,
+                    &checked.site,
+                    &theme,
+                    &tera,
+                    &checked.extras,
+                    which,
+                    cache,
+                )
+            })
         },
-        || with_search.then(|| search_index(config, &checked.site)),
+        || {
+            with_search
+                .then(|| timings::time("search index", || search_index(config, &checked.site)))
+        },
     );
     let rendered = rendered?;
     let mut output = rendered.output;
     // Alert pages list runbooks: `serve` renders them with the other listings.
     if which.listings() {
         let base = render::base_context(config, &theme);
-        for (path, bytes) in
-            alerts::alert_outputs(config, &checked.site, &checked.alerts, &tera, &base)?
-        {
+        let pages = timings::time("alert pages", || {
+            alerts::alert_outputs(config, &checked.site, &checked.alerts, &tera, &base)
+        })?;
+        for (path, bytes) in pages {
             output.insert(path, bytes)?;
         }
     }
@@ -221,7 +232,7 @@ pub fn build(config: &Config, dest: &Path) -> Result<BuildOutcome> {
     let written = if checked.report.has_errors() {
         None
     } else {
-        Some(write::write(dest, &output)?)
+        Some(timings::time("write", || write::write(dest, &output))?)
     };
     Ok(BuildOutcome {
         checked,

@@ -230,19 +230,20 @@ pub fn render_pages(
         .map(|page| previous.remove(&page.doc.source.rel))
         .collect();
     // (body, rendered afresh): a page whose body changed is rendered whatever `which` says.
-    let bodies: Vec<(RenderedBody, bool)> = site
-        .pages
-        .par_iter()
-        .zip(keys.par_iter())
-        .zip(cached.into_par_iter())
-        .map(|((page, key), cached)| match cached {
-            Some((cached_key, body)) if cached_key == *key => (body, false),
-            _ => (
-                body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)),
-                true,
-            ),
-        })
-        .collect();
+    let bodies: Vec<(RenderedBody, bool)> = crate::timings::time("bodies", || {
+        site.pages
+            .par_iter()
+            .zip(keys.par_iter())
+            .zip(cached.into_par_iter())
+            .map(|((page, key), cached)| match cached {
+                Some((cached_key, body)) if cached_key == *key => (body, false),
+                _ => (
+                    body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)),
+                    true,
+                ),
+            })
+            .collect()
+    });
     let (bodies, fresh): (Vec<RenderedBody>, Vec<bool>) = bodies.into_iter().unzip();
 
     let mut diagnostics: Vec<Diagnostic> = bodies
@@ -250,13 +251,16 @@ pub fn render_pages(
         .flat_map(|b| b.diagnostics.iter().cloned())
         .collect();
     type PageResult = Result<(String, Vec<u8>), Diagnostic>;
-    let pages: Vec<(usize, PageResult)> = site
-        .pages
-        .par_iter()
-        .enumerate()
-        .filter(|(i, page)| page_output_path(page).is_some() && (fresh[*i] || which.contains(*i)))
-        .map(|(i, page)| (i, renderer.page(i, page, &bodies[i])))
-        .collect();
+    let pages: Vec<(usize, PageResult)> = crate::timings::time("pages", || {
+        site.pages
+            .par_iter()
+            .enumerate()
+            .filter(|(i, page)| {
+                page_output_path(page).is_some() && (fresh[*i] || which.contains(*i))
+            })
+            .map(|(i, page)| (i, renderer.page(i, page, &bodies[i])))
+            .collect()
+    });
     if *which == PageSet::All {
         cache.page_errors.clear();
     }
@@ -281,16 +285,18 @@ pub fn render_pages(
     let home_index = site.sections.get("").and_then(|s| s.index_page);
     let home_changed = home_index.is_some_and(|i| fresh[i] || which.contains(i));
     if which.listings() {
-        renderer.generated_sections(&mut output)?;
+        crate::timings::time("generated sections", || {
+            renderer.generated_sections(&mut output)
+        })?;
     }
     if which.listings() || home_changed {
-        renderer.home(&mut output, &bodies)?;
+        crate::timings::time("home", || renderer.home(&mut output, &bodies))?;
     }
     if which.listings() {
-        renderer.taxonomies(&mut output)?;
+        crate::timings::time("taxonomies", || renderer.taxonomies(&mut output))?;
     }
     if which.print() {
-        renderer.print(&mut output, &bodies)?;
+        crate::timings::time("print", || renderer.print(&mut output, &bodies))?;
     }
     if which.listings() {
         renderer.not_found(&mut output)?;
