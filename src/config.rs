@@ -53,6 +53,8 @@ pub struct BuildConfig {
     pub theme: String,
     /// Also build pages marked `draft: true`.
     pub drafts: bool,
+    /// Build caches (highlighted code), relative to the root. Safe to delete.
+    pub cache_dir: PathBuf,
 }
 
 impl Default for BuildConfig {
@@ -62,6 +64,7 @@ impl Default for BuildConfig {
             build_dir: PathBuf::from("site"),
             theme: "default".into(),
             drafts: false,
+            cache_dir: PathBuf::from(".rb-site-cache"),
         }
     }
 }
@@ -409,6 +412,11 @@ impl Config {
     /// The output folder, resolved against the root.
     pub fn build_dir(&self) -> PathBuf {
         self.root.join(&self.build.build_dir)
+    }
+
+    /// The pack file of highlighted code blocks kept between builds.
+    pub fn highlight_pack(&self) -> PathBuf {
+        self.root.join(&self.build.cache_dir).join("highlight.pack")
     }
 
     /// The Mermaid cache folder, resolved against the root.

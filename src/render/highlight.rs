@@ -5,8 +5,16 @@
 //! classes (`hl-…`), never inline styles, so one stylesheet ([`highlight_css`]) gives a light and
 //! a dark theme that follow the reader's colour scheme and the theme toggle. The grammars are
 //! loaded once per process. A language without a grammar renders as plain escaped text.
+//!
+//! syntect's grammars run at about half a megabyte of code a second, the largest cost of a build,
+//! so highlighted blocks are remembered by content: a block that repeats within a build is
+//! highlighted once, and the blocks of a full build are kept in one pack file in the build cache
+//! (`.rb-site-cache/highlight.pack`) for the next build, like the diagram cache. The pack is only
+//! ever a shortcut: a missing, stale or damaged pack means highlighting again, never an error.
 
-use std::sync::LazyLock;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use pulldown_cmark_escape::escape_html_body_text;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
@@ -17,6 +25,13 @@ use two_face::theme::EmbeddedThemeName;
 
 /// Class prefix of every highlight span, so highlight classes never meet a theme's own classes.
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+
+/// Part of every cache key: bump it when the HTML written for a block changes, so packs written
+/// by an older rb-site are not reused. The crate's version and the grammars' are keyed too.
+const HIGHLIGHT_VERSION: &str = "1";
+
+/// The pack file's first bytes: its format.
+const PACK_MAGIC: &[u8] = b"rb-site highlight pack 1\n";
 
 #[cfg(test)]
 /// Themes emitted into `code.css`: one for light pages, one for dark.
@@ -36,25 +51,146 @@ const MIN_CONTRAST: f64 = 4.6;
 /// bat's grammars, with newlines (what `parse_html_for_line_which_includes_newline` needs).
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(two_face::syntax::extra_newlines);
 
-/// Highlights code blocks. Cheap to create: the grammars behind it are shared by the process.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Highlighter;
+/// A block's identity: BLAKE3 of the versions, the grammar and the code.
+type Key = [u8; 32];
+
+/// Highlights code blocks, remembering what it highlighted. One per build, shared by the threads
+/// rendering pages; the grammars behind it are shared by the process.
+#[derive(Debug, Default)]
+pub(crate) struct Highlighter {
+    /// The pack file, when highlighted blocks are kept between builds.
+    pack: Option<PathBuf>,
+    /// The pack as read, on the first block that needs it.
+    stored: OnceLock<HashMap<Key, Arc<str>>>,
+    /// Blocks highlighted by this highlighter.
+    fresh: Mutex<HashMap<Key, Arc<str>>>,
+    /// Keys of the stored blocks this highlighter used: a full build keeps only those.
+    used: Mutex<HashSet<Key>>,
+}
 
 impl Highlighter {
+    /// A highlighter keeping its blocks in the pack file `pack` between builds, or nowhere.
     /// Forces the grammars to load now (about 100 ms), rather than in the first page's render.
-    pub(crate) fn new() -> Highlighter {
+    pub(crate) fn new(pack: Option<PathBuf>) -> Highlighter {
         LazyLock::force(&SYNTAXES);
-        Highlighter
+        Highlighter {
+            pack,
+            ..Highlighter::default()
+        }
     }
 
     /// The inner HTML of a `<code>` element: `code` highlighted as `lang`, or escaped plain text
     /// when `lang` has no grammar. Never fails.
     pub(crate) fn highlight(&self, lang: &str, code: &str) -> String {
-        match find_syntax(lang) {
-            Some(syntax) => highlight_with(syntax, code).unwrap_or_else(|| escape(code)),
-            None => escape(code),
+        let Some(syntax) = find_syntax(lang) else {
+            return escape(code);
+        };
+        let key = key(syntax, code);
+        if let Some(html) = self.stored().get(&key) {
+            lock(&self.used).insert(key);
+            return html.to_string();
         }
+        if let Some(html) = lock(&self.fresh).get(&key) {
+            return html.to_string();
+        }
+        // Highlighted outside the lock: two threads meeting the same new block both highlight
+        // it, and both get the same HTML.
+        let html = highlight_with(syntax, code).unwrap_or_else(|| escape(code));
+        lock(&self.fresh).insert(key, Arc::from(html.as_str()));
+        html
     }
+
+    /// How many blocks this highlighter highlighted (not found in the pack or already done).
+    #[cfg(test)]
+    pub(crate) fn highlighted(&self) -> usize {
+        lock(&self.fresh).len()
+    }
+
+    /// Writes the pack for the next build: the blocks of this one, and, unless `complete` (every
+    /// block of the site went through this highlighter), the stored blocks it did not need.
+    /// Nothing is written when nothing changed. Failing to write only costs time next build.
+    pub(crate) fn save(&self, complete: bool) {
+        let Some(path) = &self.pack else { return };
+        let fresh = lock(&self.fresh);
+        let used = lock(&self.used);
+        let stored = self.stored();
+        let dropped = complete && used.len() < stored.len();
+        if fresh.is_empty() && !dropped {
+            return;
+        }
+        let mut entries: Vec<(&Key, &Arc<str>)> = stored
+            .iter()
+            .filter(|(key, _)| !complete || used.contains(*key))
+            .chain(fresh.iter())
+            .collect();
+        entries.sort_unstable_by_key(|(key, _)| *key);
+        entries.dedup_by_key(|(key, _)| *key);
+        let mut bytes = PACK_MAGIC.to_vec();
+        for (key, html) in entries {
+            bytes.extend_from_slice(key);
+            bytes.extend_from_slice(&(html.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(html.as_bytes());
+        }
+        let _ = write_atomically(path, &bytes);
+    }
+
+    fn stored(&self) -> &HashMap<Key, Arc<str>> {
+        self.stored.get_or_init(|| {
+            self.pack
+                .as_deref()
+                .and_then(|path| std::fs::read(path).ok())
+                .and_then(|bytes| read_pack(&bytes))
+                .unwrap_or_default()
+        })
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-insert; the map is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn key(syntax: &SyntaxReference, code: &str) -> Key {
+    let mut hasher = blake3::Hasher::new();
+    for part in [
+        HIGHLIGHT_VERSION,
+        env!("CARGO_PKG_VERSION"),
+        syntax.name.as_str(),
+        code,
+    ] {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    *hasher.finalize().as_bytes()
+}
+
+/// The entries of a pack, or `None` when it is not one this rb-site wrote.
+fn read_pack(bytes: &[u8]) -> Option<HashMap<Key, Arc<str>>> {
+    let mut rest = bytes.strip_prefix(PACK_MAGIC)?;
+    let mut entries = HashMap::new();
+    while !rest.is_empty() {
+        let (key, tail) = rest.split_first_chunk::<32>()?;
+        let (len, tail) = tail.split_first_chunk::<8>()?;
+        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
+        let html = std::str::from_utf8(tail.get(..len)?).ok()?;
+        entries.insert(*key, Arc::from(html));
+        rest = &tail[len..];
+    }
+    Some(entries)
+}
+
+/// Writes beside `path` and renames, so a reader never sees half a pack.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let temp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(&temp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
 }
 
 fn highlight_with(syntax: &SyntaxReference, code: &str) -> Option<String> {
@@ -330,9 +466,78 @@ pub(crate) fn scope_css(css: &str, scope: &str) -> String {
 mod tests {
     use super::*;
 
+    const BASH: &str = "kubectl -n api get pods | grep -v Running\n";
+    const YAML: &str = "groups:\n  - name: api\n";
+
+    #[test]
+    fn a_repeated_block_is_highlighted_once() {
+        let highlighter = Highlighter::new(None);
+        let first = highlighter.highlight("bash", BASH);
+        assert_eq!(
+            highlighter.highlight("sh", BASH),
+            first,
+            "same grammar, same block"
+        );
+        assert_eq!(highlighter.highlighted(), 1);
+        highlighter.highlight("yaml", YAML);
+        assert_eq!(highlighter.highlighted(), 2);
+    }
+
+    #[test]
+    fn the_pack_carries_blocks_to_the_next_build_and_a_full_build_prunes_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pack = dir.path().join("cache/highlight.pack");
+        let first = Highlighter::new(Some(pack.clone()));
+        let bash = first.highlight("bash", BASH);
+        let yaml = first.highlight("yaml", YAML);
+        first.save(true);
+        assert!(pack.is_file(), "the pack is written with its folder");
+
+        // The next build finds both blocks and highlights nothing.
+        let second = Highlighter::new(Some(pack.clone()));
+        assert_eq!(second.highlight("bash", BASH), bash);
+        assert_eq!(second.highlighted(), 0);
+        // A partial render (serve) keeps the blocks it did not meet...
+        second.save(false);
+        assert_eq!(
+            read_pack(&std::fs::read(&pack).expect("pack"))
+                .expect("valid")
+                .len(),
+            2
+        );
+        // ...a full build drops them.
+        second.save(true);
+        let third = Highlighter::new(Some(pack.clone()));
+        assert_eq!(third.highlight("bash", BASH), bash);
+        assert_eq!(third.highlight("yaml", YAML), yaml);
+        assert_eq!(
+            third.highlighted(),
+            1,
+            "only the yaml block had to be highlighted again"
+        );
+    }
+
+    #[test]
+    fn a_damaged_pack_is_ignored_and_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pack = dir.path().join("highlight.pack");
+        let good = Highlighter::new(None).highlight("bash", BASH);
+        let mut truncated = PACK_MAGIC.to_vec();
+        truncated.extend_from_slice(&[7; 40]);
+        for bytes in [b"not a pack".to_vec(), truncated] {
+            std::fs::write(&pack, &bytes).expect("write");
+            let highlighter = Highlighter::new(Some(pack.clone()));
+            assert_eq!(highlighter.highlight("bash", BASH), good);
+            assert_eq!(highlighter.highlighted(), 1);
+            highlighter.save(true);
+            let entries = read_pack(&std::fs::read(&pack).expect("pack")).expect("rewritten");
+            assert_eq!(entries.len(), 1);
+        }
+    }
+
     #[test]
     fn bash_is_highlighted_with_prefixed_classes() {
-        let html = Highlighter::new().highlight("bash", "echo \"hi\" # greet\n");
+        let html = Highlighter::new(None).highlight("bash", "echo \"hi\" # greet\n");
         assert!(
             html.starts_with("<span class=\"hl-source hl-shell hl-bash\">"),
             "{html}"
@@ -370,14 +575,17 @@ mod tests {
 
     #[test]
     fn unknown_language_is_plain_escaped_text() {
-        let html = Highlighter::new().highlight("promql", "rate(x[5m]) > 0 && <b>\n");
+        let html = Highlighter::new(None).highlight("promql", "rate(x[5m]) > 0 && <b>\n");
         assert_eq!(html, "rate(x[5m]) &gt; 0 &amp;&amp; &lt;b&gt;\n");
-        assert_eq!(Highlighter::new().highlight("", "a < b\n"), "a &lt; b\n");
+        assert_eq!(
+            Highlighter::new(None).highlight("", "a < b\n"),
+            "a &lt; b\n"
+        );
     }
 
     #[test]
     fn templates_in_code_come_out_as_written() {
-        let html = Highlighter::new().highlight("yaml", "summary: '{{ $labels.instance }}'\n");
+        let html = Highlighter::new(None).highlight("yaml", "summary: '{{ $labels.instance }}'\n");
         assert!(html.contains("{{ $labels.instance }}"), "{html}");
     }
 

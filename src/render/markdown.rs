@@ -49,15 +49,26 @@ impl BodyRenderer {
             MermaidRender::Build => Some(MermaidRenderer::new(Some(config.mermaid_cache_dir()))),
             MermaidRender::Off => None,
         };
-        Ok(BodyRenderer::with_mermaid(mermaid))
+        Ok(BodyRenderer {
+            highlighter: Highlighter::new(Some(config.highlight_pack())),
+            mermaid,
+        })
     }
 
-    /// A renderer with the given diagram renderer (`None`: diagrams stay code).
+    /// A renderer with the given diagram renderer (`None`: diagrams stay code) that keeps no
+    /// highlighted code between builds.
+    #[cfg(test)]
     pub(crate) fn with_mermaid(mermaid: Option<MermaidRenderer>) -> BodyRenderer {
         BodyRenderer {
-            highlighter: Highlighter::new(),
+            highlighter: Highlighter::new(None),
             mermaid,
         }
+    }
+
+    /// Keeps what this renderer highlighted for the next build. `complete`: every body of the
+    /// site was rendered by this renderer, so blocks it did not meet are no longer needed.
+    pub(crate) fn save_caches(&self, complete: bool) {
+        self.highlighter.save(complete);
     }
 
     /// The diagram renderer, if diagrams are rendered: its counters tell how many were laid out.

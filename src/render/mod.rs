@@ -245,6 +245,7 @@ pub fn render_pages(
             .collect()
     });
     let (bodies, fresh): (Vec<RenderedBody>, Vec<bool>) = bodies.into_iter().unzip();
+    body_renderer.save_caches(fresh.iter().all(|&f| f));
 
     let mut diagnostics: Vec<Diagnostic> = bodies
         .iter()

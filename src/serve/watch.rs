@@ -56,6 +56,7 @@ impl Classifier {
             ignored_dirs: vec![
                 root.join(&config.build.build_dir),
                 root.join(&config.mermaid.cache_dir),
+                root.join(&config.build.cache_dir),
             ],
             rules: rules.build().context("invalid rules globs in book.toml")?,
             root,
