@@ -117,8 +117,13 @@ pub fn check_site(
 /// Stage 6: renders a checked site into memory, with the alert pages and the search index.
 /// Rendering problems join the report.
 pub fn render_site(config: &Config, checked: &mut Checked) -> Result<Output> {
+    render_site_into(config, checked, Output::default())
+}
+
+/// [`render_site`] into a given (for example streaming) output.
+pub fn render_site_into(config: &Config, checked: &mut Checked, output: Output) -> Result<Output> {
     let mut cache = render::RenderCache::default();
-    render_site_pages(config, checked, &render::PageSet::All, &mut cache)
+    render_into(config, checked, &render::PageSet::All, &mut cache, output)
 }
 
 /// Stage 6 for `serve`: renders the pages in `which` (the site-wide pages always), reusing the
@@ -130,40 +135,63 @@ pub fn render_site_pages(
     which: &render::PageSet,
     cache: &mut render::RenderCache,
 ) -> Result<Output> {
+    render_into(config, checked, which, cache, Output::default())
+}
+
+fn render_into(
+    config: &Config,
+    checked: &mut Checked,
+    which: &render::PageSet,
+    cache: &mut render::RenderCache,
+    output: Output,
+) -> Result<Output> {
     let theme = theme::Theme::load(&config.root, &config.build.theme)?;
     let tera = render::templates::tera(&theme)?;
-    // The search index needs only the parsed pages: build it while the pages render.
     let with_search = config.search.enabled && which.print();
-    let (rendered, index) = rayon::join(
+    // The search index and the alert pages need only the checked site: build them while the
+    // pages render.
+    let base = render::base_context(config, &theme);
+    let (rendered, (index, alert_pages)) = rayon::join(
         || {
             timings::time("render", || {
-                render::render_pages(
+                let inputs = render::Inputs {
                     config,
-                    &checked.site,
-                    &theme,
-                    &tera,
-                    &checked.extras,
-                    which,
-                    cache,
-                )
+                    site: &checked.site,
+                    theme: &theme,
+                    tera: &tera,
+                    extras: &checked.extras,
+                };
+                render::render_pages(&inputs, which, cache, output)
             })
         },
         || {
-            with_search
-                .then(|| timings::time("search index", || search_index(config, &checked.site)))
+            rayon::join(
+                || {
+                    with_search.then(|| {
+                        timings::time("search index", || search_index(config, &checked.site))
+                    })
+                },
+                // Alert pages list runbooks: `serve` renders them with the other listings.
+                || {
+                    which.listings().then(|| {
+                        timings::time("alert pages", || {
+                            alerts::alert_outputs(
+                                config,
+                                &checked.site,
+                                &checked.alerts,
+                                &tera,
+                                &base,
+                            )
+                        })
+                    })
+                },
+            )
         },
     );
     let rendered = rendered?;
     let mut output = rendered.output;
-    // Alert pages list runbooks: `serve` renders them with the other listings.
-    if which.listings() {
-        let base = render::base_context(config, &theme);
-        let pages = timings::time("alert pages", || {
-            alerts::alert_outputs(config, &checked.site, &checked.alerts, &tera, &base)
-        })?;
-        for (path, bytes) in pages {
-            output.insert(path, bytes)?;
-        }
+    for (path, bytes) in alert_pages.transpose()?.into_iter().flatten() {
+        output.insert(path, bytes)?;
     }
     // The index covers every page: `serve` refreshes it in its deferred pass, with print.html,
     // so a save's reload never waits for it.
@@ -223,16 +251,47 @@ pub struct BuildOutcome {
 }
 
 /// The whole pipeline. Errors in the content leave the previous site untouched.
+///
+/// When the checks pass, files are written as they are rendered (into the spare generation,
+/// see [`write`]), so writing overlaps rendering and the site is never all in memory at once;
+/// the new generation is swapped in only if rendering also reports no error.
 pub fn build(config: &Config, dest: &Path) -> Result<BuildOutcome> {
     let started = Instant::now();
     write::check_build_dir(config, dest)?;
     let mut checked = check(config)?;
-    let output = render_site(config, &mut checked)?;
+    if checked.report.has_errors() {
+        // Render anyway: its diagnostics join the report. Nothing is written.
+        let output = render_site(config, &mut checked)?;
+        return Ok(BuildOutcome {
+            pages: output.html_pages(),
+            checked,
+            written: None,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    let writer = std::sync::Arc::new(write::Writer::open(dest)?);
+    let (stream, writing) = writer.stream()?;
+    let rendered = render_site_into(config, &mut checked, Output::streaming(stream));
+    let output = rendered.map(|mut output| {
+        output.end_stream();
+        output
+    });
+    // The writers finish what they were sent whatever happened; their error explains a failed
+    // render ("the write stage stopped") better than the render's own.
+    let wrote = timings::time("write (rest)", || writing.join());
+    let output = match (output, wrote) {
+        (Ok(output), Ok(())) => output,
+        (_, Err(err)) | (Err(err), Ok(())) => {
+            writer.abandon()?;
+            return Err(err);
+        }
+    };
     let pages = output.html_pages();
     let written = if checked.report.has_errors() {
+        writer.abandon()?;
         None
     } else {
-        Some(timings::time("write", || write::write(dest, &output))?)
+        Some(writer.finish(&output)?)
     };
     Ok(BuildOutcome {
         checked,

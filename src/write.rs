@@ -7,13 +7,14 @@
 //! one atomic `renameat2(RENAME_EXCHANGE)`. Nothing is ever cleared and rewritten wholesale.
 //! Folders rb-site owns carry a manifest file; rb-site refuses to write into any other folder.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 
 use crate::config::Config;
-use crate::render::Output;
+use crate::render::{Output, Stream};
 
 /// The manifest in every folder rb-site writes: proves ownership and lists each file's hash.
 pub const MANIFEST: &str = ".rb-site-manifest";
@@ -92,87 +93,209 @@ fn spare_dir(dest: &Path) -> PathBuf {
 
 /// Writes the output to `dest` atomically (see the module docs).
 pub fn write(dest: &Path, output: &Output) -> Result<WriteStats> {
-    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    let spare = spare_dir(dest);
-    let hashes: BTreeMap<&str, String> = output
+    use rayon::prelude::*;
+    let writer = Writer::open(dest)?;
+    let written = output
         .files
-        .iter()
-        .map(|(path, bytes)| (path.as_str(), blake3::hash(bytes).to_hex().to_string()))
-        .collect();
-
-    // The spare folder is trusted only with an intact manifest; after a crash it is rebuilt.
-    let previous = read_manifest(&spare);
-    if previous.is_none() && spare.exists() {
-        std::fs::remove_dir_all(&spare)
-            .with_context(|| format!("cannot remove {}", spare.display()))?;
-    }
-    let previous = previous.unwrap_or_default();
-    std::fs::create_dir_all(&spare)
-        .with_context(|| format!("cannot create {}", spare.display()))?;
-    // From here until the new manifest is written, the spare folder is in flux.
-    let manifest_path = spare.join(MANIFEST);
-    if manifest_path.exists() {
-        std::fs::remove_file(&manifest_path)
-            .with_context(|| format!("cannot update {}", manifest_path.display()))?;
-    }
-
-    let mut stats = WriteStats::default();
-    let mut changed: Vec<(PathBuf, &[u8])> = Vec::new();
-    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
-    for (path, bytes) in &output.files {
-        if previous.get(path.as_str()) == hashes.get(path.as_str()) {
-            stats.unchanged += 1;
-            continue;
-        }
-        let target = safe_join(&spare, path)?;
-        if let Some(parent) = target.parent() {
-            dirs.insert(parent.to_path_buf());
-        }
-        changed.push((target, bytes));
-    }
-    // Folders first (in order, so parents come before children), then the files in parallel:
-    // a fresh 10,000-page site is mostly system-call time, which two threads halve.
-    for dir in &dirs {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    {
-        use rayon::prelude::*;
-        changed.par_iter().try_for_each(|(target, bytes)| {
-            std::fs::write(target, bytes)
-                .with_context(|| format!("cannot write {}", target.display()))
-        })?;
-    }
-    stats.written = changed.len();
-    let mut stale_dirs = BTreeSet::new();
-    for path in previous.keys() {
-        if !hashes.contains_key(path.as_str()) {
-            let target = safe_join(&spare, path)?;
-            match std::fs::remove_file(&target) {
-                Ok(()) => stats.removed += 1,
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-                Err(err) => {
-                    return Err(err).with_context(|| format!("cannot remove {}", target.display()));
-                }
-            }
-            let mut dir = Path::new(path.as_str()).parent();
-            while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-                stale_dirs.insert(d.to_path_buf());
-                dir = d.parent();
-            }
+        .par_iter()
+        .try_for_each(|(path, bytes)| writer.put(path, bytes));
+    match written {
+        Ok(()) => writer.finish(output),
+        Err(err) => {
+            writer.abandon()?;
+            Err(err)
         }
     }
-    // Deepest first; a folder that still has files is simply kept.
-    for dir in stale_dirs.iter().rev() {
-        let _ = std::fs::remove_dir(spare.join(dir));
-    }
-    write_manifest(&spare, &hashes)?;
-    swap_in(&spare, dest)?;
-    Ok(stats)
 }
 
+/// How many threads write a streamed output: file system calls in different folders proceed
+/// in parallel, and two keep up with rendering on small machines.
+const WRITE_THREADS: usize = 2;
+
+/// A write in progress: files go into the spare generation beside `dest` as they come
+/// ([`Writer::put`], from any thread), then [`Writer::finish`] removes what the new output does
+/// not have and swaps the spare in, or [`Writer::abandon`] leaves the live site as it was.
+#[derive(Debug)]
+pub struct Writer {
+    dest: PathBuf,
+    spare: PathBuf,
+    /// The spare's manifest when the write began: path -> hash of the file it holds.
+    previous: BTreeMap<String, String>,
+    /// Files put so far: path -> hash, and whether the file had to be written.
+    put: Mutex<BTreeMap<String, (String, bool)>>,
+    /// Folders known to exist in the spare.
+    dirs: Mutex<HashSet<PathBuf>>,
+}
+
+/// The threads writing a streamed output; see [`Writer::stream`].
+#[derive(Debug)]
+pub struct Writing {
+    threads: Vec<std::thread::JoinHandle<Result<()>>>,
+}
+
+impl Writing {
+    /// Waits until every file sent has been written; the first error, if any.
+    pub fn join(self) -> Result<()> {
+        let mut outcome = Ok(());
+        for thread in self.threads {
+            let result = thread
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("a write thread panicked")));
+            if outcome.is_ok() {
+                outcome = result;
+            }
+        }
+        outcome
+    }
+}
+
+impl Writer {
+    /// Prepares the spare generation beside `dest`. Nothing visible changes until `finish`.
+    pub fn open(dest: &Path) -> Result<Writer> {
+        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let spare = spare_dir(dest);
+        // The spare folder is trusted only with an intact manifest; after a crash it is rebuilt.
+        let previous = read_manifest(&spare);
+        if previous.is_none() && spare.exists() {
+            std::fs::remove_dir_all(&spare)
+                .with_context(|| format!("cannot remove {}", spare.display()))?;
+        }
+        std::fs::create_dir_all(&spare)
+            .with_context(|| format!("cannot create {}", spare.display()))?;
+        // From here until a manifest is written again, the spare folder is in flux.
+        let manifest_path = spare.join(MANIFEST);
+        if manifest_path.exists() {
+            std::fs::remove_file(&manifest_path)
+                .with_context(|| format!("cannot update {}", manifest_path.display()))?;
+        }
+        Ok(Writer {
+            dest: dest.to_path_buf(),
+            dirs: Mutex::new(HashSet::from([spare.clone()])),
+            spare,
+            previous: previous.unwrap_or_default(),
+            put: Mutex::default(),
+        })
+    }
+
+    /// Puts one file into the spare generation, unless the spare already holds those bytes.
+    pub fn put(&self, path: &str, bytes: &[u8]) -> Result<()> {
+        let hash = blake3::hash(bytes).to_hex().to_string();
+        let unchanged = self.previous.get(path) == Some(&hash);
+        if !unchanged {
+            let target = safe_join(&self.spare, path)?;
+            if let Some(parent) = target.parent() {
+                self.ensure_dir(parent)?;
+            }
+            std::fs::write(&target, bytes)
+                .with_context(|| format!("cannot write {}", target.display()))?;
+        }
+        lock(&self.put).insert(path.to_string(), (hash, !unchanged));
+        Ok(())
+    }
+
+    /// Starts [`WRITE_THREADS`] threads putting every file sent on the returned channel, until
+    /// every sender is dropped; [`Writing::join`] waits for them.
+    pub fn stream(self: &Arc<Self>) -> Result<(Stream, Writing)> {
+        // Bounded: rendering waits for the disk rather than piling the site up in memory.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<(String, Vec<u8>)>(256);
+        let receiver = Arc::new(Mutex::new(receiver));
+        let threads = (0..WRITE_THREADS)
+            .map(|_| {
+                let receiver = Arc::clone(&receiver);
+                let writer = Arc::clone(self);
+                std::thread::Builder::new()
+                    .name("rb-site-write".into())
+                    .spawn(move || {
+                        loop {
+                            let next = lock(&receiver).recv();
+                            let Ok((path, bytes)) = next else {
+                                return Ok(());
+                            };
+                            writer.put(&path, &bytes)?;
+                        }
+                    })
+                    .context("cannot start a write thread")
+            })
+            .collect::<Result<_>>()?;
+        Ok((sender, Writing { threads }))
+    }
+
+    /// Completes the write: removes from the spare what `output` does not have, writes its
+    /// manifest and swaps it in. Every file of `output` must have been put.
+    pub fn finish(&self, output: &Output) -> Result<WriteStats> {
+        let put = std::mem::take(&mut *lock(&self.put));
+        if let Some(missing) = output.files.keys().find(|path| !put.contains_key(*path)) {
+            bail!("internal error: {missing} was rendered but never written");
+        }
+        let mut stats = WriteStats::default();
+        for (_, written) in put.values() {
+            if *written {
+                stats.written += 1;
+            } else {
+                stats.unchanged += 1;
+            }
+        }
+        let mut stale_dirs = BTreeSet::new();
+        for path in self.previous.keys() {
+            if !put.contains_key(path.as_str()) {
+                let target = safe_join(&self.spare, path)?;
+                match std::fs::remove_file(&target) {
+                    Ok(()) => stats.removed += 1,
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(err) => {
+                        return Err(err)
+                            .with_context(|| format!("cannot remove {}", target.display()));
+                    }
+                }
+                let mut dir = Path::new(path.as_str()).parent();
+                while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+                    stale_dirs.insert(d.to_path_buf());
+                    dir = d.parent();
+                }
+            }
+        }
+        // Deepest first; a folder that still has files is simply kept.
+        for dir in stale_dirs.iter().rev() {
+            let _ = std::fs::remove_dir(self.spare.join(dir));
+        }
+        let hashes: BTreeMap<&str, &str> = put
+            .iter()
+            .map(|(path, (hash, _))| (path.as_str(), hash.as_str()))
+            .collect();
+        write_manifest(&self.spare, &hashes)?;
+        swap_in(&self.spare, &self.dest)?;
+        Ok(stats)
+    }
+
+    /// Gives the write up, leaving the live site as it was. The spare keeps a manifest of what
+    /// it now holds, so the next build still writes only what differs.
+    pub fn abandon(&self) -> Result<()> {
+        let put = std::mem::take(&mut *lock(&self.put));
+        let mut hashes: BTreeMap<&str, &str> = self
+            .previous
+            .iter()
+            .map(|(path, hash)| (path.as_str(), hash.as_str()))
+            .collect();
+        hashes.extend(
+            put.iter()
+                .map(|(path, (hash, _))| (path.as_str(), hash.as_str())),
+        );
+        write_manifest(&self.spare, &hashes)
+    }
+
+    /// Creates `dir` (and its parents) in the spare once per write.
+    fn ensure_dir(&self, dir: &Path) -> Result<()> {
+        if lock(&self.dirs).contains(dir) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        lock(&self.dirs).insert(dir.to_path_buf());
+        Ok(())
+    }
+}
 /// `root.join(rel)` for a site-relative path that must stay inside `root`.
 fn safe_join(root: &Path, rel: &str) -> Result<PathBuf> {
     let path = Path::new(rel);
@@ -200,7 +323,14 @@ fn read_manifest(dir: &Path) -> Option<BTreeMap<String, String>> {
     )
 }
 
-fn write_manifest(dir: &Path, hashes: &BTreeMap<&str, String>) -> Result<()> {
+/// A poisoned lock only means another write thread panicked; the map is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write_manifest(dir: &Path, hashes: &BTreeMap<&str, &str>) -> Result<()> {
     let mut text = String::with_capacity(hashes.len() * 100);
     text.push_str(MANIFEST_HEADER);
     text.push('\n');
@@ -338,6 +468,75 @@ mod tests {
         let err = check_build_dir(&config, &foreign).expect_err("foreign folder");
         assert!(err.to_string().contains("not made by rb-site"), "{err}");
         assert!(check_build_dir(&config, &dir.path().join("site")).is_ok());
+    }
+
+    #[test]
+    fn an_abandoned_write_leaves_the_live_site_and_an_accurate_spare() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dest = dir.path().join("site");
+        let v1 = output(&[("index.html", "1"), ("a/index.html", "a")]);
+        write(&dest, &v1).expect("first");
+        write(&dest, &v1).expect("second: both generations hold v1");
+
+        // A build that streams two files, then fails.
+        let writer = Writer::open(&dest).expect("open");
+        writer.put("index.html", b"2").expect("put");
+        writer.put("b/index.html", b"b").expect("put");
+        writer.abandon().expect("abandon");
+        assert_eq!(tree(&dest), ["a/index.html", "index.html"]);
+        assert_eq!(
+            std::fs::read_to_string(dest.join("index.html")).expect("read"),
+            "1"
+        );
+
+        // The next build trusts the spare's manifest, which says what the failed one wrote.
+        let v2 = output(&[("index.html", "2"), ("c/index.html", "c")]);
+        let stats = write(&dest, &v2).expect("third");
+        assert_eq!(
+            stats,
+            WriteStats {
+                written: 1,
+                unchanged: 1,
+                removed: 2
+            }
+        );
+        assert_eq!(tree(&dest), ["c/index.html", "index.html"]);
+        assert_eq!(
+            std::fs::read_to_string(dest.join("index.html")).expect("read"),
+            "2"
+        );
+    }
+
+    #[test]
+    fn a_streamed_write_equals_a_write_from_memory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files: Vec<(String, String)> = (0..600)
+            .map(|i| (format!("p{}/{i}/index.html", i % 7), format!("page {i}")))
+            .collect();
+        let borrowed: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let from_memory = dir.path().join("memory");
+        write(&from_memory, &output(&borrowed)).expect("write");
+
+        let streamed = dir.path().join("streamed");
+        let writer = Arc::new(Writer::open(&streamed).expect("open"));
+        let (stream, writing) = writer.stream().expect("stream");
+        let mut out = Output::streaming(stream);
+        for (path, text) in &files {
+            out.insert(path.clone(), text.as_bytes().to_vec())
+                .expect("insert");
+        }
+        out.end_stream();
+        writing.join().expect("written");
+        let stats = writer.finish(&out).expect("finish");
+        assert_eq!(stats.written, 600);
+        assert_eq!(tree(&streamed), tree(&from_memory));
+        assert_eq!(
+            std::fs::read(streamed.join(MANIFEST)).expect("manifest"),
+            std::fs::read(from_memory.join(MANIFEST)).expect("manifest")
+        );
     }
 
     #[test]

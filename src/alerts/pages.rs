@@ -230,38 +230,41 @@ pub(crate) fn alert_outputs(
     base_ctx: &tera::Context,
 ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     use anyhow::Context as _;
-    let mut outputs = Vec::new();
-    for (file, alert) in &graph.redirects {
-        let Some(entry) = graph.entries.get(alert) else {
-            continue;
-        };
-        let Some(page) = entry.runbook.map(|i| &site.pages[i]) else {
-            continue;
-        };
-        let root = root_of(file);
-        // index.html spelled out: the redirect must also work from file://.
-        let target = format!("{root}{}index.html", page.url);
-        let fragment = entry
-            .anchor
-            .as_ref()
-            .map(|a| format!("#{a}"))
-            .unwrap_or_default();
-        let canonical = match config.book.base_url.as_deref() {
-            Some(base) => format!("{base}{}", entry.page_dir),
-            None => format!("{root}{}", entry.page_dir),
-        };
-        let mut ctx = base_ctx.clone();
-        ctx.insert("alert", &entry.name);
-        ctx.insert("title", &page.title);
-        ctx.insert("root", &root);
-        ctx.insert("page_type", "redirect");
-        ctx.insert("target", &attr_escape(&format!("{target}{fragment}")));
-        ctx.insert("canonical", &attr_escape(&canonical));
-        let html = tera
-            .render("alert_redirect.html", &ctx)
-            .with_context(|| format!("cannot render {file}"))?;
-        outputs.push((file.clone(), html.into_bytes()));
-    }
+    use rayon::prelude::*;
+    let redirects: Vec<(&String, &String)> = graph.redirects.iter().collect();
+    let mut outputs: Vec<(String, Vec<u8>)> = redirects
+        .into_par_iter()
+        .filter_map(|(file, alert)| {
+            let entry = graph.entries.get(alert)?;
+            let page = &site.pages[entry.runbook?];
+            Some((file, entry, page))
+        })
+        .map(|(file, entry, page)| {
+            let root = root_of(file);
+            // index.html spelled out: the redirect must also work from file://.
+            let target = format!("{root}{}index.html", page.url);
+            let fragment = entry
+                .anchor
+                .as_ref()
+                .map(|a| format!("#{a}"))
+                .unwrap_or_default();
+            let canonical = match config.book.base_url.as_deref() {
+                Some(base) => format!("{base}{}", entry.page_dir),
+                None => format!("{root}{}", entry.page_dir),
+            };
+            let mut ctx = base_ctx.clone();
+            ctx.insert("alert", &entry.name);
+            ctx.insert("title", &page.title);
+            ctx.insert("root", &root);
+            ctx.insert("page_type", "redirect");
+            ctx.insert("target", &attr_escape(&format!("{target}{fragment}")));
+            ctx.insert("canonical", &attr_escape(&canonical));
+            let html = tera
+                .render("alert_redirect.html", &ctx)
+                .with_context(|| format!("cannot render {file}"))?;
+            Ok((file.clone(), html.into_bytes()))
+        })
+        .collect::<anyhow::Result<_>>()?;
 
     let rows = alert_rows(config, site, graph);
     let index_rows: Vec<IndexRow> = graph

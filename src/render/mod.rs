@@ -24,26 +24,72 @@ use templates::{Crumb, ListItem, NameUrl, ReviewClock, SiteView};
 
 /// Every file of the built site: path relative to the site root -> bytes. Ordered, so that
 /// writing and hashing it is deterministic.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+///
+/// An output made with [`Output::streaming`] passes each file's bytes on as it is inserted (to
+/// the write stage, which writes while the rest renders) and keeps only its path.
+#[derive(Debug, Default, Clone)]
 pub struct Output {
     pub files: BTreeMap<String, Vec<u8>>,
     /// Paths that two outputs wanted; the first kept it. Reported as `duplicate-url`.
     pub collisions: Vec<String>,
+    stream: Option<Stream>,
 }
 
+/// Where a streaming [`Output`] sends its files: (path, bytes).
+pub type Stream = std::sync::mpsc::SyncSender<(String, Vec<u8>)>;
+
+impl PartialEq for Output {
+    fn eq(&self, other: &Output) -> bool {
+        self.files == other.files && self.collisions == other.collisions
+    }
+}
+
+impl Eq for Output {}
+
 impl Output {
+    /// An output holding every file in memory.
+    pub fn in_memory(files: BTreeMap<String, Vec<u8>>) -> Output {
+        Output {
+            files,
+            ..Output::default()
+        }
+    }
+
+    /// An output that sends each new file to `stream` and keeps only its path (with no bytes).
+    pub fn streaming(stream: Stream) -> Output {
+        Output {
+            stream: Some(stream),
+            ..Output::default()
+        }
+    }
+
     /// Adds a file. A second file on the same path is kept out and recorded in `collisions`,
     /// so a content page at `tags/` and the generated tag index never silently overwrite.
+    /// Fails only when a streaming output's receiver has stopped (the write stage failed).
     pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Result<()> {
         match self.files.entry(path.into()) {
             std::collections::btree_map::Entry::Occupied(taken) => {
                 self.collisions.push(taken.key().clone());
             }
-            std::collections::btree_map::Entry::Vacant(free) => {
-                free.insert(bytes.into());
-            }
+            std::collections::btree_map::Entry::Vacant(free) => match &self.stream {
+                Some(stream) => {
+                    let path = free.key().clone();
+                    free.insert(Vec::new());
+                    stream
+                        .send((path, bytes.into()))
+                        .map_err(|_| anyhow!("the write stage stopped"))?;
+                }
+                None => {
+                    free.insert(bytes.into());
+                }
+            },
         }
         Ok(())
+    }
+
+    /// Stops streaming: the receiver sees the end once every clone of the sender is gone.
+    pub fn end_stream(&mut self) {
+        self.stream = None;
     }
 
     /// The number of HTML pages.
@@ -177,37 +223,33 @@ fn body_key(site: &Site, page: &Page) -> blake3::Hash {
     hasher.finalize()
 }
 
-/// Renders the whole site.
-pub fn render(
-    config: &Config,
-    site: &Site,
-    theme: &Theme,
-    tera: &tera::Tera,
-    extras: &Extras,
+/// What rendering reads: the configuration, the linked site, the theme and its templates, and
+/// values from the alert stage.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    pub config: &'a Config,
+    pub site: &'a Site,
+    pub theme: &'a Theme,
+    pub tera: &'a tera::Tera,
+    pub extras: &'a Extras,
+}
+
+/// Renders the site-wide outputs and the pages in `which` into `output`; bodies come from
+/// `cache` when their inputs are unchanged. With [`PageSet::All`] and an empty cache the output
+/// is the whole site.
+pub fn render_pages(
+    inputs: &Inputs,
+    which: &PageSet,
+    cache: &mut RenderCache,
+    mut output: Output,
 ) -> Result<Rendered> {
-    render_pages(
+    let Inputs {
         config,
         site,
         theme,
         tera,
         extras,
-        &PageSet::All,
-        &mut RenderCache::default(),
-    )
-}
-
-/// Renders the site-wide outputs and the pages in `which`; bodies come from `cache` when their
-/// inputs are unchanged. With [`PageSet::All`] the output is the whole site, byte for byte what
-/// [`render`] gives.
-pub fn render_pages(
-    config: &Config,
-    site: &Site,
-    theme: &Theme,
-    tera: &tera::Tera,
-    extras: &Extras,
-    which: &PageSet,
-    cache: &mut RenderCache,
-) -> Result<Rendered> {
+    } = *inputs;
     let renderer = Renderer {
         config,
         site,
@@ -251,33 +293,35 @@ pub fn render_pages(
         .iter()
         .flat_map(|b| b.diagnostics.iter().cloned())
         .collect();
-    type PageResult = Result<(String, Vec<u8>), Diagnostic>;
-    let pages: Vec<(usize, PageResult)> = crate::timings::time("pages", || {
-        site.pages
-            .par_iter()
-            .enumerate()
-            .filter(|(i, page)| {
-                page_output_path(page).is_some() && (fresh[*i] || which.contains(*i))
-            })
-            .map(|(i, page)| (i, renderer.page(i, page, &bodies[i])))
-            .collect()
-    });
     if *which == PageSet::All {
         cache.page_errors.clear();
     }
-    let mut output = Output::default();
-    for (i, result) in pages {
-        let id = &site.pages[i].doc.source.rel;
-        match result {
-            Ok((path, bytes)) => {
-                cache.page_errors.remove(id);
-                output.insert(path, bytes)?;
-            }
-            Err(diagnostic) => {
-                cache.page_errors.insert(id.clone(), diagnostic);
+    let wanted: Vec<usize> = (0..site.pages.len())
+        .filter(|&i| page_output_path(&site.pages[i]).is_some() && (fresh[i] || which.contains(i)))
+        .collect();
+    // In slices, inserted in order: a streaming output writes one slice while the next renders,
+    // and the rendered pages never pile up in memory.
+    crate::timings::time("pages", || -> Result<()> {
+        for slice in wanted.chunks(PAGE_SLICE) {
+            let pages: Vec<(usize, PageResult)> = slice
+                .par_iter()
+                .map(|&i| (i, renderer.page(i, &site.pages[i], &bodies[i])))
+                .collect();
+            for (i, result) in pages {
+                let id = &site.pages[i].doc.source.rel;
+                match result {
+                    Ok((path, bytes)) => {
+                        cache.page_errors.remove(id);
+                        output.insert(path, bytes)?;
+                    }
+                    Err(diagnostic) => {
+                        cache.page_errors.insert(id.clone(), diagnostic);
+                    }
+                }
             }
         }
-    }
+        Ok(())
+    })?;
     // Pages that left the site take their errors with them.
     cache
         .page_errors
@@ -285,22 +329,30 @@ pub fn render_pages(
     diagnostics.extend(cache.page_errors.values().cloned());
     let home_index = site.sections.get("").and_then(|s| s.index_page);
     let home_changed = home_index.is_some_and(|i| fresh[i] || which.contains(i));
+    // The listings are independent of each other: render them side by side.
+    let listings = which.listings();
+    let ((sections, home), (taxonomies, print)) = rayon::join(
+        || {
+            rayon::join(
+                || listings.then(|| renderer.generated_sections()),
+                || (listings || home_changed).then(|| renderer.home(&bodies)),
+            )
+        },
+        || {
+            rayon::join(
+                || listings.then(|| renderer.taxonomies()),
+                || which.print().then(|| renderer.print(&bodies)),
+            )
+        },
+    );
+    for files in [sections, home, taxonomies, print].into_iter().flatten() {
+        for (path, bytes) in files? {
+            output.insert(path, bytes)?;
+        }
+    }
     if which.listings() {
-        crate::timings::time("generated sections", || {
-            renderer.generated_sections(&mut output)
-        })?;
-    }
-    if which.listings() || home_changed {
-        crate::timings::time("home", || renderer.home(&mut output, &bodies))?;
-    }
-    if which.listings() {
-        crate::timings::time("taxonomies", || renderer.taxonomies(&mut output))?;
-    }
-    if which.print() {
-        crate::timings::time("print", || renderer.print(&mut output, &bodies))?;
-    }
-    if which.listings() {
-        renderer.not_found(&mut output)?;
+        let (path, bytes) = renderer.not_found()?;
+        output.insert(path, bytes)?;
         // Pages this render left out still own their paths.
         let skipped: std::collections::BTreeSet<String> = site
             .pages
@@ -610,24 +662,29 @@ impl Renderer<'_> {
     }
 
     /// Section pages for folders that have runbooks but no `_index.md`.
-    fn generated_sections(&self, output: &mut Output) -> Result<()> {
-        for (dir, section) in &self.site.sections {
-            if dir.is_empty() || section.index_page.is_some() {
-                continue;
-            }
-            let view = self.section_view(dir, None, "");
-            let url = templates::section_url(dir);
-            let mut context = self.context("section", &url);
-            context.insert("section", &view);
-            let bytes = self
-                .render_template("section.html", &context, dir)
-                .map_err(|d| anyhow!(d.message))?;
-            output.insert(format!("{url}index.html"), bytes)?;
-        }
-        Ok(())
+    fn generated_sections(&self) -> Result<Files> {
+        let dirs: Vec<&String> = self
+            .site
+            .sections
+            .iter()
+            .filter(|(dir, section)| !dir.is_empty() && section.index_page.is_none())
+            .map(|(dir, _)| dir)
+            .collect();
+        dirs.into_par_iter()
+            .map(|dir| {
+                let view = self.section_view(dir, None, "");
+                let url = templates::section_url(dir);
+                let mut context = self.context("section", &url);
+                context.insert("section", &view);
+                let bytes = self
+                    .render_template("section.html", &context, dir)
+                    .map_err(|d| anyhow!(d.message))?;
+                Ok((format!("{url}index.html"), bytes))
+            })
+            .collect()
     }
 
-    fn home(&self, output: &mut Output, bodies: &[RenderedBody]) -> Result<()> {
+    fn home(&self, bodies: &[RenderedBody]) -> Result<Files> {
         let home_index = self.site.sections.get("").and_then(|s| s.index_page);
         let content_html = home_index
             .map(|i| bodies[i].html.clone())
@@ -684,10 +741,11 @@ impl Renderer<'_> {
         let bytes = self
             .render_template("index.html", &context, source)
             .map_err(|d| anyhow!(d.message))?;
-        output.insert("index.html", bytes)
+        Ok(vec![("index.html".into(), bytes)])
     }
 
-    fn taxonomies(&self, output: &mut Output) -> Result<()> {
+    fn taxonomies(&self) -> Result<Files> {
+        let mut jobs: Vec<Listing> = Vec::new();
         for (name, title) in TAXONOMIES {
             let mut terms: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
             for (i, page) in self.site.pages.iter().enumerate() {
@@ -702,41 +760,65 @@ impl Renderer<'_> {
                         .push(i);
                 }
             }
-            let url = format!("{name}/");
-            let term_views: Vec<_> = terms
-                .iter()
-                .map(|(slug, (value, pages))| serde_json::json!({ "name": value, "url": format!("{name}/{slug}/"), "count": pages.len() }))
-                .collect();
-            let mut context = self.context("taxonomy", &url);
-            context.insert("taxonomy", &serde_json::json!({ "name": name, "title": title, "url": url, "terms": term_views }));
-            let bytes = self
-                .render_template("taxonomy.html", &context, name)
-                .map_err(|d| anyhow!(d.message))?;
-            output.insert(format!("{url}index.html"), bytes)?;
-            for (slug, (value, pages)) in &terms {
-                let term_url = format!("{name}/{slug}/");
-                let mut context = self.context("term", &term_url);
-                context.insert(
-                    "term",
-                    &serde_json::json!({
-                        "taxonomy": name, "taxonomy_title": title, "name": value, "url": term_url,
-                        "pages": self.list_items(pages),
+            jobs.push(Listing::Taxonomy {
+                name,
+                title,
+                terms: terms
+                    .iter()
+                    .map(|(slug, (value, pages))| (slug.clone(), value.clone(), pages.len()))
+                    .collect(),
+            });
+            jobs.extend(
+                terms
+                    .into_iter()
+                    .map(|(slug, (value, pages))| Listing::Term {
+                        name,
+                        title,
+                        slug,
+                        value,
+                        pages,
                     }),
-                );
-                let bytes = self
-                    .render_template("term.html", &context, name)
-                    .map_err(|d| anyhow!(d.message))?;
-                output.insert(format!("{term_url}index.html"), bytes)?;
-            }
+            );
         }
-        Ok(())
+        jobs.into_par_iter()
+            .map(|job| match job {
+                Listing::Taxonomy { name, title, terms } => {
+                    let url = format!("{name}/");
+                    let term_views: Vec<_> = terms
+                        .iter()
+                        .map(|(slug, value, count)| serde_json::json!({ "name": value, "url": format!("{name}/{slug}/"), "count": count }))
+                        .collect();
+                    let mut context = self.context("taxonomy", &url);
+                    context.insert("taxonomy", &serde_json::json!({ "name": name, "title": title, "url": url, "terms": term_views }));
+                    let bytes = self
+                        .render_template("taxonomy.html", &context, name)
+                        .map_err(|d| anyhow!(d.message))?;
+                    Ok((format!("{url}index.html"), bytes))
+                }
+                Listing::Term { name, title, slug, value, pages } => {
+                    let term_url = format!("{name}/{slug}/");
+                    let mut context = self.context("term", &term_url);
+                    context.insert(
+                        "term",
+                        &serde_json::json!({
+                            "taxonomy": name, "taxonomy_title": title, "name": value, "url": term_url,
+                            "pages": self.list_items(&pages),
+                        }),
+                    );
+                    let bytes = self
+                        .render_template("term.html", &context, name)
+                        .map_err(|d| anyhow!(d.message))?;
+                    Ok((format!("{term_url}index.html"), bytes))
+                }
+            })
+            .collect()
     }
 
-    fn print(&self, output: &mut Output, bodies: &[RenderedBody]) -> Result<()> {
+    fn print(&self, bodies: &[RenderedBody]) -> Result<Files> {
         let pages: Vec<_> = self
             .site
             .pages
-            .iter()
+            .par_iter()
             .enumerate()
             .filter(|(_, p)| p.kind == PageKind::Runbook)
             .map(|(i, page)| {
@@ -759,10 +841,10 @@ impl Renderer<'_> {
         let bytes = self
             .render_template("print.html", &context, "print.html")
             .map_err(|d| anyhow!(d.message))?;
-        output.insert("print.html", bytes)
+        Ok(vec![("print.html".into(), bytes)])
     }
 
-    fn not_found(&self, output: &mut Output) -> Result<()> {
+    fn not_found(&self) -> Result<(String, Vec<u8>)> {
         // Served for any missing path, so links cannot be relative to the page.
         let mut context = self.context("404", "");
         let root = self.config.book.base_url.as_deref().map_or_else(
@@ -777,7 +859,7 @@ impl Renderer<'_> {
         let bytes = self
             .render_template("404.html", &context, "404.html")
             .map_err(|d| anyhow!(d.message))?;
-        output.insert("404.html", bytes)
+        Ok(("404.html".into(), bytes))
     }
 
     /// Redirect pages for `aliases`: old URLs that must keep working.
@@ -882,6 +964,32 @@ impl Renderer<'_> {
         })?;
         output.insert("sitemap.xml", bytes.into_bytes())
     }
+}
+
+/// A runbook or section page: its output path and bytes, or why its template failed.
+type PageResult = Result<(String, Vec<u8>), Diagnostic>;
+
+/// Pages rendered between two hand-overs to the output.
+const PAGE_SLICE: usize = 256;
+
+/// Files rendered by one listing: (output path, bytes).
+type Files = Vec<(String, Vec<u8>)>;
+
+/// One page of a taxonomy, to render: the index of its terms, or one term's runbooks.
+enum Listing {
+    Taxonomy {
+        name: &'static str,
+        title: &'static str,
+        /// (slug, value, number of runbooks)
+        terms: Vec<(String, String, usize)>,
+    },
+    Term {
+        name: &'static str,
+        title: &'static str,
+        slug: String,
+        value: String,
+        pages: Vec<usize>,
+    },
 }
 
 /// A navigation group: a top-level content folder and every runbook below it.

@@ -360,14 +360,13 @@ fn build_once(
     if write {
         let config = builder.config();
         let dest = config.build_dir();
-        let output = crate::render::Output {
-            files: built
+        let output = crate::render::Output::in_memory(
+            built
                 .files
                 .iter()
                 .map(|(path, file)| (path.clone(), file.bytes.clone()))
                 .collect(),
-            collisions: Vec::new(),
-        };
+        );
         if let Err(err) = crate::write::check_build_dir(config, &dest)
             .and_then(|()| crate::write::write(&dest, &output))
         {

@@ -191,6 +191,44 @@ fn a_failed_build_leaves_the_previous_site_and_a_deleted_page_disappears() {
 }
 
 #[test]
+fn a_template_that_fails_while_pages_are_written_leaves_the_previous_site() {
+    let site = fixture("basic");
+    let out = site.path().join("out");
+    build_into(site.path(), &out).assert().success();
+    let before = tree(&out);
+
+    // The checks pass; the runbook template then fails for one page while the other pages
+    // are already being written into the spare generation.
+    let templates = site.path().join("themes/broken/templates");
+    std::fs::create_dir_all(&templates).expect("theme dir");
+    std::fs::write(
+        templates.join("runbook.html"),
+        "{% if page.title is containing(\"failover\") %}{{ missing.value }}{% endif %}changed\n",
+    )
+    .expect("template");
+    let book = site.path().join("book.toml");
+    let config = read(&book);
+    std::fs::write(&book, format!("{config}\n[build]\ntheme = \"broken\"\n")).expect("book.toml");
+    let assert = build_into(site.path(), &out).assert().code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("runbook.html"), "{stderr}");
+    assert_eq!(
+        tree(&out),
+        before,
+        "the live site is the previous one, file for file"
+    );
+
+    // Back to the default theme: the spare generation, half written by the failed build,
+    // comes back exactly as a fresh build makes it.
+    std::fs::write(&book, config).expect("book.toml");
+    build_into(site.path(), &out).assert().success();
+    assert_eq!(tree(&out), before);
+    let fresh = site.path().join("fresh");
+    build_into(site.path(), &fresh).assert().success();
+    assert_eq!(tree(&fresh), before);
+}
+
+#[test]
 fn refuses_to_write_into_a_folder_it_does_not_own() {
     let site = fixture("basic");
     let foreign = site.path().join("docs");
