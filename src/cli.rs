@@ -222,7 +222,9 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     let outcome = crate::build(&config, &dest);
     progress.finish();
     let outcome = outcome?;
-    print_report(&outcome.checked.report, args.format, outcome.checked.files);
+    crate::timings::time("report", || {
+        print_report(&outcome.checked.report, args.format, outcome.checked.files);
+    });
     if outcome.written.is_none() {
         if args.format == Format::Human {
             anstream::eprintln!(
@@ -243,6 +245,9 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             display_dest(&dest)
         );
     }
+    // The process ends here: let the OS take back the site's memory at once rather than free
+    // a few million allocations one by one.
+    std::mem::forget(outcome);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -145,13 +145,19 @@ fn render_into(
     cache: &mut render::RenderCache,
     output: Output,
 ) -> Result<Output> {
-    let theme = theme::Theme::load(&config.root, &config.build.theme)?;
-    let tera = render::templates::tera(&theme)?;
+    let (theme, tera) = timings::time("templates", || -> Result<_> {
+        let theme = theme::Theme::load(&config.root, &config.build.theme)?;
+        let tera = render::templates::tera(&theme)?;
+        Ok((theme, tera))
+    })?;
     let with_search = config.search.enabled && which.print();
     // The search index and the alert pages need only the checked site: build them while the
-    // pages render.
+    // pages render, each into its own branch of the output so a streaming output writes them
+    // as soon as they are ready.
     let base = render::base_context(config, &theme);
-    let (rendered, (index, alert_pages)) = rayon::join(
+    let mut index_output = output.branch();
+    let mut alert_output = output.branch();
+    let (rendered, (indexed, alerted)) = rayon::join(
         || {
             timings::time("render", || {
                 let inputs = render::Inputs {
@@ -166,15 +172,22 @@ fn render_into(
         },
         || {
             rayon::join(
-                || {
-                    with_search.then(|| {
-                        timings::time("search index", || search_index(config, &checked.site))
-                    })
+                // The index covers every page: `serve` refreshes it in its deferred pass, with
+                // print.html, so a save's reload never waits for it.
+                || -> Result<()> {
+                    if with_search {
+                        let files =
+                            timings::time("search index", || search_index(config, &checked.site));
+                        for (path, bytes) in files {
+                            index_output.insert(path, bytes)?;
+                        }
+                    }
+                    Ok(())
                 },
                 // Alert pages list runbooks: `serve` renders them with the other listings.
-                || {
-                    which.listings().then(|| {
-                        timings::time("alert pages", || {
+                || -> Result<()> {
+                    if which.listings() {
+                        let files = timings::time("alert pages", || {
                             alerts::alert_outputs(
                                 config,
                                 &checked.site,
@@ -182,22 +195,22 @@ fn render_into(
                                 &tera,
                                 &base,
                             )
-                        })
-                    })
+                        })?;
+                        for (path, bytes) in files {
+                            alert_output.insert(path, bytes)?;
+                        }
+                    }
+                    Ok(())
                 },
             )
         },
     );
     let rendered = rendered?;
+    indexed?;
+    alerted?;
     let mut output = rendered.output;
-    for (path, bytes) in alert_pages.transpose()?.into_iter().flatten() {
-        output.insert(path, bytes)?;
-    }
-    // The index covers every page: `serve` refreshes it in its deferred pass, with print.html,
-    // so a save's reload never waits for it.
-    for (path, bytes) in index.into_iter().flatten() {
-        output.insert(path, bytes)?;
-    }
+    output.absorb(alert_output)?;
+    output.absorb(index_output)?;
     let mut report = std::mem::take(&mut checked.report);
     report.extend(|code| config.level_of(code), rendered.diagnostics);
     let collisions = std::mem::take(&mut output.collisions);
@@ -258,7 +271,7 @@ pub struct BuildOutcome {
 pub fn build(config: &Config, dest: &Path) -> Result<BuildOutcome> {
     let started = Instant::now();
     write::check_build_dir(config, dest)?;
-    let mut checked = check(config)?;
+    let mut checked = timings::time("check", || check(config))?;
     if checked.report.has_errors() {
         // Render anyway: its diagnostics join the report. Nothing is written.
         let output = render_site(config, &mut checked)?;
@@ -291,7 +304,7 @@ pub fn build(config: &Config, dest: &Path) -> Result<BuildOutcome> {
         writer.abandon()?;
         None
     } else {
-        Some(writer.finish(&output)?)
+        Some(timings::time("write (finish)", || writer.finish(&output))?)
     };
     Ok(BuildOutcome {
         checked,

@@ -181,19 +181,33 @@ impl Writer {
     }
 
     /// Puts one file into the spare generation, unless the spare already holds those bytes.
+    /// A path put twice (two outputs wanting it: an error the build reports) keeps the first.
     pub fn put(&self, path: &str, bytes: &[u8]) -> Result<()> {
         let hash = blake3::hash(bytes).to_hex().to_string();
         let unchanged = self.previous.get(path) == Some(&hash);
-        if !unchanged {
-            let target = safe_join(&self.spare, path)?;
+        {
+            let mut put = lock(&self.put);
+            if put.contains_key(path) {
+                return Ok(());
+            }
+            put.insert(path.to_string(), (hash, !unchanged));
+        }
+        if unchanged {
+            return Ok(());
+        }
+        let written = safe_join(&self.spare, path).and_then(|target| {
             if let Some(parent) = target.parent() {
                 self.ensure_dir(parent)?;
             }
             std::fs::write(&target, bytes)
-                .with_context(|| format!("cannot write {}", target.display()))?;
+                .with_context(|| format!("cannot write {}", target.display()))
+        });
+        if written.is_err() {
+            // What the spare holds at this path is unknown now: no hash matches it, so the
+            // next build writes it again.
+            lock(&self.put).insert(path.to_string(), (String::new(), true));
         }
-        lock(&self.put).insert(path.to_string(), (hash, !unchanged));
-        Ok(())
+        written
     }
 
     /// Starts [`WRITE_THREADS`] threads putting every file sent on the returned channel, until

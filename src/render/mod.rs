@@ -87,6 +87,33 @@ impl Output {
         Ok(())
     }
 
+    /// An empty output that streams where this one does: filled on another thread, then
+    /// [`absorb`](Output::absorb)ed.
+    pub fn branch(&self) -> Output {
+        Output {
+            stream: self.stream.clone(),
+            ..Output::default()
+        }
+    }
+
+    /// Takes in the files of a [`branch`](Output::branch), as if inserted here after this
+    /// output's own (a path both have is a collision; streamed bytes are not sent again).
+    pub fn absorb(&mut self, branch: Output) -> Result<()> {
+        let streamed = branch.stream.is_some();
+        self.collisions.extend(branch.collisions);
+        for (path, bytes) in branch.files {
+            match self.files.entry(path) {
+                std::collections::btree_map::Entry::Occupied(taken) => {
+                    self.collisions.push(taken.key().clone());
+                }
+                std::collections::btree_map::Entry::Vacant(free) => {
+                    free.insert(if streamed { Vec::new() } else { bytes });
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Stops streaming: the receiver sees the end once every clone of the sender is gone.
     pub fn end_stream(&mut self) {
         self.stream = None;
@@ -334,14 +361,24 @@ pub fn render_pages(
     let ((sections, home), (taxonomies, print)) = rayon::join(
         || {
             rayon::join(
-                || listings.then(|| renderer.generated_sections()),
-                || (listings || home_changed).then(|| renderer.home(&bodies)),
+                || {
+                    listings
+                        .then(|| crate::timings::time("sections", || renderer.generated_sections()))
+                },
+                || {
+                    (listings || home_changed)
+                        .then(|| crate::timings::time("home", || renderer.home(&bodies)))
+                },
             )
         },
         || {
             rayon::join(
-                || listings.then(|| renderer.taxonomies()),
-                || which.print().then(|| renderer.print(&bodies)),
+                || listings.then(|| crate::timings::time("taxonomies", || renderer.taxonomies())),
+                || {
+                    which
+                        .print()
+                        .then(|| crate::timings::time("print", || renderer.print(&bodies)))
+                },
             )
         },
     );
