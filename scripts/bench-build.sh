@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Build benchmark: median wall time and peak memory of `rb-site build` on generated sites of
-# 1,000 and 10,000 runbooks (every fifth has a Mermaid flowchart), beside a baseline measured in
-# the same run (copying the content folder: the I/O floor of any generator). One cold build lays
-# out every diagram; the timed builds then start from an empty output folder with the diagram
-# cache warm, which is what CI sees with the cache kept between runs. The machine is shared and
-# noisy: read medians only.
+# Build benchmark: median wall time, CPU time and peak memory of `rb-site build` on generated
+# sites of 1,000 and 10,000 runbooks (every fifth has a Mermaid flowchart), beside a baseline
+# measured in the same run (copying the content folder: the I/O floor of any generator).
+#
+# One cold build (no `.rb-site-cache`) lays out every diagram and highlights every code block;
+# the timed builds then start from an empty output folder with the caches warm, which is what
+# CI sees when it keeps `.rb-site-cache` between runs. Each timed build writes a folder of its
+# own, and nothing is deleted until the end: on ext4 without a journal (this VM), creating files
+# right after deleting tens of thousands is several times slower (the inode allocator skips
+# recently freed inodes), which would measure the benchmark's clean-up, not the build.
+# The machine is shared and noisy: read medians only.
 #
 #   scripts/bench-build.sh [RUNS]        (default 5 runs per size)
+#   BENCH_OUT=/dev/shm/rb scripts/bench-build.sh    (outputs on tmpfs: the CPU cost alone)
 #
 # Needs ../shared/bench/gen_corpus.py (Python 3). Writes generated sites under target/bench-sites/.
 set -euo pipefail
@@ -15,31 +21,38 @@ runs="${1:-5}"
 gen=../shared/bench/gen_corpus.py
 [ -f "$gen" ] || { echo "SKIPPED: $gen not found" >&2; exit 0; }
 cargo build --release --quiet
-bin=target/release/rb-site
-mkdir -p target/bench-sites
+bin=$PWD/target/release/rb-site
+out="${BENCH_OUT:-$PWD/target/bench-sites/out}"
+rm -rf "$out"
+mkdir -p target/bench-sites "$out"
+t=$PWD/target/bench-sites/t
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 for n in 1000 10000; do
   site="target/bench-sites/gen$n"
   [ -d "$site" ] || python3 "$gen" "$n" "$site" --flavor rbsite >/dev/null
-  times=(); mems=(); base=()
-  rm -rf "$site/site" "$site/.site.rb-site-prev" "$site/.rb-site-cache"
-  /usr/bin/time -f "%e %U" -o target/bench-sites/t "$bin" build --quiet --root "$site"
-  read -r cold cold_cpu < target/bench-sites/t
-  for _ in $(seq "$runs"); do
-    rm -rf "$site/site" "$site/.site.rb-site-prev" target/bench-sites/copy
-    /usr/bin/time -f "%e %M" -o target/bench-sites/t "$bin" build --quiet --root "$site"
-    read -r t m < target/bench-sites/t; times+=("$t"); mems+=("$m")
-    /usr/bin/time -f "%e" -o target/bench-sites/t cp -r "$site/content" target/bench-sites/copy
-    base+=("$(cat target/bench-sites/t)")
+  rm -rf "$site/.rb-site-cache"
+  /usr/bin/time -f "%e %U %S" -o "$t" "$bin" build --quiet --root "$site" --dest "$out/$n-cold" 2>/dev/null
+  read -r cold cold_user cold_sys < "$t"
+  walls=(); cpus=(); mems=(); base=()
+  for i in $(seq "$runs"); do
+    /usr/bin/time -f "%e %U %S %M" -o "$t" "$bin" build --quiet --root "$site" --dest "$out/$n-$i" 2>/dev/null
+    read -r wall user sys mem < "$t"
+    walls+=("$wall"); mems+=("$mem"); cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')")
+    /usr/bin/time -f "%e" -o "$t" cp -r "$site/content" "$out/$n-copy-$i"
+    base+=("$(cat "$t")")
   done
   # A rebuild with nothing changed: the spare generation is updated in place, then swapped.
-  /usr/bin/time -f "%e" -o target/bench-sites/t "$bin" build --quiet --root "$site"
-  warm=$(cat target/bench-sites/t)
-  t=$(printf '%s\n' "${times[@]}" | median)
-  m=$(printf '%s\n' "${mems[@]}" | median)
+  "$bin" build --quiet --root "$site" --dest "$out/$n-1" 2>/dev/null
+  /usr/bin/time -f "%e" -o "$t" "$bin" build --quiet --root "$site" --dest "$out/$n-1" 2>/dev/null
+  warm=$(cat "$t")
+  wall=$(printf '%s\n' "${walls[@]}" | median)
+  cpu=$(printf '%s\n' "${cpus[@]}" | median)
+  mem=$(printf '%s\n' "${mems[@]}" | median)
   b=$(printf '%s\n' "${base[@]}" | median)
-  pps=$(awk -v n="$n" -v t="$t" 'BEGIN { printf "%.0f", n / t }')
-  echo "$n runbooks: median build ${t}s (${pps} runbooks/s), peak RSS $((m / 1024)) MiB, no-change rebuild ${warm}s; cold diagram cache ${cold}s (${cold_cpu}s CPU); baseline cp -r content: ${b}s"
+  pps=$(awk -v n="$n" -v t="$wall" 'BEGIN { printf "%.0f", n / t }')
+  echo "$n runbooks: median build ${wall}s wall (${pps} runbooks/s), ${cpu}s CPU (user+sys), peak RSS $((mem / 1024)) MiB; no-change rebuild ${warm}s; cold caches ${cold}s wall (${cold_user}s user, ${cold_sys}s sys); baseline cp -r content ${b}s"
+  echo "  walls: ${walls[*]}"
 done
+rm -rf "$out"
