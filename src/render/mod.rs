@@ -711,12 +711,7 @@ impl Renderer<'_> {
             .map(|dir| {
                 let view = self.section_view(dir, None, "");
                 let url = templates::section_url(dir);
-                let mut context = self.context("section", &url);
-                context.insert("section", &view);
-                let bytes = self
-                    .render_template("section.html", &context, dir)
-                    .map_err(|d| anyhow!(d.message))?;
-                Ok((format!("{url}index.html"), bytes))
+                self.listing("section.html", "section", &url, &view, dir)
             })
             .collect()
     }
@@ -825,30 +820,37 @@ impl Renderer<'_> {
                         .iter()
                         .map(|(slug, value, count)| serde_json::json!({ "name": value, "url": format!("{name}/{slug}/"), "count": count }))
                         .collect();
-                    let mut context = self.context("taxonomy", &url);
-                    context.insert("taxonomy", &serde_json::json!({ "name": name, "title": title, "url": url, "terms": term_views }));
-                    let bytes = self
-                        .render_template("taxonomy.html", &context, name)
-                        .map_err(|d| anyhow!(d.message))?;
-                    Ok((format!("{url}index.html"), bytes))
+                    let view = serde_json::json!({ "name": name, "title": title, "url": url, "terms": term_views });
+                    self.listing("taxonomy.html", "taxonomy", &url, &view, name)
                 }
                 Listing::Term { name, title, slug, value, pages } => {
-                    let term_url = format!("{name}/{slug}/");
-                    let mut context = self.context("term", &term_url);
-                    context.insert(
-                        "term",
-                        &serde_json::json!({
-                            "taxonomy": name, "taxonomy_title": title, "name": value, "url": term_url,
-                            "pages": self.list_items(&pages),
-                        }),
-                    );
-                    let bytes = self
-                        .render_template("term.html", &context, name)
-                        .map_err(|d| anyhow!(d.message))?;
-                    Ok((format!("{term_url}index.html"), bytes))
+                    let url = format!("{name}/{slug}/");
+                    let view = serde_json::json!({
+                        "taxonomy": name, "taxonomy_title": title, "name": value, "url": url,
+                        "pages": self.list_items(&pages),
+                    });
+                    self.listing("term.html", "term", &url, &view, name)
                 }
             })
             .collect()
+    }
+
+    /// A listing page at `url`: `template` with `view` as the context's `page_type` value
+    /// (`section`, `taxonomy`, `term`). `source` names the page in a template error.
+    fn listing(
+        &self,
+        template: &str,
+        page_type: &str,
+        url: &str,
+        view: &impl Serialize,
+        source: &str,
+    ) -> Result<(String, Vec<u8>)> {
+        let mut context = self.context(page_type, url);
+        context.insert(page_type, view);
+        let bytes = self
+            .render_template(template, &context, source)
+            .map_err(|d| anyhow!(d.message))?;
+        Ok((format!("{url}index.html"), bytes))
     }
 
     fn print(&self, bodies: &[RenderedBody]) -> Result<Files> {
