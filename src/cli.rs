@@ -218,9 +218,10 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     }
     config.build.drafts |= args.drafts;
     let dest = args.dest.unwrap_or_else(|| config.build_dir());
-    let progress = Progress::start(args.quiet);
-    let outcome = crate::build(&config, &dest);
-    progress.finish();
+    let progress = std::sync::Arc::new(crate::Progress::default());
+    let display = ProgressDisplay::start(args.quiet, &progress);
+    let outcome = crate::build(&config, &dest, &progress);
+    display.finish();
     let outcome = outcome?;
     crate::timings::time("report", || {
         print_report(&outcome.checked.report, args.format, outcome.checked.files);
@@ -279,22 +280,48 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
 }
 
 /// A spinner on stderr while a build runs, on terminals only.
-struct Progress(Option<indicatif::ProgressBar>);
+/// The progress display of a build on a terminal: a spinner while the content is checked, then
+/// a bar of pages rendered. Drawn by a thread of its own that reads the build's counters.
+struct ProgressDisplay(Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>);
 
-impl Progress {
-    fn start(quiet: bool) -> Progress {
+impl ProgressDisplay {
+    fn start(quiet: bool, progress: &std::sync::Arc<crate::Progress>) -> ProgressDisplay {
+        use std::sync::atomic::Ordering::Relaxed;
         if quiet || !std::io::stderr().is_terminal() {
-            return Progress(None);
+            return ProgressDisplay(None);
         }
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_message("Building the site…");
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Progress(Some(bar))
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let progress = std::sync::Arc::clone(progress);
+        let drawer = std::thread::spawn(move || {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message("Checking the content…");
+            let tick = std::time::Duration::from_millis(100);
+            let mut counting = false;
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(tick) {
+                let pages = progress.pages.load(Relaxed);
+                if pages > 0 && !counting {
+                    counting = true;
+                    bar.set_length(pages as u64);
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{spinner} Rendering [{bar:30}] {pos}/{len} pages",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                    );
+                }
+                bar.set_position(progress.rendered.load(Relaxed) as u64);
+                bar.tick();
+            }
+            bar.finish_and_clear();
+        });
+        ProgressDisplay(Some((stop, drawer)))
     }
 
     fn finish(self) {
-        if let Some(bar) = self.0 {
-            bar.finish_and_clear();
+        if let Some((stop, drawer)) = self.0 {
+            let _ = stop.send(());
+            let _ = drawer.join();
         }
     }
 }

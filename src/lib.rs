@@ -117,13 +117,25 @@ pub fn check_site(
 /// Stage 6: renders a checked site into memory, with the alert pages and the search index.
 /// Rendering problems join the report.
 pub fn render_site(config: &Config, checked: &mut Checked) -> Result<Output> {
-    render_site_into(config, checked, Output::default())
+    render_site_into(config, checked, Output::default(), &Progress::default())
 }
 
 /// [`render_site`] into a given (for example streaming) output.
-pub fn render_site_into(config: &Config, checked: &mut Checked, output: Output) -> Result<Output> {
+pub fn render_site_into(
+    config: &Config,
+    checked: &mut Checked,
+    output: Output,
+    progress: &Progress,
+) -> Result<Output> {
     let mut cache = render::RenderCache::default();
-    render_into(config, checked, &render::PageSet::All, &mut cache, output)
+    render_into(
+        config,
+        checked,
+        &render::PageSet::All,
+        &mut cache,
+        output,
+        progress,
+    )
 }
 
 /// Stage 6 for `serve`: renders the pages in `which` (the site-wide pages always), reusing the
@@ -135,7 +147,14 @@ pub fn render_site_pages(
     which: &render::PageSet,
     cache: &mut render::RenderCache,
 ) -> Result<Output> {
-    render_into(config, checked, which, cache, Output::default())
+    render_into(
+        config,
+        checked,
+        which,
+        cache,
+        Output::default(),
+        &Progress::default(),
+    )
 }
 
 fn render_into(
@@ -144,6 +163,7 @@ fn render_into(
     which: &render::PageSet,
     cache: &mut render::RenderCache,
     output: Output,
+    progress: &Progress,
 ) -> Result<Output> {
     let (theme, tera) = timings::time("templates", || -> Result<_> {
         let theme = theme::Theme::load(&config.root, &config.build.theme)?;
@@ -167,7 +187,7 @@ fn render_into(
                     tera: &tera,
                     extras: &checked.extras,
                 };
-                render::render_pages(&inputs, which, cache, output)
+                render::render_pages(&inputs, which, cache, output, &progress.rendered)
             })
         },
         || {
@@ -253,6 +273,15 @@ pub fn search_index(config: &Config, site: &Site) -> Vec<(String, Vec<u8>)> {
     search::build_index(&config.search, &records)
 }
 
+/// How far a build has got, for a progress display: the pipeline counts, anyone may read.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Pages to render, once known (0 before).
+    pub pages: std::sync::atomic::AtomicUsize,
+    /// Pages rendered so far.
+    pub rendered: std::sync::atomic::AtomicUsize,
+}
+
 /// What a build did, for the summary line.
 #[derive(Debug)]
 pub struct BuildOutcome {
@@ -268,10 +297,14 @@ pub struct BuildOutcome {
 /// When the checks pass, files are written as they are rendered (into the spare generation,
 /// see [`write`]), so writing overlaps rendering and the site is never all in memory at once;
 /// the new generation is swapped in only if rendering also reports no error.
-pub fn build(config: &Config, dest: &Path) -> Result<BuildOutcome> {
+pub fn build(config: &Config, dest: &Path, progress: &Progress) -> Result<BuildOutcome> {
     let started = Instant::now();
     write::check_build_dir(config, dest)?;
     let mut checked = timings::time("check", || check(config))?;
+    progress.pages.store(
+        checked.site.pages.len(),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     if checked.report.has_errors() {
         // Render anyway: its diagnostics join the report. Nothing is written.
         let output = render_site(config, &mut checked)?;
@@ -284,7 +317,7 @@ pub fn build(config: &Config, dest: &Path) -> Result<BuildOutcome> {
     }
     let writer = std::sync::Arc::new(write::Writer::open(dest)?);
     let (stream, writing) = writer.stream()?;
-    let rendered = render_site_into(config, &mut checked, Output::streaming(stream));
+    let rendered = render_site_into(config, &mut checked, Output::streaming(stream), progress);
     let output = rendered.map(|mut output| {
         output.end_stream();
         output

@@ -269,6 +269,7 @@ pub fn render_pages(
     which: &PageSet,
     cache: &mut RenderCache,
     mut output: Output,
+    rendered: &std::sync::atomic::AtomicUsize,
 ) -> Result<Rendered> {
     let Inputs {
         config,
@@ -334,6 +335,7 @@ pub fn render_pages(
                 .par_iter()
                 .map(|&i| (i, renderer.page(i, &site.pages[i], &bodies[i])))
                 .collect();
+            rendered.fetch_add(slice.len(), std::sync::atomic::Ordering::Relaxed);
             for (i, result) in pages {
                 let id = &site.pages[i].doc.source.rel;
                 match result {
