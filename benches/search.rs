@@ -154,6 +154,15 @@ fn main() {
             started.elapsed()
         };
         let bytes: usize = files.iter().map(|f| f.1.len()).sum();
+        let digest = {
+            let mut hasher = blake3::Hasher::new();
+            for (path, bytes) in &files {
+                hasher.update(path.as_bytes());
+                hasher.update(&(bytes.len() as u64).to_le_bytes());
+                hasher.update(bytes);
+            }
+            hasher.finalize().to_hex()[..16].to_string()
+        };
         let count = |prefix: &str| files.iter().filter(|f| f.0.starts_with(prefix)).count();
         let size = |prefix: &str| {
             files
@@ -199,6 +208,7 @@ fn main() {
             size("search/f/") as f64 / 1e6,
             size("search/meta.js") as f64 / 1e3,
         );
+        println!("  index digest (blake3 of paths and bytes): {digest}");
         let largest = files
             .iter()
             .filter(|f| !f.0.starts_with("search/d/"))
