@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use globset::{Glob, GlobSetBuilder};
 use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
 
-use super::tokenize::Tokenizer;
+use super::tokenize::{Tokenizer, for_each_run, run_words};
 use super::{FIELD_COUNT, Field};
 use crate::config::Config;
 use crate::model::{Heading, Page};
@@ -19,16 +19,29 @@ pub(crate) const MAX_SECTION_BIT: usize = 30;
 /// a phrase past this point of a long section is not confirmed).
 pub(crate) const SECTION_TEXT_CHARS: usize = 800;
 
-/// A term of one page: how often it occurs in each field and in which sections.
+/// A range of a record's `term_text`. Offsets are `u32`: the text holds each distinct word of
+/// one page once, far below 4 GB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TextRange {
+    start: u32,
+    end: u32,
+}
+
+/// A term of one page: its stem, how often it occurs in each field and in which sections.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RecordTerm {
-    pub(crate) stem: String,
-    /// The surface forms seen on the page, sorted, separated by spaces: the vocabulary's source.
-    pub(crate) forms: String,
+    pub(crate) stem: TextRange,
     /// Occurrences per field, saturating (BM25 flattens counts long before 255).
     pub(crate) tf: [u8; FIELD_COUNT],
     /// Bit `i` set when section `i` (0 = top of the page) holds the term.
     pub(crate) sections: u32,
+}
+
+/// A word as seen on the page (folded), and the index of its term: the vocabulary's source.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RecordWord {
+    pub(crate) surface: TextRange,
+    pub(crate) term: u32,
 }
 
 /// A part of the page between H2/H3 headings; section 0 is the top (before the first one).
@@ -52,8 +65,13 @@ pub struct SearchRecord {
     pub(crate) tags: Vec<String>,
     pub(crate) alerts: Vec<String>,
     pub(crate) field_lengths: [u32; FIELD_COUNT],
-    /// Sorted by stem.
+    /// In the order the page first uses them.
     pub(crate) terms: Vec<RecordTerm>,
+    /// Every distinct word of the page, in order of first use.
+    pub(crate) words: Vec<RecordWord>,
+    /// The stems and words that `terms` and `words` point into: one allocation per page rather
+    /// than one per term, which is what makes records of 10,000 pages cheap to build and drop.
+    term_text: String,
     /// The JSON of the result fragment (`search/d/<n>.js`), ready to wrap: title, URL, facets,
     /// and per section `[title, anchor, text]`.
     pub(crate) fragment: String,
@@ -77,6 +95,14 @@ impl SearchRecord {
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    pub(crate) fn text(&self, range: TextRange) -> &str {
+        &self.term_text[range.start as usize..range.end as usize]
+    }
+
+    pub(crate) fn stem(&self, term: &RecordTerm) -> &str {
+        self.text(term.stem)
+    }
 }
 
 /// The page's record, or `None` when search is disabled or `[search] exclude` matches its id.
@@ -85,38 +111,76 @@ pub fn record_for(page: &Page, site_config: &Config, alerts: &[String]) -> Optio
     Indexer::default().record(page, site_config, alerts)
 }
 
-/// Builds records and remembers stems across them, so a word is stemmed once per thread rather
-/// than once per page. For a whole site, one per thread:
+/// Builds records and remembers words across them, so a run of text is split, folded and
+/// stemmed once per indexer rather than once per occurrence (a site of 10,000 runbooks has ten
+/// million words but a vocabulary of tens of thousands). For a whole site, one per thread:
 /// `pages.par_iter().map_init(Indexer::default, |indexer, page| indexer.record(page, config, &[]))`.
 #[derive(Default)]
 pub struct Indexer {
     tokenizer: Tokenizer,
-    /// Surface form -> (surface id, stem id): ids index `surfaces` and `stems`.
-    words: FxHashMap<Box<str>, (u32, u32)>,
-    surfaces: Vec<Box<str>>,
+    /// A run of text as written -> its words (`run_words`): a range of `run_word_ids`.
+    runs: FxHashMap<Box<str>, (u32, u32)>,
+    run_word_ids: Vec<u32>,
+    /// Folded word -> id; `words[id]` is the word and its stem id.
+    word_ids: FxHashMap<Box<str>, u32>,
+    words: Vec<(Box<str>, u32)>,
     stem_ids: FxHashMap<Box<str>, u32>,
     stems: Vec<Box<str>>,
+    /// Per stem id: the stamp of the last page that used it, and its term index on that page.
+    /// Flat arrays stamped per page instead of a map per page: no clearing, no hashing.
+    stem_on_page: Vec<(u32, u32)>,
+    /// Per word id: the stamp of the last page that used it.
+    word_on_page: Vec<u32>,
+    page_stamp: u32,
 }
 
 impl Indexer {
-    fn word_ids(&mut self, surface: &str) -> (u32, u32) {
-        if let Some(&ids) = self.words.get(surface) {
-            return ids;
+    /// The ids of the words of a run of text, as a range of `run_word_ids`.
+    fn run_word_range(&mut self, run: &str) -> (u32, u32) {
+        if let Some(&range) = self.runs.get(run) {
+            return range;
         }
-        let stem = self.tokenizer.stem(surface);
+        let start = self.run_word_ids.len() as u32;
+        run_words(run, |word| {
+            let id = self.word_id(word);
+            self.run_word_ids.push(id);
+        });
+        let range = (start, self.run_word_ids.len() as u32);
+        self.runs.insert(run.into(), range);
+        range
+    }
+
+    fn word_id(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.word_ids.get(word) {
+            return id;
+        }
+        let stem = self.tokenizer.stem(word);
         let stem_id = match self.stem_ids.get(stem.as_str()) {
             Some(&id) => id,
             None => {
                 let id = self.stems.len() as u32;
                 self.stems.push(stem.as_str().into());
                 self.stem_ids.insert(stem.into_boxed_str(), id);
+                self.stem_on_page.push((0, 0));
                 id
             }
         };
-        let ids = (self.surfaces.len() as u32, stem_id);
-        self.surfaces.push(surface.into());
-        self.words.insert(surface.into(), ids);
-        ids
+        let id = self.words.len() as u32;
+        self.words.push((word.into(), stem_id));
+        self.word_ids.insert(word.into(), id);
+        self.word_on_page.push(0);
+        id
+    }
+
+    /// A stamp no entry of `stem_on_page` or `word_on_page` holds yet, for a new page.
+    fn next_page_stamp(&mut self) -> u32 {
+        self.page_stamp = self.page_stamp.wrapping_add(1);
+        if self.page_stamp == 0 {
+            self.stem_on_page.fill((0, 0));
+            self.word_on_page.fill(0);
+            self.page_stamp = 1;
+        }
+        self.page_stamp
     }
 }
 
@@ -148,14 +212,19 @@ fn is_excluded(page_id: &str, globs: &[String]) -> bool {
     set.build().is_ok_and(|set| set.is_match(page_id))
 }
 
-/// A term while its page is read: stem id, surface ids, counts per field, section bits.
-type PendingTerm = (u32, Vec<u32>, [u8; FIELD_COUNT], u32);
+/// A term while its page is read: stem id, counts per field, section bits.
+struct PendingTerm {
+    stem: u32,
+    tf: [u8; FIELD_COUNT],
+    sections: u32,
+}
 
 struct RecordBuilder<'i> {
     indexer: &'i mut Indexer,
-    /// Stem id -> index in `terms`.
-    by_stem: FxHashMap<u32, usize>,
+    stamp: u32,
     terms: Vec<PendingTerm>,
+    /// Word ids in order of first use on the page.
+    words: Vec<u32>,
     lengths: [u32; FIELD_COUNT],
     /// Characters in each section's text so far.
     text_chars: Vec<usize>,
@@ -164,9 +233,10 @@ struct RecordBuilder<'i> {
 impl<'i> RecordBuilder<'i> {
     fn new(indexer: &'i mut Indexer) -> Self {
         RecordBuilder {
+            stamp: indexer.next_page_stamp(),
             indexer,
-            by_stem: FxHashMap::with_capacity_and_hasher(1024, Default::default()),
-            terms: Vec::with_capacity(1024),
+            terms: Vec::with_capacity(512),
+            words: Vec::with_capacity(512),
             lengths: [0; FIELD_COUNT],
             text_chars: vec![0],
         }
@@ -174,29 +244,37 @@ impl<'i> RecordBuilder<'i> {
 
     fn add(&mut self, field: Field, section: usize, text: &str) {
         let bit = 1u32 << section.min(MAX_SECTION_BIT);
-        let Self {
-            indexer,
-            by_stem,
-            terms,
-            lengths,
-            ..
-        } = self;
-        let tokenizer = std::mem::take(&mut indexer.tokenizer);
-        tokenizer.words(text, |surface| {
-            lengths[field as usize] += 1;
-            let (surface_id, stem_id) = indexer.word_ids(surface);
-            let index = *by_stem.entry(stem_id).or_insert_with(|| {
-                terms.push((stem_id, Vec::new(), [0; FIELD_COUNT], 0));
-                terms.len() - 1
-            });
-            if !terms[index].1.contains(&surface_id) {
-                terms[index].1.push(surface_id);
+        let field = field as usize;
+        for_each_run(text, |run| {
+            let (start, end) = self.indexer.run_word_range(run);
+            for i in start..end {
+                let word = self.indexer.run_word_ids[i as usize];
+                self.count(word, field, bit);
             }
-            let term = &mut terms[index];
-            term.2[field as usize] = term.2[field as usize].saturating_add(1);
-            term.3 |= bit;
         });
-        indexer.tokenizer = tokenizer;
+    }
+
+    fn count(&mut self, word: u32, field: usize, bit: u32) {
+        let indexer = &mut *self.indexer;
+        self.lengths[field] += 1;
+        let stem = indexer.words[word as usize].1;
+        let on_page = &mut indexer.stem_on_page[stem as usize];
+        if on_page.0 != self.stamp {
+            *on_page = (self.stamp, self.terms.len() as u32);
+            self.terms.push(PendingTerm {
+                stem,
+                tf: [0; FIELD_COUNT],
+                sections: 0,
+            });
+        }
+        let term = &mut self.terms[on_page.1 as usize];
+        term.tf[field] = term.tf[field].saturating_add(1);
+        term.sections |= bit;
+        let seen = &mut indexer.word_on_page[word as usize];
+        if *seen != self.stamp {
+            *seen = self.stamp;
+            self.words.push(word);
+        }
     }
 
     fn push_text(&mut self, sections: &mut [SectionText], section: usize, text: &str) {
@@ -269,24 +347,41 @@ impl<'i> RecordBuilder<'i> {
                 .collect(),
         })
         .unwrap_or_default();
-        let mut terms: Vec<RecordTerm> = self
+        let indexer = &*self.indexer;
+        let mut term_text = String::with_capacity(self.terms.len() * 8 + self.words.len() * 4);
+        let mut push = |text: &str| {
+            let start = term_text.len() as u32;
+            term_text.push_str(text);
+            TextRange {
+                start,
+                end: term_text.len() as u32,
+            }
+        };
+        let terms: Vec<RecordTerm> = self
             .terms
-            .into_iter()
-            .map(|(stem, surface_ids, tf, sections)| {
-                let mut forms: Vec<&str> = surface_ids
-                    .iter()
-                    .map(|&id| &*self.indexer.surfaces[id as usize])
-                    .collect();
-                forms.sort_unstable();
-                RecordTerm {
-                    stem: self.indexer.stems[stem as usize].to_string(),
-                    forms: forms.join(" "),
-                    tf,
-                    sections,
-                }
+            .iter()
+            .map(|term| RecordTerm {
+                stem: push(&indexer.stems[term.stem as usize]),
+                tf: term.tf,
+                sections: term.sections,
             })
             .collect();
-        terms.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
+        let words = self
+            .words
+            .iter()
+            .map(|&word| {
+                let (surface, stem) = &indexer.words[word as usize];
+                let term = indexer.stem_on_page[*stem as usize].1;
+                let stem_range = terms[term as usize].stem;
+                // Most words are their own stem: share its text.
+                let surface = if **surface == *indexer.stems[*stem as usize] {
+                    stem_range
+                } else {
+                    push(surface)
+                };
+                RecordWord { surface, term }
+            })
+            .collect();
         SearchRecord {
             page_id: page.doc.source.rel.clone(),
             url: page.url.clone(),
@@ -299,6 +394,8 @@ impl<'i> RecordBuilder<'i> {
             alerts,
             field_lengths: self.lengths,
             terms,
+            words,
+            term_text,
             fragment,
         }
     }
@@ -401,8 +498,20 @@ mod tests {
         record
             .terms
             .iter()
-            .find(|t| t.stem == stem)
+            .find(|t| record.stem(t) == stem)
             .unwrap_or_else(|| panic!("no term {stem}"))
+    }
+
+    /// The page's surface forms of a stem, sorted, separated by spaces.
+    fn forms(record: &SearchRecord, stem: &str) -> String {
+        let mut forms: Vec<&str> = record
+            .words
+            .iter()
+            .filter(|w| record.stem(&record.terms[w.term as usize]) == stem)
+            .map(|w| record.text(w.surface))
+            .collect();
+        forms.sort_unstable();
+        forms.join(" ")
     }
 
     #[test]
@@ -443,19 +552,26 @@ mod tests {
         assert_eq!(term(&record, "packet").sections, 0b100);
         // Fenced SQL counts as code; the Mermaid fence is left out.
         assert_eq!(term(&record, "select").tf[Field::Code as usize], 1);
-        assert!(!record.terms.iter().any(|t| t.forms.contains("lagging")));
+        assert!(!record.words.iter().any(|w| record.text(w.surface) == "lagging"));
     }
 
     #[test]
     fn surfaces_map_to_stems() {
         let record = record();
-        assert_eq!(term(&record, "replica").forms, "replicas");
-        assert_eq!(term(&record, "replic").forms, "replication");
-        assert_eq!(term(&record, "primari").forms, "primary");
+        assert_eq!(forms(&record, "replica"), "replicas");
+        assert_eq!(forms(&record, "replic"), "replication");
+        assert_eq!(forms(&record, "primari"), "primary");
         assert_eq!(
-            term(&record, "postgresreplicationlag").forms,
+            forms(&record, "postgresreplicationlag"),
             "postgresreplicationlag"
         );
+        assert_eq!(forms(&record, "lag"), "lag");
+        // Each distinct word once, in order of first use; a word that is its own stem shares
+        // the stem's text.
+        let words: Vec<&str> = record.words.iter().map(|w| record.text(w.surface)).collect();
+        assert_eq!(&words[..3], ["replication", "lag", "postgresreplicationlag"]);
+        assert_eq!(words.iter().filter(|w| **w == "primary").count(), 1);
+        assert_eq!(record.words[1].surface, term(&record, "lag").stem);
     }
 
     #[test]

@@ -87,10 +87,41 @@ fn camel_parts(run: &str) -> Vec<&str> {
     parts
 }
 
-/// Folds, splits and stems text into `(surface, stem)` terms.
-///
-/// A camel-case word yields the whole word and each of its humps, so `KubePodCrashLooping` is found
-/// by its name and by `crash looping`.
+/// Calls `emit(run)` with every run of letters and digits in `text`, in order, diacritics
+/// stripped but case kept (camel-case splitting needs it). ASCII text, the common case, skips
+/// normalisation. Runs repeat a lot, so the indexer caches [`run_words`] per distinct run.
+pub(crate) fn for_each_run(text: &str, mut emit: impl FnMut(&str)) {
+    if !text.is_ascii() {
+        runs(&strip_diacritics(text)).for_each(emit);
+        return;
+    }
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        emit(&text[start..i]);
+    }
+}
+
+/// Calls `emit(word)` with the folded words of one run from [`for_each_run`]: the whole run,
+/// then its camel-case humps, so `KubePodCrashLooping` is found by its name and by
+/// `crash looping`. Words too long to be words are skipped.
+pub(crate) fn run_words(run: &str, mut emit: impl FnMut(&str)) {
+    let mut lower = String::with_capacity(run.len());
+    emit_lowercase(run, &mut lower, &mut emit);
+    for part in camel_parts(run) {
+        emit_lowercase(part, &mut lower, &mut emit);
+    }
+}
+
+/// The English stemmer. Slow per call, so the indexer stems each distinct word once.
 pub(crate) struct Tokenizer {
     stemmer: Stemmer,
 }
@@ -108,49 +139,12 @@ impl Tokenizer {
         self.stemmer.stem(folded_word).into_owned()
     }
 
-    /// Calls `emit(surface)` with every folded word of `text` (and camel-case humps), in order.
-    /// ASCII text, the common case, skips normalisation.
-    pub(crate) fn words(&self, text: &str, mut emit: impl FnMut(&str)) {
-        let mut lower = String::new();
-        if text.is_ascii() {
-            let bytes = text.as_bytes();
-            let mut i = 0;
-            while i < bytes.len() {
-                if !bytes[i].is_ascii_alphanumeric() {
-                    i += 1;
-                    continue;
-                }
-                let start = i;
-                let mut upper = false;
-                while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                    upper |= bytes[i].is_ascii_uppercase();
-                    i += 1;
-                }
-                let run = &text[start..i];
-                emit_lowercase(run, &mut lower, &mut emit);
-                if upper {
-                    for part in camel_parts(run) {
-                        emit_lowercase(part, &mut lower, &mut emit);
-                    }
-                }
-            }
-            return;
-        }
-        let stripped = strip_diacritics(text);
-        for run in runs(&stripped) {
-            emit_lowercase(run, &mut lower, &mut emit);
-            if run.chars().any(char::is_uppercase) {
-                for part in camel_parts(run) {
-                    emit_lowercase(part, &mut lower, &mut emit);
-                }
-            }
-        }
-    }
-
     /// Calls `emit(surface, stem)` for every term of `text`, in order.
     #[cfg(test)]
     pub(crate) fn terms(&self, text: &str, mut emit: impl FnMut(&str, &str)) {
-        self.words(text, |surface| emit(surface, &self.stem(surface)));
+        for_each_run(text, |run| {
+            run_words(run, |surface| emit(surface, &self.stem(surface)));
+        });
     }
 }
 
