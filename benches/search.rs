@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use rb_site::model::Page;
 use rb_site::search::fixture::{config, page_from_markdown};
-use rb_site::search::{Indexer, SearchRecord, build_index, record_for};
+use rb_site::search::{SearchRecord, build_index, record_for, records_for};
 
 /// CPU seconds (user + system) this process used so far, from /proc (Linux); 0 elsewhere. The
 /// machine may be shared: CPU time says what the work costs whatever else runs.
@@ -132,13 +132,7 @@ fn main() {
         let cpu_before = cpu_seconds();
         for _ in 0..runs {
             let started = Instant::now();
-            let records: Vec<SearchRecord> = pages
-                .par_iter()
-                .map_init(Indexer::default, |indexer, p| {
-                    indexer.record(p, &config, &[])
-                })
-                .flatten()
-                .collect();
+            let records: Vec<SearchRecord> = records_for(&pages, &config);
             let recorded = started.elapsed();
             let refs: Vec<&SearchRecord> = records.iter().collect();
             files = build_index(&Default::default(), &refs);

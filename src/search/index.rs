@@ -99,7 +99,7 @@ pub(crate) fn jsonp(name: &str, data: &Value) -> Vec<u8> {
     format!("rbSearch.load({},{});\n", Value::from(name), data).into_bytes()
 }
 
-/// The site's stems and words, numbered, with every document's terms grouped by stem.
+/// The site's stems and words, numbered.
 ///
 /// Records are independent (`serve` keeps them per page), so their stems are strings; they are
 /// numbered here once per chunk of documents in parallel, then the chunks' small vocabularies
@@ -109,10 +109,12 @@ struct Terms<'a> {
     stems: Vec<&'a str>,
     /// Stem ids sorted by stem.
     sorted: Vec<u32>,
-    /// Postings of stem `id`: `postings[starts[id]..starts[id + 1]]`, as (document, index of
-    /// the term in the document's record), documents ascending.
-    starts: Vec<usize>,
-    postings: Vec<(u32, u32)>,
+    /// Documents per stem id.
+    df: Vec<u32>,
+    /// Documents are numbered in chunks of this many...
+    chunk_len: usize,
+    /// ...and for each chunk, the stem id of each term of each document, in order.
+    term_stems: Vec<Vec<u32>>,
     /// Every distinct word of the site with its stem id.
     words: Vec<(&'a str, u32)>,
 }
@@ -149,8 +151,10 @@ struct ChunkTerms<'a> {
 
 impl<'a> Terms<'a> {
     fn collect(docs: &[&'a SearchRecord]) -> Self {
-        let threads = rayon::current_num_threads();
-        let chunk_len = docs.len().div_ceil(threads * 4).max(64);
+        let chunk_len = docs
+            .len()
+            .div_ceil(rayon::current_num_threads() * 4)
+            .max(64);
         let chunks: Vec<ChunkTerms<'a>> = docs
             .par_chunks(chunk_len)
             .map(|chunk| {
@@ -173,33 +177,30 @@ impl<'a> Terms<'a> {
         let mut stems = Interner::default();
         let mut words = Interner::default();
         let mut word_stems = Vec::new();
-        let mut term_stems = Vec::with_capacity(chunks.iter().map(|c| c.term_stems.len()).sum());
+        let mut term_stems = Vec::with_capacity(chunks.len());
         for chunk in &chunks {
             let global: Vec<u32> = chunk.stems.names.iter().map(|s| stems.id(s).0).collect();
-            term_stems.extend(chunk.term_stems.iter().map(|&id| global[id as usize]));
+            term_stems.push(global);
             for (&word, &stem) in chunk.words.names.iter().zip(&chunk.word_stems) {
                 if words.id(word).1 {
-                    word_stems.push(global[stem as usize]);
+                    word_stems.push(term_stems[term_stems.len() - 1][stem as usize]);
                 }
             }
         }
-
-        // Group postings by stem with a counting sort: documents stay in ascending order.
-        let mut starts = vec![0usize; stems.names.len() + 1];
-        for &stem in &term_stems {
-            starts[stem as usize + 1] += 1;
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut next = starts.clone();
-        let mut postings = vec![(0u32, 0u32); term_stems.len()];
-        let mut stem_of_term = term_stems.iter();
-        for (doc, record) in docs.iter().enumerate() {
-            for (index, &stem) in (0..record.terms.len()).zip(&mut stem_of_term) {
-                postings[next[stem as usize]] = (doc as u32, index as u32);
-                next[stem as usize] += 1;
-            }
+        let term_stems: Vec<Vec<u32>> = chunks
+            .par_iter()
+            .zip(&term_stems)
+            .map(|(chunk, global)| {
+                chunk
+                    .term_stems
+                    .iter()
+                    .map(|&id| global[id as usize])
+                    .collect()
+            })
+            .collect();
+        let mut df = vec![0u32; stems.names.len()];
+        for &stem in term_stems.iter().flatten() {
+            df[stem as usize] += 1;
         }
 
         let mut sorted: Vec<u32> = (0..stems.names.len() as u32).collect();
@@ -207,14 +208,11 @@ impl<'a> Terms<'a> {
         Terms {
             stems: stems.names,
             sorted,
-            starts,
-            postings,
+            df,
+            chunk_len,
+            term_stems,
             words: words.names.into_iter().zip(word_stems).collect(),
         }
-    }
-
-    fn postings(&self, stem: u32) -> &[(u32, u32)] {
-        &self.postings[self.starts[stem as usize]..self.starts[stem as usize + 1]]
     }
 }
 
@@ -227,7 +225,19 @@ struct EncodedPostings {
     encoded: String,
 }
 
+/// A document's score for a term, and the term's sections there.
+#[derive(Clone, Copy, Default)]
+struct Posting {
+    doc: u32,
+    score: u32,
+    sections: u32,
+}
+
 /// Postings for every stem, in stem order.
+///
+/// Scores are computed reading each record's terms in order, in parallel by chunk (reading
+/// them stem by stem instead would jump between 10,000 records for every stem), then grouped
+/// by stem with a counting sort, which keeps documents in ascending order.
 fn score_postings(
     docs: &[&SearchRecord],
     terms: &Terms,
@@ -243,43 +253,80 @@ fn score_postings(
     for sum in &mut average {
         *sum = (*sum / n.max(1.0)).max(1.0);
     }
+    let idf: Vec<f32> = terms
+        .df
+        .iter()
+        .map(|&df| (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln())
+        .collect();
+
+    let scored: Vec<Vec<(u32, Posting)>> = docs
+        .par_chunks(terms.chunk_len)
+        .zip(&terms.term_stems)
+        .enumerate()
+        .map(|(chunk, (records, stems))| {
+            let mut scored = Vec::with_capacity(stems.len());
+            let mut stems = stems.iter();
+            for (i, record) in records.iter().enumerate() {
+                let doc = (chunk * terms.chunk_len + i) as u32;
+                let lengths = &record.field_lengths;
+                for (term, &stem) in record.terms.iter().zip(&mut stems) {
+                    let idf = idf[stem as usize];
+                    let mut score = 0.0;
+                    for f in 0..FIELD_COUNT {
+                        let tf = term.tf[f] as f32;
+                        if tf > 0.0 {
+                            let norm = 1.0 - B[f] + B[f] * lengths[f] as f32 / average[f];
+                            score += boosts[f] * idf * tf * (K1 + 1.0) / (tf + K1 * norm);
+                        }
+                    }
+                    let posting = Posting {
+                        doc,
+                        score: (score * SCORE_SCALE).round().max(1.0) as u32,
+                        sections: term.sections,
+                    };
+                    scored.push((stem, posting));
+                }
+            }
+            scored
+        })
+        .collect();
+
+    let mut starts = Vec::with_capacity(terms.df.len() + 1);
+    starts.push(0usize);
+    for &df in &terms.df {
+        starts.push(starts[starts.len() - 1] + df as usize);
+    }
+    let mut next = starts.clone();
+    let mut grouped = vec![Posting::default(); starts[starts.len() - 1]];
+    for &(stem, posting) in scored.iter().flatten() {
+        grouped[next[stem as usize]] = posting;
+        next[stem as usize] += 1;
+    }
 
     terms
         .sorted
         .par_iter()
         .map(|&stem| {
-            let list = terms.postings(stem);
+            let list = &grouped[starts[stem as usize]..starts[stem as usize + 1]];
             let df = list.len();
-            let idf = (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
-            let mut scored: Vec<(u32, u32, u32)> = Vec::with_capacity(list.len());
-            for &(doc, index) in list {
-                let record = docs[doc as usize];
-                let term = &record.terms[index as usize];
-                let lengths = &record.field_lengths;
-                let mut score = 0.0;
-                for f in 0..FIELD_COUNT {
-                    let tf = term.tf[f] as f32;
-                    if tf > 0.0 {
-                        let norm = 1.0 - B[f] + B[f] * lengths[f] as f32 / average[f];
-                        score += boosts[f] * idf * tf * (K1 + 1.0) / (tf + K1 * norm);
-                    }
-                }
-                let quantised = (score * SCORE_SCALE).round().max(1.0) as u32;
-                scored.push((doc, quantised, term.sections));
-            }
             let partial = df > MAX_POSTINGS;
-            if partial {
-                scored.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                scored.truncate(MAX_POSTINGS);
-                scored.sort_unstable_by_key(|p| p.0);
-            }
-            let mut encoded = String::with_capacity(scored.len() * 5);
+            let mut best;
+            let list = if partial {
+                best = list.to_vec();
+                best.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.doc.cmp(&b.doc)));
+                best.truncate(MAX_POSTINGS);
+                best.sort_unstable_by_key(|p| p.doc);
+                &best[..]
+            } else {
+                list
+            };
+            let mut encoded = String::with_capacity(list.len() * 5);
             let mut previous = 0;
-            for (doc, score, sections) in scored {
-                push_varint(&mut encoded, doc - previous);
-                push_varint(&mut encoded, score);
-                push_varint(&mut encoded, sections);
-                previous = doc;
+            for posting in list {
+                push_varint(&mut encoded, posting.doc - previous);
+                push_varint(&mut encoded, posting.score);
+                push_varint(&mut encoded, posting.sections);
+                previous = posting.doc;
             }
             EncodedPostings {
                 stem,

@@ -26,7 +26,7 @@ mod tokenize;
 pub mod fixture;
 
 pub use index::build_index;
-pub use record::{Indexer, SearchRecord, record_for};
+pub use record::{Indexer, SearchRecord, record_for, records_for};
 
 /// Index fields, in the order of the per-field arrays. `code` is fenced code (not Mermaid): worth
 /// finding (`kubectl rollout undo`, metric names) but noisy, so it weighs least.

@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 
 use globset::{Glob, GlobSetBuilder};
 use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
+use rayon::prelude::*;
 
 use super::tokenize::{Tokenizer, for_each_run, run_words};
 use super::{FIELD_COUNT, Field};
@@ -111,19 +112,37 @@ pub fn record_for(page: &Page, site_config: &Config, alerts: &[String]) -> Optio
     Indexer::default().record(page, site_config, alerts)
 }
 
+/// Records of a whole site, in parallel: a few chunks of pages per thread, one [`Indexer`] per
+/// chunk, so each word is stemmed a few times per build rather than once per rayon split.
+pub fn records_for(pages: &[Page], site_config: &Config) -> Vec<SearchRecord> {
+    let chunk_len = pages
+        .len()
+        .div_ceil(rayon::current_num_threads() * 4)
+        .max(1);
+    pages
+        .par_chunks(chunk_len)
+        .flat_map_iter(|chunk| {
+            let mut indexer = Indexer::default();
+            chunk
+                .iter()
+                .filter_map(move |page| indexer.record(page, site_config, &[]))
+        })
+        .collect()
+}
+
 /// Builds records and remembers words across them, so a run of text is split, folded and
 /// stemmed once per indexer rather than once per occurrence (a site of 10,000 runbooks has ten
-/// million words but a vocabulary of tens of thousands). For a whole site, one per thread:
-/// `pages.par_iter().map_init(Indexer::default, |indexer, page| indexer.record(page, config, &[]))`.
+/// million words but a vocabulary of tens of thousands). [`records_for`] uses one per chunk of
+/// pages; `serve` can keep one to re-index a changed page.
 #[derive(Default)]
 pub struct Indexer {
     tokenizer: Tokenizer,
     /// A run of text as written -> its words (`run_words`): a range of `run_word_ids`.
     runs: FxHashMap<Box<str>, (u32, u32)>,
     run_word_ids: Vec<u32>,
-    /// Folded word -> id; `words[id]` is the word and its stem id.
+    /// Folded word -> id, to index `words`.
     word_ids: FxHashMap<Box<str>, u32>,
-    words: Vec<(Box<str>, u32)>,
+    words: Vec<Word>,
     stem_ids: FxHashMap<Box<str>, u32>,
     stems: Vec<Box<str>>,
     /// Per stem id: the stamp of the last page that used it, and its term index on that page.
@@ -132,6 +151,13 @@ pub struct Indexer {
     /// Per word id: the stamp of the last page that used it.
     word_on_page: Vec<u32>,
     page_stamp: u32,
+}
+
+struct Word {
+    text: Box<str>,
+    stem: u32,
+    /// The word is its own stem (most are): the record stores the text once.
+    is_stem: bool,
 }
 
 impl Indexer {
@@ -166,7 +192,11 @@ impl Indexer {
             }
         };
         let id = self.words.len() as u32;
-        self.words.push((word.into(), stem_id));
+        self.words.push(Word {
+            text: word.into(),
+            stem: stem_id,
+            is_stem: *self.stems[stem_id as usize] == *word,
+        });
         self.word_ids.insert(word.into(), id);
         self.word_on_page.push(0);
         id
@@ -257,7 +287,7 @@ impl<'i> RecordBuilder<'i> {
     fn count(&mut self, word: u32, field: usize, bit: u32) {
         let indexer = &mut *self.indexer;
         self.lengths[field] += 1;
-        let stem = indexer.words[word as usize].1;
+        let stem = indexer.words[word as usize].stem;
         let on_page = &mut indexer.stem_on_page[stem as usize];
         if on_page.0 != self.stamp {
             *on_page = (self.stamp, self.terms.len() as u32);
@@ -370,14 +400,12 @@ impl<'i> RecordBuilder<'i> {
             .words
             .iter()
             .map(|&word| {
-                let (surface, stem) = &indexer.words[word as usize];
-                let term = indexer.stem_on_page[*stem as usize].1;
-                let stem_range = terms[term as usize].stem;
-                // Most words are their own stem: share its text.
-                let surface = if **surface == *indexer.stems[*stem as usize] {
-                    stem_range
+                let word = &indexer.words[word as usize];
+                let term = indexer.stem_on_page[word.stem as usize].1;
+                let surface = if word.is_stem {
+                    terms[term as usize].stem
                 } else {
-                    push(surface)
+                    push(&word.text)
                 };
                 RecordWord { surface, term }
             })
@@ -469,15 +497,21 @@ impl<'i> RecordBuilder<'i> {
 /// Appends text with whitespace collapsed, up to [`SECTION_TEXT_CHARS`]; `count` is `out`'s
 /// length in characters.
 fn push_text(out: &mut String, count: &mut usize, text: &str) {
+    let mut after_space = out.is_empty() || out.ends_with(' ');
     for c in text.chars() {
         if *count >= SECTION_TEXT_CHARS {
             return;
         }
-        let c = if c.is_whitespace() { ' ' } else { c };
-        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
-            continue;
+        if c.is_whitespace() {
+            if after_space {
+                continue;
+            }
+            out.push(' ');
+            after_space = true;
+        } else {
+            out.push(c);
+            after_space = false;
         }
-        out.push(c);
         *count += 1;
     }
 }

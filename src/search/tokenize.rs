@@ -88,25 +88,33 @@ fn camel_parts(run: &str) -> Vec<&str> {
 }
 
 /// Calls `emit(run)` with every run of letters and digits in `text`, in order, diacritics
-/// stripped but case kept (camel-case splitting needs it). ASCII text, the common case, skips
-/// normalisation. Runs repeat a lot, so the indexer caches [`run_words`] per distinct run.
+/// stripped but case kept (camel-case splitting needs it). Runs repeat a lot, so the indexer
+/// caches [`run_words`] per distinct run.
+///
+/// Only stretches holding non-ASCII characters are normalised: NFKD leaves ASCII alone and
+/// never reorders across it (ASCII characters are starters), so cutting the text at ASCII
+/// punctuation and spaces first gives the same runs as normalising all of it.
 pub(crate) fn for_each_run(text: &str, mut emit: impl FnMut(&str)) {
-    if !text.is_ascii() {
-        runs(&strip_diacritics(text)).for_each(emit);
-        return;
-    }
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if !bytes[i].is_ascii_alphanumeric() {
+        if bytes[i].is_ascii() && !bytes[i].is_ascii_alphanumeric() {
             i += 1;
             continue;
         }
         let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+        let mut ascii = true;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || !bytes[i].is_ascii()) {
+            ascii &= bytes[i].is_ascii();
             i += 1;
         }
-        emit(&text[start..i]);
+        // Cut only at ASCII bytes, so `start..i` are character boundaries.
+        let stretch = &text[start..i];
+        if ascii {
+            emit(stretch);
+        } else {
+            runs(&strip_diacritics(stretch)).for_each(&mut emit);
+        }
     }
 }
 
@@ -239,6 +247,23 @@ mod tests {
     fn junk_words_are_skipped() {
         assert!(terms(&"a".repeat(MAX_WORD_CHARS + 1)).is_empty());
         assert_eq!(terms(&"a".repeat(MAX_WORD_CHARS)).len(), 1);
+    }
+
+    #[test]
+    fn runs_normalise_only_non_ascii_stretches() {
+        let mut runs = Vec::new();
+        for_each_run("Réplication—LAG: ﬁle½x e\u{301}t (5xx) ÜberWachung", |run| {
+            runs.push(run.to_string())
+        });
+        // The em dash and `½` (NFKD `1⁄2`) split words; `ﬁ` expands; marks are dropped.
+        assert_eq!(
+            runs,
+            ["Replication", "LAG", "file1", "2x", "et", "5xx", "UberWachung"]
+        );
+        let mut whole = Vec::new();
+        let text = "Réplication—LAG: ﬁle½x e\u{301}t (5xx) ÜberWachung";
+        super::runs(&strip_diacritics(text)).for_each(|run| whole.push(run.to_string()));
+        assert_eq!(runs, whole, "same runs as normalising the whole text");
     }
 
     #[test]
