@@ -7,11 +7,10 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 
-use rustc_hash::FxHashMap;
-
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
+use super::keys::StrMap;
 use super::record::SearchRecord;
 use super::tokenize::{alert_key, fold, key_file_name, shard_key};
 use super::{DEFAULT_BOOSTS, FACETS, FIELD_COUNT, FIELDS};
@@ -122,19 +121,20 @@ struct Terms<'a> {
 /// Strings numbered in order of first use.
 #[derive(Default)]
 struct Interner<'a> {
-    ids: FxHashMap<&'a str, u32>,
+    ids: StrMap<u32>,
     names: Vec<&'a str>,
 }
 
 impl<'a> Interner<'a> {
     /// The string's id, and whether it is new.
     fn id(&mut self, name: &'a str) -> (u32, bool) {
-        let next = self.names.len() as u32;
-        let id = *self.ids.entry(name).or_insert(next);
-        if id == next {
-            self.names.push(name);
+        if let Some(id) = self.ids.get(name) {
+            return (id, false);
         }
-        (id, id == next)
+        let id = self.names.len() as u32;
+        self.ids.insert(name, id);
+        self.names.push(name);
+        (id, true)
     }
 }
 
@@ -313,7 +313,11 @@ fn score_postings(
             let mut best;
             let list = if partial {
                 best = list.to_vec();
-                best.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.doc.cmp(&b.doc)));
+                // Best score first, then lowest document: a total order, so the same postings
+                // are kept whatever the selection algorithm.
+                best.select_nth_unstable_by(MAX_POSTINGS, |a, b| {
+                    b.score.cmp(&a.score).then(a.doc.cmp(&b.doc))
+                });
                 best.truncate(MAX_POSTINGS);
                 best.sort_unstable_by_key(|p| p.doc);
                 &best[..]

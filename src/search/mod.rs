@@ -18,6 +18,7 @@
 //! `query` holds a reference evaluator with the algorithm of `search.js`, used by the tests.
 
 mod index;
+mod keys;
 pub mod query;
 mod record;
 mod tokenize;

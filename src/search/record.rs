@@ -3,12 +3,11 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
-
 use globset::{Glob, GlobSetBuilder};
 use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
 use rayon::prelude::*;
 
+use super::keys::StrMap;
 use super::tokenize::{Tokenizer, for_each_run, run_words};
 use super::{FIELD_COUNT, Field};
 use crate::config::Config;
@@ -138,12 +137,12 @@ pub fn records_for(pages: &[Page], site_config: &Config) -> Vec<SearchRecord> {
 pub struct Indexer {
     tokenizer: Tokenizer,
     /// A run of text as written -> its words (`run_words`): a range of `run_word_ids`.
-    runs: FxHashMap<Box<str>, (u32, u32)>,
+    runs: StrMap<(u32, u32)>,
     run_word_ids: Vec<u32>,
     /// Folded word -> id, to index `words`.
-    word_ids: FxHashMap<Box<str>, u32>,
+    word_ids: StrMap<u32>,
     words: Vec<Word>,
-    stem_ids: FxHashMap<Box<str>, u32>,
+    stem_ids: StrMap<u32>,
     stems: Vec<Box<str>>,
     /// Per stem id: the stamp of the last page that used it, and its term index on that page.
     /// Flat arrays stamped per page instead of a map per page: no clearing, no hashing.
@@ -163,7 +162,7 @@ struct Word {
 impl Indexer {
     /// The ids of the words of a run of text, as a range of `run_word_ids`.
     fn run_word_range(&mut self, run: &str) -> (u32, u32) {
-        if let Some(&range) = self.runs.get(run) {
+        if let Some(range) = self.runs.get(run) {
             return range;
         }
         let start = self.run_word_ids.len() as u32;
@@ -172,21 +171,21 @@ impl Indexer {
             self.run_word_ids.push(id);
         });
         let range = (start, self.run_word_ids.len() as u32);
-        self.runs.insert(run.into(), range);
+        self.runs.insert(run, range);
         range
     }
 
     fn word_id(&mut self, word: &str) -> u32 {
-        if let Some(&id) = self.word_ids.get(word) {
+        if let Some(id) = self.word_ids.get(word) {
             return id;
         }
         let stem = self.tokenizer.stem(word);
-        let stem_id = match self.stem_ids.get(stem.as_str()) {
-            Some(&id) => id,
+        let stem_id = match self.stem_ids.get(&stem) {
+            Some(id) => id,
             None => {
                 let id = self.stems.len() as u32;
-                self.stems.push(stem.as_str().into());
-                self.stem_ids.insert(stem.into_boxed_str(), id);
+                self.stem_ids.insert(&stem, id);
+                self.stems.push(stem.into_boxed_str());
                 self.stem_on_page.push((0, 0));
                 id
             }
@@ -197,7 +196,7 @@ impl Indexer {
             stem: stem_id,
             is_stem: *self.stems[stem_id as usize] == *word,
         });
-        self.word_ids.insert(word.into(), id);
+        self.word_ids.insert(word, id);
         self.word_on_page.push(0);
         id
     }
@@ -498,6 +497,30 @@ impl<'i> RecordBuilder<'i> {
 /// length in characters.
 fn push_text(out: &mut String, count: &mut usize, text: &str) {
     let mut after_space = out.is_empty() || out.ends_with(' ');
+    if text.is_ascii() {
+        // Whole words at a time: one copy per word instead of one push per character.
+        let is_space = |b: &u8| matches!(b, b' ' | b'\t'..=b'\r');
+        let mut rest = text;
+        while *count < SECTION_TEXT_CHARS && !rest.is_empty() {
+            let spaces = rest.bytes().take_while(is_space).count();
+            if spaces > 0 {
+                if !after_space {
+                    out.push(' ');
+                    *count += 1;
+                    after_space = true;
+                }
+                rest = &rest[spaces..];
+                continue;
+            }
+            let word = rest.bytes().take_while(|b| !is_space(b)).count();
+            let kept = word.min(SECTION_TEXT_CHARS - *count);
+            out.push_str(&rest[..kept]);
+            *count += kept;
+            after_space = false;
+            rest = &rest[word..];
+        }
+        return;
+    }
     for c in text.chars() {
         if *count >= SECTION_TEXT_CHARS {
             return;
@@ -606,6 +629,24 @@ mod tests {
         assert_eq!(&words[..3], ["replication", "lag", "postgresreplicationlag"]);
         assert_eq!(words.iter().filter(|w| **w == "primary").count(), 1);
         assert_eq!(record.words[1].surface, term(&record, "lag").stem);
+    }
+
+    #[test]
+    fn section_text_collapses_whitespace_and_stops_at_the_limit() {
+        for text in ["  a \t\n b\x0b\x0cc  ", "  a \u{a0} b\u{2003}c  "] {
+            let (mut out, mut count) = (String::new(), 0);
+            push_text(&mut out, &mut count, text);
+            push_text(&mut out, &mut count, " d");
+            assert_eq!(out, "a b c d", "{text:?}");
+            assert_eq!(count, out.chars().count());
+        }
+        let (mut out, mut count) = (String::new(), 0);
+        let long = format!("{} {}", "x".repeat(SECTION_TEXT_CHARS - 3), "yyyy zz");
+        push_text(&mut out, &mut count, &long);
+        assert_eq!(count, SECTION_TEXT_CHARS);
+        assert!(out.ends_with("x yy"), "{}", &out[out.len() - 8..]);
+        push_text(&mut out, &mut count, "more");
+        assert_eq!(out.chars().count(), SECTION_TEXT_CHARS);
     }
 
     #[test]

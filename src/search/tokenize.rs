@@ -15,11 +15,17 @@ pub(crate) const MAX_WORD_CHARS: usize = 32;
 /// Decomposes (NFKD) and drops combining marks, so `Überwachung` and `uberwachung` meet.
 /// Case is kept: camel-case splitting needs it.
 pub(crate) fn strip_diacritics(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
     text.nfkd().filter(|c| !is_combining_mark(*c)).collect()
 }
 
 /// Case-folds and strips diacritics: the form every comparison uses.
 pub(crate) fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     strip_diacritics(text)
         .chars()
         .flat_map(char::to_lowercase)
