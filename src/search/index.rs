@@ -142,8 +142,11 @@ impl<'a> Interner<'a> {
 #[derive(Default)]
 struct ChunkTerms<'a> {
     stems: Interner<'a>,
+    /// Per local stem: some document uses the stem as a word.
+    stem_is_word: Vec<bool>,
     /// The local stem id of each term of each document, in order.
     term_stems: Vec<u32>,
+    /// Words that are not their own stem.
     words: Interner<'a>,
     /// The local stem id of each local word.
     word_stems: Vec<u32>,
@@ -162,7 +165,12 @@ impl<'a> Terms<'a> {
                 for record in chunk {
                     let first = local.term_stems.len();
                     for term in &record.terms {
-                        local.term_stems.push(local.stems.id(record.stem(term)).0);
+                        let (stem, new) = local.stems.id(record.stem(term));
+                        if new {
+                            local.stem_is_word.push(false);
+                        }
+                        local.stem_is_word[stem as usize] |= term.stem_is_word;
+                        local.term_stems.push(stem);
                     }
                     for word in &record.words {
                         if local.words.id(record.text(word.surface)).1 {
@@ -175,11 +183,16 @@ impl<'a> Terms<'a> {
             .collect();
 
         let mut stems = Interner::default();
+        let mut stem_is_word = Vec::new();
         let mut words = Interner::default();
         let mut word_stems = Vec::new();
         let mut term_stems = Vec::with_capacity(chunks.len());
         for chunk in &chunks {
             let global: Vec<u32> = chunk.stems.names.iter().map(|s| stems.id(s).0).collect();
+            stem_is_word.resize(stems.names.len(), false);
+            for (&stem, &is_word) in global.iter().zip(&chunk.stem_is_word) {
+                stem_is_word[stem as usize] |= is_word;
+            }
             term_stems.push(global);
             for (&word, &stem) in chunk.words.names.iter().zip(&chunk.word_stems) {
                 if words.id(word).1 {
@@ -205,13 +218,20 @@ impl<'a> Terms<'a> {
 
         let mut sorted: Vec<u32> = (0..stems.names.len() as u32).collect();
         sorted.par_sort_unstable_by_key(|&id| stems.names[id as usize]);
+        // A word is its own stem or not, so the two lists never share a word.
+        let mut all_words: Vec<(&str, u32)> = words.names.into_iter().zip(word_stems).collect();
+        all_words.extend(
+            (0..stems.names.len() as u32)
+                .filter(|&stem| stem_is_word[stem as usize])
+                .map(|stem| (stems.names[stem as usize], stem)),
+        );
         Terms {
             stems: stems.names,
             sorted,
             df,
             chunk_len,
             term_stems,
-            words: words.names.into_iter().zip(word_stems).collect(),
+            words: all_words,
         }
     }
 }
