@@ -507,16 +507,14 @@ fn write_vocabulary(
         .into_par_iter()
         .map(|(key, entries)| {
             let mut words: Vec<(&str, u32)> = Vec::with_capacity(entries.len());
-            let mut alerts = serde_json::Map::new();
+            let mut alerts: Vec<&str> = Vec::new();
             for entry in entries {
                 match entry {
                     VocabEntry::Word { surface, stem } => words.push((surface, stem)),
-                    VocabEntry::Alert { key } => {
-                        let listed = alert_docs[key].iter().map(|(doc, name)| json!([doc, name]));
-                        alerts.insert(key.to_string(), Value::Array(listed.collect()));
-                    }
+                    VocabEntry::Alert { key } => alerts.push(key),
                 }
             }
+            alerts.sort_unstable();
             // A word has one stem, so words sort by surface alone; stems sort by name, which
             // is their rank.
             words.sort_unstable_by_key(|w| w.0);
@@ -531,9 +529,24 @@ fn write_vocabulary(
             bytes.push(b',');
             bytes.push(b'{');
             if !alerts.is_empty() {
-                bytes.extend_from_slice(b"\"a\":");
-                let _ = serde_json::to_writer(&mut bytes, &alerts);
-                bytes.push(b',');
+                bytes.extend_from_slice(b"\"a\":{");
+                for (i, key) in alerts.iter().enumerate() {
+                    if i > 0 {
+                        bytes.push(b',');
+                    }
+                    push_json_str(&mut bytes, key);
+                    bytes.extend_from_slice(b":[");
+                    for (j, (doc, name)) in alert_docs[*key].iter().enumerate() {
+                        if j > 0 {
+                            bytes.push(b',');
+                        }
+                        let _ = write!(bytes, "[{doc},");
+                        push_json_str(&mut bytes, name);
+                        bytes.push(b']');
+                    }
+                    bytes.push(b']');
+                }
+                bytes.extend_from_slice(b"},");
             }
             bytes.extend_from_slice(b"\"s\":[");
             for (i, &stem) in stems.iter().enumerate() {

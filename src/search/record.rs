@@ -507,6 +507,9 @@ impl<'i> RecordBuilder<'i> {
 /// Appends text with whitespace collapsed, up to [`SECTION_TEXT_CHARS`]; `count` is `out`'s
 /// length in characters.
 fn push_text(out: &mut String, count: &mut usize, text: &str) {
+    if *count >= SECTION_TEXT_CHARS {
+        return;
+    }
     let mut after_space = out.is_empty() || out.ends_with(' ');
     if text.is_ascii() {
         // Whole words at a time: one copy per word instead of one push per character.
