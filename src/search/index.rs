@@ -174,7 +174,9 @@ impl<'a> Terms<'a> {
                     }
                     for word in &record.words {
                         if local.words.id(record.text(word.surface)).1 {
-                            local.word_stems.push(local.term_stems[first + word.term as usize]);
+                            local
+                                .word_stems
+                                .push(local.term_stems[first + word.term as usize]);
                         }
                     }
                 }

@@ -2,7 +2,8 @@
 //!
 //! Two steps, so `serve` re-indexes only what changed: [`record_for`] turns one page into a
 //! [`SearchRecord`] (terms with per-field counts, section texts; pure, parallel, cacheable by page
-//! id), and [`build_index`] assembles any set of records into the files the browser loads. Every
+//! id; [`records_for`] does a whole site with one [`Indexer`] per chunk of pages), and
+//! [`build_index`] assembles any set of records into the files the browser loads. Every
 //! file is a script calling `rbSearch.load(name, data)`, so search works from `file://` exactly as
 //! over HTTP, and a query loads only what it needs:
 //!

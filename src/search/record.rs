@@ -626,8 +626,18 @@ mod tests {
         assert_eq!(term(&record, "packet").sections, 0b100);
         // Fenced SQL counts as code; the Mermaid fence is left out.
         assert_eq!(term(&record, "select").tf[Field::Code as usize], 1);
-        assert!(!record.words.iter().any(|w| record.text(w.surface) == "lagging"));
-        assert!(!record.terms.iter().any(|t| record.stem(t) == "lag" && t.tf[Field::Code as usize] > 0));
+        assert!(
+            !record
+                .words
+                .iter()
+                .any(|w| record.text(w.surface) == "lagging")
+        );
+        assert!(
+            !record
+                .terms
+                .iter()
+                .any(|t| record.stem(t) == "lag" && t.tf[Field::Code as usize] > 0)
+        );
     }
 
     #[test]
@@ -643,7 +653,11 @@ mod tests {
         assert_eq!(forms(&record, "lag"), "lag");
         // Words that are not their own stem, each once, in order of first use; the others are
         // flagged on their term.
-        let words: Vec<&str> = record.words.iter().map(|w| record.text(w.surface)).collect();
+        let words: Vec<&str> = record
+            .words
+            .iter()
+            .map(|w| record.text(w.surface))
+            .collect();
         assert_eq!(&words[..3], ["replication", "postgres", "database"]);
         assert_eq!(words.iter().filter(|w| **w == "primary").count(), 1);
         assert!(!words.contains(&"lag"));
@@ -675,6 +689,33 @@ mod tests {
         assert!(record_for(&page, &config("[search]\nexclude = [\"drafts/**\"]\n"), &[]).is_none());
         assert!(record_for(&page, &config("[search]\nenabled = false\n"), &[]).is_none());
         assert!(record_for(&page, &config("[search]\nexclude = [\"other/**\"]\n"), &[]).is_some());
+    }
+
+    #[test]
+    fn records_do_not_depend_on_what_the_indexer_saw_before() {
+        let config = config("");
+        let page = page_from_markdown("db/replication-lag.md", PAGE);
+        let other = page_from_markdown(
+            "web/errors.md",
+            "# Web errors\n\nThe primary returns 5xx; restarting replicas helps.\n",
+        );
+        let fresh = Indexer::default().record(&page, &config, &[]);
+        let mut warm = Indexer::default();
+        assert!(warm.record(&other, &config, &[]).is_some());
+        assert_eq!(warm.record(&page, &config, &[]), fresh);
+        // Page stamps wrap around without mixing pages up.
+        warm.page_stamp = u32::MAX - 1;
+        assert!(warm.record(&other, &config, &[]).is_some());
+        assert_eq!(warm.record(&page, &config, &[]), fresh);
+        assert_eq!(warm.page_stamp, 1);
+        assert_eq!(warm.record(&page, &config, &[]), fresh);
+
+        let pages = [other, page];
+        let one_by_one: Vec<SearchRecord> = pages
+            .iter()
+            .filter_map(|p| record_for(p, &config, &[]))
+            .collect();
+        assert_eq!(records_for(&pages, &config), one_by_one);
     }
 
     #[test]

@@ -258,13 +258,22 @@ mod tests {
     #[test]
     fn runs_normalise_only_non_ascii_stretches() {
         let mut runs = Vec::new();
-        for_each_run("Réplication—LAG: ﬁle½x e\u{301}t (5xx) ÜberWachung", |run| {
-            runs.push(run.to_string())
-        });
+        for_each_run(
+            "Réplication—LAG: ﬁle½x e\u{301}t (5xx) ÜberWachung",
+            |run| runs.push(run.to_string()),
+        );
         // The em dash and `½` (NFKD `1⁄2`) split words; `ﬁ` expands; marks are dropped.
         assert_eq!(
             runs,
-            ["Replication", "LAG", "file1", "2x", "et", "5xx", "UberWachung"]
+            [
+                "Replication",
+                "LAG",
+                "file1",
+                "2x",
+                "et",
+                "5xx",
+                "UberWachung"
+            ]
         );
         let mut whole = Vec::new();
         let text = "Réplication—LAG: ﬁle½x e\u{301}t (5xx) ÜberWachung";
