@@ -14,7 +14,8 @@
 # Needs: python3, `pip install 'pagefind[bin]'` (run as `python3 -m pagefind`), node,
 # playwright-core (tests/browser/node_modules) and /usr/bin/chromium.
 # Until `rb-site build` exists the bench parses the Markdown itself (search::fixture); the
-# "records" time includes reading every page's events, the "build_index" time is the assembly.
+# "records" time includes reading every page's events, the "build_index" time is the assembly,
+# and "index build" is the two together.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 shared="$here/../shared"; [ -d "$shared" ] || shared="$here/../../shared"

@@ -260,15 +260,7 @@ fn collision(site: &Site, path: &str) -> diag::Diagnostic {
 
 /// Stage 6b: the search index, from the parsed pages (never from the built HTML).
 pub fn search_index(config: &Config, site: &Site) -> Vec<(String, Vec<u8>)> {
-    use rayon::prelude::*;
-    let records: Vec<search::SearchRecord> = site
-        .pages
-        .par_iter()
-        .map_init(search::Indexer::default, |indexer, page| {
-            indexer.record(page, config, &[])
-        })
-        .flatten()
-        .collect();
+    let records = search::records_for(&site.pages, config);
     let records: Vec<&search::SearchRecord> = records.iter().collect();
     search::build_index(&config.search, &records)
 }

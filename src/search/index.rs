@@ -5,13 +5,13 @@
 //! before it is written, so the same records give the same bytes whatever the thread count.
 
 use std::collections::BTreeMap;
-
-use rustc_hash::FxHashMap;
+use std::io::Write as _;
 
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use super::record::{RecordTerm, SearchRecord};
+use super::keys::StrMap;
+use super::record::SearchRecord;
 use super::tokenize::{alert_key, fold, key_file_name, shard_key};
 use super::{DEFAULT_BOOSTS, FACETS, FIELD_COUNT, FIELDS};
 use crate::config::SearchConfig;
@@ -68,9 +68,10 @@ pub fn build_index(config: &SearchConfig, records: &[&SearchRecord]) -> Vec<(Str
     let boosts = boosts(config);
     let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(docs.len() + 1024);
 
-    let postings = score_postings(&docs, &boosts);
-    let stem_files = write_postings(&postings, &mut files);
-    let vocab_keys = write_vocabulary(&docs, &postings, &stem_files, &mut files);
+    let terms = Terms::collect(&docs);
+    let postings = score_postings(&docs, &terms, &boosts);
+    let stem_files = write_postings(&postings, &terms, &mut files);
+    let vocab_keys = write_vocabulary(&docs, &terms, &stem_files, &mut files);
     let facets = write_facets(&docs, &mut files);
     files.par_extend(docs.par_iter().enumerate().map(|(doc, record)| {
         let name = format!("d/{doc}");
@@ -97,20 +98,173 @@ pub(crate) fn jsonp(name: &str, data: &Value) -> Vec<u8> {
     format!("rbSearch.load({},{});\n", Value::from(name), data).into_bytes()
 }
 
+/// The site's stems and words, numbered.
+///
+/// Records are independent (`serve` keeps them per page), so their stems are strings; they are
+/// numbered here once per chunk of documents in parallel, then the chunks' small vocabularies
+/// are merged. Ids follow first use, which depends on nothing but the sorted documents, and
+/// everything written is ordered by name anyway.
+struct Terms<'a> {
+    stems: Vec<&'a str>,
+    /// Stem ids sorted by stem.
+    sorted: Vec<u32>,
+    /// Documents per stem id.
+    df: Vec<u32>,
+    /// Documents are numbered in chunks of this many...
+    chunk_len: usize,
+    /// ...and for each chunk, the stem id of each term of each document, in order.
+    term_stems: Vec<Vec<u32>>,
+    /// Every distinct word of the site with its stem id.
+    words: Vec<(&'a str, u32)>,
+}
+
+/// Strings numbered in order of first use.
+#[derive(Default)]
+struct Interner<'a> {
+    ids: StrMap<u32>,
+    names: Vec<&'a str>,
+}
+
+impl<'a> Interner<'a> {
+    /// The string's id, and whether it is new.
+    fn id(&mut self, name: &'a str) -> (u32, bool) {
+        if let Some(id) = self.ids.get(name) {
+            return (id, false);
+        }
+        let id = self.names.len() as u32;
+        self.ids.insert(name, id);
+        self.names.push(name);
+        (id, true)
+    }
+}
+
+/// One chunk's stems and words with chunk-local ids.
+#[derive(Default)]
+struct ChunkTerms<'a> {
+    stems: Interner<'a>,
+    /// Per local stem: some document uses the stem as a word.
+    stem_is_word: Vec<bool>,
+    /// The local stem id of each term of each document, in order.
+    term_stems: Vec<u32>,
+    /// Words that are not their own stem.
+    words: Interner<'a>,
+    /// The local stem id of each local word.
+    word_stems: Vec<u32>,
+}
+
+impl<'a> Terms<'a> {
+    fn collect(docs: &[&'a SearchRecord]) -> Self {
+        let chunk_len = docs
+            .len()
+            .div_ceil(rayon::current_num_threads() * 4)
+            .max(64);
+        let chunks: Vec<ChunkTerms<'a>> = docs
+            .par_chunks(chunk_len)
+            .map(|chunk| {
+                let mut local = ChunkTerms::default();
+                for record in chunk {
+                    let first = local.term_stems.len();
+                    for term in &record.terms {
+                        let (stem, new) = local.stems.id(record.stem(term));
+                        if new {
+                            local.stem_is_word.push(false);
+                        }
+                        local.stem_is_word[stem as usize] |= term.stem_is_word;
+                        local.term_stems.push(stem);
+                    }
+                    for word in &record.words {
+                        if local.words.id(record.text(word.surface)).1 {
+                            local
+                                .word_stems
+                                .push(local.term_stems[first + word.term as usize]);
+                        }
+                    }
+                }
+                local
+            })
+            .collect();
+
+        let mut stems = Interner::default();
+        let mut stem_is_word = Vec::new();
+        let mut words = Interner::default();
+        let mut word_stems = Vec::new();
+        let mut term_stems = Vec::with_capacity(chunks.len());
+        for chunk in &chunks {
+            let global: Vec<u32> = chunk.stems.names.iter().map(|s| stems.id(s).0).collect();
+            stem_is_word.resize(stems.names.len(), false);
+            for (&stem, &is_word) in global.iter().zip(&chunk.stem_is_word) {
+                stem_is_word[stem as usize] |= is_word;
+            }
+            term_stems.push(global);
+            for (&word, &stem) in chunk.words.names.iter().zip(&chunk.word_stems) {
+                if words.id(word).1 {
+                    word_stems.push(term_stems[term_stems.len() - 1][stem as usize]);
+                }
+            }
+        }
+        let term_stems: Vec<Vec<u32>> = chunks
+            .par_iter()
+            .zip(&term_stems)
+            .map(|(chunk, global)| {
+                chunk
+                    .term_stems
+                    .iter()
+                    .map(|&id| global[id as usize])
+                    .collect()
+            })
+            .collect();
+        let mut df = vec![0u32; stems.names.len()];
+        for &stem in term_stems.iter().flatten() {
+            df[stem as usize] += 1;
+        }
+
+        let mut sorted: Vec<u32> = (0..stems.names.len() as u32).collect();
+        sorted.par_sort_unstable_by_key(|&id| stems.names[id as usize]);
+        // A word is its own stem or not, so the two lists never share a word.
+        let mut all_words: Vec<(&str, u32)> = words.names.into_iter().zip(word_stems).collect();
+        all_words.extend(
+            (0..stems.names.len() as u32)
+                .filter(|&stem| stem_is_word[stem as usize])
+                .map(|stem| (stems.names[stem as usize], stem)),
+        );
+        Terms {
+            stems: stems.names,
+            sorted,
+            df,
+            chunk_len,
+            term_stems,
+            words: all_words,
+        }
+    }
+}
+
 /// One stem's postings, encoded: per document the delta from the previous document, the score
-/// and the section bits; with the surface forms that led to the stem.
-struct EncodedPostings<'a> {
-    stem: &'a str,
-    forms: Vec<&'a str>,
+/// and the section bits.
+struct EncodedPostings {
+    stem: u32,
     df: usize,
     partial: bool,
     encoded: String,
 }
 
-fn score_postings<'a>(
-    docs: &[&'a SearchRecord],
+/// A document's score for a term, and the term's sections there.
+#[derive(Clone, Copy, Default)]
+struct Posting {
+    doc: u32,
+    score: u32,
+    sections: u32,
+}
+
+/// Postings for every stem, in stem order.
+///
+/// Scores are computed reading each record's terms in order, in parallel by chunk (reading
+/// them stem by stem instead would jump between 10,000 records for every stem), then grouped
+/// by stem with a counting sort, which keeps documents in ascending order.
+fn score_postings(
+    docs: &[&SearchRecord],
+    terms: &Terms,
     boosts: &[f32; FIELD_COUNT],
-) -> Vec<EncodedPostings<'a>> {
+) -> Vec<EncodedPostings> {
     let n = docs.len() as f32;
     let mut average = [0f32; FIELD_COUNT];
     for doc in docs {
@@ -121,62 +275,87 @@ fn score_postings<'a>(
     for sum in &mut average {
         *sum = (*sum / n.max(1.0)).max(1.0);
     }
+    let idf: Vec<f32> = terms
+        .df
+        .iter()
+        .map(|&df| (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln())
+        .collect();
 
-    let mut by_stem: FxHashMap<&str, Vec<(u32, &RecordTerm)>> = FxHashMap::default();
-    for (doc, record) in docs.iter().enumerate() {
-        for term in &record.terms {
-            by_stem
-                .entry(term.stem.as_str())
-                .or_default()
-                .push((doc as u32, term));
-        }
+    let scored: Vec<Vec<(u32, Posting)>> = docs
+        .par_chunks(terms.chunk_len)
+        .zip(&terms.term_stems)
+        .enumerate()
+        .map(|(chunk, (records, stems))| {
+            let mut scored = Vec::with_capacity(stems.len());
+            let mut stems = stems.iter();
+            for (i, record) in records.iter().enumerate() {
+                let doc = (chunk * terms.chunk_len + i) as u32;
+                let lengths = &record.field_lengths;
+                for (term, &stem) in record.terms.iter().zip(&mut stems) {
+                    let idf = idf[stem as usize];
+                    let mut score = 0.0;
+                    for f in 0..FIELD_COUNT {
+                        let tf = term.tf[f] as f32;
+                        if tf > 0.0 {
+                            let norm = 1.0 - B[f] + B[f] * lengths[f] as f32 / average[f];
+                            score += boosts[f] * idf * tf * (K1 + 1.0) / (tf + K1 * norm);
+                        }
+                    }
+                    let posting = Posting {
+                        doc,
+                        score: (score * SCORE_SCALE).round().max(1.0) as u32,
+                        sections: term.sections,
+                    };
+                    scored.push((stem, posting));
+                }
+            }
+            scored
+        })
+        .collect();
+
+    let mut starts = Vec::with_capacity(terms.df.len() + 1);
+    starts.push(0usize);
+    for &df in &terms.df {
+        starts.push(starts[starts.len() - 1] + df as usize);
     }
-    let mut stems: Vec<(&str, Vec<(u32, &RecordTerm)>)> = by_stem.into_iter().collect();
-    stems.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut next = starts.clone();
+    let mut grouped = vec![Posting::default(); starts[starts.len() - 1]];
+    for &(stem, posting) in scored.iter().flatten() {
+        grouped[next[stem as usize]] = posting;
+        next[stem as usize] += 1;
+    }
 
-    stems
-        .into_par_iter()
-        .map(|(stem, list)| {
+    terms
+        .sorted
+        .par_iter()
+        .map(|&stem| {
+            let list = &grouped[starts[stem as usize]..starts[stem as usize + 1]];
             let df = list.len();
-            let idf = (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
-            let mut forms: Vec<&str> = Vec::new();
-            let mut scored: Vec<(u32, u32, u32)> = Vec::with_capacity(list.len());
-            for &(doc, term) in &list {
-                for form in term.forms.split(' ') {
-                    if !forms.contains(&form) {
-                        forms.push(form);
-                    }
-                }
-                let lengths = &docs[doc as usize].field_lengths;
-                let mut score = 0.0;
-                for f in 0..FIELD_COUNT {
-                    let tf = term.tf[f] as f32;
-                    if tf > 0.0 {
-                        let norm = 1.0 - B[f] + B[f] * lengths[f] as f32 / average[f];
-                        score += boosts[f] * idf * tf * (K1 + 1.0) / (tf + K1 * norm);
-                    }
-                }
-                let quantised = (score * SCORE_SCALE).round().max(1.0) as u32;
-                scored.push((doc, quantised, term.sections));
-            }
-            forms.sort_unstable();
             let partial = df > MAX_POSTINGS;
-            if partial {
-                scored.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                scored.truncate(MAX_POSTINGS);
-                scored.sort_unstable_by_key(|p| p.0);
-            }
-            let mut encoded = String::with_capacity(scored.len() * 5);
+            let mut best;
+            let list = if partial {
+                best = list.to_vec();
+                // Best score first, then lowest document: a total order, so the same postings
+                // are kept whatever the selection algorithm.
+                best.select_nth_unstable_by(MAX_POSTINGS, |a, b| {
+                    b.score.cmp(&a.score).then(a.doc.cmp(&b.doc))
+                });
+                best.truncate(MAX_POSTINGS);
+                best.sort_unstable_by_key(|p| p.doc);
+                &best[..]
+            } else {
+                list
+            };
+            let mut encoded = String::with_capacity(list.len() * 5);
             let mut previous = 0;
-            for (doc, score, sections) in scored {
-                push_varint(&mut encoded, doc - previous);
-                push_varint(&mut encoded, score);
-                push_varint(&mut encoded, sections);
-                previous = doc;
+            for posting in list {
+                push_varint(&mut encoded, posting.doc - previous);
+                push_varint(&mut encoded, posting.score);
+                push_varint(&mut encoded, posting.sections);
+                previous = posting.doc;
             }
             EncodedPostings {
                 stem,
-                forms,
                 df,
                 partial,
                 encoded,
@@ -185,19 +364,29 @@ fn score_postings<'a>(
         .collect()
 }
 
-/// Where a stem's postings are: file number, document frequency, partial list.
-type StemFiles<'a> = FxHashMap<&'a str, (usize, usize, bool)>;
+/// Appends `text` as a JSON string.
+fn push_json_str(out: &mut Vec<u8>, text: &str) {
+    // Writing to a Vec cannot fail, and a &str always serializes.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
 
-fn write_postings<'a>(
-    postings: &[EncodedPostings<'a>],
+/// Where a stem's postings are, by stem id: file number, document frequency, partial list.
+type StemFiles = Vec<(usize, usize, bool)>;
+
+fn write_postings(
+    postings: &[EncodedPostings],
+    terms: &Terms,
     files: &mut Vec<(String, Vec<u8>)>,
-) -> StemFiles<'a> {
-    let mut stem_files = FxHashMap::default();
-    let mut shard = String::new();
+) -> StemFiles {
+    let mut stem_files = vec![(0, 0, false); terms.stems.len()];
+    let mut shard: Vec<u8> = Vec::new();
     let mut number = 0;
-    let mut flush = |shard: &mut String, number: usize| {
+    let mut flush = |shard: &mut Vec<u8>, number: usize| {
         let name = format!("p/{number}");
-        let bytes = format!("rbSearch.load(\"{name}\",{{{shard}}});\n").into_bytes();
+        let mut bytes = Vec::with_capacity(shard.len() + 32);
+        bytes.extend_from_slice(format!("rbSearch.load(\"{name}\",{{").as_bytes());
+        bytes.extend_from_slice(shard);
+        bytes.extend_from_slice(b"});\n");
         files.push((format!("search/{name}.js"), bytes));
         shard.clear();
     };
@@ -207,13 +396,13 @@ fn write_postings<'a>(
             number += 1;
         }
         if !shard.is_empty() {
-            shard.push(',');
+            shard.push(b',');
         }
-        shard.push_str(&Value::from(posting.stem).to_string());
-        shard.push_str(":\"");
-        shard.push_str(&posting.encoded);
-        shard.push('"');
-        stem_files.insert(posting.stem, (number, posting.df, posting.partial));
+        push_json_str(&mut shard, terms.stems[posting.stem as usize]);
+        shard.extend_from_slice(b":\"");
+        shard.extend_from_slice(posting.encoded.as_bytes());
+        shard.push(b'"');
+        stem_files[posting.stem as usize] = (number, posting.df, posting.partial);
     }
     if !shard.is_empty() {
         flush(&mut shard, number);
@@ -224,7 +413,7 @@ fn write_postings<'a>(
 /// A word of the vocabulary, or an alert key (for the exact-alert table).
 #[derive(Clone, Copy)]
 enum VocabEntry<'a> {
-    Word { surface: &'a str, stem: &'a str },
+    Word { surface: &'a str, stem: u32 },
     Alert { key: &'a str },
 }
 
@@ -237,9 +426,11 @@ impl VocabEntry<'_> {
     }
 
     /// Roughly what the entry costs in the shard file.
-    fn bytes(&self) -> usize {
+    fn bytes(&self, terms: &Terms) -> usize {
         match self {
-            VocabEntry::Word { surface, stem } => surface.len() + stem.len() + 24,
+            VocabEntry::Word { surface, stem } => {
+                surface.len() + terms.stems[*stem as usize].len() + 24
+            }
             VocabEntry::Alert { key } => key.len() * 2 + 16,
         }
     }
@@ -250,10 +441,11 @@ impl VocabEntry<'_> {
 fn split_shard<'a>(
     key: String,
     entries: Vec<VocabEntry<'a>>,
+    terms: &Terms,
     out: &mut Vec<(String, Vec<VocabEntry<'a>>)>,
 ) {
     let depth = key.chars().count();
-    let bytes: usize = entries.iter().map(VocabEntry::bytes).sum();
+    let bytes: usize = entries.iter().map(|entry| entry.bytes(terms)).sum();
     if bytes <= VOCAB_SHARD_BYTES || depth >= MAX_KEY_CHARS {
         out.push((key, entries));
         return;
@@ -269,7 +461,7 @@ fn split_shard<'a>(
         if child == key {
             out.push((child, entries));
         } else {
-            split_shard(child, entries, out);
+            split_shard(child, entries, terms, out);
         }
     }
 }
@@ -277,7 +469,7 @@ fn split_shard<'a>(
 /// Vocabulary shards by the first characters of each surface form; returns their keys.
 fn write_vocabulary(
     docs: &[&SearchRecord],
-    postings: &[EncodedPostings],
+    terms: &Terms,
     stem_files: &StemFiles,
     files: &mut Vec<(String, Vec<u8>)>,
 ) -> Vec<String> {
@@ -291,16 +483,11 @@ fn write_vocabulary(
         }
     }
     let mut by_key: BTreeMap<String, Vec<VocabEntry>> = BTreeMap::new();
-    for posting in postings {
-        for &surface in &posting.forms {
-            by_key
-                .entry(shard_key(surface))
-                .or_default()
-                .push(VocabEntry::Word {
-                    surface,
-                    stem: posting.stem,
-                });
-        }
+    for &(surface, stem) in &terms.words {
+        by_key
+            .entry(shard_key(surface))
+            .or_default()
+            .push(VocabEntry::Word { surface, stem });
     }
     for key in alert_docs.keys() {
         by_key
@@ -310,47 +497,82 @@ fn write_vocabulary(
     }
     let mut shards = Vec::new();
     for (key, entries) in by_key {
-        split_shard(key, entries, &mut shards);
+        split_shard(key, entries, terms, &mut shards);
     }
 
+    let mut rank = vec![0u32; terms.stems.len()];
+    for (position, &stem) in terms.sorted.iter().enumerate() {
+        rank[stem as usize] = position as u32;
+    }
     let keys: Vec<String> = shards.iter().map(|(key, _)| key.clone()).collect();
     let encoded: Vec<(String, Vec<u8>)> = shards
         .into_par_iter()
         .map(|(key, entries)| {
-            let mut words: Vec<(&str, &str)> = Vec::new();
-            let mut alerts = serde_json::Map::new();
+            let mut words: Vec<(&str, u32)> = Vec::with_capacity(entries.len());
+            let mut alerts: Vec<&str> = Vec::new();
             for entry in entries {
                 match entry {
                     VocabEntry::Word { surface, stem } => words.push((surface, stem)),
-                    VocabEntry::Alert { key } => {
-                        let listed = alert_docs[key].iter().map(|(doc, name)| json!([doc, name]));
-                        alerts.insert(key.to_string(), Value::Array(listed.collect()));
-                    }
+                    VocabEntry::Alert { key } => alerts.push(key),
                 }
             }
-            words.sort_unstable();
-            let mut stems: Vec<&str> = words.iter().map(|w| w.1).collect();
-            stems.sort_unstable();
+            alerts.sort_unstable();
+            // A word has one stem, so words sort by surface alone; stems sort by name, which
+            // is their rank.
+            words.sort_unstable_by_key(|w| w.0);
+            let mut stems: Vec<u32> = words.iter().map(|w| w.1).collect();
+            stems.sort_unstable_by_key(|&stem| rank[stem as usize]);
             stems.dedup();
-            let stem_list: Vec<Value> = stems
-                .iter()
-                .map(|stem| {
-                    let (file, df, partial) =
-                        stem_files.get(stem).copied().unwrap_or((0, 0, false));
-                    json!([stem, file, df, u8::from(partial)])
-                })
-                .collect();
-            let mut word_list = Vec::with_capacity(words.len() * 2);
-            for (surface, stem) in &words {
-                word_list.push(Value::from(*surface));
-                word_list.push(Value::from(stems.binary_search(stem).unwrap_or(0)));
-            }
+
             let name = format!("v/{}", key_file_name(&key));
-            let mut data = json!({ "s": stem_list, "w": word_list });
+            let mut bytes = Vec::with_capacity(64 + words.len() * 24 + stems.len() * 24);
+            bytes.extend_from_slice(b"rbSearch.load(");
+            push_json_str(&mut bytes, &name);
+            bytes.push(b',');
+            bytes.push(b'{');
             if !alerts.is_empty() {
-                data["a"] = Value::Object(alerts);
+                bytes.extend_from_slice(b"\"a\":{");
+                for (i, key) in alerts.iter().enumerate() {
+                    if i > 0 {
+                        bytes.push(b',');
+                    }
+                    push_json_str(&mut bytes, key);
+                    bytes.extend_from_slice(b":[");
+                    for (j, (doc, name)) in alert_docs[*key].iter().enumerate() {
+                        if j > 0 {
+                            bytes.push(b',');
+                        }
+                        let _ = write!(bytes, "[{doc},");
+                        push_json_str(&mut bytes, name);
+                        bytes.push(b']');
+                    }
+                    bytes.push(b']');
+                }
+                bytes.extend_from_slice(b"},");
             }
-            (format!("search/{name}.js"), jsonp(&name, &data))
+            bytes.extend_from_slice(b"\"s\":[");
+            for (i, &stem) in stems.iter().enumerate() {
+                let (file, df, partial) = stem_files[stem as usize];
+                if i > 0 {
+                    bytes.push(b',');
+                }
+                bytes.push(b'[');
+                push_json_str(&mut bytes, terms.stems[stem as usize]);
+                let _ = write!(bytes, ",{file},{df},{}]", u8::from(partial));
+            }
+            bytes.extend_from_slice(b"],\"w\":[");
+            for (i, &(surface, stem)) in words.iter().enumerate() {
+                if i > 0 {
+                    bytes.push(b',');
+                }
+                push_json_str(&mut bytes, surface);
+                let position = stems
+                    .binary_search_by_key(&rank[stem as usize], |&s| rank[s as usize])
+                    .unwrap_or(0);
+                let _ = write!(bytes, ",{position}");
+            }
+            bytes.extend_from_slice(b"]});\n");
+            (format!("search/{name}.js"), bytes)
         })
         .collect();
     files.extend(encoded);

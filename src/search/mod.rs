@@ -2,7 +2,8 @@
 //!
 //! Two steps, so `serve` re-indexes only what changed: [`record_for`] turns one page into a
 //! [`SearchRecord`] (terms with per-field counts, section texts; pure, parallel, cacheable by page
-//! id), and [`build_index`] assembles any set of records into the files the browser loads. Every
+//! id; [`records_for`] does a whole site with one [`Indexer`] per chunk of pages), and
+//! [`build_index`] assembles any set of records into the files the browser loads. Every
 //! file is a script calling `rbSearch.load(name, data)`, so search works from `file://` exactly as
 //! over HTTP, and a query loads only what it needs:
 //!
@@ -18,6 +19,7 @@
 //! `query` holds a reference evaluator with the algorithm of `search.js`, used by the tests.
 
 mod index;
+mod keys;
 pub mod query;
 mod record;
 mod tokenize;
@@ -26,7 +28,7 @@ mod tokenize;
 pub mod fixture;
 
 pub use index::build_index;
-pub use record::{Indexer, SearchRecord, record_for};
+pub use record::{Indexer, SearchRecord, record_for, records_for};
 
 /// Index fields, in the order of the per-field arrays. `code` is fenced code (not Mermaid): worth
 /// finding (`kubectl rollout undo`, metric names) but noisy, so it weighs least.

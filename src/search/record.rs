@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
-
 use globset::{Glob, GlobSetBuilder};
 use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
+use rayon::prelude::*;
 
-use super::tokenize::Tokenizer;
+use super::keys::StrMap;
+use super::tokenize::{Tokenizer, for_each_run, run_words};
 use super::{FIELD_COUNT, Field};
 use crate::config::Config;
 use crate::model::{Heading, Page};
@@ -19,16 +19,35 @@ pub(crate) const MAX_SECTION_BIT: usize = 30;
 /// a phrase past this point of a long section is not confirmed).
 pub(crate) const SECTION_TEXT_CHARS: usize = 800;
 
-/// A term of one page: how often it occurs in each field and in which sections.
+/// A range of a record's `term_text`. Offsets are `u32` (and a stem's length `u16`): the text
+/// holds each distinct word of one page once, and words have at most 32 characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TextRange {
+    start: u32,
+    end: u32,
+}
+
+/// A term of one page: its stem, how often it occurs in each field and in which sections.
+/// 20 bytes, and a site of 10,000 runbooks has three million of them.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RecordTerm {
-    pub(crate) stem: String,
-    /// The surface forms seen on the page, sorted, separated by spaces: the vocabulary's source.
-    pub(crate) forms: String,
+    /// The stem: a range of the record's `term_text`.
+    stem_start: u32,
+    stem_len: u16,
+    /// The stem is itself a word of the page (`restart` seen as `restart`, not only as
+    /// `restarts`): the vocabulary takes it from here, and `words` leaves it out.
+    pub(crate) stem_is_word: bool,
     /// Occurrences per field, saturating (BM25 flattens counts long before 255).
     pub(crate) tf: [u8; FIELD_COUNT],
     /// Bit `i` set when section `i` (0 = top of the page) holds the term.
     pub(crate) sections: u32,
+}
+
+/// A word as seen on the page (folded) that is not its own stem, and the index of its term.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RecordWord {
+    pub(crate) surface: TextRange,
+    pub(crate) term: u32,
 }
 
 /// A part of the page between H2/H3 headings; section 0 is the top (before the first one).
@@ -52,8 +71,13 @@ pub struct SearchRecord {
     pub(crate) tags: Vec<String>,
     pub(crate) alerts: Vec<String>,
     pub(crate) field_lengths: [u32; FIELD_COUNT],
-    /// Sorted by stem.
+    /// In the order the page first uses them.
     pub(crate) terms: Vec<RecordTerm>,
+    /// The distinct words of the page that are not their own stem, in order of first use.
+    pub(crate) words: Vec<RecordWord>,
+    /// The stems and words that `terms` and `words` point into: one allocation per page rather
+    /// than one per term, which is what makes records of 10,000 pages cheap to build and drop.
+    term_text: String,
     /// The JSON of the result fragment (`search/d/<n>.js`), ready to wrap: title, URL, facets,
     /// and per section `[title, anchor, text]`.
     pub(crate) fragment: String,
@@ -77,6 +101,15 @@ impl SearchRecord {
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    pub(crate) fn text(&self, range: TextRange) -> &str {
+        &self.term_text[range.start as usize..range.end as usize]
+    }
+
+    pub(crate) fn stem(&self, term: &RecordTerm) -> &str {
+        let start = term.stem_start as usize;
+        &self.term_text[start..start + term.stem_len as usize]
+    }
 }
 
 /// The page's record, or `None` when search is disabled or `[search] exclude` matches its id.
@@ -85,38 +118,105 @@ pub fn record_for(page: &Page, site_config: &Config, alerts: &[String]) -> Optio
     Indexer::default().record(page, site_config, alerts)
 }
 
-/// Builds records and remembers stems across them, so a word is stemmed once per thread rather
-/// than once per page. For a whole site, one per thread:
-/// `pages.par_iter().map_init(Indexer::default, |indexer, page| indexer.record(page, config, &[]))`.
+/// Records of a whole site, in parallel: a few chunks of pages per thread, one [`Indexer`] per
+/// chunk, so each word is stemmed a few times per build rather than once per rayon split.
+pub fn records_for(pages: &[Page], site_config: &Config) -> Vec<SearchRecord> {
+    let chunk_len = pages
+        .len()
+        .div_ceil(rayon::current_num_threads() * 4)
+        .max(1);
+    pages
+        .par_chunks(chunk_len)
+        .flat_map_iter(|chunk| {
+            let mut indexer = Indexer::default();
+            chunk
+                .iter()
+                .filter_map(move |page| indexer.record(page, site_config, &[]))
+        })
+        .collect()
+}
+
+/// Builds records and remembers words across them, so a run of text is split, folded and
+/// stemmed once per indexer rather than once per occurrence (a site of 10,000 runbooks has ten
+/// million words but a vocabulary of tens of thousands). [`records_for`] uses one per chunk of
+/// pages; `serve` can keep one to re-index a changed page.
 #[derive(Default)]
 pub struct Indexer {
     tokenizer: Tokenizer,
-    /// Surface form -> (surface id, stem id): ids index `surfaces` and `stems`.
-    words: FxHashMap<Box<str>, (u32, u32)>,
-    surfaces: Vec<Box<str>>,
-    stem_ids: FxHashMap<Box<str>, u32>,
+    /// A run of text as written -> its words (`run_words`): a range of `run_word_ids`.
+    runs: StrMap<(u32, u32)>,
+    run_word_ids: Vec<u32>,
+    /// Folded word -> id, to index `words`.
+    word_ids: StrMap<u32>,
+    words: Vec<Word>,
+    stem_ids: StrMap<u32>,
     stems: Vec<Box<str>>,
+    /// Per stem id: the stamp of the last page that used it, and its term index on that page.
+    /// Flat arrays stamped per page instead of a map per page: no clearing, no hashing.
+    stem_on_page: Vec<(u32, u32)>,
+    /// Per word id: the stamp of the last page that used it.
+    word_on_page: Vec<u32>,
+    page_stamp: u32,
+}
+
+struct Word {
+    text: Box<str>,
+    stem: u32,
+    /// The word is its own stem (most are): the record stores the text once.
+    is_stem: bool,
 }
 
 impl Indexer {
-    fn word_ids(&mut self, surface: &str) -> (u32, u32) {
-        if let Some(&ids) = self.words.get(surface) {
-            return ids;
+    /// The ids of the words of a run of text, as a range of `run_word_ids`.
+    fn run_word_range(&mut self, run: &str) -> (u32, u32) {
+        if let Some(range) = self.runs.get(run) {
+            return range;
         }
-        let stem = self.tokenizer.stem(surface);
-        let stem_id = match self.stem_ids.get(stem.as_str()) {
-            Some(&id) => id,
+        let start = self.run_word_ids.len() as u32;
+        run_words(run, |word| {
+            let id = self.word_id(word);
+            self.run_word_ids.push(id);
+        });
+        let range = (start, self.run_word_ids.len() as u32);
+        self.runs.insert(run, range);
+        range
+    }
+
+    fn word_id(&mut self, word: &str) -> u32 {
+        if let Some(id) = self.word_ids.get(word) {
+            return id;
+        }
+        let stem = self.tokenizer.stem(word);
+        let stem_id = match self.stem_ids.get(&stem) {
+            Some(id) => id,
             None => {
                 let id = self.stems.len() as u32;
-                self.stems.push(stem.as_str().into());
-                self.stem_ids.insert(stem.into_boxed_str(), id);
+                self.stem_ids.insert(&stem, id);
+                self.stems.push(stem.into_boxed_str());
+                self.stem_on_page.push((0, 0));
                 id
             }
         };
-        let ids = (self.surfaces.len() as u32, stem_id);
-        self.surfaces.push(surface.into());
-        self.words.insert(surface.into(), ids);
-        ids
+        let id = self.words.len() as u32;
+        self.words.push(Word {
+            text: word.into(),
+            stem: stem_id,
+            is_stem: *self.stems[stem_id as usize] == *word,
+        });
+        self.word_ids.insert(word, id);
+        self.word_on_page.push(0);
+        id
+    }
+
+    /// A stamp no entry of `stem_on_page` or `word_on_page` holds yet, for a new page.
+    fn next_page_stamp(&mut self) -> u32 {
+        self.page_stamp = self.page_stamp.wrapping_add(1);
+        if self.page_stamp == 0 {
+            self.stem_on_page.fill((0, 0));
+            self.word_on_page.fill(0);
+            self.page_stamp = 1;
+        }
+        self.page_stamp
     }
 }
 
@@ -148,14 +248,19 @@ fn is_excluded(page_id: &str, globs: &[String]) -> bool {
     set.build().is_ok_and(|set| set.is_match(page_id))
 }
 
-/// A term while its page is read: stem id, surface ids, counts per field, section bits.
-type PendingTerm = (u32, Vec<u32>, [u8; FIELD_COUNT], u32);
+/// A term while its page is read: stem id, counts per field, section bits.
+struct PendingTerm {
+    stem: u32,
+    tf: [u8; FIELD_COUNT],
+    sections: u32,
+}
 
 struct RecordBuilder<'i> {
     indexer: &'i mut Indexer,
-    /// Stem id -> index in `terms`.
-    by_stem: FxHashMap<u32, usize>,
+    stamp: u32,
     terms: Vec<PendingTerm>,
+    /// Word ids in order of first use on the page.
+    words: Vec<u32>,
     lengths: [u32; FIELD_COUNT],
     /// Characters in each section's text so far.
     text_chars: Vec<usize>,
@@ -164,9 +269,10 @@ struct RecordBuilder<'i> {
 impl<'i> RecordBuilder<'i> {
     fn new(indexer: &'i mut Indexer) -> Self {
         RecordBuilder {
+            stamp: indexer.next_page_stamp(),
             indexer,
-            by_stem: FxHashMap::with_capacity_and_hasher(1024, Default::default()),
-            terms: Vec::with_capacity(1024),
+            terms: Vec::with_capacity(512),
+            words: Vec::with_capacity(512),
             lengths: [0; FIELD_COUNT],
             text_chars: vec![0],
         }
@@ -174,29 +280,37 @@ impl<'i> RecordBuilder<'i> {
 
     fn add(&mut self, field: Field, section: usize, text: &str) {
         let bit = 1u32 << section.min(MAX_SECTION_BIT);
-        let Self {
-            indexer,
-            by_stem,
-            terms,
-            lengths,
-            ..
-        } = self;
-        let tokenizer = std::mem::take(&mut indexer.tokenizer);
-        tokenizer.words(text, |surface| {
-            lengths[field as usize] += 1;
-            let (surface_id, stem_id) = indexer.word_ids(surface);
-            let index = *by_stem.entry(stem_id).or_insert_with(|| {
-                terms.push((stem_id, Vec::new(), [0; FIELD_COUNT], 0));
-                terms.len() - 1
-            });
-            if !terms[index].1.contains(&surface_id) {
-                terms[index].1.push(surface_id);
+        let field = field as usize;
+        for_each_run(text, |run| {
+            let (start, end) = self.indexer.run_word_range(run);
+            for i in start..end {
+                let word = self.indexer.run_word_ids[i as usize];
+                self.count(word, field, bit);
             }
-            let term = &mut terms[index];
-            term.2[field as usize] = term.2[field as usize].saturating_add(1);
-            term.3 |= bit;
         });
-        indexer.tokenizer = tokenizer;
+    }
+
+    fn count(&mut self, word: u32, field: usize, bit: u32) {
+        let indexer = &mut *self.indexer;
+        self.lengths[field] += 1;
+        let stem = indexer.words[word as usize].stem;
+        let on_page = &mut indexer.stem_on_page[stem as usize];
+        if on_page.0 != self.stamp {
+            *on_page = (self.stamp, self.terms.len() as u32);
+            self.terms.push(PendingTerm {
+                stem,
+                tf: [0; FIELD_COUNT],
+                sections: 0,
+            });
+        }
+        let term = &mut self.terms[on_page.1 as usize];
+        term.tf[field] = term.tf[field].saturating_add(1);
+        term.sections |= bit;
+        let seen = &mut indexer.word_on_page[word as usize];
+        if *seen != self.stamp {
+            *seen = self.stamp;
+            self.words.push(word);
+        }
     }
 
     fn push_text(&mut self, sections: &mut [SectionText], section: usize, text: &str) {
@@ -269,24 +383,43 @@ impl<'i> RecordBuilder<'i> {
                 .collect(),
         })
         .unwrap_or_default();
+        let indexer = &*self.indexer;
+        let mut term_text = String::with_capacity(self.terms.len() * 8 + self.words.len() * 4);
+        let mut push = |text: &str| {
+            let start = term_text.len() as u32;
+            term_text.push_str(text);
+            TextRange {
+                start,
+                end: term_text.len() as u32,
+            }
+        };
         let mut terms: Vec<RecordTerm> = self
             .terms
-            .into_iter()
-            .map(|(stem, surface_ids, tf, sections)| {
-                let mut forms: Vec<&str> = surface_ids
-                    .iter()
-                    .map(|&id| &*self.indexer.surfaces[id as usize])
-                    .collect();
-                forms.sort_unstable();
+            .iter()
+            .map(|term| {
+                let stem = push(&indexer.stems[term.stem as usize]);
                 RecordTerm {
-                    stem: self.indexer.stems[stem as usize].to_string(),
-                    forms: forms.join(" "),
-                    tf,
-                    sections,
+                    stem_start: stem.start,
+                    stem_len: (stem.end - stem.start) as u16,
+                    stem_is_word: false,
+                    tf: term.tf,
+                    sections: term.sections,
                 }
             })
             .collect();
-        terms.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
+        let mut words = Vec::with_capacity(self.words.len() / 2);
+        for &word in &self.words {
+            let word = &indexer.words[word as usize];
+            let term = indexer.stem_on_page[word.stem as usize].1;
+            if word.is_stem {
+                terms[term as usize].stem_is_word = true;
+            } else {
+                words.push(RecordWord {
+                    surface: push(&word.text),
+                    term,
+                });
+            }
+        }
         SearchRecord {
             page_id: page.doc.source.rel.clone(),
             url: page.url.clone(),
@@ -299,6 +432,8 @@ impl<'i> RecordBuilder<'i> {
             alerts,
             field_lengths: self.lengths,
             terms,
+            words,
+            term_text,
             fragment,
         }
     }
@@ -372,15 +507,48 @@ impl<'i> RecordBuilder<'i> {
 /// Appends text with whitespace collapsed, up to [`SECTION_TEXT_CHARS`]; `count` is `out`'s
 /// length in characters.
 fn push_text(out: &mut String, count: &mut usize, text: &str) {
+    if *count >= SECTION_TEXT_CHARS {
+        return;
+    }
+    let mut after_space = out.is_empty() || out.ends_with(' ');
+    if text.is_ascii() {
+        // Whole words at a time: one copy per word instead of one push per character.
+        let is_space = |b: &u8| matches!(b, b' ' | b'\t'..=b'\r');
+        let mut rest = text;
+        while *count < SECTION_TEXT_CHARS && !rest.is_empty() {
+            let spaces = rest.bytes().take_while(is_space).count();
+            if spaces > 0 {
+                if !after_space {
+                    out.push(' ');
+                    *count += 1;
+                    after_space = true;
+                }
+                rest = &rest[spaces..];
+                continue;
+            }
+            let word = rest.bytes().take_while(|b| !is_space(b)).count();
+            let kept = word.min(SECTION_TEXT_CHARS - *count);
+            out.push_str(&rest[..kept]);
+            *count += kept;
+            after_space = false;
+            rest = &rest[word..];
+        }
+        return;
+    }
     for c in text.chars() {
         if *count >= SECTION_TEXT_CHARS {
             return;
         }
-        let c = if c.is_whitespace() { ' ' } else { c };
-        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
-            continue;
+        if c.is_whitespace() {
+            if after_space {
+                continue;
+            }
+            out.push(' ');
+            after_space = true;
+        } else {
+            out.push(c);
+            after_space = false;
         }
-        out.push(c);
         *count += 1;
     }
 }
@@ -401,8 +569,23 @@ mod tests {
         record
             .terms
             .iter()
-            .find(|t| t.stem == stem)
+            .find(|t| record.stem(t) == stem)
             .unwrap_or_else(|| panic!("no term {stem}"))
+    }
+
+    /// The page's surface forms of a stem, sorted, separated by spaces.
+    fn forms(record: &SearchRecord, stem: &str) -> String {
+        let mut forms: Vec<&str> = record
+            .words
+            .iter()
+            .filter(|w| record.stem(&record.terms[w.term as usize]) == stem)
+            .map(|w| record.text(w.surface))
+            .collect();
+        if term(record, stem).stem_is_word {
+            forms.push(stem);
+        }
+        forms.sort_unstable();
+        forms.join(" ")
     }
 
     #[test]
@@ -443,19 +626,61 @@ mod tests {
         assert_eq!(term(&record, "packet").sections, 0b100);
         // Fenced SQL counts as code; the Mermaid fence is left out.
         assert_eq!(term(&record, "select").tf[Field::Code as usize], 1);
-        assert!(!record.terms.iter().any(|t| t.forms.contains("lagging")));
+        assert!(
+            !record
+                .words
+                .iter()
+                .any(|w| record.text(w.surface) == "lagging")
+        );
+        assert!(
+            !record
+                .terms
+                .iter()
+                .any(|t| record.stem(t) == "lag" && t.tf[Field::Code as usize] > 0)
+        );
     }
 
     #[test]
     fn surfaces_map_to_stems() {
         let record = record();
-        assert_eq!(term(&record, "replica").forms, "replicas");
-        assert_eq!(term(&record, "replic").forms, "replication");
-        assert_eq!(term(&record, "primari").forms, "primary");
+        assert_eq!(forms(&record, "replica"), "replicas");
+        assert_eq!(forms(&record, "replic"), "replication");
+        assert_eq!(forms(&record, "primari"), "primary");
         assert_eq!(
-            term(&record, "postgresreplicationlag").forms,
+            forms(&record, "postgresreplicationlag"),
             "postgresreplicationlag"
         );
+        assert_eq!(forms(&record, "lag"), "lag");
+        // Words that are not their own stem, each once, in order of first use; the others are
+        // flagged on their term.
+        let words: Vec<&str> = record
+            .words
+            .iter()
+            .map(|w| record.text(w.surface))
+            .collect();
+        assert_eq!(&words[..3], ["replication", "postgres", "database"]);
+        assert_eq!(words.iter().filter(|w| **w == "primary").count(), 1);
+        assert!(!words.contains(&"lag"));
+        assert!(term(&record, "lag").stem_is_word);
+        assert!(!term(&record, "primari").stem_is_word);
+    }
+
+    #[test]
+    fn section_text_collapses_whitespace_and_stops_at_the_limit() {
+        for text in ["  a \t\n b\x0b\x0cc  ", "  a \u{a0} b\u{2003}c  "] {
+            let (mut out, mut count) = (String::new(), 0);
+            push_text(&mut out, &mut count, text);
+            push_text(&mut out, &mut count, " d");
+            assert_eq!(out, "a b c d", "{text:?}");
+            assert_eq!(count, out.chars().count());
+        }
+        let (mut out, mut count) = (String::new(), 0);
+        let long = format!("{} {}", "x".repeat(SECTION_TEXT_CHARS - 3), "yyyy zz");
+        push_text(&mut out, &mut count, &long);
+        assert_eq!(count, SECTION_TEXT_CHARS);
+        assert!(out.ends_with("x yy"), "{}", &out[out.len() - 8..]);
+        push_text(&mut out, &mut count, "more");
+        assert_eq!(out.chars().count(), SECTION_TEXT_CHARS);
     }
 
     #[test]
@@ -464,6 +689,33 @@ mod tests {
         assert!(record_for(&page, &config("[search]\nexclude = [\"drafts/**\"]\n"), &[]).is_none());
         assert!(record_for(&page, &config("[search]\nenabled = false\n"), &[]).is_none());
         assert!(record_for(&page, &config("[search]\nexclude = [\"other/**\"]\n"), &[]).is_some());
+    }
+
+    #[test]
+    fn records_do_not_depend_on_what_the_indexer_saw_before() {
+        let config = config("");
+        let page = page_from_markdown("db/replication-lag.md", PAGE);
+        let other = page_from_markdown(
+            "web/errors.md",
+            "# Web errors\n\nThe primary returns 5xx; restarting replicas helps.\n",
+        );
+        let fresh = Indexer::default().record(&page, &config, &[]);
+        let mut warm = Indexer::default();
+        assert!(warm.record(&other, &config, &[]).is_some());
+        assert_eq!(warm.record(&page, &config, &[]), fresh);
+        // Page stamps wrap around without mixing pages up.
+        warm.page_stamp = u32::MAX - 1;
+        assert!(warm.record(&other, &config, &[]).is_some());
+        assert_eq!(warm.record(&page, &config, &[]), fresh);
+        assert_eq!(warm.page_stamp, 1);
+        assert_eq!(warm.record(&page, &config, &[]), fresh);
+
+        let pages = [other, page];
+        let one_by_one: Vec<SearchRecord> = pages
+            .iter()
+            .filter_map(|p| record_for(p, &config, &[]))
+            .collect();
+        assert_eq!(records_for(&pages, &config), one_by_one);
     }
 
     #[test]

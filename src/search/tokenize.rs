@@ -15,11 +15,17 @@ pub(crate) const MAX_WORD_CHARS: usize = 32;
 /// Decomposes (NFKD) and drops combining marks, so `Überwachung` and `uberwachung` meet.
 /// Case is kept: camel-case splitting needs it.
 pub(crate) fn strip_diacritics(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
     text.nfkd().filter(|c| !is_combining_mark(*c)).collect()
 }
 
 /// Case-folds and strips diacritics: the form every comparison uses.
 pub(crate) fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     strip_diacritics(text)
         .chars()
         .flat_map(char::to_lowercase)
@@ -87,10 +93,49 @@ fn camel_parts(run: &str) -> Vec<&str> {
     parts
 }
 
-/// Folds, splits and stems text into `(surface, stem)` terms.
+/// Calls `emit(run)` with every run of letters and digits in `text`, in order, diacritics
+/// stripped but case kept (camel-case splitting needs it). Runs repeat a lot, so the indexer
+/// caches [`run_words`] per distinct run.
 ///
-/// A camel-case word yields the whole word and each of its humps, so `KubePodCrashLooping` is found
-/// by its name and by `crash looping`.
+/// Only stretches holding non-ASCII characters are normalised: NFKD leaves ASCII alone and
+/// never reorders across it (ASCII characters are starters), so cutting the text at ASCII
+/// punctuation and spaces first gives the same runs as normalising all of it.
+pub(crate) fn for_each_run(text: &str, mut emit: impl FnMut(&str)) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii() && !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut ascii = true;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || !bytes[i].is_ascii()) {
+            ascii &= bytes[i].is_ascii();
+            i += 1;
+        }
+        // Cut only at ASCII bytes, so `start..i` are character boundaries.
+        let stretch = &text[start..i];
+        if ascii {
+            emit(stretch);
+        } else {
+            runs(&strip_diacritics(stretch)).for_each(&mut emit);
+        }
+    }
+}
+
+/// Calls `emit(word)` with the folded words of one run from [`for_each_run`]: the whole run,
+/// then its camel-case humps, so `KubePodCrashLooping` is found by its name and by
+/// `crash looping`. Words too long to be words are skipped.
+pub(crate) fn run_words(run: &str, mut emit: impl FnMut(&str)) {
+    let mut lower = String::with_capacity(run.len());
+    emit_lowercase(run, &mut lower, &mut emit);
+    for part in camel_parts(run) {
+        emit_lowercase(part, &mut lower, &mut emit);
+    }
+}
+
+/// The English stemmer. Slow per call, so the indexer stems each distinct word once.
 pub(crate) struct Tokenizer {
     stemmer: Stemmer,
 }
@@ -108,49 +153,12 @@ impl Tokenizer {
         self.stemmer.stem(folded_word).into_owned()
     }
 
-    /// Calls `emit(surface)` with every folded word of `text` (and camel-case humps), in order.
-    /// ASCII text, the common case, skips normalisation.
-    pub(crate) fn words(&self, text: &str, mut emit: impl FnMut(&str)) {
-        let mut lower = String::new();
-        if text.is_ascii() {
-            let bytes = text.as_bytes();
-            let mut i = 0;
-            while i < bytes.len() {
-                if !bytes[i].is_ascii_alphanumeric() {
-                    i += 1;
-                    continue;
-                }
-                let start = i;
-                let mut upper = false;
-                while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                    upper |= bytes[i].is_ascii_uppercase();
-                    i += 1;
-                }
-                let run = &text[start..i];
-                emit_lowercase(run, &mut lower, &mut emit);
-                if upper {
-                    for part in camel_parts(run) {
-                        emit_lowercase(part, &mut lower, &mut emit);
-                    }
-                }
-            }
-            return;
-        }
-        let stripped = strip_diacritics(text);
-        for run in runs(&stripped) {
-            emit_lowercase(run, &mut lower, &mut emit);
-            if run.chars().any(char::is_uppercase) {
-                for part in camel_parts(run) {
-                    emit_lowercase(part, &mut lower, &mut emit);
-                }
-            }
-        }
-    }
-
     /// Calls `emit(surface, stem)` for every term of `text`, in order.
     #[cfg(test)]
     pub(crate) fn terms(&self, text: &str, mut emit: impl FnMut(&str, &str)) {
-        self.words(text, |surface| emit(surface, &self.stem(surface)));
+        for_each_run(text, |run| {
+            run_words(run, |surface| emit(surface, &self.stem(surface)));
+        });
     }
 }
 
@@ -245,6 +253,32 @@ mod tests {
     fn junk_words_are_skipped() {
         assert!(terms(&"a".repeat(MAX_WORD_CHARS + 1)).is_empty());
         assert_eq!(terms(&"a".repeat(MAX_WORD_CHARS)).len(), 1);
+    }
+
+    #[test]
+    fn runs_normalise_only_non_ascii_stretches() {
+        let mut runs = Vec::new();
+        for_each_run(
+            "Réplication—LAG: ﬁle½x e\u{301}t (5xx) ÜberWachung",
+            |run| runs.push(run.to_string()),
+        );
+        // The em dash and `½` (NFKD `1⁄2`) split words; `ﬁ` expands; marks are dropped.
+        assert_eq!(
+            runs,
+            [
+                "Replication",
+                "LAG",
+                "file1",
+                "2x",
+                "et",
+                "5xx",
+                "UberWachung"
+            ]
+        );
+        let mut whole = Vec::new();
+        let text = "Réplication—LAG: ﬁle½x e\u{301}t (5xx) ÜberWachung";
+        super::runs(&strip_diacritics(text)).for_each(|run| whole.push(run.to_string()));
+        assert_eq!(runs, whole, "same runs as normalising the whole text");
     }
 
     #[test]
