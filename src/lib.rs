@@ -95,13 +95,7 @@ pub fn check_site(
         timings::time("alert links", || alerts::link_alerts(config, &site, rules));
     diagnostics.extend(coverage_diagnostics);
 
-    let mut extras = Extras::default();
-    for (i, panel) in alerts::alerts_panels(&graph) {
-        if !panel.is_empty() {
-            extras.alert_panels.insert(i, serde_json::to_value(panel)?);
-        }
-    }
-    extras.coverage = Some(serde_json::to_value(alerts::coverage_summary(&graph))?);
+    let extras = alert_extras(&graph)?;
 
     let mut report = Report::default();
     report.extend(|code| config.level_of(code), diagnostics);
@@ -112,6 +106,18 @@ pub fn check_site(
         alerts: graph,
         extras,
     })
+}
+
+/// What pages show of the alert graph: each runbook's Alerts panel, the home page's coverage.
+pub(crate) fn alert_extras(graph: &alerts::AlertGraph) -> Result<Extras> {
+    let mut extras = Extras::default();
+    for (i, panel) in alerts::alerts_panels(graph) {
+        if !panel.is_empty() {
+            extras.alert_panels.insert(i, serde_json::to_value(panel)?);
+        }
+    }
+    extras.coverage = Some(serde_json::to_value(alerts::coverage_summary(graph))?);
+    Ok(extras)
 }
 
 /// Stage 6: renders a checked site into memory, with the alert pages and the search index.

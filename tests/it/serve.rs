@@ -203,10 +203,17 @@ impl Events {
 
     /// Waits for a `reload` event and returns its generation.
     fn reload(&mut self) -> u64 {
+        self.reload_event()["generation"]
+            .as_u64()
+            .expect("generation")
+    }
+
+    /// Waits for a `reload` event and returns its data: generation, changed paths, pending.
+    fn reload_event(&mut self) -> serde_json::Value {
         loop {
             let (name, data) = self.next();
             if name == "reload" {
-                return data.parse().expect("generation");
+                return serde_json::from_str(&data).expect("reload data is JSON");
             }
         }
     }
