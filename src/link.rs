@@ -90,7 +90,9 @@ pub(crate) fn link_parts(config: &Config, docs: Vec<Document>, assets: BTreeSet<
 }
 
 /// The `kind` each folder's `_index.md` gives the runbooks below it, by folder.
-pub(crate) fn folder_kinds<'a>(docs: impl Iterator<Item = &'a Document>) -> BTreeMap<String, String> {
+pub(crate) fn folder_kinds<'a>(
+    docs: impl Iterator<Item = &'a Document>,
+) -> BTreeMap<String, String> {
     docs.filter(|d| d.is_section_index())
         .filter_map(|d| Some((d.dir().to_string(), d.front.kind.clone()?)))
         .collect()
@@ -110,14 +112,13 @@ pub(crate) fn place(
     };
     let url = page_url(&doc, kind);
     let runbook_kind = resolve_kind(config, &doc, kind, folder_kinds, &mut diagnostics);
-    let alerts = if doc.front.alerts.is_empty()
-        && config.alerts.name_from_file
-        && kind == PageKind::Runbook
-    {
-        vec![file_stem(&doc.source.rel).to_string()]
-    } else {
-        doc.front.alerts.clone()
-    };
+    let alerts =
+        if doc.front.alerts.is_empty() && config.alerts.name_from_file && kind == PageKind::Runbook
+        {
+            vec![file_stem(&doc.source.rel).to_string()]
+        } else {
+            doc.front.alerts.clone()
+        };
     let title = doc.title();
     let page = Page {
         doc,

@@ -224,11 +224,20 @@ pub(crate) fn alert_inputs(page: &Page, headings_matter: bool) -> blake3::Hash {
         hasher.update(format!("{}:{}:{:?}\0", at.line, at.column, at.snippet).as_bytes());
     }
     hasher.update(b"\x01");
-    hasher.update(page.doc.front.service.as_deref().unwrap_or("\x02").as_bytes());
+    hasher.update(
+        page.doc
+            .front
+            .service
+            .as_deref()
+            .unwrap_or("\x02")
+            .as_bytes(),
+    );
     // A claimed alert's anchor is picked among the headings.
     if headings_matter || !page.alerts.is_empty() {
         for heading in &page.doc.outline.headings {
-            hasher.update(format!("\0{}\0{}\0{}", heading.level, heading.text, heading.id).as_bytes());
+            hasher.update(
+                format!("\0{}\0{}\0{}", heading.level, heading.text, heading.id).as_bytes(),
+            );
         }
     }
     hasher.finalize()

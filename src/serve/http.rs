@@ -75,16 +75,16 @@ pub(crate) fn route(url: &str, files: &Files) -> Route {
         format!("{key}/index.html")
     };
     if key.is_empty() || path.ends_with('/') {
-        return if files.contains_key(&folder) {
+        return if files.contains_key(folder.as_str()) {
             Route::File(folder)
         } else {
             Route::NotFound
         };
     }
-    if files.contains_key(&key) {
+    if files.contains_key(key.as_str()) {
         return Route::File(key);
     }
-    if files.contains_key(&folder) {
+    if files.contains_key(folder.as_str()) {
         let last = path.rsplit('/').next().unwrap_or_default();
         let query = url
             .split_once('?')
@@ -192,7 +192,7 @@ pub(crate) fn handle(request: Request, shared: &Shared) {
             );
         }
         Route::File(path) => {
-            let file = snapshot.files.get(&path).map(Arc::clone);
+            let file = snapshot.files.get(path.as_str()).map(Arc::clone);
             match file {
                 Some(file) => respond_file(request, &url, &path, &file, 200, &snapshot),
                 None => respond_not_found(request, &url, &snapshot),
@@ -312,7 +312,7 @@ mod tests {
     fn files(paths: &[&str]) -> Files {
         paths
             .iter()
-            .map(|p| (p.to_string(), Arc::new(SiteFile::new(Vec::new()))))
+            .map(|p| (Arc::from(*p), Arc::new(SiteFile::new(Vec::new()))))
             .collect()
     }
 

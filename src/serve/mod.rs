@@ -98,15 +98,20 @@ impl Shared {
     /// Puts a new snapshot in place, then tells the browsers which files changed: never the
     /// other way round. `pending`: a deferred pass will follow with more.
     fn publish(&self, files: Arc<Files>, overlay: String, pending: bool) -> u64 {
-        let (generation, changed) = {
+        let (generation, changed, old) = {
             let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
             // A new overlay is on every page.
             let changed = (overlay == site.overlay).then(|| changed_paths(&site.files, &files));
             let generation = site.generation + 1;
-            *site = Arc::new(Snapshot::new(files, generation, overlay));
-            (generation, changed.flatten())
+            let old = std::mem::replace(
+                &mut *site,
+                Arc::new(Snapshot::new(files, generation, overlay)),
+            );
+            (generation, changed.flatten(), old)
         };
         self.hub.reload(generation, changed.as_ref(), pending);
+        // Freeing the old site's 60,000 file entries waits until the browsers are told.
+        drop(old);
         generation
     }
 }
@@ -123,8 +128,12 @@ fn changed_paths(old: &Files, new: &Files) -> Option<Vec<String>> {
             old.get(*path)
                 .is_none_or(|was| !Arc::ptr_eq(was, file) && was.bytes != file.bytes)
         })
-        .map(|(path, _)| path.clone())
-        .chain(old.keys().filter(|path| !new.contains_key(*path)).cloned())
+        .map(|(path, _)| path.to_string())
+        .chain(
+            old.keys()
+                .filter(|path| !new.contains_key(*path))
+                .map(|path| path.to_string()),
+        )
         .take(NAMED_PATHS_LIMIT + 1)
         .collect();
     if changed.len() > NAMED_PATHS_LIMIT {
@@ -285,19 +294,23 @@ fn rebuild_loop(
         };
         let _building = building.lock().unwrap_or_else(|e| e.into_inner());
         let current = shared.snapshot();
-        let outcome = build_once(
-            &mut builder,
-            &burst,
-            Some(&current.files),
-            &mut last_report,
-            write,
-        );
+        let outcome = crate::timings::time("serve: build", || {
+            build_once(
+                &mut builder,
+                &burst,
+                Some(&current.files),
+                &mut last_report,
+                write,
+            )
+        });
         deferred = outcome.files.is_some() && outcome.deferred;
-        shared.publish(
-            outcome.files.unwrap_or_else(|| Arc::clone(&current.files)),
-            outcome.overlay,
-            deferred,
-        );
+        crate::timings::time("serve: publish", || {
+            shared.publish(
+                outcome.files.unwrap_or_else(|| Arc::clone(&current.files)),
+                outcome.overlay,
+                deferred,
+            )
+        });
     }
 }
 
@@ -387,7 +400,7 @@ fn build_once(
             files: built
                 .files
                 .iter()
-                .map(|(path, file)| (path.clone(), file.bytes.clone()))
+                .map(|(path, file)| (path.to_string(), file.bytes.clone()))
                 .collect(),
             collisions: Vec::new(),
         };

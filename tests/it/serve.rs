@@ -407,7 +407,11 @@ fn serve_reloads_the_edited_page_first_and_the_pages_that_list_it_after() {
 
     // A body edit: the page alone, then print.html and the search index.
     let failover = server.content("db/failover.md");
-    let text = edit(&failover, "Promote the replica when", "Promote the standby when");
+    let text = edit(
+        &failover,
+        "Promote the replica when",
+        "Promote the standby when",
+    );
     std::fs::write(&failover, text).expect("write");
     let first = events.reload_event();
     assert_eq!(first["pending"], true);
@@ -424,7 +428,11 @@ fn serve_reloads_the_edited_page_first_and_the_pages_that_list_it_after() {
 
     // A title edit: the page and the one beside it, then the section, home and navigation.
     let backup = server.content("db/backup.md");
-    let text = edit(&backup, "title: \"Backup restore\"", "title: \"Restore a backup\"");
+    let text = edit(
+        &backup,
+        "title: \"Backup restore\"",
+        "title: \"Restore a backup\"",
+    );
     std::fs::write(&backup, text).expect("write");
     let first = events.reload_event();
     assert_eq!(

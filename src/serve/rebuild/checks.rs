@@ -117,9 +117,7 @@ impl Checks {
         let again: BTreeSet<usize> = if today == self.today {
             changed
                 .iter()
-                .flat_map(|&i| {
-                    std::iter::once(i).chain(self.anchor_sources[i].iter().copied())
-                })
+                .flat_map(|&i| std::iter::once(i).chain(self.anchor_sources[i].iter().copied()))
                 .collect()
         } else {
             // Review dates are judged against today: every page, once a day.
@@ -186,9 +184,8 @@ impl Checks {
         rules: Vec<AlertRule>,
     ) -> Result<()> {
         let site = &checked.site;
-        let (graph, diagnostics) = crate::timings::time("alert links", || {
-            alerts::link_alerts(config, site, rules)
-        });
+        let (graph, diagnostics) =
+            crate::timings::time("alert links", || alerts::link_alerts(config, site, rules));
         self.alert_inputs = site
             .pages
             .par_iter()

@@ -70,16 +70,16 @@ fn page(built: &Built, path: &str) -> String {
 
 fn assert_same_as_full_build(built: &Built, root: &Path, step: &str) {
     let (full, report) = full_build(root);
-    let incremental: BTreeMap<&String, &Vec<u8>> =
-        built.files.iter().map(|(p, f)| (p, &f.bytes)).collect();
+    let incremental: BTreeMap<&str, &Vec<u8>> =
+        built.files.iter().map(|(p, f)| (&**p, &f.bytes)).collect();
     assert_eq!(
         incremental.keys().copied().collect::<Vec<_>>(),
-        full.keys().collect::<Vec<_>>(),
+        full.keys().map(String::as_str).collect::<Vec<_>>(),
         "{step}: the same paths"
     );
     for (path, bytes) in &full {
         assert!(
-            incremental[path] == bytes,
+            incremental[path.as_str()] == bytes,
             "{step}: {path} differs from a full build"
         );
     }
@@ -156,7 +156,12 @@ fn incremental_rebuilds_equal_a_full_build_file_for_file() {
     assert_same_as_full_build(&built, root, "title change");
 
     // Edits that a later deferred pass would have to follow, saved before it runs.
-    edit(root, "db/backup.md", "Restore a backup", "Restore the backup");
+    edit(
+        root,
+        "db/backup.md",
+        "Restore a backup",
+        "Restore the backup",
+    );
     let now = builder
         .build(&content_change("db/backup.md"))
         .expect("build");
@@ -166,7 +171,12 @@ fn incremental_rebuilds_equal_a_full_build_file_for_file() {
     assert_same_as_full_build(&built, root, "two deferred passes in one");
 
     // A new tag: its page must exist when the page linking to it is served, so nothing waits.
-    edit(root, "db/failover.md", "tags: [postgres, failover]", "tags: [postgres, failover, ha]");
+    edit(
+        root,
+        "db/failover.md",
+        "tags: [postgres, failover]",
+        "tags: [postgres, failover, ha]",
+    );
     let now = builder
         .build(&content_change("db/failover.md"))
         .expect("build");
@@ -326,12 +336,20 @@ fn incremental_checks_equal_a_full_build_diagnostic_for_diagnostic() {
     assert_same_as_full_build(&built, root, "rule link fragment");
 
     // A runbook claims the alert that had none: a new alert page, so nothing waits.
-    edit(root, "db/backup.md", "severity: warning\n", "severity: warning\nalerts: [PostgresReplicaLag]\n");
+    edit(
+        root,
+        "db/backup.md",
+        "severity: warning\n",
+        "severity: warning\nalerts: [PostgresReplicaLag]\n",
+    );
     let now = builder
         .build(&content_change("db/backup.md"))
         .expect("build");
     assert!(!now.deferred);
-    assert!(now.files.contains_key("alerts/PostgresReplicaLag/index.html"));
+    assert!(
+        now.files
+            .contains_key("alerts/PostgresReplicaLag/index.html")
+    );
     assert_same_as_full_build(&now, root, "new claim");
 
     // A second claim of it: duplicate-alert-claim, at the claim's line.
@@ -350,9 +368,20 @@ fn incremental_checks_equal_a_full_build_diagnostic_for_diagnostic() {
     assert_same_as_full_build(&built, root, "title above a claim");
 
     // An unknown kind (a placement diagnostic), then fixed.
-    edit(root, "db/backup.md", "severity: warning\n", "severity: warning\nkind: recipe\n");
+    edit(
+        root,
+        "db/backup.md",
+        "severity: warning\n",
+        "severity: warning\nkind: recipe\n",
+    );
     let built = build(&mut builder, &content_change("db/backup.md"));
-    assert!(built.report.diagnostics().iter().any(|d| d.code == "invalid-field"));
+    assert!(
+        built
+            .report
+            .diagnostics()
+            .iter()
+            .any(|d| d.code == "invalid-field")
+    );
     assert_same_as_full_build(&built, root, "unknown kind");
     edit(root, "db/backup.md", "kind: recipe\n", "");
     let built = build(&mut builder, &content_change("db/backup.md"));
@@ -378,7 +407,13 @@ fn incremental_checks_equal_a_full_build_diagnostic_for_diagnostic() {
     )
     .expect("duplicate");
     let built = build(&mut builder, &content_change("db/failover-2.md"));
-    assert!(built.report.diagnostics().iter().any(|d| d.code == "duplicate-url"));
+    assert!(
+        built
+            .report
+            .diagnostics()
+            .iter()
+            .any(|d| d.code == "duplicate-url")
+    );
     assert_same_as_full_build(&built, root, "duplicate url");
     edit(root, "db/failover-2.md", "# Other\n", "# Other\n\nText.\n");
     let built = build(&mut builder, &content_change("db/failover-2.md"));
