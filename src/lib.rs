@@ -10,8 +10,8 @@
 //! 6. [`render`]: the site becomes an in-memory [`render::Output`]; [`search`] adds its index.
 //! 7. [`write`]: the output replaces the build folder atomically.
 //!
-//! [`serve`] runs stages 1 to 6 again as files change, re-parsing and re-rendering only what a
-//! change touches ([`check_site`], [`render_site_pages`]).
+//! [`serve`] runs stages 1 to 6 again as files change, re-parsing, re-checking and re-rendering
+//! only what a change touches ([`link`] and [`validate`] page by page, [`render_site_pages`]).
 //!
 //! Exit codes of the `rb-site` binary: 0 success; 1 content errors (diagnostics of level error,
 //! or warnings under `--strict`); 2 usage, configuration or I/O errors.
@@ -77,8 +77,8 @@ pub fn check(config: &Config) -> Result<Checked> {
     check_site(config, site, diagnostics, files)
 }
 
-/// Stages 4 and 5 on a linked site. Split out of [`check`] so that `serve` can keep parsed
-/// documents between rebuilds, re-parse only the files that changed, and link them again.
+/// Stages 4 and 5 on a linked site. `serve` does the same page by page and keeps the results
+/// between rebuilds (`serve::rebuild::checks`); its tests compare the two.
 /// `diagnostics` are those of the earlier stages, unleveled.
 pub fn check_site(
     config: &Config,
@@ -95,13 +95,7 @@ pub fn check_site(
         timings::time("alert links", || alerts::link_alerts(config, &site, rules));
     diagnostics.extend(coverage_diagnostics);
 
-    let mut extras = Extras::default();
-    for (i, panel) in alerts::alerts_panels(&graph) {
-        if !panel.is_empty() {
-            extras.alert_panels.insert(i, serde_json::to_value(panel)?);
-        }
-    }
-    extras.coverage = Some(serde_json::to_value(alerts::coverage_summary(&graph))?);
+    let extras = alert_extras(&graph)?;
 
     let mut report = Report::default();
     report.extend(|code| config.level_of(code), diagnostics);
@@ -112,6 +106,18 @@ pub fn check_site(
         alerts: graph,
         extras,
     })
+}
+
+/// What pages show of the alert graph: each runbook's Alerts panel, the home page's coverage.
+pub(crate) fn alert_extras(graph: &alerts::AlertGraph) -> Result<Extras> {
+    let mut extras = Extras::default();
+    for (i, panel) in alerts::alerts_panels(graph) {
+        if !panel.is_empty() {
+            extras.alert_panels.insert(i, serde_json::to_value(panel)?);
+        }
+    }
+    extras.coverage = Some(serde_json::to_value(alerts::coverage_summary(graph))?);
+    Ok(extras)
 }
 
 /// Stage 6: renders a checked site into memory, with the alert pages and the search index.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::model::{Document, Page, PageKind, Section, Site, slugify};
+use crate::model::{Document, Page, PageId, PageKind, Section, Site, slugify};
 
 /// Places documents into a [`Site`]. Drafts are left out unless `[build] drafts = true`.
 pub fn link(
@@ -16,42 +16,43 @@ pub fn link(
     docs: Vec<Document>,
     assets: BTreeSet<String>,
 ) -> (Site, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
-    let folder_kinds: BTreeMap<String, String> = docs
-        .iter()
-        .filter(|d| d.is_section_index())
-        .filter_map(|d| Some((d.dir().to_string(), d.front.kind.clone()?)))
-        .collect();
+    let linked = link_parts(config, docs, assets);
+    let mut diagnostics: Vec<Diagnostic> = linked.by_page.into_values().flatten().collect();
+    diagnostics.extend(linked.duplicates);
+    (linked.site, diagnostics)
+}
+
+/// What [`link`] makes of the documents, kept apart for `serve`, which places a changed page
+/// again on its own ([`place`]) while the list of pages and their URLs stay the same.
+#[derive(Debug)]
+pub(crate) struct Linked {
+    pub(crate) site: Site,
+    /// Diagnostics about one page's placement (an unknown `kind`), by page id.
+    pub(crate) by_page: BTreeMap<PageId, Vec<Diagnostic>>,
+    /// Diagnostics between pages: two sources on one URL.
+    pub(crate) duplicates: Vec<Diagnostic>,
+    /// Documents not in the site: drafts, and the second of two sources on one URL.
+    pub(crate) left_out: Vec<Document>,
+}
+
+/// [`link`], with its diagnostics by kind and the documents it left out.
+pub(crate) fn link_parts(config: &Config, docs: Vec<Document>, assets: BTreeSet<String>) -> Linked {
+    let mut by_page: BTreeMap<PageId, Vec<Diagnostic>> = BTreeMap::new();
+    let mut duplicates = Vec::new();
+    let mut left_out = Vec::new();
+    let folder_kinds = folder_kinds(docs.iter());
 
     let mut pages: Vec<Page> = Vec::with_capacity(docs.len());
     for doc in docs {
         if doc.front.draft && !config.build.drafts {
+            left_out.push(doc);
             continue;
         }
-        let kind = if doc.is_section_index() {
-            PageKind::Section
-        } else {
-            PageKind::Runbook
-        };
-        let url = page_url(&doc, kind);
-        let runbook_kind = resolve_kind(config, &doc, kind, &folder_kinds, &mut diagnostics);
-        let alerts = if doc.front.alerts.is_empty()
-            && config.alerts.name_from_file
-            && kind == PageKind::Runbook
-        {
-            vec![file_stem(&doc.source.rel).to_string()]
-        } else {
-            doc.front.alerts.clone()
-        };
-        let title = doc.title();
-        pages.push(Page {
-            doc,
-            kind,
-            url,
-            title,
-            runbook_kind,
-            alerts,
-        });
+        let (page, diagnostics) = place(config, doc, &folder_kinds);
+        if !diagnostics.is_empty() {
+            by_page.insert(page.doc.source.rel.clone(), diagnostics);
+        }
+        pages.push(page);
     }
 
     // Sort by URL, then source path, so that of two pages on one URL the first source wins
@@ -61,7 +62,7 @@ pub fn link(
     for page in pages {
         if let Some(first) = kept.last().filter(|p| p.url == page.url) {
             let span = page.doc.field_spans.get("slug").cloned().unwrap_or(0..0);
-            diagnostics.push(
+            duplicates.push(
                 page.doc
                     .source_ref()
                     .diag(
@@ -74,13 +75,60 @@ pub fn link(
                     )
                     .with_help("give one of them a different `slug` or file name"),
             );
+            left_out.push(page.doc);
             continue;
         }
         kept.push(page);
     }
 
-    let site = assemble(kept, assets);
-    (site, diagnostics)
+    Linked {
+        site: assemble(kept, assets),
+        by_page,
+        duplicates,
+        left_out,
+    }
+}
+
+/// The `kind` each folder's `_index.md` gives the runbooks below it, by folder.
+pub(crate) fn folder_kinds<'a>(
+    docs: impl Iterator<Item = &'a Document>,
+) -> BTreeMap<String, String> {
+    docs.filter(|d| d.is_section_index())
+        .filter_map(|d| Some((d.dir().to_string(), d.front.kind.clone()?)))
+        .collect()
+}
+
+/// One document as a page: its URL, kind, title and alert claims, with the diagnostics about it.
+pub(crate) fn place(
+    config: &Config,
+    doc: Document,
+    folder_kinds: &BTreeMap<String, String>,
+) -> (Page, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let kind = if doc.is_section_index() {
+        PageKind::Section
+    } else {
+        PageKind::Runbook
+    };
+    let url = page_url(&doc, kind);
+    let runbook_kind = resolve_kind(config, &doc, kind, folder_kinds, &mut diagnostics);
+    let alerts =
+        if doc.front.alerts.is_empty() && config.alerts.name_from_file && kind == PageKind::Runbook
+        {
+            vec![file_stem(&doc.source.rel).to_string()]
+        } else {
+            doc.front.alerts.clone()
+        };
+    let title = doc.title();
+    let page = Page {
+        doc,
+        kind,
+        url,
+        title,
+        runbook_kind,
+        alerts,
+    };
+    (page, diagnostics)
 }
 
 fn file_stem(rel: &str) -> &str {
@@ -88,7 +136,7 @@ fn file_stem(rel: &str) -> &str {
     name.rsplit_once('.').map_or(name, |(stem, _)| stem)
 }
 
-fn page_url(doc: &Document, kind: PageKind) -> String {
+pub(crate) fn page_url(doc: &Document, kind: PageKind) -> String {
     let dir = doc.dir();
     let dir_url = dir
         .split('/')
@@ -203,23 +251,61 @@ fn assemble(pages: Vec<Page>, assets: BTreeSet<String>) -> Site {
             PageKind::Runbook => section.pages.push(i),
         }
     }
-    let order: Vec<(Option<i64>, String)> = site
-        .pages
-        .iter()
-        .map(|p| (p.doc.front.weight, p.title.to_lowercase()))
-        .collect();
+    let order: Vec<(i64, String)> = site.pages.iter().map(display_key).collect();
     for section in site.sections.values_mut() {
-        section.pages.sort_by(|&a, &b| {
-            let (wa, ta) = &order[a];
-            let (wb, tb) = &order[b];
-            wa.unwrap_or(i64::MAX)
-                .cmp(&wb.unwrap_or(i64::MAX))
-                .then(ta.cmp(tb))
-                .then(a.cmp(&b))
-        });
+        section
+            .pages
+            .sort_by(|&a, &b| (&order[a], a).cmp(&(&order[b], b)));
         section.subsections.sort();
     }
     site
+}
+
+/// Where a runbook stands in its section: by `weight` (none last), then title in any case;
+/// the page index breaks ties.
+fn display_key(page: &Page) -> (i64, String) {
+    (
+        page.doc.front.weight.unwrap_or(i64::MAX),
+        page.title.to_lowercase(),
+    )
+}
+
+/// Puts `page` in place of the page at `index`, which has the same source and the same URL,
+/// and keeps the lookups as [`link`] builds them: the page's tags and its place in its
+/// section. Returns the page it replaced.
+pub(crate) fn replace_page(site: &mut Site, index: usize, page: Page) -> Page {
+    let old = std::mem::replace(&mut site.pages[index], page);
+    let page = &site.pages[index];
+    if old.doc.front.tags != page.doc.front.tags {
+        for tag in &old.doc.front.tags {
+            if let Some(list) = site.tags.get_mut(tag) {
+                list.retain(|&i| i != index);
+                if list.is_empty() {
+                    site.tags.remove(tag);
+                }
+            }
+        }
+        // As `assemble` lists them: page indexes in order, a tag written twice counted twice.
+        for tag in &page.doc.front.tags {
+            let list = site.tags.entry(tag.clone()).or_default();
+            let at = list.partition_point(|&i| i <= index);
+            list.insert(at, index);
+        }
+    }
+    let moved = old.title != page.title || old.doc.front.weight != page.doc.front.weight;
+    if moved
+        && page.kind == PageKind::Runbook
+        && let Some(section) = site.sections.get_mut(page.doc.dir())
+    {
+        section.pages.retain(|&i| i != index);
+        let key = (display_key(page), index);
+        let pages = &site.pages;
+        let at = section
+            .pages
+            .partition_point(|&i| (display_key(&pages[i]), i) < key);
+        section.pages.insert(at, index);
+    }
+    old
 }
 
 fn parent_dir(dir: &str) -> Option<&str> {

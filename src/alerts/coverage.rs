@@ -73,6 +73,8 @@ pub(crate) struct AlertGraph {
     pub rules_configured: bool,
     /// Site-relative output file (`alerts/X/index.html`, aliases) -> alert name. Collisions removed.
     pub redirects: BTreeMap<String, String>,
+    /// Pages whose headings a rule's runbook link was checked against (its `#fragment`).
+    pub anchor_pages: BTreeSet<usize>,
 }
 
 impl AlertGraph {
@@ -201,10 +203,44 @@ pub(crate) fn link_alerts(
         entries,
         rules_configured,
         redirects,
+        anchor_pages: BTreeSet::new(),
     };
     check_runbook_links(config, site, &mut graph, &mut diagnostics);
     diagnostics.sort();
     (graph, diagnostics)
+}
+
+/// A hash of what [`link_alerts`] reads of one page besides its source path and URL: its alert
+/// claims and where they are written (diagnostics point at them), its `service`, and its
+/// headings when they matter (`headings_matter`: a rule's link fragment was checked against
+/// them). With the same pages, URLs and rules, and no page's hash changed, the graph and its
+/// diagnostics are the same: `serve` then keeps them.
+pub(crate) fn alert_inputs(page: &Page, headings_matter: bool) -> blake3::Hash {
+    let mut hasher = blake3::Hasher::new();
+    for name in &page.alerts {
+        hasher.update(name.as_bytes());
+        hasher.update(b"\0");
+        let at = claim_diagnostic(page, name.trim(), "alert-claim", "");
+        hasher.update(format!("{}:{}:{:?}\0", at.line, at.column, at.snippet).as_bytes());
+    }
+    hasher.update(b"\x01");
+    hasher.update(
+        page.doc
+            .front
+            .service
+            .as_deref()
+            .unwrap_or("\x02")
+            .as_bytes(),
+    );
+    // A claimed alert's anchor is picked among the headings.
+    if headings_matter || !page.alerts.is_empty() {
+        for heading in &page.doc.outline.headings {
+            hasher.update(
+                format!("\0{}\0{}\0{}", heading.level, heading.text, heading.id).as_bytes(),
+            );
+        }
+    }
+    hasher.finalize()
 }
 
 /// A diagnostic at the claim of `name` in a page's front matter (the list item when it can be
@@ -579,6 +615,7 @@ fn check_runbook_links(
         .collect();
     let severities = &config.alerts.require_runbook_for;
     let mut mismatched = BTreeSet::new();
+    let mut anchor_pages = BTreeSet::new();
     for entry in graph.entries.values() {
         let rules: Vec<&AlertRule> = entry.rules.iter().map(|&i| &graph.rules[i]).collect();
         if entry.runbook.is_none() && !rules.is_empty() {
@@ -673,7 +710,11 @@ fn check_runbook_links(
                             ),
                             format!("link to {}", absolute_or_root(config, &entry.page_dir)),
                         )),
-                        (Some(at), _) => fragment
+                        (Some(at), _) => {
+                            if fragment.is_some() {
+                                anchor_pages.insert(at);
+                            }
+                            fragment
                             .filter(|f| !site.pages[at].doc.outline.has_anchor(f))
                             .map(|f| {
                                 (
@@ -683,7 +724,8 @@ fn check_runbook_links(
                                     ),
                                     "link to the page without the fragment, or fix the heading".to_string(),
                                 )
-                            }),
+                            })
+                        }
                         (None, _) => Some((
                             format!(
                                 "{key} of alert {:?} points at /{path}, which is not a page of this site",
@@ -711,6 +753,7 @@ fn check_runbook_links(
             entry.url_mismatch = true;
         }
     }
+    graph.anchor_pages = anchor_pages;
 }
 
 /// `base-url` + path when a base URL is set, else the site-absolute `/path`.

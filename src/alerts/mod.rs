@@ -10,7 +10,9 @@ pub(crate) mod report;
 pub(crate) mod rules;
 
 #[allow(unused_imports)]
-pub(crate) use coverage::{AlertEntry, AlertGraph, CoverageStatus, link_alerts, url_safe_name};
+pub(crate) use coverage::{
+    AlertEntry, AlertGraph, CoverageStatus, alert_inputs, link_alerts, url_safe_name,
+};
 #[allow(unused_imports)]
 pub(crate) use pages::{
     AlertPanelEntry, alert_outputs, alerts_panel, alerts_panels, coverage_summary,

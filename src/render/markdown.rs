@@ -21,7 +21,7 @@ use crate::render::mermaid::MermaidRenderer;
 /// Renders document bodies. Built once per build; shared by the threads rendering pages.
 #[derive(Debug)]
 pub(crate) struct BodyRenderer {
-    highlighter: Highlighter,
+    highlighter: std::sync::Arc<Highlighter>,
     /// `None` when `[mermaid] render = "off"`: fences stay code.
     mermaid: Option<MermaidRenderer>,
 }
@@ -44,13 +44,17 @@ pub(crate) struct TocEntry {
 }
 
 impl BodyRenderer {
-    pub(crate) fn new(config: &Config) -> anyhow::Result<BodyRenderer> {
+    /// A renderer highlighting code with `highlighter` (shared between renders).
+    pub(crate) fn new(
+        config: &Config,
+        highlighter: std::sync::Arc<Highlighter>,
+    ) -> anyhow::Result<BodyRenderer> {
         let mermaid = match config.mermaid.render {
             MermaidRender::Build => Some(MermaidRenderer::new(Some(config.mermaid_cache_dir()))),
             MermaidRender::Off => None,
         };
         Ok(BodyRenderer {
-            highlighter: Highlighter::new(Some(config.highlight_pack())),
+            highlighter,
             mermaid,
         })
     }
@@ -60,15 +64,15 @@ impl BodyRenderer {
     #[cfg(test)]
     pub(crate) fn with_mermaid(mermaid: Option<MermaidRenderer>) -> BodyRenderer {
         BodyRenderer {
-            highlighter: Highlighter::new(None),
+            highlighter: std::sync::Arc::new(Highlighter::new(None)),
             mermaid,
         }
     }
 
-    /// Keeps what this renderer highlighted for the next build. `complete`: every body of the
-    /// site was rendered by this renderer, so blocks it did not meet are no longer needed.
-    pub(crate) fn save_caches(&self, complete: bool) {
-        self.highlighter.save(complete);
+    /// Keeps what this renderer highlighted for the next build, after a render of every body
+    /// of the site: blocks it did not meet are no longer needed.
+    pub(crate) fn save_caches(&self) {
+        self.highlighter.save(true);
     }
 
     /// The diagram renderer, if diagrams are rendered: its counters tell how many were laid out.

@@ -178,6 +178,10 @@ pub enum PageSet {
     Only {
         /// Pages by index into [`Site::pages`]. Pages whose body changed are added anyway.
         pages: std::collections::BTreeSet<usize>,
+        /// Pages whose body inputs (text, URL, link targets) may have changed since the last
+        /// render with the same cache: only their bodies are checked against it (hashing every
+        /// page's inputs costs more than a small rebuild); the others are taken as they are.
+        bodies: std::collections::BTreeSet<usize>,
         /// Also the outputs that list pages: home, generated sections, taxonomies, aliases,
         /// sitemap, navigation, 404, static files and assets. Leave it out only when no page's
         /// listing (title, URL, front matter) and no asset changed.
@@ -192,6 +196,13 @@ impl PageSet {
         match self {
             PageSet::All => true,
             PageSet::Only { pages, .. } => pages.contains(&index),
+        }
+    }
+
+    fn body_may_change(&self, index: usize) -> bool {
+        match self {
+            PageSet::All => true,
+            PageSet::Only { bodies, .. } => bodies.contains(&index),
         }
     }
 
@@ -221,6 +232,8 @@ pub struct RenderCache {
     page_errors: BTreeMap<crate::model::PageId, Diagnostic>,
     /// Diagnostics of the last render of the listings (aliases), repeated while they are skipped.
     listing_diagnostics: Vec<Diagnostic>,
+    /// Highlighted code blocks, kept across renders so a save does not read the pack again.
+    highlighter: Option<std::sync::Arc<highlight::Highlighter>>,
 }
 
 /// The output path of a page's own file, `None` for the home page's `_index.md` (the home
@@ -287,11 +300,18 @@ pub fn render_pages(
         extras,
     };
 
-    let body_renderer = BodyRenderer::new(config)?;
-    let keys: Vec<blake3::Hash> = site
+    let highlighter = cache
+        .highlighter
+        .get_or_insert_with(|| {
+            std::sync::Arc::new(highlight::Highlighter::new(Some(config.highlight_pack())))
+        })
+        .clone();
+    let body_renderer = BodyRenderer::new(config, highlighter)?;
+    let keys: Vec<Option<blake3::Hash>> = site
         .pages
         .par_iter()
-        .map(|page| body_key(site, page))
+        .enumerate()
+        .map(|(i, page)| which.body_may_change(i).then(|| body_key(site, page)))
         .collect();
     let mut previous = std::mem::take(&mut cache.bodies);
     let cached: Vec<Option<(blake3::Hash, RenderedBody)>> = site
@@ -299,23 +319,38 @@ pub fn render_pages(
         .iter()
         .map(|page| previous.remove(&page.doc.source.rel))
         .collect();
-    // (body, rendered afresh): a page whose body changed is rendered whatever `which` says.
-    let bodies: Vec<(RenderedBody, bool)> = crate::timings::time("bodies", || {
+    // (key, body, rendered afresh): a page whose body changed is rendered whatever `which` says.
+    let bodies: Vec<(blake3::Hash, RenderedBody, bool)> = crate::timings::time("bodies", || {
         site.pages
             .par_iter()
-            .zip(keys.par_iter())
+            .zip(keys.into_par_iter())
             .zip(cached.into_par_iter())
-            .map(|((page, key), cached)| match cached {
-                Some((cached_key, body)) if cached_key == *key => (body, false),
-                _ => (
+            .map(|((page, key), cached)| match (key, cached) {
+                (None, Some((cached_key, body))) => (cached_key, body, false),
+                (Some(key), Some((cached_key, body))) if cached_key == key => (key, body, false),
+                (key, _) => (
+                    key.unwrap_or_else(|| body_key(site, page)),
                     body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)),
                     true,
                 ),
             })
             .collect()
     });
-    let (bodies, fresh): (Vec<RenderedBody>, Vec<bool>) = bodies.into_iter().unzip();
-    body_renderer.save_caches(fresh.iter().all(|&f| f));
+    let mut keys = Vec::with_capacity(bodies.len());
+    let mut fresh = Vec::with_capacity(bodies.len());
+    let bodies: Vec<RenderedBody> = bodies
+        .into_iter()
+        .map(|(key, body, is_fresh)| {
+            keys.push(key);
+            fresh.push(is_fresh);
+            body
+        })
+        .collect();
+    // Only a render of every body knows which blocks the site still has; partial renders
+    // (serve) leave the pack to the next full one.
+    if fresh.iter().all(|&f| f) {
+        body_renderer.save_caches();
+    }
 
     let mut diagnostics: Vec<Diagnostic> = bodies
         .iter()

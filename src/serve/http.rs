@@ -5,7 +5,8 @@
 //! - The path is split into segments, each percent-decoded on its own; a segment that decodes
 //!   to `..` or holds `/`, `\` or NUL is a 404; empty and `.` segments are dropped.
 //! - `Content-Type` from the extension through `mime_guess` (text types get `charset=utf-8`).
-//! - A strong `ETag` from the content hash (plus the overlay's, for HTML); `If-None-Match` -> 304.
+//! - A strong `ETag` from the content hash (plus the overlay's and the generation, for HTML);
+//!   `If-None-Match` -> 304.
 //! - A folder URL without its slash is a 301 to the slash form (a relative `Location`, so it
 //!   works under a proxy's sub-path); unknown paths get the site's `404.html` with status 404.
 //! - HTML responses get the live-reload script (and the error overlay) before `</body>`.
@@ -74,16 +75,16 @@ pub(crate) fn route(url: &str, files: &Files) -> Route {
         format!("{key}/index.html")
     };
     if key.is_empty() || path.ends_with('/') {
-        return if files.contains_key(&folder) {
+        return if files.contains_key(folder.as_str()) {
             Route::File(folder)
         } else {
             Route::NotFound
         };
     }
-    if files.contains_key(&key) {
+    if files.contains_key(key.as_str()) {
         return Route::File(key);
     }
-    if files.contains_key(&folder) {
+    if files.contains_key(folder.as_str()) {
         let last = path.rsplit('/').next().unwrap_or_default();
         let query = url
             .split_once('?')
@@ -191,7 +192,7 @@ pub(crate) fn handle(request: Request, shared: &Shared) {
             );
         }
         Route::File(path) => {
-            let file = snapshot.files.get(&path).map(Arc::clone);
+            let file = snapshot.files.get(path.as_str()).map(Arc::clone);
             match file {
                 Some(file) => respond_file(request, &url, &path, &file, 200, &snapshot),
                 None => respond_not_found(request, &url, &snapshot),
@@ -259,8 +260,15 @@ fn respond_file(
     snapshot: &super::Snapshot,
 ) {
     let is_html = path.ends_with(".html");
+    // An HTML page carries the generation it was served in: a copy from an older one must not
+    // be answered with 304, or a page told it is stale would reload into the same stale copy.
     let etag = if is_html {
-        format!("\"{}-{}\"", file.etag(), snapshot.overlay_tag)
+        format!(
+            "\"{}-{}-{}\"",
+            file.etag(),
+            snapshot.overlay_tag,
+            snapshot.generation
+        )
     } else {
         format!("\"{}\"", file.etag())
     };
@@ -281,7 +289,7 @@ fn respond_file(
         return;
     }
     let body = if is_html {
-        inject(&file.bytes, &snapshot.injection(&root_prefix(url)))
+        inject(&file.bytes, &snapshot.injection(&root_prefix(url), path))
     } else {
         file.bytes.clone()
     };
@@ -304,7 +312,7 @@ mod tests {
     fn files(paths: &[&str]) -> Files {
         paths
             .iter()
-            .map(|p| (p.to_string(), Arc::new(SiteFile::new(Vec::new()))))
+            .map(|p| (Arc::from(*p), Arc::new(SiteFile::new(Vec::new()))))
             .collect()
     }
 

@@ -1,29 +1,35 @@
 // rb-site live reload. Injected into HTML pages by `rb-site serve` only; built sites never load it.
 // It listens to server-sent events at `__rb/events` beside the site root (a URL relative to the
-// page, so it works under a proxy's sub-path) and reloads the page when a newer build is in place.
+// page, so it works under a proxy's sub-path) and reloads the page when a newer build changed it.
 (function () {
   "use strict";
   var script = document.currentScript;
   if (!script || typeof EventSource === "undefined") return;
   var root = new URL(script.getAttribute("data-root") || "./", location.href);
+  var source = new EventSource(new URL("__rb/events", root).href);
   var generation = script.getAttribute("data-generation");
+  // The site file this page is (`db/failover/index.html`), as reload events name them.
+  var path = script.getAttribute("data-path");
   var dismissedKey = "rb-live-dismissed";
 
-  function check(event) {
-    // `hello` on (re)connect and `reload` after a rebuild both carry the current generation:
-    // a page from an older one reloads, so an edit made while it was loading is not missed.
-    if (event.data !== generation) {
-      generation = event.data;
-      location.reload();
+  // `hello` on (re)connect carries the current generation: a page from an older one reloads,
+  // so an edit made while it was loading is not missed.
+  source.addEventListener("hello", function (event) {
+    if (event.data !== generation) location.reload();
+  });
+  // `reload` after a rebuild names the files that changed (`paths`, null for any): a page
+  // reloads only when it is among them, and otherwise just notes the new generation.
+  source.addEventListener("reload", function (event) {
+    var data;
+    try {
+      data = JSON.parse(event.data);
+    } catch (e) {
+      data = { generation: event.data, paths: null };
     }
-  }
-
-  var source = new EventSource(new URL("__rb/events", root).href);
-  source.addEventListener("hello", check);
-  source.addEventListener("reload", check);
-  // print.html holds every runbook: a rebuild renders it after the reload, then says so.
-  source.addEventListener("print", function () {
-    if (/(^|\/)print\.html$/.test(location.pathname)) location.reload();
+    var next = String(data.generation);
+    if (next === generation) return;
+    generation = next;
+    if (!data.paths || data.paths.indexOf(path) >= 0) location.reload();
   });
 
   // The warnings badge: dismissed until the warnings change.

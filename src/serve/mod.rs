@@ -31,8 +31,8 @@ use rebuild::{Builder, Changes, Files};
 
 /// How many threads answer requests.
 const WORKERS: usize = 4;
-/// How long edits must pause before a deferred `print.html` is rendered.
-const PRINT_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
+/// How long edits must pause before the deferred pass (listings, print, search) runs.
+const DEFERRED_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
 /// The overlay lists at most this many diagnostics.
 const OVERLAY_LIMIT: usize = 50;
 
@@ -69,13 +69,15 @@ impl Snapshot {
         }
     }
 
-    /// What goes before `</body>` of an HTML page whose root is `root` (relative).
-    pub(crate) fn injection(&self, root: &str) -> String {
+    /// What goes before `</body>` of the HTML file at `path` served under a URL whose way
+    /// back to the site root is `root` (relative).
+    pub(crate) fn injection(&self, root: &str, path: &str) -> String {
         let root = escape(root);
         format!(
-            "{}<script src=\"{root}{}\" data-root=\"{root}\" data-generation=\"{}\"></script>",
+            "{}<script src=\"{root}{}\" data-root=\"{root}\" data-path=\"{}\" data-generation=\"{}\"></script>",
             self.overlay,
             http::SCRIPT_PATH,
+            escape(path),
             self.generation
         )
     }
@@ -93,29 +95,52 @@ impl Shared {
         Arc::clone(&self.site.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Swaps in files that differ only in pages no reload waits for (`print.html`), keeping
-    /// the generation, and tells the pages that show them.
-    fn replace_files(&self, files: Arc<Files>) {
-        let generation = {
+    /// Puts a new snapshot in place, then tells the browsers which files changed: never the
+    /// other way round. `pending`: a deferred pass will follow with more.
+    fn publish(&self, files: Arc<Files>, overlay: String, pending: bool) -> u64 {
+        let (generation, changed, old) = {
             let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
-            let snapshot = Snapshot::new(files, site.generation, site.overlay.clone());
-            *site = Arc::new(snapshot);
-            site.generation
-        };
-        self.hub.print_ready(generation);
-    }
-
-    /// Puts a new snapshot in place, then tells the browsers: never the other way round.
-    fn publish(&self, files: Arc<Files>, overlay: String) -> u64 {
-        let generation = {
-            let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
+            // A new overlay is on every page.
+            let changed = (overlay == site.overlay).then(|| changed_paths(&site.files, &files));
             let generation = site.generation + 1;
-            *site = Arc::new(Snapshot::new(files, generation, overlay));
-            generation
+            let old = std::mem::replace(
+                &mut *site,
+                Arc::new(Snapshot::new(files, generation, overlay)),
+            );
+            (generation, changed.flatten(), old)
         };
-        self.hub.reload(generation);
+        self.hub.reload(generation, changed.as_ref(), pending);
+        // Freeing the old site's 60,000 file entries waits until the browsers are told.
+        drop(old);
         generation
     }
+}
+
+/// Past this many changed files, a reload event names none: every page reloads.
+const NAMED_PATHS_LIMIT: usize = 500;
+
+/// The paths whose files differ between two generations of the site (kept files are shared,
+/// so only re-rendered ones are compared byte for byte); None when there are too many to name.
+fn changed_paths(old: &Files, new: &Files) -> Option<Vec<String>> {
+    let mut changed: Vec<String> = new
+        .iter()
+        .filter(|(path, file)| {
+            old.get(*path)
+                .is_none_or(|was| !Arc::ptr_eq(was, file) && was.bytes != file.bytes)
+        })
+        .map(|(path, _)| path.to_string())
+        .chain(
+            old.keys()
+                .filter(|path| !new.contains_key(*path))
+                .map(|path| path.to_string()),
+        )
+        .take(NAMED_PATHS_LIMIT + 1)
+        .collect();
+    if changed.len() > NAMED_PATHS_LIMIT {
+        return None;
+    }
+    changed.sort();
+    Some(changed)
 }
 
 /// Runs the server until Ctrl-C.
@@ -243,38 +268,49 @@ fn rebuild_loop(
     mut last_report: Option<Report>,
     write: bool,
 ) {
-    let mut print_pending = false;
+    let mut deferred = false;
     loop {
-        // The print page holds every body, so it is rendered after the reload, once the
-        // edits pause: a burst that comes first is built first, and print waits again.
-        let wait = print_pending.then_some(PRINT_AFTER);
+        // The listing pages, print.html and the search index are O(site): they are rendered
+        // after the reload, once the edits pause; a burst that comes first is built first.
+        let wait = deferred.then_some(DEFERRED_AFTER);
         let burst = match watch::next_burst(changes, wait) {
             watch::Next::Burst(burst) => burst,
             watch::Next::Idle => {
                 let _building = building.lock().unwrap_or_else(|e| e.into_inner());
-                match builder.render_print() {
-                    Ok(files) => shared.replace_files(files),
-                    Err(err) => eprintln!("error: cannot render print.html: {err:#}"),
+                deferred = false;
+                match builder.render_deferred() {
+                    Ok(built) => {
+                        eprintln!(
+                            "Listings and search index in {:.0} ms: {} rendered",
+                            built.millis, built.rendered
+                        );
+                        shared.publish(built.files, overlay(&built.report), false);
+                    }
+                    Err(err) => eprintln!("error: cannot render the listing pages: {err:#}"),
                 }
-                print_pending = false;
                 continue;
             }
             watch::Next::Closed => return,
         };
         let _building = building.lock().unwrap_or_else(|e| e.into_inner());
         let current = shared.snapshot();
-        let outcome = build_once(
-            &mut builder,
-            &burst,
-            Some(&current.files),
-            &mut last_report,
-            write,
-        );
-        print_pending = outcome.files.is_some() && outcome.print_pending;
-        shared.publish(
-            outcome.files.unwrap_or_else(|| Arc::clone(&current.files)),
-            outcome.overlay,
-        );
+        let outcome = crate::timings::time("serve: build", || {
+            build_once(
+                &mut builder,
+                &burst,
+                Some(&current.files),
+                &mut last_report,
+                write,
+            )
+        });
+        deferred = outcome.files.is_some() && outcome.deferred;
+        crate::timings::time("serve: publish", || {
+            shared.publish(
+                outcome.files.unwrap_or_else(|| Arc::clone(&current.files)),
+                outcome.overlay,
+                deferred,
+            )
+        });
     }
 }
 
@@ -283,7 +319,7 @@ struct Outcome {
     /// The files to serve; None keeps the last good ones.
     files: Option<Arc<Files>>,
     overlay: String,
-    print_pending: bool,
+    deferred: bool,
 }
 
 impl Outcome {
@@ -294,7 +330,7 @@ impl Outcome {
         Outcome {
             files: None,
             overlay: fatal_overlay(&format!("{err:#}")),
-            print_pending: false,
+            deferred: false,
         }
     }
 }
@@ -354,7 +390,7 @@ fn build_once(
         return Outcome {
             files: keep,
             overlay,
-            print_pending: false,
+            deferred: false,
         };
     }
     if write {
@@ -364,7 +400,7 @@ fn build_once(
             built
                 .files
                 .iter()
-                .map(|(path, file)| (path.clone(), file.bytes.clone()))
+                .map(|(path, file)| (path.to_string(), file.bytes.clone()))
                 .collect(),
         );
         if let Err(err) = crate::write::check_build_dir(config, &dest)
@@ -376,7 +412,7 @@ fn build_once(
     Outcome {
         files: Some(built.files),
         overlay,
-        print_pending: built.print_pending,
+        deferred: built.deferred,
     }
 }
 

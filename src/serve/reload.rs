@@ -6,8 +6,11 @@
 //! status line and headers itself, and flushes after every event. Each client gets a `hello`
 //! event with the current generation when it connects (a page that missed a reload while it
 //! was loading sees that it is stale), then a `reload` event after every rebuild, sent only
-//! once the new site is in place, and a `print` event when the print page (rendered after the
-//! reload, as it holds every body) is current too. A comment line every few seconds finds dead connections.
+//! once the new site is in place: `{"generation":7,"paths":["db/failover/index.html"],
+//! "pending":true}` names the files that changed (`null`: any may have), so that only the pages
+//! among them reload; `pending` says a deferred pass follows, with its own `reload` event
+//! naming the listing pages, `print.html` and the search index it rendered. A comment line
+//! every few seconds finds dead connections.
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -40,21 +43,23 @@ impl Hub {
             "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n\
              Cache-Control: no-cache, no-store\r\nConnection: keep-alive\r\n\
              X-Accel-Buffering: no\r\n\r\nretry: 500\n\n{}",
-            event("hello", generation)
+            event("hello", &generation.to_string())
         );
         if writer.write_all(opening.as_bytes()).is_ok() && writer.flush().is_ok() {
             self.lock().push(writer);
         }
     }
 
-    /// Tells every client that generation `generation` of the site is in place.
-    pub(crate) fn reload(&self, generation: u64) {
-        self.broadcast(&event("reload", generation));
-    }
-
-    /// Tells the print page (which a rebuild renders after the reload) that it is ready.
-    pub(crate) fn print_ready(&self, generation: u64) {
-        self.broadcast(&event("print", generation));
+    /// Tells every client that generation `generation` of the site is in place, and which of
+    /// its files changed (None: any may have, every page reloads). `pending`: a deferred pass
+    /// will follow with the pages that list what changed.
+    pub(crate) fn reload(&self, generation: u64, changed: Option<&Vec<String>>, pending: bool) {
+        let data = serde_json::json!({
+            "generation": generation,
+            "paths": changed,
+            "pending": pending,
+        });
+        self.broadcast(&event("reload", &data.to_string()));
     }
 
     /// A comment line: keeps proxies from closing idle streams and drops dead clients.
@@ -78,8 +83,9 @@ impl Hub {
     }
 }
 
-fn event(name: &str, generation: u64) -> String {
-    format!("event: {name}\ndata: {generation}\n\n")
+/// One event; `data` is one line.
+fn event(name: &str, data: &str) -> String {
+    format!("event: {name}\ndata: {data}\n\n")
 }
 
 #[cfg(test)]
@@ -88,6 +94,6 @@ mod tests {
 
     #[test]
     fn events_are_named_lines_ended_by_a_blank_line() {
-        assert_eq!(event("reload", 7), "event: reload\ndata: 7\n\n");
+        assert_eq!(event("hello", "7"), "event: hello\ndata: 7\n\n");
     }
 }

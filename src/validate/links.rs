@@ -46,6 +46,21 @@ fn html_ids(html: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The other pages whose anchors this page's `#fragment` links name, by index: when one of
+/// them changes, this page's `broken-anchor` diagnostics may change too.
+pub(crate) fn anchor_targets(site: &Site, page: &Page) -> std::collections::BTreeSet<usize> {
+    page.doc
+        .outline
+        .links
+        .iter()
+        .filter(|link| !looks_like_email(&link.dest))
+        .filter_map(|link| match resolve(site, page, &link.dest) {
+            Target::Page(i, Some(_)) => Some(i),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Checks every link and image in one page.
 pub(super) fn check(site: &Site, page: &Page, out: &mut Vec<Diagnostic>) {
     let doc = &page.doc;

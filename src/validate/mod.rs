@@ -15,7 +15,9 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::model::{Document, Site};
+use crate::model::{Document, Page, Site};
+
+pub(crate) use links::anchor_targets;
 
 /// Runs every rule over every page, with today's date (UTC; `SOURCE_DATE_EPOCH` pins it).
 pub fn validate(config: &Config, site: &Site) -> Vec<Diagnostic> {
@@ -28,22 +30,33 @@ pub fn validate(config: &Config, site: &Site) -> Vec<Diagnostic> {
 pub fn validate_on(config: &Config, site: &Site, today: jiff::civil::Date) -> Vec<Diagnostic> {
     site.pages
         .par_iter()
-        .flat_map_iter(|page| {
-            let mut diagnostics = Vec::new();
-            // A front-matter syntax error was reported while parsing; rules that read what the
-            // broken block would have held stay quiet rather than pile up consequences of it.
-            let front = FrontMatterState::of(&page.doc);
-            if front != FrontMatterState::Unclosed {
-                sections::check(config, page, &mut diagnostics);
-            }
-            if front == FrontMatterState::Read {
-                fields::check(config, page, today, &mut diagnostics);
-            }
-            links::check(site, page, &mut diagnostics);
-            html::check(page, &mut diagnostics);
-            diagnostics
-        })
+        .flat_map_iter(|page| check_page(config, site, page, today))
         .collect()
+}
+
+/// Runs every rule over one page. What a page's diagnostics depend on: the configuration,
+/// `today`, the page itself, where its links lead (the list of pages and assets), and the
+/// anchors of the pages its `#fragment` links name ([`anchor_targets`]); `serve` checks a
+/// page again only when one of those changed.
+pub(crate) fn check_page(
+    config: &Config,
+    site: &Site,
+    page: &Page,
+    today: jiff::civil::Date,
+) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    // A front-matter syntax error was reported while parsing; rules that read what the
+    // broken block would have held stay quiet rather than pile up consequences of it.
+    let front = FrontMatterState::of(&page.doc);
+    if front != FrontMatterState::Unclosed {
+        sections::check(config, page, &mut diagnostics);
+    }
+    if front == FrontMatterState::Read {
+        fields::check(config, page, today, &mut diagnostics);
+    }
+    links::check(site, page, &mut diagnostics);
+    html::check(page, &mut diagnostics);
+    diagnostics
 }
 
 /// What became of a page's front matter.

@@ -117,6 +117,33 @@ describe("rb-site serve in the browser", () => {
     await context.close();
   });
 
+  test("only the pages an edit changed reload; the listing pages follow", async () => {
+    const context = await browser.newContext();
+    const edited = await open(context, "db/failover/");
+    const home = await open(context, "");
+    const other = await open(context, "api/latency/");
+    const mark = (tab) => tab.page.evaluate(() => { window.rbStillHere = true; });
+    const stillHere = (tab) => tab.page.evaluate(() => window.rbStillHere === true);
+    for (const tab of [edited, home, other]) await mark(tab);
+    const good = readFileSync(content("db/failover.md"), "utf8");
+
+    // A title edit: the page reloads at once, the home page (which lists it) once the
+    // deferred pass is done, and a page that does not show it never.
+    writeFileSync(content("db/failover.md"), good.replace('title: "Database failover"', 'title: "Fail over the database"'));
+    await edited.page.getByRole("heading", { level: 1 }).getByText("Fail over the database").waitFor({ timeout: RELOAD_TIMEOUT });
+    await home.page.getByText("Fail over the database").first().waitFor({ timeout: RELOAD_TIMEOUT });
+    // The deferred pass is done once the home page shows the title: nothing else is coming.
+    await other.page.waitForTimeout(500);
+    assert.equal(await stillHere(other), true, "an unaffected page keeps its state");
+    assert.equal(await stillHere(edited), false, "the edited page reloaded");
+    assert.equal(await stillHere(home), false, "the home page reloaded");
+
+    writeFileSync(content("db/failover.md"), good);
+    await edited.page.getByRole("heading", { level: 1 }).getByText("Database failover").waitFor({ timeout: RELOAD_TIMEOUT });
+    for (const tab of [edited, home, other]) assert.deepEqual(tab.problems, []);
+    await context.close();
+  });
+
   test("an error shows the overlay on the last good page, and a fix clears it", async () => {
     const context = await browser.newContext();
     const { page, problems } = await open(context, "db/failover/");

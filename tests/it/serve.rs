@@ -201,12 +201,22 @@ impl Events {
         }
     }
 
-    /// Waits for a `reload` event and returns its generation.
+    /// Waits for the reload after an edit, and for the deferred pass's when one follows;
+    /// returns the generation of the first.
     fn reload(&mut self) -> u64 {
+        let event = self.reload_event();
+        if event["pending"] == true {
+            self.reload_event();
+        }
+        event["generation"].as_u64().expect("generation")
+    }
+
+    /// Waits for a `reload` event and returns its data: generation, changed paths, pending.
+    fn reload_event(&mut self) -> serde_json::Value {
         loop {
             let (name, data) = self.next();
             if name == "reload" {
-                return data.parse().expect("generation");
+                return serde_json::from_str(&data).expect("reload data is JSON");
             }
         }
     }
@@ -235,7 +245,7 @@ fn serve_answers_from_memory_with_proper_http() {
     );
     assert!(
         home.body.contains(
-            "<script src=\"./__rb/live.js\" data-root=\"./\" data-generation=\"1\"></script></body>"
+            "<script src=\"./__rb/live.js\" data-root=\"./\" data-path=\"index.html\" data-generation=\"1\"></script></body>"
         ),
         "the live script goes before </body>"
     );
@@ -336,13 +346,14 @@ fn serve_reloads_after_a_plain_write_and_an_atomic_rename() {
         "Promote the standby when",
     );
     std::fs::write(&failover, text).expect("plain write");
+    // Each edit's reload is followed by the deferred pass's (print.html, the search index).
     assert_eq!(events.reload(), 2);
     let page = server.get("/db/failover/");
     assert!(
         page.body.contains("Promote the standby when"),
         "new content after the reload"
     );
-    assert!(page.body.contains("data-generation=\"2\""));
+    assert!(page.body.contains("data-generation=\"3\""));
 
     // Editors' atomic save: write a temp file beside it, rename it over the original.
     let text = edit(
@@ -353,7 +364,7 @@ fn serve_reloads_after_a_plain_write_and_an_atomic_rename() {
     let temp = server.content("db/.failover.md.tmp-123");
     std::fs::write(&temp, text).expect("temp write");
     std::fs::rename(&temp, &failover).expect("rename");
-    assert_eq!(events.reload(), 3);
+    assert_eq!(events.reload(), 4);
     assert!(
         server
             .get("/db/failover/")
@@ -367,14 +378,75 @@ fn serve_reloads_after_a_plain_write_and_an_atomic_rename() {
     std::thread::sleep(Duration::from_millis(300));
     let text = edit(&failover, "hot standby", "warm standby");
     std::fs::write(&failover, text).expect("plain write");
-    // Had the temp files caused a rebuild, generation 4 would be theirs, without the edit.
-    assert_eq!(events.reload(), 4);
+    // Had the temp files caused a rebuild, generation 6 would be theirs, without the edit.
+    assert_eq!(events.reload(), 6);
     assert!(
         server
             .get("/db/failover/")
             .body
             .contains("Promote the warm standby when")
     );
+}
+
+/// The paths a reload event names.
+fn named_paths(event: &serde_json::Value) -> Vec<&str> {
+    event["paths"]
+        .as_array()
+        .expect("the event names its paths")
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect()
+}
+
+#[test]
+fn serve_reloads_the_edited_page_first_and_the_pages_that_list_it_after() {
+    let dir = copy_fixture();
+    let server = Server::start(dir.path(), &[]);
+    let mut events = server.events();
+    events.next();
+
+    // A body edit: the page alone, then print.html and the search index.
+    let failover = server.content("db/failover.md");
+    let text = edit(
+        &failover,
+        "Promote the replica when",
+        "Promote the standby when",
+    );
+    std::fs::write(&failover, text).expect("write");
+    let first = events.reload_event();
+    assert_eq!(first["pending"], true);
+    assert_eq!(named_paths(&first), ["db/failover/index.html"]);
+    let second = events.reload_event();
+    assert_eq!(second["pending"], false);
+    assert_eq!(
+        second["generation"].as_u64(),
+        first["generation"].as_u64().map(|g| g + 1)
+    );
+    let later = named_paths(&second);
+    assert!(later.contains(&"print.html"), "{later:?}");
+    assert!(!later.contains(&"db/failover/index.html"), "{later:?}");
+
+    // A title edit: the page and the one beside it, then the section, home and navigation.
+    let backup = server.content("db/backup.md");
+    let text = edit(
+        &backup,
+        "title: \"Backup restore\"",
+        "title: \"Restore a backup\"",
+    );
+    std::fs::write(&backup, text).expect("write");
+    let first = events.reload_event();
+    assert_eq!(
+        named_paths(&first),
+        ["db/backup/index.html", "db/failover/index.html"]
+    );
+    assert!(server.get("/db/backup/").body.contains("Restore a backup"));
+    let later = events.reload_event();
+    let later = named_paths(&later);
+    for path in ["index.html", "db/index.html", "static/nav.js", "print.html"] {
+        assert!(later.contains(&path), "{path} in {later:?}");
+    }
+    assert!(!later.contains(&"api/latency/index.html"), "{later:?}");
+    assert!(server.get("/db/").body.contains("Restore a backup"));
 }
 
 #[test]

@@ -1,0 +1,192 @@
+//! Which outputs a rebuild renders before the reload, and which it leaves for the deferred pass.
+//!
+//! Before the reload: the changed pages, the pages that show them beside themselves (previous
+//! and next links) and the pages whose Alerts panel changed. Later, once edits pause: the pages
+//! that list them (section pages, the home page, taxonomies, alert pages, navigation),
+//! `print.html` and the search index, each O(site) at 10,000 runbooks.
+//!
+//! The served site must never hold a link to a file that is not there yet: a change that makes
+//! a page link to a new generated file (a new tag or service, an alias, a new alert page), a
+//! changed asset, or a change of the list of pages renders everything at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::Checked;
+use crate::model::{Page, PageKind, Site};
+use crate::render::PageSet;
+
+/// Work left for the deferred pass, merged across builds until it runs.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct Deferred {
+    pub(super) pages: BTreeSet<usize>,
+    pub(super) listings: bool,
+}
+
+impl Deferred {
+    pub(super) fn merge(&mut self, other: Deferred) {
+        self.pages.extend(other.pages);
+        self.listings |= other.listings;
+    }
+
+    pub(super) fn page_set(&self) -> PageSet {
+        PageSet::Only {
+            pages: self.pages.clone(),
+            bodies: BTreeSet::new(),
+            listings: self.listings,
+            print: true,
+        }
+    }
+}
+
+/// What the previous build showed of a page about to change.
+struct Shown {
+    listing: String,
+    alias_and_terms: String,
+    /// Display order of its section, by page index.
+    section_order: Vec<usize>,
+}
+
+/// What the previous build showed of the pages about to change, by page index.
+#[derive(Default)]
+pub(super) struct Before {
+    pages: BTreeMap<usize, Shown>,
+}
+
+impl Before {
+    /// Records page `index` as the site shows it now, before it is replaced.
+    pub(super) fn record(&mut self, site: &Site, index: usize) {
+        let page = &site.pages[index];
+        self.pages.entry(index).or_insert_with(|| Shown {
+            listing: listing(page),
+            alias_and_terms: alias_and_terms(page),
+            section_order: site
+                .sections
+                .get(page.doc.dir())
+                .map(|s| s.pages.clone())
+                .unwrap_or_default(),
+        });
+    }
+
+    /// Splits the work of a patch (same pages, same URLs) between now and later. `alerts`: the
+    /// alert graph was built again; `old_alerts` is what it was.
+    pub(super) fn plan(
+        &self,
+        checked: &Checked,
+        old_alerts: Option<&OldAlerts>,
+        asset_touched: bool,
+    ) -> (Plan, Deferred) {
+        let site = &checked.site;
+        let changed: BTreeSet<usize> = self.pages.keys().copied().collect();
+        let mut now = changed.clone();
+        let mut later = Deferred::default();
+        // A link to a generated file that may not exist yet, in a page rendered now.
+        let mut new_targets = asset_touched;
+        for (&index, shown) in &self.pages {
+            let page = &site.pages[index];
+            if shown.listing == listing(page) {
+                continue;
+            }
+            later.listings = true;
+            new_targets |= shown.alias_and_terms != alias_and_terms(page);
+            if page.kind == PageKind::Section {
+                // Its title is in the breadcrumbs of every page below it.
+                later.pages.extend(0..site.pages.len());
+                continue;
+            }
+            let Some(section) = site.sections.get(page.doc.dir()) else {
+                continue;
+            };
+            later.pages.extend(section.index_page);
+            // Pages whose previous or next link changed, and those that show this one.
+            let neighbours = |order: &[usize]| -> BTreeMap<usize, (Option<usize>, Option<usize>)> {
+                order
+                    .iter()
+                    .enumerate()
+                    .map(|(at, &i)| {
+                        let prev = at.checked_sub(1).map(|p| order[p]);
+                        (i, (prev, order.get(at + 1).copied()))
+                    })
+                    .collect()
+            };
+            let old = neighbours(&shown.section_order);
+            for (i, around) in neighbours(&section.pages) {
+                if old.get(&i) != Some(&around)
+                    || around.0 == Some(index)
+                    || around.1 == Some(index)
+                {
+                    now.insert(i);
+                }
+            }
+        }
+        if let Some(old) = old_alerts {
+            let panels = &checked.extras.alert_panels;
+            for (index, panel) in panels {
+                if old.panels.get(index) != Some(panel) {
+                    now.insert(*index);
+                }
+            }
+            now.extend(old.panels.keys().filter(|i| !panels.contains_key(i)));
+            if old.redirects != checked.alerts.redirects.keys().cloned().collect::<Vec<_>>() {
+                new_targets = true;
+            }
+            // The alert pages list runbooks with their titles.
+            later.listings = true;
+        }
+        let plan = Plan {
+            pages: now,
+            bodies: changed,
+            everything_now: new_targets,
+        };
+        (plan, later)
+    }
+}
+
+/// What the alert graph showed before it was built again.
+pub(super) struct OldAlerts {
+    panels: BTreeMap<usize, serde_json::Value>,
+    redirects: Vec<String>,
+}
+
+impl OldAlerts {
+    pub(super) fn new(
+        panels: BTreeMap<usize, serde_json::Value>,
+        redirects: Vec<String>,
+    ) -> OldAlerts {
+        OldAlerts { panels, redirects }
+    }
+}
+
+/// The render before the reload.
+pub(super) struct Plan {
+    pub(super) pages: BTreeSet<usize>,
+    /// Pages whose body may have changed.
+    pub(super) bodies: BTreeSet<usize>,
+    /// Render the deferred work now too: otherwise a page could link to a file not there yet.
+    pub(super) everything_now: bool,
+}
+
+/// Everything of a page that another page may show: title, URL, kind, alerts, front matter.
+fn listing(page: &Page) -> String {
+    serde_json::json!({
+        "title": page.title,
+        "url": page.url,
+        "runbook_kind": page.runbook_kind,
+        "alerts": page.alerts,
+        "front": page.doc.front,
+    })
+    .to_string()
+}
+
+/// What of a page names generated files it links to: its aliases (redirect pages) and its
+/// taxonomy terms (the `services`, `owners`, `tags` and `severities` pages of the renderer).
+fn alias_and_terms(page: &Page) -> String {
+    let front = &page.doc.front;
+    serde_json::json!([
+        front.aliases,
+        front.service,
+        front.owner,
+        front.tags,
+        front.severity
+    ])
+    .to_string()
+}
