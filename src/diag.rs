@@ -304,7 +304,7 @@ pub struct SourceRef<'a> {
 }
 
 impl SourceRef<'_> {
-    /// A diagnostic at a byte span in this file. The level is resolved later by [`Report::push`].
+    /// A diagnostic at a byte span in this file. The level is resolved later by [`Report::extend`].
     pub fn diag(
         &self,
         code: &'static str,

@@ -8,13 +8,17 @@
 //! 4. [`validate`]: named rules produce [`diag::Diagnostic`]s; nothing stops at the first problem.
 //! 5. [`alerts`]: Prometheus rule files and runbook claims, checked against each other.
 //! 6. [`render`]: the site becomes an in-memory [`render::Output`]; [`search`] adds its index.
-//! 7. [`write`]: the output replaces the build folder atomically.
+//! 7. [`mod@write`]: the output replaces the build folder atomically.
 //!
 //! [`serve`] runs stages 1 to 6 again as files change, re-parsing, re-checking and re-rendering
 //! only what a change touches ([`link`] and [`validate`] page by page, [`render_site_pages`]).
 //!
 //! Exit codes of the `rb-site` binary: 0 success; 1 content errors (diagnostics of level error,
 //! or warnings under `--strict`); 2 usage, configuration or I/O errors.
+
+// The crate's documentation is for the people working on it: module docs name their private
+// parts (`cargo doc --document-private-items` links them).
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod alerts;
 pub mod cli;
@@ -293,7 +297,7 @@ pub struct BuildOutcome {
 /// The whole pipeline. Errors in the content leave the previous site untouched.
 ///
 /// When the checks pass, files are written as they are rendered (into the spare generation,
-/// see [`write`]), so writing overlaps rendering and the site is never all in memory at once;
+/// see [`mod@write`]), so writing overlaps rendering and the site is never all in memory at once;
 /// the new generation is swapped in only if rendering also reports no error.
 pub fn build(config: &Config, dest: &Path, progress: &Progress) -> Result<BuildOutcome> {
     let started = Instant::now();
