@@ -23,6 +23,8 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 #[allow(dead_code, unused_imports)]
 #[path = "../src/render/mermaid.rs"]
 mod mermaid;
+// What the included module reaches in its parent, `render`.
+use rb_site::render::replace_cache_file;
 
 use mermaid::MermaidRenderer;
 

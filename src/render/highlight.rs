@@ -13,7 +13,7 @@
 //! ever a shortcut: a missing, stale or damaged pack means highlighting again, never an error.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use pulldown_cmark_escape::escape_html_body_text;
@@ -131,7 +131,7 @@ impl Highlighter {
             bytes.extend_from_slice(&(html.len() as u64).to_le_bytes());
             bytes.extend_from_slice(html.as_bytes());
         }
-        let _ = write_atomically(path, &bytes);
+        let _ = super::replace_cache_file(path, &bytes);
     }
 
     fn stored(&self) -> &HashMap<Key, Arc<str>> {
@@ -179,18 +179,6 @@ fn read_pack(bytes: &[u8]) -> Option<HashMap<Key, Arc<str>>> {
         rest = &tail[len..];
     }
     Some(entries)
-}
-
-/// Writes beside `path` and renames, so a reader never sees half a pack.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let temp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&temp, bytes)?;
-    std::fs::rename(&temp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp);
-    })
 }
 
 fn highlight_with(syntax: &SyntaxReference, code: &str) -> Option<String> {

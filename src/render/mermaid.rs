@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mermaid_rs_renderer::{LayoutConfig, Theme};
@@ -167,7 +167,7 @@ impl MermaidRenderer {
         let svg = self.lay_out(source)?;
         if let Some(path) = cache_path {
             // The cache only saves time: a folder we cannot write costs a re-layout next build.
-            let _ = write_atomically(&path, &svg);
+            let _ = super::replace_cache_file(&path, svg.as_bytes());
         }
         Ok(svg)
     }
@@ -217,31 +217,6 @@ impl MermaidRenderer {
             "<figure class=\"mermaid\" id=\"{figure_id}\">{embedded}</figure>\n"
         ))
     }
-}
-
-fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut temp = tempfile_in(dir, path)?;
-    std::io::Write::write_all(&mut temp.1, contents.as_bytes())?;
-    drop(temp.1);
-    std::fs::rename(&temp.0, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp.0);
-    })
-}
-
-/// A new file beside `path`, named uniquely for this process and thread so that parallel writers
-/// of the same diagram never share a temporary file.
-fn tempfile_in(dir: &Path, path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
-    let stem = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let thread = format!("{:?}", std::thread::current().id());
-    let thread: String = thread.chars().filter(char::is_ascii_digit).collect();
-    let temp = dir.join(format!(".{stem}.{}.{thread}.tmp", std::process::id()));
-    let file = std::fs::File::create(&temp)?;
-    Ok((temp, file))
 }
 
 /// A diagram's accessible name (`<title>`) and description (`<desc>`).
@@ -945,7 +920,11 @@ mod corpus {
             concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"),
             concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"),
         ];
-        let Some(shared) = candidates.iter().map(Path::new).find(|p| p.is_dir()) else {
+        let Some(shared) = candidates
+            .iter()
+            .map(std::path::Path::new)
+            .find(|p| p.is_dir())
+        else {
             assert!(std::env::var_os("CI").is_none(), "../shared is missing");
             eprintln!("SKIPPED: ../shared (the test corpus) not found");
             return;

@@ -16,6 +16,7 @@ use listings::nav_script;
 pub use output::{Output, Stream};
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use rayon::prelude::*;
@@ -363,6 +364,25 @@ pub fn render_pages(
     Ok(Rendered {
         output,
         diagnostics,
+    })
+}
+
+/// Replaces a build cache file (a diagram, the highlight pack) whole: written beside `path`
+/// under a name unique to this process and thread, then renamed, so a reader, or another
+/// build writing the same file, never sees half of one.
+pub fn replace_cache_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let thread = format!("{:?}", std::thread::current().id());
+    let thread: String = thread.chars().filter(char::is_ascii_digit).collect();
+    let temp = dir.join(format!(".{name}.{}.{thread}.tmp", std::process::id()));
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(&temp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
     })
 }
 
