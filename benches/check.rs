@@ -4,11 +4,6 @@
 //! `/work/shared/bench/gen_corpus.py` (or the folder named by `RB_SITE_BENCH_SITE`); the
 //! figure is the median of five runs, after one warm-up run that fills the page cache.
 
-/// The binary's allocator, so the figures are the binary's.
-#[cfg(not(target_env = "msvc"))]
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;

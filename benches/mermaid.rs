@@ -8,11 +8,6 @@
 //! Prints diagrams per second both ways, the median of several runs, by wall-clock time and (on
 //! Linux) by the CPU time of the rendering thread, which a busy machine does not inflate.
 
-/// The binary's allocator, so the figures are the binary's.
-#[cfg(not(target_env = "msvc"))]
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

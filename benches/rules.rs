@@ -4,11 +4,6 @@
 //! files (one YAML document each, with a recording rule every 10 alerts); every second runbook
 //! claims 5 alerts, half of the critical alerts have no runbook, so every check has work to do.
 
-/// The binary's allocator, so the figures are the binary's.
-#[cfg(not(target_env = "msvc"))]
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 

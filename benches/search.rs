@@ -6,11 +6,6 @@
 //! is records for all pages (parallel) and `build_index` over them, and each part on its own. `--write OUT` also writes a browsable site (one HTML
 //! page per runbook with the search box, plus the index) for the side-by-side with Pagefind.
 
-/// The binary's allocator, so the figures are the binary's.
-#[cfg(not(target_env = "msvc"))]
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

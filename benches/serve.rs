@@ -6,11 +6,6 @@
 //! `RB_SITE_BENCH_EDITS=7`). Needs `../shared/bench/gen_corpus.py` (or `RB_SITE_SHARED=/path/to/shared`)
 //! and python3.
 
-/// The binary's allocator, so the figures are the binary's.
-#[cfg(not(target_env = "msvc"))]
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
