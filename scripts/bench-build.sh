@@ -7,8 +7,10 @@
 # the timed builds then start from an empty output folder with the caches warm, which is what
 # CI sees when it keeps `.rb-site-cache` between runs. Each timed build writes a folder of its
 # own, and nothing is deleted until the end: on ext4 without a journal (this VM), creating files
-# right after deleting tens of thousands is several times slower (the inode allocator skips
-# recently freed inodes), which would measure the benchmark's clean-up, not the build.
+# within about five minutes of deleting tens of thousands is several times slower (the inode
+# allocator skips recently freed inodes), which would measure the clean-up, not the build. For
+# the same reason, leave five minutes between two runs of this script (or of anything that
+# deletes a large output folder) and the next.
 # The machine is shared and noisy: read medians only.
 #
 #   scripts/bench-build.sh [RUNS]        (default 5 runs per size)
@@ -23,7 +25,9 @@ gen=../shared/bench/gen_corpus.py
 cargo build --release --quiet
 bin=$PWD/target/release/rb-site
 out="${BENCH_OUT:-$PWD/target/bench-sites/out}"
-rm -rf "$out"
+# A previous run's outputs are moved aside (a rename costs nothing) and deleted at the end.
+trash="$out.old.$$"
+[ -e "$out" ] && mv "$out" "$trash"
 mkdir -p target/bench-sites "$out"
 t=$PWD/target/bench-sites/t
 
@@ -55,4 +59,4 @@ for n in 1000 10000; do
   echo "$n runbooks: median build ${wall}s wall (${pps} runbooks/s), ${cpu}s CPU (user+sys), peak RSS $((mem / 1024)) MiB; no-change rebuild ${warm}s; cold caches ${cold}s wall (${cold_user}s user, ${cold_sys}s sys); baseline cp -r content ${b}s"
   echo "  walls: ${walls[*]}"
 done
-rm -rf "$out"
+rm -rf "$out" "$trash"
