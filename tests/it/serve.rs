@@ -222,6 +222,23 @@ impl Events {
     }
 }
 
+/// A server on a fresh copy of the fixture, its event stream past the greeting. Keep the folder
+/// alive as long as the server.
+fn serve_fixture(extra: &[&str]) -> (tempfile::TempDir, Server, Events) {
+    let dir = copy_fixture();
+    let server = Server::start(dir.path(), extra);
+    let mut events = server.events();
+    events.next();
+    (dir, server, events)
+}
+
+/// Saves the failover runbook with its first step's opening words replaced by `to`.
+fn edit_failover(server: &Server, to: &str) {
+    let failover = server.content("db/failover.md");
+    let text = edit(&failover, "Promote the replica when", to);
+    std::fs::write(&failover, text).expect("write");
+}
+
 fn edit(path: &Path, from: &str, to: &str) -> String {
     let text = std::fs::read_to_string(path).expect("read");
     assert!(text.contains(from), "{} contains {from:?}", path.display());
@@ -400,19 +417,10 @@ fn named_paths(event: &serde_json::Value) -> Vec<&str> {
 
 #[test]
 fn serve_reloads_the_edited_page_first_and_the_pages_that_list_it_after() {
-    let dir = copy_fixture();
-    let server = Server::start(dir.path(), &[]);
-    let mut events = server.events();
-    events.next();
+    let (_dir, server, mut events) = serve_fixture(&[]);
 
     // A body edit: the page alone, then print.html and the search index.
-    let failover = server.content("db/failover.md");
-    let text = edit(
-        &failover,
-        "Promote the replica when",
-        "Promote the standby when",
-    );
-    std::fs::write(&failover, text).expect("write");
+    edit_failover(&server, "Promote the standby when");
     let first = events.reload_event();
     assert_eq!(first["pending"], true);
     assert_eq!(named_paths(&first), ["db/failover/index.html"]);
@@ -451,10 +459,7 @@ fn serve_reloads_the_edited_page_first_and_the_pages_that_list_it_after() {
 
 #[test]
 fn serve_shows_errors_in_an_overlay_until_they_are_fixed() {
-    let dir = copy_fixture();
-    let server = Server::start(dir.path(), &[]);
-    let mut events = server.events();
-    events.next();
+    let (_dir, server, mut events) = serve_fixture(&[]);
 
     let failover = server.content("db/failover.md");
     let good = std::fs::read_to_string(&failover).expect("read");
@@ -508,10 +513,7 @@ fn serve_shows_errors_in_an_overlay_until_they_are_fixed() {
 
 #[test]
 fn serve_rebuilds_on_a_new_page_and_a_template_change() {
-    let dir = copy_fixture();
-    let server = Server::start(dir.path(), &[]);
-    let mut events = server.events();
-    events.next();
+    let (dir, server, mut events) = serve_fixture(&[]);
 
     std::fs::write(
         server.content("api/errors.md"),
@@ -541,17 +543,8 @@ fn serve_rebuilds_on_a_new_page_and_a_template_change() {
 
 #[test]
 fn serve_with_poll_sees_changes_too() {
-    let dir = copy_fixture();
-    let server = Server::start(dir.path(), &["--poll"]);
-    let mut events = server.events();
-    events.next();
-    let failover = server.content("db/failover.md");
-    let text = edit(
-        &failover,
-        "Promote the replica when",
-        "Polled edit: promote when",
-    );
-    std::fs::write(&failover, text).expect("write");
+    let (_dir, server, mut events) = serve_fixture(&["--poll"]);
+    edit_failover(&server, "Polled edit: promote when");
     events.reload();
     assert!(
         server

@@ -109,6 +109,21 @@ pub(crate) struct Built {
     pub(crate) millis: f64,
 }
 
+impl Built {
+    /// A build's files, as `state` now holds them; the report and timing are filled in later.
+    fn of(state: &State, rendered: usize, parsed: usize, full: bool) -> Built {
+        Built {
+            files: Arc::clone(&state.files),
+            report: Report::default(),
+            rendered,
+            parsed,
+            full,
+            deferred: false,
+            millis: 0.0,
+        }
+    }
+}
+
 /// Everything kept between builds.
 struct State {
     checked: Checked,
@@ -347,7 +362,6 @@ impl Builder {
             &checked.site,
             &PrintOutputs::default(),
         );
-        let full = true;
         let state = State {
             checked,
             checks,
@@ -359,15 +373,7 @@ impl Builder {
             print_outputs,
             deferred: None,
         };
-        let built = Built {
-            files: Arc::clone(&state.files),
-            report: Report::default(),
-            rendered,
-            parsed,
-            full,
-            deferred: false,
-            millis: 0.0,
-        };
+        let built = Built::of(&state, rendered, parsed, true);
         Ok((state, built))
     }
 
@@ -459,15 +465,7 @@ impl Builder {
             print_outputs,
             deferred,
         };
-        let built = Built {
-            files: Arc::clone(&state.files),
-            report: Report::default(),
-            rendered,
-            parsed,
-            full: false,
-            deferred: false,
-            millis: 0.0,
-        };
+        let built = Built::of(&state, rendered, parsed, false);
         Ok((state, built))
     }
 }
