@@ -175,16 +175,13 @@ fn render_into(
     output: Output,
     progress: &Progress,
 ) -> Result<Output> {
-    let (theme, tera) = timings::time("templates", || -> Result<_> {
-        let theme = theme::Theme::load(&config.root, &config.build.theme)?;
-        let tera = render::templates::tera(&theme)?;
-        Ok((theme, tera))
-    })?;
+    let templates = timings::time("templates", || cache.templates(config))?;
+    let (theme, tera) = (&templates.0, &templates.1);
     let with_search = config.search.enabled && which.print();
     // The search index and the alert pages need only the checked site: build them while the
     // pages render, each into its own branch of the output so a streaming output writes them
     // as soon as they are ready.
-    let base = render::base_context(config, &theme);
+    let base = render::base_context(config, theme);
     let mut index_output = output.branch();
     let mut alert_output = output.branch();
     let (rendered, (indexed, alerted)) = rayon::join(
@@ -193,8 +190,8 @@ fn render_into(
                 let inputs = render::Inputs {
                     config,
                     site: &checked.site,
-                    theme: &theme,
-                    tera: &tera,
+                    theme,
+                    tera,
                     extras: &checked.extras,
                 };
                 render::render_pages(&inputs, which, cache, output, &progress.rendered)
@@ -222,7 +219,7 @@ fn render_into(
                                 config,
                                 &checked.site,
                                 &checked.alerts,
-                                &tera,
+                                tera,
                                 &base,
                             )
                         })?;
@@ -239,8 +236,8 @@ fn render_into(
     indexed?;
     alerted?;
     let mut output = rendered.output;
-    output.absorb(alert_output)?;
-    output.absorb(index_output)?;
+    output.absorb(alert_output);
+    output.absorb(index_output);
     let mut report = std::mem::take(&mut checked.report);
     report.extend(|code| config.level_of(code), rendered.diagnostics);
     let collisions = std::mem::take(&mut output.collisions);

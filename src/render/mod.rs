@@ -139,6 +139,27 @@ pub struct RenderCache {
     listing_diagnostics: Vec<Diagnostic>,
     /// Highlighted code blocks, kept across renders so a save does not read the pack again.
     highlighter: Option<std::sync::Arc<highlight::Highlighter>>,
+    /// The theme and its compiled templates, kept across renders until a theme file changes.
+    templates: Option<std::sync::Arc<(Theme, tera::Tera)>>,
+}
+
+impl RenderCache {
+    /// The theme and its templates: loaded and compiled on first use, then kept.
+    pub fn templates(&mut self, config: &Config) -> Result<std::sync::Arc<(Theme, tera::Tera)>> {
+        if let Some(templates) = &self.templates {
+            return Ok(std::sync::Arc::clone(templates));
+        }
+        let theme = Theme::load(&config.root, &config.build.theme)?;
+        let tera = templates::tera(&theme)?;
+        let loaded = std::sync::Arc::new((theme, tera));
+        self.templates = Some(std::sync::Arc::clone(&loaded));
+        Ok(loaded)
+    }
+
+    /// Forgets the theme and templates: a theme file changed on disk.
+    pub fn forget_templates(&mut self) {
+        self.templates = None;
+    }
 }
 
 /// The output path of a page's own file, `None` for the home page's `_index.md` (the home

@@ -81,7 +81,7 @@ impl Output {
 
     /// Takes in the files of a [`branch`](Output::branch), as if inserted here after this
     /// output's own (a path both have is a collision; streamed bytes are not sent again).
-    pub fn absorb(&mut self, branch: Output) -> Result<()> {
+    pub fn absorb(&mut self, branch: Output) {
         let streamed = branch.stream.is_some();
         self.collisions.extend(branch.collisions);
         for (path, bytes) in branch.files {
@@ -94,7 +94,6 @@ impl Output {
                 }
             }
         }
-        Ok(())
     }
 
     /// Stops streaming: the receiver sees the end once every clone of the sender is gone.

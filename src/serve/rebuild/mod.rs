@@ -241,6 +241,10 @@ impl Builder {
     }
 
     fn incremental(&mut self, state: State, changes: &Changes) -> Result<(State, Built)> {
+        if changes.all_pages {
+            // Perhaps a template: compile the theme again.
+            self.cache.forget_templates();
+        }
         if changes.rescan || needs_rescan(&self.config, &changes.content, &state) {
             return self.relink_after(state, None, changes.all_pages);
         }
