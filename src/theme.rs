@@ -43,6 +43,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../themes/default/templates/redirect.html"),
     ),
     (
+        "templates/redirect_base.html",
+        include_bytes!("../themes/default/templates/redirect_base.html"),
+    ),
+    (
         "templates/runbook.html",
         include_bytes!("../themes/default/templates/runbook.html"),
     ),
