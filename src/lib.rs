@@ -20,6 +20,7 @@
 // parts (`cargo doc --document-private-items` links them).
 #![allow(rustdoc::private_intra_doc_links)]
 
+pub mod adopt;
 pub mod alerts;
 pub mod cli;
 pub mod config;

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per area, a small fixture site per scenario.
 
+mod adopt;
 mod alerts;
 mod bad_input;
 mod browser;
