@@ -117,6 +117,21 @@ pub const RULES: &[Rule] = &[
         "Two sources map to the same URL.",
     ),
     rule(
+        "reserved-path",
+        Level::Error,
+        "A content page or file on a path rb-site generates (alerts/, tags/, static/, search/…); it is not written.",
+    ),
+    rule(
+        "section-page-replaced",
+        Level::Warning,
+        "A folder without _index.md whose generated section page is on a path rb-site uses for another page.",
+    ),
+    rule(
+        "path-too-long",
+        Level::Error,
+        "An output file or folder name longer than 255 bytes (a slug, an alert name, a tag).",
+    ),
+    rule(
         "invalid-utf8",
         Level::Error,
         "A content file that is not UTF-8.",

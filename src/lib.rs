@@ -6,7 +6,8 @@
 //! 2. [`parse`]: front matter ([`frontmatter`]) and Markdown, parsed once into a [`model::Document`].
 //! 3. [`link`]: place documents in the [`model::Site`]: URLs, kinds, sections, alert claims.
 //! 4. [`validate`]: named rules produce [`diag::Diagnostic`]s; nothing stops at the first problem.
-//! 5. [`alerts`]: Prometheus rule files and runbook claims, checked against each other.
+//! 5. [`alerts`]: Prometheus rule files and runbook claims, checked against each other; then
+//!    [`paths`] decides every output path, reporting collisions with generated pages.
 //! 6. [`render`]: the site becomes an in-memory [`render::Output`]; [`search`] adds its index.
 //! 7. [`mod@write`]: the output replaces the build folder atomically.
 //!
@@ -30,6 +31,7 @@ pub mod link;
 pub mod load;
 pub mod model;
 pub mod parse;
+pub mod paths;
 pub mod render;
 pub mod search;
 pub mod serve;
@@ -100,7 +102,11 @@ pub fn check_site(
         timings::time("alert links", || alerts::link_alerts(config, &site, rules));
     diagnostics.extend(coverage_diagnostics);
 
-    let extras = alert_extras(&graph)?;
+    let mut extras = alert_extras(&graph)?;
+    let (outputs, path_diagnostics) =
+        timings::time("output paths", || paths::plan(config, &site, &graph));
+    diagnostics.extend(path_diagnostics);
+    extras.outputs = outputs;
 
     let mut report = Report::default();
     report.extend(|code| config.level_of(code), diagnostics);
@@ -224,8 +230,11 @@ fn render_into(
                                 &base,
                             )
                         })?;
+                        let lost = &checked.extras.outputs.lost_redirects;
                         for (path, bytes) in files {
-                            alert_output.insert(path, bytes)?;
+                            if !lost.contains(&path) {
+                                alert_output.insert(path, bytes)?;
+                            }
                         }
                     }
                     Ok(())
@@ -240,7 +249,17 @@ fn render_into(
     output.absorb(alert_output);
     output.absorb(index_output);
     let mut report = std::mem::take(&mut checked.report);
-    report.extend(|code| config.level_of(code), rendered.diagnostics);
+    // What the check stages already reported (a Mermaid block that does not parse) is not
+    // repeated: `check` and `build` report the same problems once.
+    let key = |d: &diag::Diagnostic| (d.file.clone(), d.line, d.column, d.code, d.message.clone());
+    let reported: BTreeSet<_> = report.diagnostics().iter().map(key).collect();
+    report.extend(
+        |code| config.level_of(code),
+        rendered
+            .diagnostics
+            .into_iter()
+            .filter(|d| !reported.contains(&key(d))),
+    );
     let collisions = std::mem::take(&mut output.collisions);
     report.extend(
         |code| config.level_of(code),

@@ -10,7 +10,6 @@ use serde::Serialize;
 
 use super::markdown::RenderedBody;
 use super::{Output, Renderer, TAXONOMIES, taxonomy_values, templates};
-use crate::diag::Diagnostic;
 use crate::model::{PageKind, Site, slugify};
 
 impl Renderer<'_> {
@@ -21,6 +20,7 @@ impl Renderer<'_> {
             .sections
             .iter()
             .filter(|(dir, section)| !dir.is_empty() && section.index_page.is_none())
+            .filter(|(dir, _)| !self.extras.outputs.lost_sections.contains(*dir))
             .map(|(dir, _)| dir)
             .collect();
         dirs.into_par_iter()
@@ -217,47 +217,15 @@ impl Renderer<'_> {
         Ok(("404.html".into(), bytes))
     }
 
-    /// Redirect pages for `aliases`: old URLs that must keep working.
-    pub(super) fn aliases(
-        &self,
-        output: &mut Output,
-        skipped_pages: &std::collections::BTreeSet<String>,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> Result<()> {
-        for page in &self.site.pages {
-            for alias in &page.doc.front.aliases {
-                let trimmed = alias.trim().trim_start_matches('/');
-                let path = if trimmed.ends_with(".html") {
-                    trimmed.to_string()
-                } else if trimmed.is_empty() {
-                    "index.html".to_string()
-                } else {
-                    format!("{}/index.html", trimmed.trim_end_matches('/'))
-                };
-                let span = page.doc.field_spans.get("aliases").cloned().unwrap_or(0..0);
-                if path.split('/').any(|s| s == ".." || s == ".") {
-                    diagnostics.push(page.doc.source_ref().diag(
-                        "invalid-field",
-                        span,
-                        format!("alias {alias:?} leaves the site"),
-                    ));
-                    continue;
-                }
-                if output.files.contains_key(&path) || skipped_pages.contains(&path) {
-                    diagnostics.push(page.doc.source_ref().diag(
-                        "duplicate-url",
-                        span,
-                        format!(
-                            "alias {alias:?} would overwrite {path}, which the site already has"
-                        ),
-                    ));
-                    continue;
-                }
-                let root = "../".repeat(path.matches('/').count());
-                let target = format!("{root}{}index.html", page.url);
-                let bytes = self.redirect_page(&root, &target, &page.title, &page.url)?;
-                output.insert(path, bytes)?;
-            }
+    /// Redirect pages for `aliases`: old URLs that must keep working. Which aliases are
+    /// written was decided with every other output path ([`crate::paths`]).
+    pub(super) fn aliases(&self, output: &mut Output) -> Result<()> {
+        for (i, path) in &self.extras.outputs.aliases {
+            let page = &self.site.pages[*i];
+            let root = "../".repeat(path.matches('/').count());
+            let target = format!("{root}{}index.html", page.url);
+            let bytes = self.redirect_page(&root, &target, &page.title, &page.url)?;
+            output.insert(path.clone(), bytes)?;
         }
         Ok(())
     }

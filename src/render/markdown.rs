@@ -371,7 +371,7 @@ fn code_block_text(events: &[(Event<'static>, Range<usize>)], start: usize) -> (
 
 /// A fence's language: the first word of the info string, without `{.…}` decoration,
 /// lowercased (` ```Bash title="x" ` is `bash`).
-fn fence_language(info: &str) -> String {
+pub(crate) fn fence_language(info: &str) -> String {
     info.split(|c: char| c.is_whitespace() || c == ',')
         .next()
         .unwrap_or_default()

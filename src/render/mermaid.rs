@@ -219,6 +219,24 @@ impl MermaidRenderer {
     }
 }
 
+/// Why a diagram does not parse, without laying it out: what `check` reports, in the words a
+/// build's [`MermaidRenderer`] uses for the same failure, so the two reports agree.
+pub(crate) fn parse_failure(source: &str) -> Option<MermaidFailure> {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        mermaid_rs_renderer::parse_mermaid_strict(source)
+            .err()
+            .map(|err| MermaidFailure(err.to_string()))
+    }));
+    outcome.unwrap_or_else(|panic| {
+        let detail = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".to_string());
+        Some(MermaidFailure(format!("the renderer crashed: {detail}")))
+    })
+}
+
 /// A diagram's accessible name (`<title>`) and description (`<desc>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AccessibleName {

@@ -6,6 +6,7 @@
 //! (broken links and anchors) and [`html`] (placeholder tags a browser would swallow). Front-matter
 //! syntax and field types are checked earlier, while parsing ([`crate::frontmatter`]).
 
+mod diagrams;
 mod fields;
 mod html;
 mod links;
@@ -56,6 +57,7 @@ pub(crate) fn check_page(
     }
     links::check(site, page, &mut diagnostics);
     html::check(page, &mut diagnostics);
+    diagrams::check(config, page, &mut diagnostics);
     diagnostics
 }
 

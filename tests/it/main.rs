@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod build;
 mod cli;
+mod parity;
 mod render;
 mod search;
 mod serve;
