@@ -5,9 +5,9 @@
 //! Paths are claimed in a fixed order, and the first claim wins:
 //! 1. what rb-site generates for the whole site: the home page, `404.html`, `print.html`,
 //!    `sitemap.xml`, `alerts/index.html` and `alerts.json`, the taxonomy pages (`tags/`,
-//!    `services/`, `owners/`, `severities/` and their terms), and the folders `static/` (the
-//!    theme's files) and `search/` (the search index) whole. A content page or file on one of
-//!    these paths is a `reserved-path` error and is not written;
+//!    `services/`, `owners/`, `severities/` and their terms), and the files of the folders
+//!    `static/` (the theme's) and `search/` (the index's `.js` shards); pages may live there.
+//!    A content page or file on one of these paths is a `reserved-path` error, never written;
 //! 2. content pages (two pages on one URL were already told apart by the link stage);
 //! 3. the section pages rb-site generates for folders without `_index.md` (one that gives way
 //!    is a `section-page-replaced` warning);
@@ -29,10 +29,14 @@ use crate::model::{PageKind, Site, slugify};
 /// The longest file name most file systems accept, in bytes.
 const MAX_NAME_BYTES: usize = 255;
 
-/// Folders rb-site writes whole, and what it puts there.
-const RESERVED_FOLDERS: &[(&str, &str)] = &[
-    ("static/", "the theme's files"),
-    ("search/", "the search index"),
+/// Folders where rb-site writes files whose names it may change between versions (theme files,
+/// index shards), what it puts there, and which of the names there it reserves. Pages
+/// (`…/index.html`) may live in these folders: rb-site writes no page there.
+const RESERVED_FOLDERS: &[(&str, &str, fn(&str) -> bool)] = &[
+    ("static/", "the theme's files", |name| {
+        !name.ends_with("/index.html")
+    }),
+    ("search/", "the search index", |name| name.ends_with(".js")),
 ];
 
 /// The taxonomies the render stage lists, with the front-matter field each reads.
@@ -86,8 +90,8 @@ impl Claims {
         }
         RESERVED_FOLDERS
             .iter()
-            .find(|(folder, _)| path.starts_with(folder))
-            .map(|(folder, what)| format!("the folder {folder}, {what}"))
+            .find(|(folder, _, reserves)| path.starts_with(folder) && reserves(path))
+            .map(|(folder, what, _)| format!("the folder {folder}, {what}"))
     }
 
     /// Claims `path` unless it is taken; returns who holds it when it is.
