@@ -87,6 +87,10 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too
     #[arg(long)]
     pub strict: bool,
+    /// Rewrite the baseline file ([validate] baseline) with the problems found now: known
+    /// problems that were fixed drop out, new ones become known
+    #[arg(long)]
+    pub update_baseline: bool,
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +190,10 @@ fn print_report(report: &diag::Report, format: Format, files: usize) {
     match format {
         Format::Human => {
             anstream::eprint!("{text}");
+            if !report.known().is_empty() {
+                let known = report.known().len();
+                anstream::eprintln!("{known} known problem{} (baseline)", plural(known));
+            }
             if !report.is_empty() {
                 let summary = format!(
                     "{} error{}, {} warning{} in {files} file{}",
@@ -286,6 +294,9 @@ fn display_dest(dest: &Path) -> String {
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let config = load_config(&args.root.root)?;
     let checked = crate::check(&config)?;
+    if args.update_baseline {
+        return update_baseline(&config, &checked.report);
+    }
     print_report(&checked.report, args.format, checked.files);
     let failed = checked.report.has_errors() || (args.strict && checked.report.warnings() > 0);
     Ok(if failed {
@@ -293,6 +304,26 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `check --update-baseline`: every problem found now becomes known; fixed ones drop out.
+fn update_baseline(config: &Config, report: &diag::Report) -> Result<ExitCode> {
+    let Some(path) = config.baseline_path() else {
+        bail!(
+            "book.toml names no baseline file; add `baseline = \"{}\"` under [validate] first",
+            crate::adopt::BASELINE_FILE
+        );
+    };
+    let before = config.known_problems.as_ref().map_or(0, |b| b.len());
+    let baseline = crate::baseline::Baseline::of(report);
+    baseline.write(&path)?;
+    eprintln!(
+        "Wrote {} known problem{} to {} (was {before})",
+        baseline.len(),
+        plural(baseline.len()),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A spinner on stderr while a build runs, on terminals only.

@@ -435,6 +435,8 @@ impl Diagnostic {
 #[derive(Debug, Default, Clone)]
 pub struct Report {
     diagnostics: Vec<Diagnostic>,
+    /// Problems the baseline already knows: kept out of `diagnostics`, counted in the summary.
+    known: Vec<Diagnostic>,
 }
 
 impl Report {
@@ -458,11 +460,30 @@ impl Report {
     pub fn sorted(mut self) -> Report {
         self.diagnostics.sort();
         self.diagnostics.dedup();
+        self.known.sort();
         self
     }
 
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
+    }
+
+    /// The problems a baseline forgave ([`crate::baseline`]).
+    pub fn known(&self) -> &[Diagnostic] {
+        &self.known
+    }
+
+    /// Sorted, with the problems `baseline` knows moved out of the diagnostics. Applying it
+    /// again (after more diagnostics joined) splits the whole report afresh.
+    pub fn with_baseline(mut self, baseline: &crate::baseline::Baseline) -> Report {
+        let mut all = std::mem::take(&mut self.diagnostics);
+        all.append(&mut self.known);
+        all.sort();
+        all.dedup();
+        let (new, known) = baseline.split(all);
+        self.diagnostics = new;
+        self.known = known;
+        self
     }
 
     pub fn errors(&self) -> usize {

@@ -23,6 +23,7 @@
 
 pub mod adopt;
 pub mod alerts;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diag;
@@ -112,7 +113,7 @@ pub fn check_site(
     report.extend(|code| config.level_of(code), diagnostics);
     Ok(Checked {
         site,
-        report: report.sorted(),
+        report: config.finish_report(report),
         files,
         alerts: graph,
         extras,
@@ -252,7 +253,12 @@ fn render_into(
     // What the check stages already reported (a Mermaid block that does not parse) is not
     // repeated: `check` and `build` report the same problems once.
     let key = |d: &diag::Diagnostic| (d.file.clone(), d.line, d.column, d.code, d.message.clone());
-    let reported: BTreeSet<_> = report.diagnostics().iter().map(key).collect();
+    let reported: BTreeSet<_> = report
+        .diagnostics()
+        .iter()
+        .chain(report.known())
+        .map(key)
+        .collect();
     report.extend(
         |code| config.level_of(code),
         rendered
@@ -265,7 +271,7 @@ fn render_into(
         |code| config.level_of(code),
         collisions.iter().map(|path| collision(&checked.site, path)),
     );
-    checked.report = report.sorted();
+    checked.report = config.finish_report(report);
     Ok(output)
 }
 

@@ -225,6 +225,6 @@ impl Checks {
             .cloned();
         let mut report = Report::default();
         report.extend(|code| config.level_of(code), all);
-        report.sorted()
+        config.finish_report(report)
     }
 }
