@@ -161,9 +161,14 @@ impl Survey {
                 not_rules.insert(rel.clone());
                 continue;
             }
-            // Recording rules alone make a rule file too: it parses, and defines no alert.
+            // Recording rules alone make a rule file too: it parses, and defines no alert. A
+            // file with alerts and a problem is a rule file with a problem (for the baseline).
             let (rules, problems) = crate::alerts::rules::parse_rule_file(rel, &text);
-            if !problems.is_empty() {
+            // A file that does not parse but reads like one (`alert:`/`record:` under
+            // `groups:`) is a broken rule file: its error is a problem to record, not a reason
+            // to leave it out.
+            let looks_like_rules = text.contains("alert:") || text.contains("record:");
+            if !(problems.is_empty() || !rules.is_empty() || looks_like_rules) {
                 not_rules.insert(rel.clone());
             } else {
                 self.rule_files.insert(rel.clone(), rules);

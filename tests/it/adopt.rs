@@ -130,3 +130,147 @@ fn issue_12_a_failed_first_build_says_nothing_was_written() {
     );
     assert!(!root.join("site").exists());
 }
+
+/// `init` in each real repository of `../shared/corpus`, copied without its `book.toml`: it
+/// writes a `book.toml` and a baseline, and `check` and `build` then pass on the repository as
+/// it is, counting the known problems.
+#[test]
+fn issue_12_init_adopts_each_corpus_and_it_builds_as_it_is() {
+    let Some(shared) = crate::support::shared() else {
+        return;
+    };
+    for (name, content_dir, kind) in [
+        ("prometheus-operator-runbooks", "content", "alert"),
+        ("openshift-runbooks", "alerts", "alert"),
+        ("gitlab-com-runbooks", "docs", "reference"),
+        ("mixin-runbooks", ".", "reference"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::support::copy_tree(&shared.join("corpus").join(name), dir.path());
+        let _ = std::fs::remove_file(dir.path().join("book.toml"));
+        let (code, _, stderr) = run_in(dir.path(), &["init"]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert!(
+            stderr.starts_with(
+                "Adopted the runbooks in .: wrote book.toml and rb-site-baseline.json\n"
+            ),
+            "{name}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("  content folder: {content_dir} (")),
+            "{name}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("  default kind: {kind} (")),
+            "{name}: {stderr}"
+        );
+        let book = read(&dir.path().join("book.toml"));
+        assert!(
+            book.contains("baseline = \"rb-site-baseline.json\""),
+            "{book}"
+        );
+        let (code, stdout, stderr) = run_in(dir.path(), &["check"]);
+        assert_eq!((code, stdout.as_str()), (0, ""), "{name}: {stderr}");
+        assert!(
+            stderr.ends_with(" known problems (baseline)\n"),
+            "{name}: {stderr}"
+        );
+        let (code, _, stderr) = run_in(dir.path(), &["build", "--quiet"]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        // Never overwrites a book.toml.
+        let (code, _, stderr) = run_in(dir.path(), &["init"]);
+        assert_eq!(code, 2, "{stderr}");
+        assert_eq!(read(&dir.path().join("book.toml")), book);
+    }
+}
+
+/// GitLab's rules: every YAML rule file found, named by the narrowest globs that match only
+/// rule files, and its `runbook` annotations counted.
+#[test]
+fn issue_12_init_finds_gitlab_rule_files() {
+    let Some(shared) = crate::support::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::copy_tree(&shared.join("corpus/gitlab-com-runbooks"), dir.path());
+    let (code, _, stderr) = run_in(dir.path(), &["init"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "  rule files: rules/**/*.yml, thanos-rules/**/*.yml (101 files, 914 alerting rules)\n"
+        ),
+        "{stderr}"
+    );
+    let book = read(&dir.path().join("book.toml"));
+    assert!(
+        book.contains(
+            "[alerts]\nrules = [\n  \"rules/**/*.yml\",\n  \"thanos-rules/**/*.yml\",\n]\n"
+        ),
+        "{book}"
+    );
+}
+
+/// The baseline works as linters' do: problems known by file, code and message survive edits
+/// above them; a new problem fails; `--update-baseline` drops the fixed ones.
+#[test]
+fn issue_12_baseline_fails_only_on_new_problems() {
+    let Some(shared) = crate::support::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    crate::support::copy_tree(&shared.join("corpus/prometheus-operator-runbooks"), root);
+    let (code, _, stderr) = run_in(root, &["init"]);
+    assert_eq!(code, 0, "{stderr}");
+    let known = |stderr: &str| -> usize {
+        stderr
+            .lines()
+            .find_map(|l| l.strip_suffix(" known problems (baseline)"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no baseline count in {stderr}"))
+    };
+    let (code, _, stderr) = run_in(root, &["check"]);
+    assert_eq!(code, 0, "{stderr}");
+    let before = known(&stderr);
+    assert!(before > 100, "{before}");
+
+    // A runbook with known problems (it lacks sections), edited above them: still known.
+    let page = root.join("content/runbooks/kubernetes/KubeAPIErrorBudgetBurn.md");
+    let text = read(&page);
+    let (front, body) = text.split_at(text.find("\n# ").expect("title") + 1);
+    std::fs::write(
+        &page,
+        format!("{front}\nA new first paragraph.\n\nAnd another.\n\n{body}"),
+    )
+    .expect("edit");
+    let (code, _, stderr) = run_in(root, &["check"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(known(&stderr), before);
+
+    // A new problem fails, and is the only one shown.
+    let (code, _, stderr) = run_in(root, &["check"]);
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::write(&page, format!("{front}\n[new link](nowhere.md)\n\n{body}")).expect("edit");
+    let (code, _, stderr) = run_in(root, &["check"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error[broken-link]: link to `nowhere.md`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("1 error, 0 warnings in 119 files\n"),
+        "{stderr}"
+    );
+    let (code, _, _) = run_in(root, &["build", "--quiet"]);
+    assert_eq!(code, 1);
+
+    // Fixing known problems and rewriting the baseline drops them.
+    std::fs::write(&page, "---\ntitle: x\n---\n# KubeAPIErrorBudgetBurn\n\n## Meaning\n\nm\n\n## Impact\n\ni\n\n## Diagnosis\n\nd\n\n## Mitigation\n\nm\n").expect("fix");
+    let (code, _, stderr) = run_in(root, &["check", "--update-baseline"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.starts_with("Wrote "), "{stderr}");
+    let (code, _, stderr) = run_in(root, &["check"]);
+    assert_eq!(code, 0, "{stderr}");
+    let after = known(&stderr);
+    assert!(after < before, "{after} known problems, {before} before");
+}
