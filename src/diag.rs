@@ -117,6 +117,11 @@ pub const RULES: &[Rule] = &[
         "Two sources map to the same URL.",
     ),
     rule(
+        "foreign-syntax",
+        Level::Warning,
+        "Template syntax of another site generator (Hugo shortcodes, Jekyll/Liquid tags), shown as written.",
+    ),
+    rule(
         "reserved-path",
         Level::Error,
         "A content page or file on a path rb-site generates (alerts/, tags/, static/, search/…); it is not written.",

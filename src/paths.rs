@@ -29,10 +29,13 @@ use crate::model::{PageKind, Site, slugify};
 /// The longest file name most file systems accept, in bytes.
 const MAX_NAME_BYTES: usize = 255;
 
+/// Which paths of a reserved folder rb-site may write.
+type Reserves = fn(&str) -> bool;
+
 /// Folders where rb-site writes files whose names it may change between versions (theme files,
 /// index shards), what it puts there, and which of the names there it reserves. Pages
 /// (`…/index.html`) may live in these folders: rb-site writes no page there.
-const RESERVED_FOLDERS: &[(&str, &str, fn(&str) -> bool)] = &[
+const RESERVED_FOLDERS: &[(&str, &str, Reserves)] = &[
     ("static/", "the theme's files", |name| {
         !name.ends_with("/index.html")
     }),

@@ -6,6 +6,7 @@
 //! Runbook text never passes through a template engine: `{{ $labels.x }}` comes out as written.
 //! Problems found while rendering (a diagram that does not render) come back as diagnostics.
 
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Tag, TagEnd};
@@ -102,12 +103,38 @@ impl BodyRenderer {
         pass.run();
         let mut html = String::with_capacity(doc.source.text.len() * 3 / 2);
         pulldown_cmark::html::push_html(&mut html, pass.out.into_iter());
+        if html.contains(TOC_PLACEHOLDER) {
+            html = html.replace(TOC_PLACEHOLDER, &inline_toc(&pass.toc));
+        }
         RenderedBody {
             html,
             toc: pass.toc,
             diagnostics: pass.diagnostics,
         }
     }
+}
+
+/// Where a `[[_TOC_]]` marker stood, until the headings are known.
+const TOC_PLACEHOLDER: &str = "<!-- rb-site: table of contents -->\n";
+
+/// Whether a paragraph is GitLab's table-of-contents marker and nothing else.
+fn is_toc_marker(paragraph: &str) -> bool {
+    matches!(paragraph.trim(), "[[_TOC_]]" | "[TOC]")
+}
+
+/// The page's table of contents where a marker asked for it: its level 2 and 3 headings.
+fn inline_toc(toc: &[TocEntry]) -> String {
+    let mut html = String::from("<nav class=\"toc-inline\" aria-label=\"Contents\"><ul>\n");
+    for entry in toc {
+        // Writing into a String cannot fail.
+        let _ = write!(html, "<li class=\"toc-h{}\"><a href=\"#", entry.level);
+        let _ = escape_html(&mut html, &entry.id);
+        html.push_str("\">");
+        let _ = escape_html(&mut html, &entry.title);
+        html.push_str("</a></li>\n");
+    }
+    html.push_str("</ul></nav>\n");
+    html
 }
 
 /// Short, stable id of a page, so that diagram ids from different pages never meet
@@ -222,6 +249,19 @@ impl Pass<'_> {
                 Event::InlineHtml(html) => {
                     self.out
                         .push(Event::InlineHtml(escape_placeholder_tags(html)));
+                }
+                // GitLab's `[[_TOC_]]` and `[TOC]`: the page's table of contents, drawn once
+                // every heading is known.
+                Event::Start(Tag::Paragraph)
+                    if is_toc_marker(self.doc.source.text.get(span.clone()).unwrap_or("")) =>
+                {
+                    while let Some((event, _)) = events.get(i) {
+                        i += 1;
+                        if matches!(event, Event::End(TagEnd::Paragraph)) {
+                            break;
+                        }
+                    }
+                    self.out.push(Event::Html(TOC_PLACEHOLDER.into()));
                 }
                 _ => self.out.push(event.clone()),
             }

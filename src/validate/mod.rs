@@ -7,6 +7,7 @@
 //! syntax and field types are checked earlier, while parsing ([`crate::frontmatter`]).
 
 mod diagrams;
+mod dialects;
 mod fields;
 mod html;
 mod links;
@@ -58,6 +59,7 @@ pub(crate) fn check_page(
     links::check(site, page, &mut diagnostics);
     html::check(page, &mut diagnostics);
     diagrams::check(config, page, &mut diagnostics);
+    dialects::check(page, &mut diagnostics);
     diagnostics
 }
 
