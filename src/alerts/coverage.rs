@@ -260,6 +260,19 @@ pub(crate) fn link_alerts(
         anchor_pages: BTreeSet::new(),
     };
     check_runbook_links(config, site, &mut graph, &mut diagnostics);
+    // Heading claims and book.toml claims of a heading read the page's headings too.
+    for (i, page) in site.pages.iter().enumerate() {
+        let rel = page.doc.source.rel.as_str();
+        if !config.heading_claims(rel).is_empty()
+            || config
+                .alerts
+                .claims
+                .iter()
+                .any(|c| c.heading.is_some() && c.page.trim_start_matches("./") == rel)
+        {
+            graph.anchor_pages.insert(i);
+        }
+    }
     diagnostics.sort();
     (graph, diagnostics)
 }
