@@ -975,7 +975,10 @@ fn check_runbook_links(
                             rule.name
                         ),
                         match (nearest, entry.runbook) {
-                            (Some(near), _) => format!("the nearest content file is {near}"),
+                            (Some(near), _) => format!(
+                                "the nearest content file is {}",
+                                site.by_source.get(near).map_or(near, |&i| site.pages[i].doc.source.path.as_str())
+                            ),
                             (None, Some(i)) => format!(
                                 "no content file has that path; the alert's runbook is {}",
                                 site.pages[i].doc.source.path

@@ -206,11 +206,15 @@ pub fn render_alerts(alerts: &AlertsReport, format: AlertsFormat) -> String {
                 line(row);
             }
             let s = &alerts.summary;
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "\n{} alerts in rules: {} with a runbook, {} without; {} claimed but unknown; {} runbook link mismatches",
                 s.in_rules, s.with_runbook, s.without_runbook, s.unknown_claimed, s.mismatched
             );
+            if s.external > 0 {
+                let _ = write!(out, "; {} linking outside the site", s.external);
+            }
+            out.push('\n');
             out
         }
     }
