@@ -71,9 +71,7 @@ pub(crate) fn git_host_path<'c>(
             .strip_prefix(base)?
             .strip_prefix('/')?
             .trim_start_matches("-/");
-        let mut parts = rest.splitn(2, '/');
-        let verb = parts.next()?;
-        let rest = parts.next()?;
+        let (verb, rest) = rest.split_once('/')?;
         let rest = match verb {
             "blob" | "tree" | "raw" => {
                 // Gitea's `raw/branch/{ref}`.
