@@ -61,8 +61,8 @@ fn strip_numbering(lower: &str) -> Option<&str> {
 }
 
 /// The section names a normalised heading stands for: itself, or, when it is no section name
-/// itself, each part of a heading that joins section names (`diagnosis and mitigation`,
-/// `impact & diagnosis`, `diagnosis/mitigation`) when every part is one.
+/// itself, each part of a heading that joins names (`diagnosis and mitigation`,
+/// `impact & diagnosis`, `debugging and diagnosis`) that is a section name.
 fn heading_sections<'h>(config: &Config, normalised: &'h str) -> Vec<&'h str> {
     let is_section = |part: &str| {
         config.canonical_section(part).is_some()
@@ -81,8 +81,9 @@ fn heading_sections<'h>(config: &Config, normalised: &'h str) -> Vec<&'h str> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect();
-    if parts.len() > 1 && parts.iter().all(|p| is_section(p)) {
-        parts
+    let sections: Vec<&str> = parts.iter().copied().filter(|p| is_section(p)).collect();
+    if parts.len() > 1 && !sections.is_empty() {
+        sections
     } else {
         vec![normalised]
     }
@@ -392,8 +393,9 @@ mod tests {
         assert_eq!(sections("impact & diagnosis"), "impact|diagnosis");
         assert_eq!(sections("verify/roll back"), "verify|roll back");
         assert_eq!(sections("rollback"), "rollback");
-        // Not every part is a section: the heading is one (unknown) name.
-        assert_eq!(sections("diagnosis and tea"), "diagnosis and tea");
+        // The parts that are sections count: `Debugging and Diagnosis` is the diagnosis.
+        assert_eq!(sections("debugging and diagnosis"), "diagnosis");
+        assert_eq!(sections("tea and biscuits"), "tea and biscuits");
     }
 
     #[test]
