@@ -164,6 +164,9 @@ pub struct ClaimConfig {
     pub heading: Option<String>,
     /// Alert names; `*` matches any run of characters among the names the rules define.
     pub alerts: Vec<String>,
+    /// The line of its `[[alerts.claims]]` header in book.toml (0 when unknown), for diagnostics.
+    #[serde(skip)]
+    pub line: usize,
 }
 
 /// `[[paths]]`: settings for the content files whose content-relative path matches a glob.
@@ -349,6 +352,15 @@ impl Config {
             serve,
             paths,
         } = raw;
+        let mut alerts = alerts;
+        let headers = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim() == "[[alerts.claims]]")
+            .map(|(i, _)| i + 1);
+        for (claim, line) in alerts.claims.iter_mut().zip(headers) {
+            claim.line = line;
+        }
         // `toml` keeps no spans once deserialized: find the key's line for the message.
         let line_of = |key: &str| -> String {
             text.lines()

@@ -186,8 +186,10 @@ pub(crate) fn link_alerts(
         {
             let nearest =
                 conventions::nearest_source(&claim.page, site.by_source.keys().map(String::as_str));
-            let mut diagnostic = Diagnostic::file(
+            let mut diagnostic = Diagnostic::at(
                 CONFIG_FILE,
+                claim.line,
+                0,
                 "broken-link",
                 format!(
                     "[[alerts.claims]] names the page {:?}, which is no content file",
@@ -282,8 +284,8 @@ pub(crate) fn link_alerts(
 enum ClaimOrigin {
     /// Front matter `alerts:`, or the file name with `name-from-file`.
     FrontMatter,
-    /// `[[alerts.claims]]` in book.toml.
-    Config,
+    /// `[[alerts.claims]]` in book.toml, at this line (0: unknown).
+    Config(usize),
     /// A heading matching `[[paths]] heading-claims`, at this byte span.
     Heading(std::ops::Range<usize>),
 }
@@ -308,7 +310,7 @@ impl Claim {
     fn diagnostic(&self, page: &Page, code: &'static str, message: String) -> Diagnostic {
         match &self.origin {
             ClaimOrigin::FrontMatter => claim_diagnostic(page, self.name.trim(), code, message),
-            ClaimOrigin::Config => Diagnostic::file(CONFIG_FILE, code, message),
+            ClaimOrigin::Config(line) => Diagnostic::at(CONFIG_FILE, *line, 0, code, message),
             ClaimOrigin::Heading(span) => page.doc.source_ref().diag(code, span.clone(), message),
         }
     }
@@ -337,8 +339,10 @@ fn page_claims(
             Some(wanted) => match conventions::find_heading(page, wanted) {
                 Some(heading) => Some(heading.id.clone()),
                 None => {
-                    diagnostics.push(Diagnostic::file(
+                    diagnostics.push(Diagnostic::at(
                         CONFIG_FILE,
+                        claim.line,
+                        0,
                         "broken-anchor",
                         format!(
                             "[[alerts.claims]] names the heading {wanted:?}, which is no heading of {}",
@@ -354,7 +358,7 @@ fn page_claims(
                 claims.push(Claim {
                     name: pattern.clone(),
                     anchor: anchor.clone(),
-                    origin: ClaimOrigin::Config,
+                    origin: ClaimOrigin::Config(claim.line),
                 });
                 continue;
             }
@@ -366,12 +370,14 @@ fn page_claims(
                     .map(|e| Claim {
                         name: e.name.clone(),
                         anchor: anchor.clone(),
-                        origin: ClaimOrigin::Config,
+                        origin: ClaimOrigin::Config(claim.line),
                     }),
             );
             if claims.len() == before {
-                diagnostics.push(Diagnostic::file(
+                diagnostics.push(Diagnostic::at(
                     CONFIG_FILE,
+                    claim.line,
+                    0,
                     "unknown-alert",
                     format!(
                         "[[alerts.claims]] for {}: no rule file defines an alert matching {pattern:?}",

@@ -156,7 +156,8 @@ fn book_toml_claims_a_heading_for_alerts_by_pattern() {
         landing(&report, "StorageSlow"),
         covered("mixin/groups/#storage")
     );
-    // A claim naming a page that does not exist, or a heading that does not, is reported.
+    // A claim naming a page that does not exist, or a heading that does not, is reported at the
+    // line of its `[[alerts.claims]]`.
     let text = std::fs::read_to_string(root().join("book.toml")).expect("book.toml");
     let text = text.replace("page = \"mixin/groups.md\"", "page = \"mixin/group.md\"")
         + "\n[[alerts.claims]]\npage = \"gl/patroni.md\"\nheading = \"Replication lagging\"\nalerts = [\"PatroniDown\"]\n";
@@ -165,8 +166,8 @@ fn book_toml_claims_a_heading_for_alerts_by_pattern() {
     assert_eq!(
         diagnostics_at(&report, "book.toml"),
         [
-            "book.toml broken-anchor [[alerts.claims]] names the heading \"Replication lagging\", which is no heading of content/gl/patroni.md ()",
-            "book.toml broken-link [[alerts.claims]] names the page \"mixin/group.md\", which is no content file (did you mean \"mixin/groups.md\"?)",
+            "book.toml:27 broken-link [[alerts.claims]] names the page \"mixin/group.md\", which is no content file (did you mean \"mixin/groups.md\"?)",
+            "book.toml:45 broken-anchor [[alerts.claims]] names the heading \"Replication lagging\", which is no heading of content/gl/patroni.md ()",
         ]
     );
     assert_eq!(landing(&report, "StorageFull"), (None, "no-runbook"));
