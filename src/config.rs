@@ -731,6 +731,53 @@ mod tests {
     }
 
     #[test]
+    fn path_settings_apply_by_glob_and_later_entries_win() {
+        let config = parse(
+            "[alerts]\nname-from-file = true\n\
+             [[paths]]\nmatch = [\"**/README.md\", \"docs/**\"]\nkind = \"reference\"\n\
+             name-from-file = false\nlevels = { broken-link = \"warning\" }\n\
+             [[paths]]\nmatch = [\"docs/keep/**\"]\nname-from-file = true\n",
+        )
+        .expect("valid");
+        assert_eq!(config.path_kind("db/README.md"), Some("reference"));
+        assert_eq!(config.path_kind("README.md"), Some("reference"));
+        assert_eq!(config.path_kind("db/Failover.md"), None);
+        assert!(!config.name_from_file("docs/x.md"));
+        assert!(config.name_from_file("docs/keep/x.md"));
+        assert!(config.name_from_file("db/X.md"));
+        assert_eq!(
+            config.level_at("content/docs/x.md", "broken-link"),
+            Level::Warning
+        );
+        assert_eq!(
+            config.level_at("content/db/x.md", "broken-link"),
+            Level::Error
+        );
+    }
+
+    #[test]
+    fn bad_path_settings_and_claims_name_the_key() {
+        let err = |text: &str| format!("{:#}", parse(text).expect_err(text));
+        assert!(err("[[paths]]\nkind = \"reference\"\n").contains("needs `match`"));
+        assert!(err("[[paths]]\nmatch = [\"a\"]\nkind = \"playbook\"\n").contains("playbook"));
+        assert!(
+            err("[[paths]]\nmatch = [\"a\"]\nheading-claims = [\"Alert\"]\n")
+                .contains("has no {alert}")
+        );
+        assert!(err("[[alerts.repos]]\nurl = \"github.com/x\"\n").contains("alerts.repos"));
+        assert!(err("[[alerts.claims]]\npage = \"x.md\"\n").contains("at least one alert"));
+    }
+
+    #[test]
+    fn claims_remember_their_line() {
+        let config = parse(
+            "[book]\ntitle = \"x\"\n\n[[alerts.claims]]\npage = \"a.md\"\nalerts = [\"A\"]\n",
+        )
+        .expect("valid");
+        assert_eq!(config.alerts.claims[0].line, 4);
+    }
+
+    #[test]
     fn unknown_default_kind_is_rejected() {
         assert!(parse("[validate]\ndefault-kind = \"playbook\"\n").is_err());
     }
