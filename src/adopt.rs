@@ -74,6 +74,12 @@ struct Survey {
     /// The base URL under which the rules' runbook links reach content pages, with how many do.
     base_url: Option<(String, usize)>,
     runbook_links: usize,
+    /// Claims of alerts by a heading, for rule links to a heading the page does not have:
+    /// (content-relative page, heading id) -> alerts named in that heading's section.
+    claims: BTreeMap<(String, String), Vec<String>>,
+    /// Git-host repositories whose file URLs the rules link to, with the folder (relative to
+    /// the root) holding each one's files here, and how many links reach a file through it.
+    repos: Vec<(String, String, usize)>,
     build_dir: String,
 }
 
@@ -241,6 +247,113 @@ impl Survey {
         }
         self.kind = best;
         self.base_url = self.infer_base_url(site);
+        self.repos = self.infer_repos();
+        self.claims = self.infer_claims(site);
+    }
+
+    /// For a rule linking to `page#anchor` on a git host where the page has no such heading (a
+    /// page of tables, one per group of alerts), the heading of the section that names the
+    /// alert claims it: the alert's page then lands there.
+    fn infer_claims(&self, site: &crate::model::Site) -> BTreeMap<(String, String), Vec<String>> {
+        let content = match self.content_dir.as_str() {
+            "." => String::new(),
+            dir => format!("{dir}/"),
+        };
+        let mut claims: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        let mut seen = BTreeSet::new();
+        for rule in self.rule_files.values().flatten() {
+            let Some((repo, path, Some(fragment))) =
+                rule_link(rule).and_then(|link| git_host_file(link, &rule.name))
+            else {
+                continue;
+            };
+            let Some((_, folder, _)) = self.repos.iter().find(|(url, _, _)| *url == repo) else {
+                continue;
+            };
+            let from_root = if folder.is_empty() {
+                path
+            } else {
+                format!("{folder}/{path}")
+            };
+            let Some(page) = from_root
+                .strip_prefix(content.as_str())
+                .and_then(|rel| site.by_source.get(rel))
+                .map(|&i| &site.pages[i])
+            else {
+                continue;
+            };
+            let outline = &page.doc.outline;
+            if outline.has_anchor(&fragment) || !seen.insert(rule.name.clone()) {
+                continue;
+            }
+            let text = &page.doc.source.text;
+            let Some(at) = text.find(rule.name.as_str()) else {
+                continue;
+            };
+            let Some(heading) = outline
+                .headings
+                .iter()
+                .rfind(|h| h.level >= 2 && h.span.start < at)
+            else {
+                continue;
+            };
+            claims
+                .entry((page.doc.source.rel.clone(), heading.id.clone()))
+                .or_default()
+                .push(rule.name.clone());
+        }
+        claims
+    }
+
+    /// The repositories of the rules' links to source files on a git host
+    /// (`{repo}/blob/{ref}/{path}`, GitLab's `/-/blob/`, Gitea's `/src/branch/`): each is
+    /// placed at the folder here where the linked files are (the root, or a folder holding a
+    /// copy of that repository), when some linked file exists here.
+    fn infer_repos(&self) -> Vec<(String, String, usize)> {
+        let files: BTreeSet<&str> = self.markdown.iter().map(String::as_str).collect();
+        // (repo URL, folder) -> links that reach a file.
+        let mut found: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for rule in self.rule_files.values().flatten() {
+            let Some(link) = rule_link(rule) else {
+                continue;
+            };
+            let Some((repo, path, _)) = git_host_file(link, &rule.name) else {
+                continue;
+            };
+            let folder = if files.contains(path.as_str()) {
+                Some(String::new())
+            } else {
+                // The folder holding a copy of the repository: the only one with the file, or
+                // among several, the one named like the repository.
+                let tail = format!("/{path}");
+                let holders: Vec<&str> = files
+                    .iter()
+                    .filter_map(|f| f.strip_suffix(tail.as_str()))
+                    .collect();
+                let repo_name = repo.rsplit('/').next().unwrap_or_default();
+                match holders.as_slice() {
+                    [one] => Some((*one).to_string()),
+                    many => many
+                        .iter()
+                        .find(|h| h.rsplit('/').next() == Some(repo_name))
+                        .map(|h| (*h).to_string()),
+                }
+            };
+            if let Some(folder) = folder {
+                *found.entry((repo.to_string(), folder)).or_default() += 1;
+            }
+        }
+        // One folder per repository: the one most links reach.
+        let mut best: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        for ((repo, folder), n) in found {
+            let entry = best.entry(repo).or_insert((folder.clone(), 0));
+            if n > entry.1 {
+                *entry = (folder, n);
+            }
+        }
+        best.into_iter()
+            .map(|(repo, (folder, n))| (repo, folder, n))
+            .collect()
     }
 
     /// The URL prefix under which the rules' `runbook_url`s name content pages: for each link,
@@ -249,7 +362,7 @@ impl Survey {
         let urls: BTreeSet<String> = site.pages.iter().map(|p| p.url.to_lowercase()).collect();
         let mut bases: BTreeMap<String, usize> = BTreeMap::new();
         for rule in self.rule_files.values().flatten() {
-            let Some((_, link)) = rule.runbook_link() else {
+            let Some(link) = rule_link(rule) else {
                 continue;
             };
             self.runbook_links += 1;
@@ -316,6 +429,31 @@ impl Survey {
             if self.names_from_files() {
                 text.push_str("name-from-file = true\n");
             }
+            for (repo, folder, n) in &self.repos {
+                let _ = write!(
+                    text,
+                    "\n# {n} runbook links of the rules name files of this repository\n[[alerts.repos]]\nurl = {}\n",
+                    toml_string(repo)
+                );
+                if !folder.is_empty() {
+                    let _ = writeln!(text, "path = {}", toml_string(folder));
+                }
+            }
+            if !self.claims.is_empty() {
+                text.push_str(
+                    "\n# Rules link to headings these pages do not have: the section naming each alert claims it.\n",
+                );
+            }
+            for ((page, heading), alerts) in &self.claims {
+                let names: Vec<String> = alerts.iter().map(|a| toml_string(a)).collect();
+                let _ = write!(
+                    text,
+                    "[[alerts.claims]]\npage = {}\nheading = {}\nalerts = [{}]\n\n",
+                    toml_string(page),
+                    toml_string(heading),
+                    names.join(", ")
+                );
+            }
         }
         text
     }
@@ -363,6 +501,21 @@ impl Survey {
                 self.nameable
             );
         }
+        for (repo, folder, n) in &self.repos {
+            let _ = writeln!(
+                out,
+                "  source repository: {repo} at {} ({n} runbook links name its files)",
+                if folder.is_empty() { "." } else { folder }
+            );
+        }
+        if !self.claims.is_empty() {
+            let alerts: usize = self.claims.values().map(Vec::len).sum();
+            let _ = writeln!(
+                out,
+                "  heading claims: {alerts} alerts claimed by the section that names them ({} headings)",
+                self.claims.len()
+            );
+        }
         match &self.base_url {
             Some((base, n)) => {
                 let _ = writeln!(
@@ -397,6 +550,49 @@ impl Survey {
         );
         out
     }
+}
+
+/// A link to a file on a git host (`{repo}/blob/{ref}/{path}#{fragment}`, GitLab's `/-/blob/`,
+/// Gitea's `/src/branch/`): the repository's URL, the file's path in it, and the fragment.
+fn git_host_file(link: &str, alert: &str) -> Option<(String, String, Option<String>)> {
+    const MARKERS: &[&str] = &[
+        "/-/blob/",
+        "/-/tree/",
+        "/-/raw/",
+        "/blob/",
+        "/tree/",
+        "/raw/",
+        "/src/branch/",
+        "/src/commit/",
+        "/src/tag/",
+    ];
+    if !link.starts_with("http") {
+        return None;
+    }
+    let (without_fragment, fragment) = match link.split_once('#') {
+        Some((path, fragment)) => (path, Some(fragment.to_string())),
+        None => (link, None),
+    };
+    let without_query = without_fragment.split('?').next().unwrap_or_default();
+    let (repo, after) = MARKERS
+        .iter()
+        .filter_map(|m| without_query.split_once(m))
+        .min_by_key(|(repo, _)| repo.len())?;
+    let (_, path) = after.split_once('/')?;
+    let path = path.replace("{{ $labels.alertname }}", alert);
+    Some((repo.to_string(), path, fragment))
+}
+
+/// A rule's runbook link, under the keys rb-site reads by default (`runbook_url`, GitLab's
+/// `runbook`), in the annotations, then the labels.
+fn rule_link(rule: &crate::alerts::AlertRule) -> Option<&str> {
+    let keys = crate::config::AlertsConfig::default().runbook_keys;
+    [&rule.annotations, &rule.labels]
+        .into_iter()
+        .find_map(|map| {
+            keys.iter()
+                .find_map(|key| map.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()))
+        })
 }
 
 /// Globs naming exactly the rule files: a whole top-level folder when every YAML file under it

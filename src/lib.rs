@@ -110,7 +110,7 @@ pub fn check_site(
     extras.outputs = outputs;
 
     let mut report = Report::default();
-    report.extend(|code| config.level_of(code), diagnostics);
+    report.extend_at(|path, code| config.level_at(path, code), diagnostics);
     Ok(Checked {
         site,
         report: config.finish_report(report),
@@ -259,16 +259,16 @@ fn render_into(
         .chain(report.known())
         .map(key)
         .collect();
-    report.extend(
-        |code| config.level_of(code),
+    report.extend_at(
+        |path, code| config.level_at(path, code),
         rendered
             .diagnostics
             .into_iter()
             .filter(|d| !reported.contains(&key(d))),
     );
     let collisions = std::mem::take(&mut output.collisions);
-    report.extend(
-        |code| config.level_of(code),
+    report.extend_at(
+        |path, code| config.level_at(path, code),
         collisions.iter().map(|path| collision(&checked.site, path)),
     );
     checked.report = config.finish_report(report);

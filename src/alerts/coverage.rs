@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::conventions::{self, Convention};
 use super::rules::AlertRule;
 use crate::config::{CONFIG_FILE, Config};
 use crate::diag::{Diagnostic, did_you_mean};
@@ -53,6 +54,12 @@ pub(crate) struct AlertEntry {
     pub status: CoverageStatus,
     /// At least one rule's runbook link does not resolve to this alert's page.
     pub url_mismatch: bool,
+    /// No page claims the alert: its rules' runbook links chose the page (`link-claims`), and
+    /// each rule may link to a page of its own.
+    pub claimed_by_link: bool,
+    /// At least one rule's runbook link points outside this site (neither `base-url` nor a
+    /// configured repository).
+    pub external_link: bool,
     /// Site-relative folder of the alert page: `alerts/KubePodCrashLooping/`.
     pub page_dir: String,
 }
@@ -115,6 +122,8 @@ pub(crate) fn link_alerts(
         anchor: None,
         status: CoverageStatus::NoRunbook,
         url_mismatch: false,
+        claimed_by_link: false,
+        external_link: false,
         page_dir: format!("alerts/{}/", url_safe_name(name)),
     };
     for (i, rule) in rules.iter().enumerate() {
@@ -125,21 +134,31 @@ pub(crate) fn link_alerts(
             .push(i);
     }
 
-    // Claims, in page (URL) order: the first runbook to claim an alert keeps it.
+    // Lowercase name -> the rules' spelling, for claims by heading and by pattern.
+    let rule_spelling: BTreeMap<String, String> = entries
+        .keys()
+        .map(|name| (name.to_lowercase(), name.clone()))
+        .collect();
+    let rule_name = |lower: &str| rule_spelling.get(lower).cloned();
+    // Alert -> the heading its claim chose (a heading claim, `[[alerts.claims]] heading`, a link).
+    let mut chosen_anchor: BTreeMap<String, Option<String>> = BTreeMap::new();
+
+    // Claims, in page (URL) order: the first runbook to claim an alert keeps it. A page's own
+    // claims come first, then book.toml's, then its headings'.
     for (page_index, page) in site.pages.iter().enumerate() {
         let mut seen = BTreeSet::new();
-        for name in page.alerts.iter().map(|n| n.trim()) {
-            if name.is_empty() || !seen.insert(name) {
+        for claim in page_claims(config, page, &entries, &rule_name, &mut diagnostics) {
+            let name = claim.name.trim().to_string();
+            if name.is_empty() || !seen.insert(name.clone()) {
                 continue;
             }
             let entry = entries
-                .entry(name.to_string())
-                .or_insert_with(|| new_entry(name));
+                .entry(name.clone())
+                .or_insert_with(|| new_entry(&name));
             match entry.runbook {
                 Some(first) => diagnostics.push(
-                    claim_diagnostic(
+                    claim.diagnostic(
                         page,
-                        name,
                         "duplicate-alert-claim",
                         format!(
                             "alert {name:?} is claimed by {} and by {}",
@@ -151,9 +170,40 @@ pub(crate) fn link_alerts(
                         site.pages[first].doc.source.path
                     )),
                 ),
-                None => entry.runbook = Some(page_index),
+                None => {
+                    entry.runbook = Some(page_index);
+                    if claim.anchor.is_some() {
+                        chosen_anchor.insert(name.clone(), claim.anchor.clone());
+                    }
+                }
             }
         }
+    }
+    for claim in &config.alerts.claims {
+        if !site
+            .by_source
+            .contains_key(claim.page.trim_start_matches("./"))
+        {
+            let nearest =
+                conventions::nearest_source(&claim.page, site.by_source.keys().map(String::as_str));
+            let mut diagnostic = Diagnostic::at(
+                CONFIG_FILE,
+                claim.line,
+                0,
+                "broken-link",
+                format!(
+                    "[[alerts.claims]] names the page {:?}, which is no content file",
+                    claim.page
+                ),
+            );
+            if let Some(nearest) = nearest {
+                diagnostic = diagnostic.with_help(format!("did you mean {nearest:?}?"));
+            }
+            diagnostics.push(diagnostic);
+        }
+    }
+    if config.alerts.link_claims {
+        link_claims(config, site, &rules, &mut entries, &mut chosen_anchor);
     }
 
     let rule_names: Vec<String> = entries
@@ -170,7 +220,10 @@ pub(crate) fn link_alerts(
             (true, _) => CoverageStatus::RunbookOnly,
         };
         if let Some(page) = entry.runbook.map(|i| &site.pages[i]) {
-            entry.anchor = alert_anchor(page, &entry.name);
+            entry.anchor = match chosen_anchor.get(&entry.name) {
+                Some(anchor) => anchor.clone(),
+                None => alert_anchor(page, &entry.name),
+            };
         }
         if entry.status == CoverageStatus::Unknown {
             unknown.push(entry.name.clone());
@@ -185,9 +238,12 @@ pub(crate) fn link_alerts(
             .find(|r| r.eq_ignore_ascii_case(&name))
             .map(String::as_str)
             .or_else(|| did_you_mean(&name, rule_names.iter().map(String::as_str)));
-        let mut diagnostic = claim_diagnostic(
+        let origin = page_claims(config, page, &BTreeMap::new(), &|_| None, &mut Vec::new())
+            .into_iter()
+            .find(|c| c.name.trim() == name)
+            .unwrap_or_else(|| Claim::front_matter(&name));
+        let mut diagnostic = origin.diagnostic(
             page,
-            &name,
             "unknown-alert",
             format!("no rule file defines an alert named {name:?}"),
         );
@@ -206,8 +262,182 @@ pub(crate) fn link_alerts(
         anchor_pages: BTreeSet::new(),
     };
     check_runbook_links(config, site, &mut graph, &mut diagnostics);
+    // Heading claims and book.toml claims of a heading read the page's headings too.
+    for (i, page) in site.pages.iter().enumerate() {
+        let rel = page.doc.source.rel.as_str();
+        if !config.heading_claims(rel).is_empty()
+            || config
+                .alerts
+                .claims
+                .iter()
+                .any(|c| c.heading.is_some() && c.page.trim_start_matches("./") == rel)
+        {
+            graph.anchor_pages.insert(i);
+        }
+    }
     diagnostics.sort();
     (graph, diagnostics)
+}
+
+/// Where a claim was written, for diagnostics about it.
+#[derive(Debug, Clone)]
+enum ClaimOrigin {
+    /// Front matter `alerts:`, or the file name with `name-from-file`.
+    FrontMatter,
+    /// `[[alerts.claims]]` in book.toml, at this line (0: unknown).
+    Config(usize),
+    /// A heading matching `[[paths]] heading-claims`, at this byte span.
+    Heading(std::ops::Range<usize>),
+}
+
+/// One alert a page claims, and the heading the alert's page lands on if the claim chose one.
+#[derive(Debug, Clone)]
+struct Claim {
+    name: String,
+    anchor: Option<String>,
+    origin: ClaimOrigin,
+}
+
+impl Claim {
+    fn front_matter(name: &str) -> Claim {
+        Claim {
+            name: name.to_string(),
+            anchor: None,
+            origin: ClaimOrigin::FrontMatter,
+        }
+    }
+
+    fn diagnostic(&self, page: &Page, code: &'static str, message: String) -> Diagnostic {
+        match &self.origin {
+            ClaimOrigin::FrontMatter => claim_diagnostic(page, self.name.trim(), code, message),
+            ClaimOrigin::Config(line) => Diagnostic::at(CONFIG_FILE, *line, 0, code, message),
+            ClaimOrigin::Heading(span) => page.doc.source_ref().diag(code, span.clone(), message),
+        }
+    }
+}
+
+/// Every claim of one page: its own (front matter or file name), then `[[alerts.claims]]` naming
+/// it, then its headings under `[[paths]] heading-claims`. `entries` holds the alert names known
+/// so far (a `*` in a book.toml claim matches those the rules define).
+fn page_claims(
+    config: &Config,
+    page: &Page,
+    entries: &BTreeMap<String, AlertEntry>,
+    rule_name: &dyn Fn(&str) -> Option<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Claim> {
+    let mut claims: Vec<Claim> = page.alerts.iter().map(|n| Claim::front_matter(n)).collect();
+    let rel = page.doc.source.rel.as_str();
+    for claim in config
+        .alerts
+        .claims
+        .iter()
+        .filter(|c| c.page.trim_start_matches("./") == rel)
+    {
+        let anchor = match &claim.heading {
+            None => None,
+            Some(wanted) => match conventions::find_heading(page, wanted) {
+                Some(heading) => Some(heading.id.clone()),
+                None => {
+                    diagnostics.push(Diagnostic::at(
+                        CONFIG_FILE,
+                        claim.line,
+                        0,
+                        "broken-anchor",
+                        format!(
+                            "[[alerts.claims]] names the heading {wanted:?}, which is no heading of {}",
+                            page.doc.source.path
+                        ),
+                    ));
+                    None
+                }
+            },
+        };
+        for pattern in &claim.alerts {
+            if !pattern.contains('*') {
+                claims.push(Claim {
+                    name: pattern.clone(),
+                    anchor: anchor.clone(),
+                    origin: ClaimOrigin::Config(claim.line),
+                });
+                continue;
+            }
+            let before = claims.len();
+            claims.extend(
+                entries
+                    .values()
+                    .filter(|e| !e.rules.is_empty() && conventions::name_matches(pattern, &e.name))
+                    .map(|e| Claim {
+                        name: e.name.clone(),
+                        anchor: anchor.clone(),
+                        origin: ClaimOrigin::Config(claim.line),
+                    }),
+            );
+            if claims.len() == before {
+                diagnostics.push(Diagnostic::at(
+                    CONFIG_FILE,
+                    claim.line,
+                    0,
+                    "unknown-alert",
+                    format!(
+                        "[[alerts.claims]] for {}: no rule file defines an alert matching {pattern:?}",
+                        page.doc.source.path
+                    ),
+                ));
+            }
+        }
+    }
+    let patterns = config.heading_claims(rel);
+    if !patterns.is_empty() {
+        for heading in &page.doc.outline.headings {
+            if let Some(name) = conventions::heading_claim(heading, &patterns, rule_name) {
+                claims.push(Claim {
+                    name,
+                    // A level-1 heading titles the page: land on the page itself.
+                    anchor: (heading.level > 1).then(|| heading.id.clone()),
+                    origin: ClaimOrigin::Heading(heading.span.clone()),
+                });
+            }
+        }
+    }
+    claims
+}
+
+/// `[alerts] link-claims`: an alert no page claims is covered by the page its rule links to,
+/// when the link lands on a page of this site and its `#fragment`, if any, is a heading there.
+fn link_claims(
+    config: &Config,
+    site: &Site,
+    rules: &[AlertRule],
+    entries: &mut BTreeMap<String, AlertEntry>,
+    chosen_anchor: &mut BTreeMap<String, Option<String>>,
+) {
+    let page_by_url: BTreeMap<&str, usize> = site
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.url.as_str(), i))
+        .collect();
+    for entry in entries.values_mut().filter(|e| e.runbook.is_none()) {
+        let landed = entry.rules.iter().find_map(|&i| {
+            let (_, link) = conventions::rule_link(config, &rules[i])?;
+            let (LinkTarget::Site { path, fragment }, _) =
+                resolve_link(config, site, link, &entry.name)
+            else {
+                return None;
+            };
+            let page = *page_by_url.get(path.as_str())?;
+            match fragment {
+                Some(f) if !site.pages[page].doc.outline.has_anchor(&f) => None,
+                fragment => Some((page, fragment)),
+            }
+        });
+        if let Some((page, fragment)) = landed {
+            entry.runbook = Some(page);
+            entry.claimed_by_link = true;
+            chosen_anchor.insert(entry.name.clone(), fragment);
+        }
+    }
 }
 
 /// A hash of what [`link_alerts`] reads of one page besides its source path and URL: its alert
@@ -406,7 +636,18 @@ fn redirect_paths(
     for (lower, claims) in wanted {
         let alerts: BTreeSet<&str> = claims.iter().map(|(_, a, _)| a.as_str()).collect();
         if let Some(owner) = reserved.get(&lower) {
-            for (path, alert, why) in &claims {
+            // An alias that is the alert's own runbook page (`runbooks/{group}/{alert_lower}/`
+            // on a site whose pages are already there) is served by that page: nothing to write.
+            let own_page = |alert: &str| {
+                entries
+                    .get(alert)
+                    .and_then(|e| e.runbook)
+                    .is_some_and(|i| &site.pages[i].doc.source.path == owner)
+            };
+            if claims.iter().all(|(_, alert, _)| own_page(alert)) {
+                continue;
+            }
+            for (path, alert, why) in claims.iter().filter(|(_, alert, _)| !own_page(alert)) {
                 diagnostics.push(alias_collision(
                     config,
                     site,
@@ -517,11 +758,20 @@ pub(crate) fn expand_alert_templates(link: &str, alert: &str) -> Option<String> 
     Some(out)
 }
 
-/// Resolves a runbook link: absolute under `base-url`, site-absolute (`/x/`), or repo-relative
+/// Resolves a runbook link, and says by which convention: absolute under `base-url`, a source
+/// file on a configured git host (`[[alerts.repos]]`), site-absolute (`/x/`), or repo-relative
 /// (`docs/x.md#a`, GitLab's convention, resolved through the content folder's source paths).
-pub(crate) fn resolve_link(config: &Config, site: &Site, link: &str, alert: &str) -> LinkTarget {
+pub(crate) fn resolve_link(
+    config: &Config,
+    site: &Site,
+    link: &str,
+    alert: &str,
+) -> (LinkTarget, Convention) {
     let Some(expanded) = expand_alert_templates(link, alert) else {
-        return LinkTarget::Unexpandable(link.to_string());
+        return (
+            LinkTarget::Unexpandable(link.to_string()),
+            Convention::Foreign,
+        );
     };
     let (without_fragment, fragment) = match expanded.split_once('#') {
         Some((path, fragment)) => (path, Some(fragment.to_string()).filter(|f| !f.is_empty())),
@@ -535,35 +785,77 @@ pub(crate) fn resolve_link(config: &Config, site: &Site, link: &str, alert: &str
             .strip_prefix(base)
             .or_else(|| (without_query == base.trim_end_matches('/')).then_some(""))
     {
-        return LinkTarget::Site {
+        let target = LinkTarget::Site {
             path: normalise_site_path(path),
             fragment,
         };
+        return (target, Convention::BaseUrl);
+    }
+    if let Some((repo, root_path)) = conventions::git_host_path(&config.alerts.repos, without_query)
+    {
+        let decoded = percent_encoding::percent_decode_str(&root_path).decode_utf8_lossy();
+        let target = resolve_repo_path(config, site, &decoded, fragment);
+        return (target, Convention::GitHost(repo.url.clone()));
     }
     if without_query.contains("://") || without_query.starts_with("//") {
-        return LinkTarget::Foreign(expanded);
+        return (LinkTarget::Foreign(expanded), Convention::Foreign);
     }
     if let Some(path) = without_query.strip_prefix('/') {
-        return LinkTarget::Site {
+        let target = LinkTarget::Site {
             path: normalise_site_path(path),
             fragment,
         };
+        return (target, Convention::SitePath);
     }
+    (
+        resolve_repo_path(config, site, without_query, fragment),
+        Convention::RepoPath,
+    )
+}
+
+/// The content-relative path of a path from the root, if it is under the content folder.
+fn content_relative<'p>(config: &Config, root_path: &'p str) -> Option<&'p str> {
     let content_dir = config
         .build
         .content_dir
         .to_string_lossy()
         .replace('\\', "/");
     let content_dir = content_dir.trim_start_matches("./").trim_end_matches('/');
-    let repo_path = without_query.trim_start_matches("./");
-    let rel = if content_dir.is_empty() || content_dir == "." {
-        Some(repo_path)
+    if content_dir.is_empty() || content_dir == "." {
+        Some(root_path)
+    } else if root_path == content_dir {
+        Some("")
     } else {
-        repo_path
+        root_path
             .strip_prefix(content_dir)
             .and_then(|r| r.strip_prefix('/'))
-    };
-    match rel.and_then(|rel| site.by_source.get(rel)) {
+    }
+}
+
+/// A path from the root: the page of that content file, or of a folder's README.md, _index.md
+/// or index.md when it names a folder.
+fn resolve_repo_path(
+    config: &Config,
+    site: &Site,
+    root_path: &str,
+    fragment: Option<String>,
+) -> LinkTarget {
+    let repo_path = root_path.trim_start_matches("./").trim_end_matches('/');
+    let page = content_relative(config, repo_path).and_then(|rel| {
+        let folder = |name: &str| {
+            if rel.is_empty() {
+                name.to_string()
+            } else {
+                format!("{rel}/{name}")
+            }
+        };
+        site.by_source.get(rel).or_else(|| {
+            ["_index.md", "README.md", "index.md"]
+                .iter()
+                .find_map(|name| site.by_source.get(&folder(name)))
+        })
+    });
+    match page {
         Some(&i) => LinkTarget::Site {
             path: site.pages[i].url.clone(),
             fragment,
@@ -615,6 +907,7 @@ fn check_runbook_links(
         .collect();
     let severities = &config.alerts.require_runbook_for;
     let mut mismatched = BTreeSet::new();
+    let mut external = BTreeSet::new();
     let mut anchor_pages = BTreeSet::new();
     for entry in graph.entries.values() {
         let rules: Vec<&AlertRule> = entry.rules.iter().map(|&i| &graph.rules[i]).collect();
@@ -643,7 +936,7 @@ fn check_runbook_links(
             }
         }
         for rule in rules {
-            let Some((key, link)) = rule.runbook_link() else {
+            let Some((key, link)) = conventions::rule_link(config, rule) else {
                 if let Some(page) = entry.runbook.map(|i| &site.pages[i]) {
                     diagnostics.push(
                         Diagnostic::at(
@@ -664,10 +957,12 @@ fn check_runbook_links(
                 }
                 continue;
             };
-            let problem = match (
-                resolve_link(config, site, link, &rule.name),
-                entry.runbook,
-            ) {
+            let (target, convention) = resolve_link(config, site, link, &rule.name);
+            let tried = convention.describe();
+            if matches!(target, LinkTarget::Foreign(_)) {
+                external.insert(entry.name.clone());
+            }
+            let problem = match (target, entry.runbook) {
                 (LinkTarget::Unexpandable(_), _) => Some((
                     format!(
                         "{key} of alert {:?} is a template rb-site cannot expand: {link}",
@@ -675,21 +970,37 @@ fn check_runbook_links(
                     ),
                     "only {{ $labels.alertname }} and {{ .Labels.alertname }} are expanded; link to the alert's page instead".to_string(),
                 )),
-                (LinkTarget::MissingSource(path), _) => Some((
-                    format!("{key} of alert {:?} names {path}, which is not a page of this site", rule.name),
-                    entry.runbook.map_or_else(
-                        || "no content file has that path".to_string(),
-                        |i| format!("the alert's runbook is {}", site.pages[i].doc.source.path),
-                    ),
-                )),
+                (LinkTarget::MissingSource(path), _) => {
+                    let nearest = conventions::nearest_source(
+                        content_relative(config, &path).unwrap_or(&path),
+                        site.by_source.keys().map(String::as_str),
+                    );
+                    Some((
+                        format!(
+                            "{key} of alert {:?} names {path} ({tried}), which is not a page of this site",
+                            rule.name
+                        ),
+                        match (nearest, entry.runbook) {
+                            (Some(near), _) => format!(
+                                "the nearest content file is {}",
+                                site.by_source.get(near).map_or(near, |&i| site.pages[i].doc.source.path.as_str())
+                            ),
+                            (None, Some(i)) => format!(
+                                "no content file has that path; the alert's runbook is {}",
+                                site.pages[i].doc.source.path
+                            ),
+                            (None, None) => "no content file has that path".to_string(),
+                        },
+                    ))
+                }
                 (LinkTarget::Foreign(url), Some(_)) => Some((
                     format!("{key} of alert {:?} points outside this site: {url}", rule.name),
                     match config.book.base_url.as_deref() {
                         Some(_) => format!(
-                            "link to {}",
+                            "link to {}, or name its repository in [[alerts.repos]]",
                             absolute_or_root(config, &entry.page_dir)
                         ),
-                        None => "set book.base-url so rb-site can check absolute runbook links".into(),
+                        None => "set book.base-url, or name the repository in [[alerts.repos]], so rb-site can check absolute runbook links".into(),
                     },
                 )),
                 (LinkTarget::Foreign(_), None) => None,
@@ -703,9 +1014,9 @@ fn check_runbook_links(
                     });
                     let expected = runbook;
                     match (landed, expected) {
-                        (Some(at), Some(want)) if at != want => Some((
+                        (Some(at), Some(want)) if at != want && !entry.claimed_by_link => Some((
                             format!(
-                                "{key} of alert {:?} leads to {}, not to its runbook {}",
+                                "{key} of alert {:?} leads to {} ({tried}), not to its runbook {}",
                                 rule.name, site.pages[at].doc.source.path, site.pages[want].doc.source.path
                             ),
                             format!("link to {}", absolute_or_root(config, &entry.page_dir)),
@@ -719,21 +1030,28 @@ fn check_runbook_links(
                             .map(|f| {
                                 (
                                     format!(
-                                        "{key} of alert {:?} links to #{f}, which is no heading of {}",
+                                        "{key} of alert {:?} links to #{f}, which is no heading of {} ({tried})",
                                         rule.name, site.pages[at].doc.source.path
                                     ),
-                                    "link to the page without the fragment, or fix the heading".to_string(),
+                                    match conventions::nearest_anchor(&site.pages[at], &f) {
+                                        Some(near) => format!("{near}; link to it, or to the page without the fragment"),
+                                        None => "link to the page without the fragment, or fix the heading".to_string(),
+                                    },
                                 )
                             })
                         }
                         (None, _) => Some((
                             format!(
-                                "{key} of alert {:?} points at /{path}, which is not a page of this site",
+                                "{key} of alert {:?} points at /{path} ({tried}), which is not a page of this site",
                                 rule.name
                             ),
-                            match expected {
-                                Some(_) => format!("link to {}", absolute_or_root(config, &entry.page_dir)),
-                                None => "no runbook claims this alert".to_string(),
+                            match (
+                                did_you_mean(&path, page_by_url.keys().copied()),
+                                expected,
+                            ) {
+                                (Some(near), _) => format!("the nearest page is /{near}"),
+                                (None, Some(_)) => format!("link to {}", absolute_or_root(config, &entry.page_dir)),
+                                (None, None) => "no runbook claims this alert".to_string(),
                             },
                         )),
                     }
@@ -751,6 +1069,11 @@ fn check_runbook_links(
     for name in mismatched {
         if let Some(entry) = graph.entries.get_mut(&name) {
             entry.url_mismatch = true;
+        }
+    }
+    for name in external {
+        if let Some(entry) = graph.entries.get_mut(&name) {
+            entry.external_link = true;
         }
     }
     graph.anchor_pages = anchor_pages;

@@ -4,6 +4,7 @@
 //! each alert and checks both sides (stage 4b), [`pages`] turns the graph into redirect pages,
 //! the alerts index and `alerts.json`, and [`report`] is `rb-site alerts`.
 
+pub(crate) mod conventions;
 pub(crate) mod coverage;
 pub(crate) mod pages;
 pub(crate) mod report;

@@ -274,3 +274,98 @@ fn issue_12_baseline_fails_only_on_new_problems() {
     let after = known(&stderr);
     assert!(after < before, "{after} known problems, {before} before");
 }
+
+/// Each corpus laid out as `tests/it/corpora.rs` lays it out, without its `book.toml`.
+fn lay_out_without_book(copies: &[(&str, &str)]) -> Option<tempfile::TempDir> {
+    let corpus = crate::support::shared()?.join("corpus");
+    let root = tempfile::tempdir().expect("tempdir");
+    for (from, to) in copies {
+        let target = root.path().join(to);
+        std::fs::create_dir_all(&target).expect("mkdir");
+        crate::support::copy_tree(&corpus.join(from), &target);
+    }
+    let _ = std::fs::remove_file(root.path().join("book.toml"));
+    Some(root)
+}
+
+/// Alerts of the rules linked to a page, per `rb-site alerts --format json`.
+fn alerts_with_runbook(root: &Path) -> u64 {
+    let output = rb_site()
+        .args(["alerts", "--format", "json", "--root"])
+        .arg(root)
+        .output()
+        .expect("alerts");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|err| panic!("{err}: {}", String::from_utf8_lossy(&output.stderr)));
+    json["summary"]["with_runbook"]
+        .as_u64()
+        .expect("with_runbook")
+}
+
+/// Issue 12's proof: on each corpus laid out with its rules, the configuration `init` infers
+/// links at least as many alerts to pages as the hand-written `tests/corpora/<name>/book.toml`,
+/// and `build` then exits 0.
+#[test]
+fn issue_12_init_links_at_least_as_many_alerts_as_the_hand_written_book() {
+    let layouts: [(&str, &[(&str, &str)]); 4] = [
+        (
+            "prometheus-operator",
+            &[
+                ("prometheus-operator-runbooks", "."),
+                (
+                    "prometheus-rules/kube-prometheus",
+                    "prometheus-rules/kube-prometheus",
+                ),
+            ],
+        ),
+        (
+            "openshift",
+            &[
+                ("openshift-runbooks", "."),
+                (
+                    "prometheus-rules/openshift-cluster-monitoring-operator",
+                    "prometheus-rules/openshift-cluster-monitoring-operator",
+                ),
+            ],
+        ),
+        ("gitlab", &[("gitlab-com-runbooks", ".")]),
+        (
+            "mixins",
+            &[
+                ("mixin-runbooks", "mixin-runbooks"),
+                (
+                    "prometheus-rules/monitoring-mixins",
+                    "prometheus-rules/monitoring-mixins",
+                ),
+                ("prometheus-rules/thanos", "prometheus-rules/thanos"),
+            ],
+        ),
+    ];
+    for (name, copies) in layouts {
+        let Some(hand) = lay_out_without_book(copies) else {
+            return;
+        };
+        std::fs::copy(
+            crate::support::repo()
+                .join("tests/corpora")
+                .join(name)
+                .join("book.toml"),
+            hand.path().join("book.toml"),
+        )
+        .expect("book.toml");
+        let by_hand = alerts_with_runbook(hand.path());
+
+        let inferred = lay_out_without_book(copies).expect("corpus");
+        let (code, _, stderr) = run_in(inferred.path(), &["init"]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        let by_init = alerts_with_runbook(inferred.path());
+        eprintln!("{name}: alerts with a runbook: {by_init} inferred, {by_hand} by hand\n{stderr}");
+        assert!(
+            by_init >= by_hand,
+            "{name}: init links {by_init} alerts, the hand-written book.toml {by_hand}\n{stderr}\n{}",
+            read(&inferred.path().join("book.toml"))
+        );
+        let (code, _, stderr) = run_in(inferred.path(), &["build", "--quiet"]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+    }
+}

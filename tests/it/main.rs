@@ -6,6 +6,8 @@ mod bad_input;
 mod browser;
 mod build;
 mod cli;
+mod conventions;
+mod corpora;
 mod parity;
 mod render;
 mod search;

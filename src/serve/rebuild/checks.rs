@@ -224,7 +224,7 @@ impl Checks {
             .chain(&self.path_diagnostics)
             .cloned();
         let mut report = Report::default();
-        report.extend(|code| config.level_of(code), all);
+        report.extend_at(|path, code| config.level_at(path, code), all);
         config.finish_report(report)
     }
 }
