@@ -23,9 +23,28 @@ pub fn render(kind: SchemaKind) -> String {
         SchemaKind::FrontMatter => schema_of::<crate::model::FrontMatter>(),
         SchemaKind::Book => schema_of::<crate::config::RawConfig>(),
     };
+    let mut schema = schema;
+    if let Some(map) = schema.as_object_mut() {
+        map.values_mut().for_each(drop_null_defaults);
+    }
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// `"default": null` (an absent optional field) tells an editor nothing, and contradicts the
+/// field's type where null is not accepted.
+fn drop_null_defaults(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if map.get("default") == Some(&serde_json::Value::Null) {
+                map.remove("default");
+            }
+            map.values_mut().for_each(drop_null_defaults);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_null_defaults),
+        _ => {}
+    }
 }
 
 fn schema_of<T: JsonSchema>() -> Schema {

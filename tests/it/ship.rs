@@ -8,7 +8,7 @@ use clap::{CommandFactory, Parser};
 use rb_site::cli::Cli;
 use serde_json::Value;
 
-use crate::support::{read, rb_site, repo};
+use crate::support::{rb_site, read, repo};
 
 fn stdout_of(args: &[&str]) -> String {
     let out = rb_site().args(args).output().expect("run rb-site");
@@ -23,7 +23,7 @@ fn stdout_of(args: &[&str]) -> String {
 #[test]
 fn completions_print_a_script_for_every_shell() {
     for (shell, marker) in [
-        ("bash", "complete -F _rb-site"),
+        ("bash", "complete -F _rb__site"),
         ("zsh", "#compdef rb-site"),
         ("fish", "complete -c rb-site"),
         ("powershell", "Register-ArgumentCompleter"),
@@ -31,7 +31,7 @@ fn completions_print_a_script_for_every_shell() {
     ] {
         let script = stdout_of(&["completions", shell]);
         assert!(script.contains(marker), "{shell}: no {marker:?}");
-        for word in ["build", "check", "serve", "schema", "--base-url", "--root"] {
+        for word in ["build", "check", "serve", "schema", "base-url", "root"] {
             assert!(script.contains(word), "{shell} completion lacks {word}");
         }
     }
@@ -59,7 +59,7 @@ fn bash_completion_loads_in_bash() {
     let out = std::process::Command::new("bash")
         .arg("-c")
         .arg(format!(
-            "source '{}' && complete -p rb-site && COMP_WORDS=(rb-site bu) COMP_CWORD=1 _rb-site rb-site bu rb-site && echo \"${{COMPREPLY[@]}}\"",
+            "source '{}' && complete -p rb-site && COMP_WORDS=(rb-site bu); COMP_CWORD=1; _rb__site rb-site bu rb-site && echo \"${{COMPREPLY[@]}}\"",
             script.display()
         ))
         .output()
@@ -71,7 +71,7 @@ fn bash_completion_loads_in_bash() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("complete -F _rb-site"),
+        stdout.contains("-F _rb__site rb-site"),
         "not registered: {stdout}"
     );
     assert!(
@@ -153,7 +153,10 @@ fn toml_to_json(value: toml::Value) -> Value {
 /// The front matter of a Markdown file as JSON: `None` without one or when it does not parse
 /// as a mapping (front-matter-syntax, not a schema question).
 fn front_matter(text: &str) -> Option<Value> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text).replace("\r\n", "\n");
+    let text = text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .replace("\r\n", "\n");
     let (delimiter, rest) = if let Some(rest) = text.strip_prefix("---\n") {
         ("---", rest)
     } else if let Some(rest) = text.strip_prefix("+++\n") {
@@ -233,7 +236,8 @@ fn schemas_validate_every_fixture_and_the_demo_like_the_parser() {
             .expect("diagnostics")
             .iter()
             .filter(|d| {
-                d["code"] == "invalid-field" && d["message"].as_str().unwrap_or("").contains("must be")
+                d["code"] == "invalid-field"
+                    && d["message"].as_str().unwrap_or("").contains("must be")
             })
             .map(|d| d["file"].as_str().expect("file").to_string())
             .collect();
@@ -297,7 +301,10 @@ fn schemas_reject_a_wrong_type() {
     for (text, what) in [
         ("[build]\ndrafts = \"yes\"\n", "a string for a boolean"),
         ("[build]\nbuild-dri = \"out\"\n", "an unknown key"),
-        ("[validate.levels]\nstale-review = \"loud\"\n", "an unknown level"),
+        (
+            "[validate.levels]\nstale-review = \"loud\"\n",
+            "an unknown level",
+        ),
         ("[serve]\nport = 70000\n", "a port out of range"),
     ] {
         let value = toml_to_json(toml::from_str::<toml::Table>(text).expect("toml").into());
@@ -388,7 +395,10 @@ fn init_root_writes_a_site_with_schemas_and_modelines_that_checks_clean() {
         .success()
         .stderr(predicates::str::contains("Created a runbook site in"));
     let book = read(&root.join("book.toml"));
-    assert!(book.starts_with("#:schema ./schemas/book.schema.json\n"), "{book}");
+    assert!(
+        book.starts_with("#:schema ./schemas/book.schema.json\n"),
+        "{book}"
+    );
     let example = root.join("content/example/example-service-down.md");
     let text = read(&example);
     let modeline = text.lines().nth(1).expect("line 2");
@@ -416,6 +426,12 @@ fn init_root_writes_a_site_with_schemas_and_modelines_that_checks_clean() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("is not empty"));
+    // The new site checks clean; the example's modeline is a YAML comment.
+    rb_site()
+        .args(["check", "--strict", "--root"])
+        .arg(&root)
+        .assert()
+        .success();
     // `new` writes a modeline that reaches the same schema from its folder.
     let out = stdout_of(&[
         "new",
@@ -439,38 +455,46 @@ fn init_root_writes_a_site_with_schemas_and_modelines_that_checks_clean() {
         .assert()
         .success();
     assert!(root.join("mine/templates").is_dir());
-    // The new site checks without errors; the example's modeline is a YAML comment.
-    rb_site()
-        .args(["check", "--root"])
-        .arg(&root)
-        .assert()
-        .success();
 }
 
-/// Every `rb-site …` command written in a YAML file of the repository: `run:`/`script:` lines
-/// and hook entries. `"$VAR"` / `"${{ … }}"` stand for one argument (a path or URL).
+/// Every `rb-site …` command written in a YAML file of the repository: the shell lines of
+/// `run:`, `script:` and `before_script:`, and hook `entry:`s.
 fn rb_site_commands(value: &Value, found: &mut Vec<String>) {
     match value {
-        Value::String(text) => {
-            for line in text.lines() {
-                let line = line.trim().trim_start_matches("- ");
-                if let Some(at) = line.find("rb-site ") {
-                    if line[..at].trim().is_empty()
-                        || line[..at].ends_with("|| ")
-                        || line[..at].ends_with("then ")
-                    {
-                        let command = line[at..]
-                            .split(['>', '|', ';'])
-                            .next()
-                            .unwrap_or("")
-                            .trim();
-                        found.push(command.to_string());
-                    }
+        Value::Object(map) => {
+            for (key, value) in map {
+                if ["run", "script", "before_script", "entry"].contains(&key.as_str()) {
+                    shell_commands(value, found);
+                } else {
+                    rb_site_commands(value, found);
                 }
             }
         }
         Value::Array(items) => items.iter().for_each(|v| rb_site_commands(v, found)),
-        Value::Object(map) => map.values().for_each(|v| rb_site_commands(v, found)),
+        _ => {}
+    }
+}
+
+fn shell_commands(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::String(text) => {
+            for line in text.lines() {
+                let line = line.trim().trim_start_matches("- ");
+                if let Some(at) = line.find("rb-site ")
+                    && (line[..at].trim().is_empty()
+                        || line[..at].ends_with("|| ")
+                        || line[..at].ends_with("then "))
+                {
+                    let command = line[at..]
+                        .split(['>', '|', ';'])
+                        .next()
+                        .unwrap_or("")
+                        .trim();
+                    found.push(command.to_string());
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| shell_commands(v, found)),
         _ => {}
     }
 }
@@ -493,7 +517,10 @@ fn ci_integration_files_parse_and_use_real_flags() {
     for path in files {
         let before = commands.len();
         rb_site_commands(&yaml(path), &mut commands);
-        assert!(commands.len() > before, "{path} runs no rb-site command");
+        // The check workflow runs rb-site through the action.
+        if path != "docs/github-check.yml" {
+            assert!(commands.len() > before, "{path} runs no rb-site command");
+        }
     }
     for command in &commands {
         let args: Vec<&str> = command
@@ -537,7 +564,10 @@ fn ci_integration_files_parse_and_use_real_flags() {
     }
     for step in action["runs"]["steps"].as_array().expect("steps") {
         if step.get("run").is_some() {
-            assert!(step.get("shell").is_some(), "composite run steps need a shell");
+            assert!(
+                step.get("shell").is_some(),
+                "composite run steps need a shell"
+            );
         }
     }
     // The example workflows pass only inputs the action has.
@@ -559,14 +589,22 @@ fn ci_integration_files_parse_and_use_real_flags() {
     let report = gitlab["runbooks"]["artifacts"]["reports"]["codequality"]
         .as_str()
         .expect("codequality report");
-    assert!(all.contains("--format codeclimate") && read(&repo().join("docs/gitlab-ci.yml")).contains(&format!("--format codeclimate > {report}")));
+    assert!(
+        all.contains("--format codeclimate")
+            && read(&repo().join("docs/gitlab-ci.yml"))
+                .contains(&format!("--format codeclimate > {report}"))
+    );
     assert_eq!(gitlab["pages"]["artifacts"]["paths"][0], "public");
     // Both pre-commit hooks run the same command.
     let hooks = yaml(".pre-commit-hooks.yaml");
     let hooks = hooks.as_array().expect("a list of hooks");
     let ids: Vec<&str> = hooks.iter().filter_map(|h| h["id"].as_str()).collect();
     assert_eq!(ids, ["rb-site-check", "rb-site-check-system"]);
-    assert!(hooks.iter().all(|h| h["entry"] == "rb-site check" && h["pass_filenames"] == false));
+    assert!(
+        hooks
+            .iter()
+            .all(|h| h["entry"] == "rb-site check" && h["pass_filenames"] == false)
+    );
 }
 
 /// The GitLab snippet's format on a real site: a Code Quality report with the file and line.
@@ -592,7 +630,11 @@ fn codeclimate_format_on_a_broken_site() {
             .is_some_and(|p| p.starts_with("content/")),
         "{issue}"
     );
-    assert!(issue["location"]["lines"]["begin"].as_u64().is_some_and(|l| l > 1));
+    assert!(
+        issue["location"]["lines"]["begin"]
+            .as_u64()
+            .is_some_and(|l| l > 1)
+    );
     assert_eq!(issue["severity"], "major");
     assert_eq!(issue["fingerprint"].as_str().map(str::len), Some(32));
 }
@@ -604,7 +646,13 @@ fn codeclimate_format_on_a_broken_site() {
 fn rust_version_is_the_minimum_of_the_locked_dependencies() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--locked", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--manifest-path",
+        ])
         .arg(repo().join("Cargo.toml"))
         .output()
         .expect("run cargo metadata");
@@ -631,7 +679,10 @@ fn rust_version_is_the_minimum_of_the_locked_dependencies() {
             parts.next().unwrap_or(0),
         ))
     };
-    let root = metadata["resolve"]["root"].as_str().expect("root").to_string();
+    let root = metadata["resolve"]["root"]
+        .as_str()
+        .expect("root")
+        .to_string();
     let nodes = metadata["resolve"]["nodes"].as_array().expect("nodes");
     let mut seen = BTreeSet::new();
     let mut stack = vec![(root.clone(), true)];
