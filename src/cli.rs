@@ -194,8 +194,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "rb-site", &mut std::io::stdout());
-            Ok(ExitCode::SUCCESS)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "rb-site", &mut script);
+            write_stdout(&script)
         }
         Command::Man => {
             let command = <Cli as clap::CommandFactory>::command();
@@ -203,14 +204,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             clap_mangen::Man::new(command)
                 .render(&mut page)
                 .context("cannot render the manual page")?;
-            std::io::Write::write_all(&mut std::io::stdout(), &page)
-                .context("cannot write the manual page")?;
-            Ok(ExitCode::SUCCESS)
+            write_stdout(&page)
         }
-        Command::Schema { kind } => {
-            print!("{}", crate::schema::render(kind));
-            Ok(ExitCode::SUCCESS)
+        Command::Schema { kind } => write_stdout(crate::schema::render(kind).as_bytes()),
+    }
+}
+
+/// Writes data to stdout; a reader that stops early (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> Result<ExitCode> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(err).context("cannot write to stdout")
         }
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -435,20 +443,26 @@ pub const FRONT_MATTER_SCHEMA: &str = "schemas/front-matter.schema.json";
 pub const BOOK_SCHEMA: &str = "schemas/book.schema.json";
 
 /// The `yaml-language-server` modeline of a new runbook: the front-matter schema, relative to
-/// the file `new` writes (`content/<service>/<slug>.md`).
+/// the file `new` writes (`content/<service>/<slug>.md`). None when the content folder is not
+/// inside the root (no relative path that survives a clone).
 fn schema_modeline(config: &Config, service: Option<&str>) -> String {
-    let content_dir = &config.build.content_dir;
-    let target = if content_dir.is_absolute() {
-        config.root.join(FRONT_MATTER_SCHEMA).display().to_string()
-    } else {
-        let depth = content_dir
-            .components()
-            .filter(|c| matches!(c, std::path::Component::Normal(_)))
-            .count()
-            + usize::from(service.is_some_and(|s| !slugify(s).is_empty()));
-        format!("{}{FRONT_MATTER_SCHEMA}", "../".repeat(depth))
-    };
-    format!("# yaml-language-server: $schema={target}\n")
+    use std::path::Component;
+    let components: Vec<Component<'_>> = config.build.content_dir.components().collect();
+    if !components
+        .iter()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return String::new();
+    }
+    let depth = components
+        .iter()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .count()
+        + usize::from(service.is_some_and(|s| !slugify(s).is_empty()));
+    format!(
+        "# yaml-language-server: $schema={}{FRONT_MATTER_SCHEMA}\n",
+        "../".repeat(depth)
+    )
 }
 
 /// Writes the two schemas under `dir`, for editors (`init`).

@@ -50,6 +50,7 @@ fn bash_completion_loads_in_bash() {
         .output()
         .is_err()
     {
+        assert!(std::env::var_os("CI").is_none(), "bash is missing under CI");
         crate::support::skip("bash is not installed");
         return;
     }
@@ -727,4 +728,54 @@ fn rust_version_is_the_minimum_of_the_locked_dependencies() {
         .and_then(|m| m.parse().ok())
         .expect("rustc version");
     assert!(minor >= declared.1, "{version}");
+}
+
+/// Published under a sub-path (a GitHub project site): every link a page makes resolves to a
+/// file inside the site, none is root-absolute, and the absolute URLs carry the sub-path.
+#[test]
+fn a_site_built_for_a_sub_path_links_only_inside_it() {
+    let site = crate::support::fixture("basic");
+    let dest = site.path().join("public/runbooks");
+    crate::support::build_into(site.path(), &dest)
+        .args(["--base-url", "https://acme.github.io/runbooks"])
+        .assert()
+        .success();
+    let files = crate::support::tree(&dest);
+    let mut checked = 0;
+    for (page, bytes) in files.iter().filter(|(p, _)| p.ends_with(".html")) {
+        let html = String::from_utf8_lossy(bytes);
+        for attribute in ["href=\"", "src=\""] {
+            for (at, _) in html.match_indices(attribute) {
+                let start = at + attribute.len();
+                let link = &html[start..start + html[start..].find('"').expect("closing quote")];
+                let link = link.split(['#', '?']).next().unwrap_or("");
+                if link.is_empty() || link.contains(':') {
+                    continue; // a fragment, or an absolute URL (canonical, edit links)
+                }
+                assert!(!link.starts_with('/'), "{page}: root-absolute link {link}");
+                let mut target: Vec<&str> = page.split('/').collect();
+                target.pop();
+                for part in link.split('/') {
+                    match part {
+                        "" | "." => {}
+                        ".." => {
+                            assert!(target.pop().is_some(), "{page}: {link} leaves the site");
+                        }
+                        part => target.push(part),
+                    }
+                }
+                let mut target = target.join("/");
+                if link.ends_with('/') || target.is_empty() {
+                    target = format!("{target}/index.html").trim_start_matches('/').to_string();
+                }
+                assert!(files.contains_key(&target), "{page}: {link} -> {target} is missing");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} links checked");
+    let sitemap = String::from_utf8_lossy(&files["sitemap.xml"]).to_string();
+    assert!(sitemap.contains("<loc>https://acme.github.io/runbooks/db/failover/</loc>"), "{sitemap}");
+    let index = String::from_utf8_lossy(&files["index.html"]).to_string();
+    assert!(index.contains("href=\"https://acme.github.io/runbooks/\""), "no canonical link");
 }
