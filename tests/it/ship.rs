@@ -273,6 +273,24 @@ fn schemas_validate_every_fixture_and_the_demo_like_the_parser() {
             }
         }
     }
+    // Book files of the corpora under tests/corpora (their content lives in ../shared).
+    for entry in walkdir::WalkDir::new(repo().join("tests/corpora"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == "book.toml")
+    {
+        let root = entry.path().parent().expect("parent");
+        if rb_site::config::Config::load(root).is_ok() {
+            let value = toml_to_json(
+                toml::from_str::<toml::Table>(&read(entry.path()))
+                    .expect("accepted book.toml")
+                    .into(),
+            );
+            let found = errors(&book_schema, &value);
+            assert!(found.is_empty(), "{}: {found:?}", entry.path().display());
+            books += 1;
+        }
+    }
     eprintln!(
         "schema: {valid_files} front matters valid, {type_errors} with type errors rejected, {books} book.toml valid, over {} sites",
         roots.len()
