@@ -34,6 +34,7 @@ pub mod model;
 pub mod parse;
 pub mod paths;
 pub mod render;
+pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod theme;

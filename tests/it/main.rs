@@ -12,5 +12,6 @@ mod parity;
 mod render;
 mod search;
 mod serve;
+mod ship;
 mod support;
 mod validate;
