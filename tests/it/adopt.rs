@@ -83,7 +83,7 @@ fn issue_12_readme_first_steps_pass_as_written() {
     assert_eq!(
         stderr,
         "warning[unknown-alert]: no rule file defines an alert named \"RedisMemoryHigh\"\n \
-         --> content/redis/redis-memory-high.md:7:6\n  |\n7 |   - \"RedisMemoryHigh\"\n  |      \
+         --> content/redis/redis-memory-high.md:8:6\n  |\n8 |   - \"RedisMemoryHigh\"\n  |      \
          ^^^^^^^^^^^^^^^\n\n0 errors, 1 warning in 3 files\n"
     );
 
