@@ -37,7 +37,7 @@ pub struct Config {
     path_matchers: Vec<globset::GlobSet>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct BookConfig {
     pub title: String,
@@ -49,7 +49,7 @@ pub struct BookConfig {
     pub language: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct BuildConfig {
     pub content_dir: PathBuf,
@@ -73,7 +73,7 @@ impl Default for BuildConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ValidateConfig {
     pub default_kind: String,
@@ -96,14 +96,14 @@ impl Default for ValidateConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct KindConfig {
     /// Canonical section names, in the order they must appear.
     pub required_sections: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct AlertsConfig {
     /// Globs, relative to the root, of Prometheus rule files.
@@ -143,7 +143,7 @@ impl Default for AlertsConfig {
 }
 
 /// `[[alerts.repos]]`: a repository on a git host whose files are (part of) this site's source.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct RepoConfig {
     /// The repository's web URL: `https://github.com/openshift/runbooks`. GitHub (`/blob/`,
@@ -155,7 +155,7 @@ pub struct RepoConfig {
 }
 
 /// `[[alerts.claims]]`: a page, or a heading on a page, answers these alerts.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ClaimConfig {
     /// The page's source path, relative to the content folder.
@@ -171,7 +171,7 @@ pub struct ClaimConfig {
 
 /// `[[paths]]`: settings for the content files whose content-relative path matches a glob.
 /// Later entries win over earlier ones; a page's own front matter wins over all.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct PathSettings {
     /// Globs over content-relative source paths (`README.md`, `**/helpers/**`).
@@ -189,7 +189,7 @@ pub struct PathSettings {
     pub levels: BTreeMap<String, Level>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct SearchConfig {
     pub enabled: bool,
@@ -209,7 +209,7 @@ impl Default for SearchConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MermaidRender {
     /// Render diagrams to inline SVG when building.
@@ -218,7 +218,7 @@ pub enum MermaidRender {
     Off,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct MermaidConfig {
     pub render: MermaidRender,
@@ -235,7 +235,7 @@ impl Default for MermaidConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ServeConfig {
     pub bind: String,
@@ -251,10 +251,14 @@ impl Default for ServeConfig {
     }
 }
 
-/// `book.toml` exactly as written.
-#[derive(Debug, Default, Deserialize)]
+/// `book.toml` exactly as written. `rb-site schema book` is derived from it.
+#[derive(Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
-struct RawConfig {
+#[schemars(
+    title = "rb-site book.toml",
+    description = "The configuration of an rb-site site. Every key is optional."
+)]
+pub(crate) struct RawConfig {
     book: BookConfig,
     build: BuildConfig,
     validate: ValidateConfig,

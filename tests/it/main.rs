@@ -10,5 +10,6 @@ mod corpora;
 mod render;
 mod search;
 mod serve;
+mod ship;
 mod support;
 mod validate;
