@@ -111,6 +111,9 @@ pub struct AlertsConfig {
     /// Extra URL patterns written as redirects to each alert's page.
     /// Placeholders: `{alert}`, `{alert_lower}`, `{group}`, `{service}`.
     pub url_aliases: Vec<String>,
+    /// Prometheus's `global.external_labels`, so `{{ $externalLabels.x }}` in a runbook link can
+    /// be expanded and checked.
+    pub external_labels: BTreeMap<String, String>,
 }
 
 impl Default for AlertsConfig {
@@ -120,6 +123,7 @@ impl Default for AlertsConfig {
             name_from_file: false,
             require_runbook_for: vec!["critical".into()],
             url_aliases: Vec::new(),
+            external_labels: BTreeMap::new(),
         }
     }
 }

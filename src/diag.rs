@@ -171,6 +171,16 @@ pub const RULES: &[Rule] = &[
         Level::Error,
         "An alert's runbook link does not resolve to this site's page for it.",
     ),
+    rule(
+        "runbook-url-template",
+        Level::Error,
+        "An alert's runbook link is a template Prometheus expands to a broken link.",
+    ),
+    rule(
+        "runbook-url-unchecked",
+        Level::Warning,
+        "An alert's runbook link is a template known only when the alert fires.",
+    ),
 ];
 
 const fn rule(code: &'static str, default: Level, description: &'static str) -> Rule {

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::rules::AlertRule;
+use super::template::{Expansion, RuleContext, expand_annotation};
 use crate::config::{CONFIG_FILE, Config};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::model::{Page, Site};
@@ -473,55 +474,29 @@ pub(crate) enum LinkTarget {
     MissingSource(String),
     /// An absolute URL outside `base-url` (or any absolute URL when no base-url is set).
     Foreign(String),
-    /// A Go template rb-site cannot expand: the link as expanded so far.
+    /// A template Prometheus sends as another link than meant: what it sends, and why.
+    Broken { sent: String, reason: String },
+    /// A template only Prometheus can expand, when the alert fires: why.
     Unexpandable(String),
-}
-
-/// Replaces the alert-name templates Prometheus and Alertmanager users write; `None` when another
-/// template is left.
-pub(crate) fn expand_alert_templates(link: &str, alert: &str) -> Option<String> {
-    let mut out = String::with_capacity(link.len());
-    let mut rest = link;
-    while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        let close = after.find("}}")?;
-        let inner = after[..close]
-            .trim()
-            .trim_start_matches('-')
-            .trim_end_matches('-');
-        let mut parts = inner.split('|').map(str::trim);
-        let head = parts.next().unwrap_or("");
-        let known = matches!(
-            head,
-            "$labels.alertname"
-                | ".Labels.alertname"
-                | ".CommonLabels.alertname"
-                | ".GroupLabels.alertname"
-        );
-        if !known {
-            return None;
-        }
-        let mut value = alert.to_string();
-        for filter in parts {
-            match filter {
-                "toLower" | "tolower" => value = value.to_lowercase(),
-                "toUpper" | "toupper" => value = value.to_uppercase(),
-                _ => return None,
-            }
-        }
-        out.push_str(&value);
-        rest = &after[close + 2..];
-    }
-    out.push_str(rest);
-    Some(out)
 }
 
 /// Resolves a runbook link: absolute under `base-url`, site-absolute (`/x/`), or repo-relative
 /// (`docs/x.md#a`, GitLab's convention, resolved through the content folder's source paths).
-pub(crate) fn resolve_link(config: &Config, site: &Site, link: &str, alert: &str) -> LinkTarget {
-    let Some(expanded) = expand_alert_templates(link, alert) else {
-        return LinkTarget::Unexpandable(link.to_string());
+pub(crate) fn resolve_link(
+    config: &Config,
+    site: &Site,
+    link: &str,
+    rule: &AlertRule,
+) -> LinkTarget {
+    let context = RuleContext {
+        rule_labels: &rule.labels,
+        expr: &rule.expr,
+        external_labels: &config.alerts.external_labels,
+    };
+    let expanded = match expand_annotation(link, context) {
+        Expansion::Sent(expanded) => expanded,
+        Expansion::Broken { sent, reason } => return LinkTarget::Broken { sent, reason },
+        Expansion::Unknown { reason } => return LinkTarget::Unexpandable(reason),
     };
     let (without_fragment, fragment) = match expanded.split_once('#') {
         Some((path, fragment)) => (path, Some(fragment.to_string()).filter(|f| !f.is_empty())),
@@ -664,32 +639,64 @@ fn check_runbook_links(
                 }
                 continue;
             };
-            let problem = match (
-                resolve_link(config, site, link, &rule.name),
-                entry.runbook,
-            ) {
-                (LinkTarget::Unexpandable(_), _) => Some((
+            let problem = match (resolve_link(config, site, link, rule), entry.runbook) {
+                (LinkTarget::Unexpandable(reason), _) => {
+                    diagnostics.push(
+                        Diagnostic::at(
+                            &rule.file,
+                            rule.line,
+                            0,
+                            "runbook-url-unchecked",
+                            format!("{key} of alert {:?} cannot be checked: {reason}", rule.name),
+                        )
+                        .with_help("rb-site checks literal links, and templates of static values (`$externalLabels` named in book.toml)"),
+                    );
+                    None
+                }
+                (LinkTarget::Broken { sent, reason }, _) => {
+                    mismatched.insert(entry.name.clone());
+                    let help = match entry.runbook {
+                        Some(_) => format!(
+                            "write the literal URL: {}",
+                            absolute_or_root(config, &entry.page_dir)
+                        ),
+                        None => "write the alert's name into the URL".to_string(),
+                    };
+                    diagnostics.push(
+                        Diagnostic::at(
+                            &rule.file,
+                            rule.line,
+                            0,
+                            "runbook-url-template",
+                            format!(
+                                "{key} of alert {:?} reaches notifications as {sent}: {reason}",
+                                rule.name
+                            ),
+                        )
+                        .with_help(help),
+                    );
+                    None
+                }
+                (LinkTarget::MissingSource(path), _) => Some((
                     format!(
-                        "{key} of alert {:?} is a template rb-site cannot expand: {link}",
+                        "{key} of alert {:?} names {path}, which is not a page of this site",
                         rule.name
                     ),
-                    "only {{ $labels.alertname }} and {{ .Labels.alertname }} are expanded; link to the alert's page instead".to_string(),
-                )),
-                (LinkTarget::MissingSource(path), _) => Some((
-                    format!("{key} of alert {:?} names {path}, which is not a page of this site", rule.name),
                     entry.runbook.map_or_else(
                         || "no content file has that path".to_string(),
                         |i| format!("the alert's runbook is {}", site.pages[i].doc.source.path),
                     ),
                 )),
                 (LinkTarget::Foreign(url), Some(_)) => Some((
-                    format!("{key} of alert {:?} points outside this site: {url}", rule.name),
+                    format!(
+                        "{key} of alert {:?} points outside this site: {url}",
+                        rule.name
+                    ),
                     match config.book.base_url.as_deref() {
-                        Some(_) => format!(
-                            "link to {}",
-                            absolute_or_root(config, &entry.page_dir)
-                        ),
-                        None => "set book.base-url so rb-site can check absolute runbook links".into(),
+                        Some(_) => format!("link to {}", absolute_or_root(config, &entry.page_dir)),
+                        None => {
+                            "set book.base-url so rb-site can check absolute runbook links".into()
+                        }
                     },
                 )),
                 (LinkTarget::Foreign(_), None) => None,
@@ -706,7 +713,9 @@ fn check_runbook_links(
                         (Some(at), Some(want)) if at != want => Some((
                             format!(
                                 "{key} of alert {:?} leads to {}, not to its runbook {}",
-                                rule.name, site.pages[at].doc.source.path, site.pages[want].doc.source.path
+                                rule.name,
+                                site.pages[at].doc.source.path,
+                                site.pages[want].doc.source.path
                             ),
                             format!("link to {}", absolute_or_root(config, &entry.page_dir)),
                         )),
@@ -732,7 +741,9 @@ fn check_runbook_links(
                                 rule.name
                             ),
                             match expected {
-                                Some(_) => format!("link to {}", absolute_or_root(config, &entry.page_dir)),
+                                Some(_) => {
+                                    format!("link to {}", absolute_or_root(config, &entry.page_dir))
+                                }
                                 None => "no runbook claims this alert".to_string(),
                             },
                         )),
@@ -774,25 +785,6 @@ mod tests {
         assert_eq!(url_safe_name("job:up:low"), "job-up-low");
         assert_eq!(url_safe_name("Disk  full!"), "Disk-full-");
         assert_eq!(url_safe_name("a_b-c"), "a_b-c");
-    }
-
-    #[test]
-    fn alert_templates_expand_and_others_do_not() {
-        let expand = |link| expand_alert_templates(link, "KubeX");
-        assert_eq!(
-            expand("https://r/alerts/{{ $labels.alertname }}/").as_deref(),
-            Some("https://r/alerts/KubeX/")
-        );
-        assert_eq!(
-            expand("https://r/{{$labels.alertname}}").as_deref(),
-            Some("https://r/KubeX")
-        );
-        assert_eq!(
-            expand("https://r/{{ .Labels.alertname | toLower }}").as_deref(),
-            Some("https://r/kubex")
-        );
-        assert_eq!(expand("docs/{{ $labels.type }}/README.md"), None);
-        assert_eq!(expand("https://r/{{ unclosed"), None);
     }
 
     #[test]

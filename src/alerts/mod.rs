@@ -8,6 +8,7 @@ pub(crate) mod coverage;
 pub(crate) mod pages;
 pub(crate) mod report;
 pub(crate) mod rules;
+pub(crate) mod template;
 
 #[allow(unused_imports)]
 pub(crate) use coverage::{

@@ -59,10 +59,11 @@ fn every_coverage_diagnostic_points_at_its_file_and_line() {
         [
             r#"content/app/dup.md:3:10 duplicate-alert-claim alert "AppDown" is claimed by content/app/down.md and by content/app/dup.md"#,
             r#"content/app/other.md:5:5 unknown-alert no rule file defines an alert named "AppDwn""#,
+            r#"rules/app.yaml:6 runbook-url-template annotations.runbook_url of alert "AppDown" reaches notifications as https://rb.example/alerts//: Prometheus expands annotations before it adds the `alertname` label, so `$labels.alertname` is empty"#,
             r#"rules/app.yaml:14 runbook-url-missing alert "AppSlow" has a runbook (content/app/down.md) but no runbook_url annotation"#,
             r#"rules/app.yaml:18 alert-without-runbook alert "AppCritical" has severity "critical" and no runbook"#,
             r#"rules/app.yaml:22 runbook-url-mismatch annotations.runbook_url of alert "AppWrongLink" leads to content/app/down.md, not to its runbook content/app/other.md"#,
-            r#"rules/app.yaml:28 runbook-url-mismatch annotations.runbook_url of alert "AppTemplated" is a template rb-site cannot expand: https://rb.example/{{ $labels.service }}/templated/"#,
+            r#"rules/app.yaml:28 runbook-url-template annotations.runbook_url of alert "AppTemplated" reaches notifications as https://rb.example//templated/: `service` is a label the rule sets, and Prometheus expands annotations before it adds the rule's labels, so `$labels.service` is empty"#,
             r#"rules/app.yaml:41 runbook-url-mismatch annotations.runbook_url of alert "AppDeadLink" points at /app/gone/, which is not a page of this site"#,
             r#"rules/app.yaml:47 runbook-url-mismatch annotations.runbook of alert "AppMovedDoc" names content/app/moved.md, which is not a page of this site"#,
             r#"rules/broken.yaml:5:5 rule-file-error cannot parse the rule file: invalid type: sequence, expected a string, number or boolean"#,
@@ -70,7 +71,7 @@ fn every_coverage_diagnostic_points_at_its_file_and_line() {
     );
     let unknown = &report.report.diagnostics()[1];
     assert_eq!(unknown.help.as_deref(), Some(r#"did you mean "AppDown"?"#));
-    assert_eq!(report.report.errors(), 7);
+    assert_eq!(report.report.errors(), 8);
     assert_eq!(
         report.summary,
         CoverageSummary {
@@ -78,7 +79,7 @@ fn every_coverage_diagnostic_points_at_its_file_and_line() {
             with_runbook: 6,
             without_runbook: 3,
             unknown_claimed: 1,
-            mismatched: 4,
+            mismatched: 5,
             claimed: 7,
         }
     );
