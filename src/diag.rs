@@ -147,6 +147,11 @@ pub const RULES: &[Rule] = &[
         "A Prometheus rule file that does not parse.",
     ),
     rule(
+        "rule-glob-unmatched",
+        Level::Warning,
+        "An `[alerts] rules` glob that matches no file.",
+    ),
+    rule(
         "alert-without-runbook",
         Level::Error,
         "An alert that requires a runbook has none.",

@@ -25,3 +25,5 @@ pub use report::{
 };
 #[allow(unused_imports)]
 pub(crate) use rules::{AlertRule, load_rules};
+#[doc(hidden)]
+pub use rules::{ParsedRuleFile, parse_rule_file_counted};
