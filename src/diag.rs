@@ -182,6 +182,11 @@ pub const RULES: &[Rule] = &[
         "An alert's runbook link is a template Prometheus expands to a broken link.",
     ),
     rule(
+        "alerts-fix-skipped",
+        Level::Warning,
+        "`rb-site alerts --fix` left a runbook link to write by hand.",
+    ),
+    rule(
         "runbook-url-unchecked",
         Level::Warning,
         "An alert's runbook link is a template known only when the alert fires.",

@@ -5,6 +5,7 @@
 //! the alerts index and `alerts.json`, and [`report`] is `rb-site alerts`.
 
 pub(crate) mod coverage;
+pub(crate) mod fix;
 pub(crate) mod pages;
 pub(crate) mod report;
 pub(crate) mod rules;
@@ -14,6 +15,7 @@ pub(crate) mod template;
 pub(crate) use coverage::{
     AlertEntry, AlertGraph, CoverageStatus, alert_inputs, link_alerts, url_safe_name,
 };
+pub use fix::run_alerts_fix;
 #[allow(unused_imports)]
 pub(crate) use pages::{
     AlertPanelEntry, alert_outputs, alerts_panel, alerts_panels, coverage_summary,

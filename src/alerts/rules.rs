@@ -410,7 +410,7 @@ struct RawRule {
 
 /// Any YAML scalar, kept as text: `for: 5m`, `expr: 1`, `severity: 3` and `critical: true` all occur.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Text(String);
+pub(super) struct Text(pub(super) String);
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
