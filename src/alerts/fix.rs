@@ -177,8 +177,6 @@ pub(crate) fn fix_rule_file(file: &str, text: &str, fixes: &[LinkFix]) -> FileFi
         Ok(documents) => documents,
         Err(_) => {
             return FileFix {
-                file: file.to_string(),
-                before: text.to_string(),
                 after: text.to_string(),
                 skipped: vec![Diagnostic::file(
                     file,
