@@ -243,10 +243,7 @@ pub(crate) fn fix_rule_file(file: &str, text: &str, fixes: &[LinkFix]) -> FileFi
             )],
         };
     }
-    FileFix {
-        after,
-        skipped,
-    }
+    FileFix { after, skipped }
 }
 
 /// The edited text holds the same rules, with the fixed links and nothing else changed.
@@ -567,5 +564,22 @@ mod tests {
             result.skipped[0].message,
             "cannot write the runbook link of alert \"A\": its annotations are an alias of an anchor other rules may share"
         );
+    }
+
+    #[test]
+    fn a_file_changed_since_it_was_read_is_not_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("r.yaml");
+        std::fs::write(&path, "edited by someone else\n").expect("write");
+        let err = replace_if_unchanged(&path, "as read\n", "fixed\n").expect_err("refused");
+        assert!(err.to_string().contains("changed since rb-site read it"));
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "edited by someone else\n"
+        );
+        replace_if_unchanged(&path, "edited by someone else\n", "fixed\n").expect("written");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "fixed\n");
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
     }
 }
