@@ -347,3 +347,114 @@ fn issue_13_notifications_from_real_prometheus_and_alertmanager_open_the_runbook
         )
     );
 }
+
+/// The fenced block of `language` that follows `marker` in the README.
+fn readme_block(marker: &str, language: &str) -> String {
+    let readme = read(&crate::support::repo().join("README.md"));
+    let after = readme
+        .split(marker)
+        .nth(1)
+        .unwrap_or_else(|| panic!("README has no {marker:?}"));
+    let fence = format!("```{language}\n");
+    let start = after.find(&fence).expect("fenced block") + fence.len();
+    let end = after[start..].find("\n```").expect("closing fence");
+    after[start..start + end + 1].to_string()
+}
+
+#[test]
+fn issue_13_readme_notification_templates_render_with_amtool() {
+    let Some(amtool) = tool("amtool") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marker = "**Alertmanager notifications**";
+    let templates = dir.path().join("runbooks.tmpl");
+    std::fs::write(&templates, readme_block(marker, "gotemplate")).expect("write");
+    let config = readme_block(marker, "yaml").replace(
+        "templates: [runbooks.tmpl]",
+        &format!("templates: ['{}']", templates.display()),
+    );
+    let config_file = dir.path().join("alertmanager.yml");
+    std::fs::write(&config_file, config).expect("write");
+    let checked = Command::new(&amtool)
+        .arg("check-config")
+        .arg(&config_file)
+        .output()
+        .expect("amtool");
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+
+    // One alert with a runbook_url, one without (its fallback), as Alertmanager passes them.
+    let data = dir.path().join("data.json");
+    let alert = |name: &str, summary: &str, runbook: Option<&str>| {
+        let mut annotations = serde_json::json!({ "summary": summary });
+        if let Some(url) = runbook {
+            annotations["runbook_url"] = url.into();
+        }
+        serde_json::json!({
+            "status": "firing",
+            "labels": { "alertname": name, "severity": "critical" },
+            "annotations": annotations,
+            "startsAt": "2026-12-02T10:00:00Z",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus.example/graph",
+            "fingerprint": "0"
+        })
+    };
+    let payload = serde_json::json!({
+        "receiver": "slack",
+        "status": "firing",
+        "alerts": [
+            alert("DiskFull", "A disk is filling up.", Some("https://runbooks.example.com/alerts/DiskFull/")),
+            alert("job:up:low", "Few targets are up.", None),
+        ],
+        "groupLabels": { "alertname": "DiskFull" },
+        "commonLabels": { "alertname": "DiskFull" },
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager.example"
+    });
+    std::fs::write(&data, payload.to_string()).expect("write");
+    let render = |name: &str, kind: &str| {
+        let out = Command::new(&amtool)
+            .args(["template", "render"])
+            .arg(format!("--template.glob={}", templates.display()))
+            .arg(format!("--template.text={{{{ template \"{name}\" . }}}}"))
+            .arg(format!("--template.type={kind}"))
+            .arg(format!("--template.data={}", data.display()))
+            .output()
+            .expect("amtool");
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    assert_eq!(
+        render("slack.runbook.text", "text"),
+        "<https://runbooks.example.com/alerts/DiskFull/|Runbook> *DiskFull* A disk is filling up.\n\
+         <https://runbooks.example.com/alerts/job-up-low/|Runbook> *job:up:low* Few targets are up.\n"
+    );
+    assert_eq!(render("slack.runbook.title", "text"), "[FIRING] DiskFull");
+    assert_eq!(
+        render("pagerduty.runbook.description", "text"),
+        "https://runbooks.example.com/alerts/DiskFull/ DiskFull: A disk is filling up."
+    );
+    assert_eq!(
+        render("pagerduty.runbook.href", "text"),
+        "https://runbooks.example.com/alerts/DiskFull/"
+    );
+    assert_eq!(
+        render("email.runbook.subject", "text"),
+        "[FIRING] DiskFull: runbook inside"
+    );
+    assert_eq!(
+        render("email.runbook.html", "html"),
+        "<ul>\n<li><a href=\"https://runbooks.example.com/alerts/DiskFull/\">Runbook</a> <b>DiskFull</b> A disk is filling up.</li>\n\
+         <li><a href=\"https://runbooks.example.com/alerts/job-up-low/\">Runbook</a> <b>job:up:low</b> Few targets are up.</li>\n</ul>"
+    );
+}
