@@ -446,13 +446,14 @@ fn scalar(url: &str, style: Option<char>, flow: bool) -> String {
         Some('\'') => format!("'{}'", url.replace('\'', "''")),
         Some(_) => double_quoted(url),
         None => {
-            let plain = !url.is_empty()
-                && !url.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c) || c == ' ')
-                && !url.contains(": ")
-                && !url.contains(" #")
-                && !url.ends_with([':', ' '])
-                && !(flow && url.contains([',', '[', ']', '{', '}']))
-                && !url.chars().any(char::is_control);
+            let awkward = url.is_empty()
+                || url.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@` ".contains(c))
+                || url.contains(": ")
+                || url.contains(" #")
+                || url.ends_with([':', ' '])
+                || (flow && url.contains([',', '[', ']', '{', '}']))
+                || url.chars().any(char::is_control);
+            let plain = !awkward;
             if plain {
                 url.to_string()
             } else {
@@ -499,8 +500,11 @@ struct FixGroup {
 struct FixRule {
     alert: Option<Spanned<Text>>,
     labels: Option<Spanned<serde::de::IgnoredAny>>,
-    annotations: Option<Spanned<Option<BTreeMap<String, Spanned<Option<Text>>>>>>,
+    annotations: Option<Spanned<Option<FixAnnotations>>>,
 }
+
+/// Annotation name -> its value with position.
+type FixAnnotations = BTreeMap<String, Spanned<Option<Text>>>;
 
 #[cfg(test)]
 mod tests {

@@ -107,8 +107,6 @@ impl Drop for Webhook {
     }
 }
 
-use std::io::Read as _;
-
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind")
