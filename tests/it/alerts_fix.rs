@@ -157,3 +157,25 @@ fn alerts_fix_without_base_url_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("set book.base-url"));
 }
+
+#[test]
+fn issue_13_a_rules_glob_matching_nothing_is_a_warning_naming_it() {
+    let site = fixture("alerts-fix");
+    let toml = read(&site.path().join("book.toml")).replace(
+        "rules = [\"rules/*.yaml\"]",
+        "rules = [\"rules/*.yaml\", \"alerting/**/*.yml\"]",
+    );
+    std::fs::write(site.path().join("book.toml"), toml).expect("write");
+    let config = Config::load(site.path()).expect("config");
+    let (_, report) = check_alerts(&config).expect("check");
+    let unmatched: Vec<String> = report
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "rule-glob-unmatched")
+        .map(|d| format!("{} {:?} {}", d.location(), d.severity, d.message))
+        .collect();
+    assert_eq!(
+        unmatched,
+        [r#"book.toml Warning alerts.rules: "alerting/**/*.yml" matches no file"#]
+    );
+}
