@@ -145,6 +145,36 @@ pub fn run_alerts_fix(root: &Path, dry_run: bool) -> anyhow::Result<u8> {
     ))
 }
 
+/// Gives every alerting rule of one rule file the link `url_of(alert name)`, as `--fix` edits it:
+/// the new text, and a message for each rule left alone. For tests on real rule files.
+#[doc(hidden)]
+pub fn relink_every_alert(
+    file: &str,
+    text: &str,
+    url_of: impl Fn(&str) -> String,
+) -> (String, Vec<String>) {
+    let (rules, _) = parse_rule_file(file, text);
+    let fixes: Vec<LinkFix> = rules
+        .iter()
+        .map(|rule| LinkFix {
+            line: rule.line,
+            alert: rule.name.clone(),
+            key: match rule.runbook_link() {
+                Some(("annotations.runbook", _)) => "runbook",
+                _ => "runbook_url",
+            },
+            url: url_of(&rule.name),
+        })
+        .collect();
+    let result = fix_rule_file(file, text, &fixes);
+    let skipped = result
+        .skipped
+        .iter()
+        .map(|d| format!("{} {}", d.location(), d.message))
+        .collect();
+    (result.after, skipped)
+}
+
 /// Writes `after` over `path` through a temporary file and a rename, unless the file no longer
 /// holds `before` (someone edited it since it was read).
 fn replace_if_unchanged(path: &Path, before: &str, after: &str) -> anyhow::Result<()> {

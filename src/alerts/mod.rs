@@ -15,6 +15,8 @@ pub(crate) mod template;
 pub(crate) use coverage::{
     AlertEntry, AlertGraph, CoverageStatus, alert_inputs, link_alerts, url_safe_name,
 };
+#[doc(hidden)]
+pub use fix::relink_every_alert;
 pub use fix::run_alerts_fix;
 #[allow(unused_imports)]
 pub(crate) use pages::{

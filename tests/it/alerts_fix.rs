@@ -179,3 +179,73 @@ fn issue_13_a_rules_glob_matching_nothing_is_a_warning_naming_it() {
         [r#"book.toml Warning alerts.rules: "alerting/**/*.yml" matches no file"#]
     );
 }
+
+/// The editor on real rule files: every alert of every corpus rule file gets a new link; the
+/// result must read back as the same rules with only that link changed (`fix_rule_file` checks
+/// this and otherwise leaves the file alone), and promtool must accept each plain file it
+/// accepted before.
+#[test]
+fn issue_13_fix_edits_every_corpus_rule_file_cleanly() {
+    let Some(shared) = crate::support::shared() else {
+        return;
+    };
+    let corpus = shared.join("corpus");
+    let promtool = tool("promtool");
+    let out = tempfile::tempdir().expect("tempdir");
+    let (mut files, mut alerts, mut unchanged) = (0, 0, Vec::new());
+    let mut skipped_all = Vec::new();
+    for entry in walkdir::WalkDir::new(&corpus).sort_by_file_name() {
+        let entry = entry.expect("walk");
+        let path = entry.path();
+        let name = path.to_string_lossy();
+        if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        if !text.contains("alert:") || !text.contains("groups:") {
+            continue;
+        }
+        let rel = path
+            .strip_prefix(&corpus)
+            .expect("prefix")
+            .to_string_lossy()
+            .to_string();
+        let (after, skipped) = rb_site::alerts::relink_every_alert(&rel, &text, |alert| {
+            format!("https://runbooks.example/alerts/{alert}/")
+        });
+        let count = after.matches("https://runbooks.example/alerts/").count();
+        if count == 0 {
+            unchanged.push(rel.clone());
+            continue;
+        }
+        files += 1;
+        alerts += count;
+        skipped_all.extend(skipped);
+        // promtool reads plain files only (and no Thanos group fields).
+        let plain = (text.starts_with("groups:") || text.contains("\ngroups:"))
+            && !text.contains("partial_response_strategy")
+            && !text.contains("kind: PrometheusRule");
+        if let Some(promtool) = promtool.as_ref().filter(|_| plain) {
+            let edited = out.path().join(rel.replace('/', "__"));
+            std::fs::write(&edited, &after).expect("write");
+            let checked = std::process::Command::new(promtool)
+                .args(["check", "rules", "--lint=none"])
+                .arg(&edited)
+                .output()
+                .expect("promtool");
+            assert!(
+                checked.status.success(),
+                "{rel}: promtool refuses the edited file:\n{}",
+                String::from_utf8_lossy(&checked.stdout)
+            );
+        }
+    }
+    eprintln!("relinked {alerts} alerts in {files} corpus rule files; skipped {skipped_all:?}");
+    assert_eq!(unchanged, Vec::<String>::new());
+    assert!(
+        files >= 100 && alerts >= 1000,
+        "{files} files, {alerts} alerts"
+    );
+}
