@@ -362,7 +362,12 @@ fn plan_edit(text: &str, rule: &Spanned<FixRule>, fix: &LinkFix) -> Result<Edit,
             }
             Ok(Edit {
                 at: line_start..line_start,
-                text: format!("{indent}{}: {}\n", fix.key, scalar(&fix.url, None, false)),
+                text: format!(
+                    "{indent}{}: {}{}",
+                    fix.key,
+                    scalar(&fix.url, None, false),
+                    newline(text)
+                ),
             })
         }
     }
@@ -453,20 +458,29 @@ fn insert_annotations(text: &str, rule: &Spanned<FixRule>, fix: &LinkFix) -> Res
         .and_then(|column| column.checked_sub(key_column))
         .filter(|step| *step > 0)
         .unwrap_or(2);
-    let line_end = text[value.end..]
+    let mut line_end = text[value.end..]
         .find('\n')
         .map_or(text.len(), |i| value.end + i);
+    if text[..line_end].ends_with('\r') {
+        line_end -= 1;
+    }
+    let nl = newline(text);
     // Before a trailing comment would put the new keys inside it: insert after the whole line.
     let indent = " ".repeat(key_column);
     Ok(Edit {
         at: line_end..line_end,
         text: format!(
-            "\n{indent}annotations:\n{indent}{}{}: {}",
+            "{nl}{indent}annotations:{nl}{indent}{}{}: {}",
             " ".repeat(step),
             fix.key,
             scalar(&fix.url, None, false)
         ),
     })
+}
+
+/// The file's line ending, for inserted lines.
+fn newline(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
 }
 
 /// A URL as a YAML scalar: in `style` (a quote character) when given, else plain when that reads
@@ -615,5 +629,31 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "fixed\n");
         // No temporary file is left behind.
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    }
+
+    #[test]
+    fn crlf_files_get_crlf_lines() {
+        let text = "groups:\r\n- name: g\r\n  rules:\r\n  - alert: A\r\n    expr: up\r\n  - alert: B\r\n    expr: up\r\n    annotations:\r\n      summary: s\r\n";
+        let after = fix(text, 4, "runbook_url");
+        assert_eq!(
+            after,
+            text.replace(
+                "  - alert: A\r\n",
+                "  - alert: A\r\n    annotations:\r\n      runbook_url: https://rb.example/alerts/A/\r\n"
+            )
+        );
+        let fixes = [LinkFix {
+            line: 6,
+            alert: "B".into(),
+            key: "runbook_url",
+            url: "https://rb.example/alerts/B/".into(),
+        }];
+        assert_eq!(
+            fix_rule_file("r.yaml", text, &fixes).after,
+            text.replace(
+                "      summary: s\r\n",
+                "      runbook_url: https://rb.example/alerts/B/\r\n      summary: s\r\n"
+            )
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! Stage 4: Prometheus rule files + runbook claims -> the alert <-> runbook graph, both ways.
 //!
 //! [`rules`] reads the rule files (stage 4a), [`coverage`] joins them with the runbooks that claim
-//! each alert and checks both sides (stage 4b), [`pages`] turns the graph into redirect pages,
-//! the alerts index and `alerts.json`, and [`report`] is `rb-site alerts`.
+//! each alert and checks both sides (stage 4b), expanding link templates as Prometheus does
+//! ([`template`]), [`pages`] turns the graph into redirect pages, the alerts index and
+//! `alerts.json`, [`report`] is `rb-site alerts`, and [`fix`] is `rb-site alerts --fix`.
 
 pub(crate) mod coverage;
 pub(crate) mod fix;
