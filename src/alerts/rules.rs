@@ -343,7 +343,9 @@ pub fn parse_rule_file_counted(file: &str, text: &str) -> ParsedRuleFile {
 fn yaml_error_message(err: &serde_saphyr::Error) -> String {
     use serde_saphyr::Error;
     match err {
-        Error::WithSnippet { error, .. } => yaml_error_message(error),
+        Error::WithSnippet { error, .. } | Error::AliasError { error, .. } => {
+            yaml_error_message(error)
+        }
         Error::DuplicateMappingKey { key: Some(key), .. } => {
             format!("the key {key:?} appears twice in one mapping")
         }
@@ -553,5 +555,27 @@ spec:
             "cannot parse the rule file: the key \"name\" appears twice in one mapping"
         );
         assert!(!diagnostics[0].message.contains("DuplicateKeyPolicy"));
+    }
+
+    #[test]
+    fn a_yaml_bomb_is_refused_in_plain_words() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..9 {
+            let prev = level - 1;
+            text.push_str(&format!(
+                "a{level}: &a{level} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        text.push_str(
+            "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    labels: {bomb: *a8}\n",
+        );
+        let (rules, diagnostics) = parse_rule_file("bomb.yml", &text);
+        assert!(rules.is_empty());
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        let message = &diagnostics[0].message;
+        assert_eq!(
+            message,
+            "cannot parse the rule file: its anchors and aliases expand to more YAML than a rule file can hold"
+        );
     }
 }
