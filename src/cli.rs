@@ -130,6 +130,12 @@ pub struct AlertsArgs {
     /// Output format of the alert map
     #[arg(long, value_enum, default_value_t = crate::alerts::AlertsFormat::Table)]
     pub format: crate::alerts::AlertsFormat,
+    /// Write each alert's page URL into the runbook_url annotation of rules whose link is missing or wrong
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: print the edits as a unified diff instead of writing them
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -180,6 +186,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             poll: args.poll,
             write: args.write,
         }),
+        Command::Alerts(args) if args.fix => Ok(ExitCode::from(crate::alerts::run_alerts_fix(
+            &args.root.root,
+            args.dry_run,
+        )?)),
         Command::Alerts(args) => Ok(ExitCode::from(crate::alerts::run_alerts_report(
             &args.root.root,
             args.format,

@@ -125,6 +125,9 @@ pub struct AlertsConfig {
     pub repos: Vec<RepoConfig>,
     /// Claims written in `book.toml` rather than in the pages.
     pub claims: Vec<ClaimConfig>,
+    /// Prometheus's `global.external_labels`, so `{{ $externalLabels.x }}` in a runbook link can
+    /// be expanded and checked.
+    pub external_labels: BTreeMap<String, String>,
 }
 
 impl Default for AlertsConfig {
@@ -138,6 +141,7 @@ impl Default for AlertsConfig {
             link_claims: true,
             repos: Vec::new(),
             claims: Vec::new(),
+            external_labels: BTreeMap::new(),
         }
     }
 }

@@ -149,6 +149,11 @@ pub const RULES: &[Rule] = &[
         "A Prometheus rule file that does not parse.",
     ),
     rule(
+        "rule-glob-unmatched",
+        Level::Warning,
+        "An `[alerts] rules` glob that matches no file.",
+    ),
+    rule(
         "alert-without-runbook",
         Level::Error,
         "An alert that requires a runbook has none.",
@@ -172,6 +177,21 @@ pub const RULES: &[Rule] = &[
         "runbook-url-mismatch",
         Level::Error,
         "An alert's runbook link does not resolve to this site's page for it.",
+    ),
+    rule(
+        "runbook-url-template",
+        Level::Error,
+        "An alert's runbook link is a template Prometheus expands to a broken link.",
+    ),
+    rule(
+        "alerts-fix-skipped",
+        Level::Warning,
+        "`rb-site alerts --fix` left a runbook link to write by hand.",
+    ),
+    rule(
+        "runbook-url-unchecked",
+        Level::Warning,
+        "An alert's runbook link is a template known only when the alert fires.",
     ),
 ];
 

@@ -157,7 +157,7 @@ pub(super) fn link_claims(
         let landed = entry.rules.iter().find_map(|&i| {
             let (_, link) = conventions::rule_link(config, &rules[i])?;
             let (LinkTarget::Site { path, fragment }, _) =
-                resolve_link(config, site, link, &entry.name)
+                resolve_link(config, site, link, &rules[i])
             else {
                 return None;
             };

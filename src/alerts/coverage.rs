@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::claims::{Claim, link_claims, page_claims};
 use super::conventions::{self, Convention};
 use super::rules::AlertRule;
+use super::template::{Expansion, RuleContext, expand_annotation};
 use crate::config::{CONFIG_FILE, Config};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::model::{Page, Site};
@@ -554,48 +555,10 @@ pub(crate) enum LinkTarget {
     MissingSource(String),
     /// An absolute URL outside `base-url` (or any absolute URL when no base-url is set).
     Foreign(String),
-    /// A Go template rb-site cannot expand: the link as expanded so far.
+    /// A template Prometheus sends as another link than meant: what it sends, and why.
+    Broken { sent: String, reason: String },
+    /// A template only Prometheus can expand, when the alert fires: why.
     Unexpandable(String),
-}
-
-/// Replaces the alert-name templates Prometheus and Alertmanager users write; `None` when another
-/// template is left.
-pub(crate) fn expand_alert_templates(link: &str, alert: &str) -> Option<String> {
-    let mut out = String::with_capacity(link.len());
-    let mut rest = link;
-    while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        let close = after.find("}}")?;
-        let inner = after[..close]
-            .trim()
-            .trim_start_matches('-')
-            .trim_end_matches('-');
-        let mut parts = inner.split('|').map(str::trim);
-        let head = parts.next().unwrap_or("");
-        let known = matches!(
-            head,
-            "$labels.alertname"
-                | ".Labels.alertname"
-                | ".CommonLabels.alertname"
-                | ".GroupLabels.alertname"
-        );
-        if !known {
-            return None;
-        }
-        let mut value = alert.to_string();
-        for filter in parts {
-            match filter {
-                "toLower" | "tolower" => value = value.to_lowercase(),
-                "toUpper" | "toupper" => value = value.to_uppercase(),
-                _ => return None,
-            }
-        }
-        out.push_str(&value);
-        rest = &after[close + 2..];
-    }
-    out.push_str(rest);
-    Some(out)
 }
 
 /// Resolves a runbook link, and says by which convention: absolute under `base-url`, a source
@@ -605,13 +568,21 @@ pub(crate) fn resolve_link(
     config: &Config,
     site: &Site,
     link: &str,
-    alert: &str,
+    rule: &AlertRule,
 ) -> (LinkTarget, Convention) {
-    let Some(expanded) = expand_alert_templates(link, alert) else {
-        return (
-            LinkTarget::Unexpandable(link.to_string()),
-            Convention::Foreign,
-        );
+    let context = RuleContext {
+        rule_labels: &rule.labels,
+        expr: &rule.expr,
+        external_labels: &config.alerts.external_labels,
+    };
+    let expanded = match expand_annotation(link, context) {
+        Expansion::Sent(expanded) => expanded,
+        Expansion::Broken { sent, reason } => {
+            return (LinkTarget::Broken { sent, reason }, Convention::Foreign);
+        }
+        Expansion::Unknown { reason } => {
+            return (LinkTarget::Unexpandable(reason), Convention::Foreign);
+        }
     };
     let (without_fragment, fragment) = match expanded.split_once('#') {
         Some((path, fragment)) => (path, Some(fragment.to_string()).filter(|f| !f.is_empty())),
@@ -804,13 +775,43 @@ fn check_runbook_links(
                 external.insert(entry.name.clone());
             }
             let problem = match (target, entry.runbook) {
-                (LinkTarget::Unexpandable(_), _) => Some((
-                    format!(
-                        "{key} of alert {:?} is a template rb-site cannot expand: {link}",
-                        rule.name
-                    ),
-                    "only {{ $labels.alertname }} and {{ .Labels.alertname }} are expanded; link to the alert's page instead".to_string(),
-                )),
+                (LinkTarget::Unexpandable(reason), _) => {
+                    diagnostics.push(
+                        Diagnostic::at(
+                            &rule.file,
+                            rule.line,
+                            0,
+                            "runbook-url-unchecked",
+                            format!("{key} of alert {:?} cannot be checked: {reason}", rule.name),
+                        )
+                        .with_help("rb-site checks literal links, and templates of static values (`$externalLabels` named in book.toml)"),
+                    );
+                    None
+                }
+                (LinkTarget::Broken { sent, reason }, _) => {
+                    mismatched.insert(entry.name.clone());
+                    let help = match entry.runbook {
+                        Some(_) => format!(
+                            "write the literal URL: {}",
+                            absolute_or_root(config, &entry.page_dir)
+                        ),
+                        None => "write the alert's name into the URL".to_string(),
+                    };
+                    diagnostics.push(
+                        Diagnostic::at(
+                            &rule.file,
+                            rule.line,
+                            0,
+                            "runbook-url-template",
+                            format!(
+                                "{key} of alert {:?} reaches notifications as {sent}: {reason}",
+                                rule.name
+                            ),
+                        )
+                        .with_help(help),
+                    );
+                    None
+                }
                 (LinkTarget::MissingSource(path), _) => {
                     let nearest = conventions::nearest_source(
                         content_relative(config, &path).unwrap_or(&path),
@@ -835,7 +836,10 @@ fn check_runbook_links(
                     ))
                 }
                 (LinkTarget::Foreign(url), Some(_)) => Some((
-                    format!("{key} of alert {:?} points outside this site: {url}", rule.name),
+                    format!(
+                        "{key} of alert {:?} points outside this site: {url}",
+                        rule.name
+                    ),
                     match config.book.base_url.as_deref() {
                         Some(_) => format!(
                             "link to {}, or name its repository in [[alerts.repos]]",
@@ -938,25 +942,6 @@ mod tests {
         assert_eq!(url_safe_name("job:up:low"), "job-up-low");
         assert_eq!(url_safe_name("Disk  full!"), "Disk-full-");
         assert_eq!(url_safe_name("a_b-c"), "a_b-c");
-    }
-
-    #[test]
-    fn alert_templates_expand_and_others_do_not() {
-        let expand = |link| expand_alert_templates(link, "KubeX");
-        assert_eq!(
-            expand("https://r/alerts/{{ $labels.alertname }}/").as_deref(),
-            Some("https://r/alerts/KubeX/")
-        );
-        assert_eq!(
-            expand("https://r/{{$labels.alertname}}").as_deref(),
-            Some("https://r/KubeX")
-        );
-        assert_eq!(
-            expand("https://r/{{ .Labels.alertname | toLower }}").as_deref(),
-            Some("https://r/kubex")
-        );
-        assert_eq!(expand("docs/{{ $labels.type }}/README.md"), None);
-        assert_eq!(expand("https://r/{{ unclosed"), None);
     }
 
     #[test]

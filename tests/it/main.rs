@@ -1,6 +1,8 @@
 //! Integration tests: one binary, one module per area, a small fixture site per scenario.
 
 mod alerts;
+mod alerts_e2e;
+mod alerts_fix;
 mod bad_input;
 mod browser;
 mod build;
