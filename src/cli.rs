@@ -47,6 +47,10 @@ pub enum Command {
     /// Work with themes
     #[command(subcommand)]
     Theme(ThemeCommand),
+    /// Internal: lay out diagrams and highlight code for another rb-site process, reading jobs
+    /// on stdin (see `render::worker`)
+    #[command(name = "__render-worker", hide = true)]
+    RenderWorker,
 }
 
 #[derive(Debug, Args)]
@@ -162,6 +166,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             open: args.open,
             poll: args.poll,
             write: args.write,
+            worker: worker_program(),
         }),
         Command::Alerts(args) => Ok(ExitCode::from(crate::alerts::run_alerts_report(
             &args.root.root,
@@ -169,6 +174,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         )?)),
         Command::New(args) => new_runbook(args),
         Command::Init(args) => init(args),
+        Command::RenderWorker => {
+            crate::render::serve_worker_jobs()?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Theme(ThemeCommand::Eject { dir }) => {
             let count = crate::theme::Theme::eject(&dir)?;
             eprintln!("Wrote {count} theme files to {}", dir.display());
@@ -204,7 +213,15 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn load_config(root: &Path) -> Result<Config> {
-    Config::load(root)
+    let mut config = Config::load(root)?;
+    config.worker = worker_program();
+    Ok(config)
+}
+
+/// This binary, which lays out diagrams in child processes that can be abandoned; `None`
+/// (work in-process) if the running program cannot be found.
+fn worker_program() -> Option<std::path::PathBuf> {
+    std::env::current_exe().ok()
 }
 
 fn build(args: BuildArgs) -> Result<ExitCode> {

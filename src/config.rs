@@ -31,6 +31,10 @@ pub struct Config {
     pub search: SearchConfig,
     pub mermaid: MermaidConfig,
     pub serve: ServeConfig,
+    /// Not from `book.toml`: the program whose `__render-worker` subcommand lays out diagrams
+    /// and highlights long lines under a time bound (`render::worker`). The CLI sets it to the
+    /// `rb-site` binary; `None` does that work in-process (unbounded diagrams).
+    pub worker: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -159,6 +163,15 @@ pub struct MermaidConfig {
     pub render: MermaidRender,
     /// Content-addressed cache of rendered diagrams, relative to the root.
     pub cache_dir: PathBuf,
+    /// Seconds one diagram may take to lay out before it is shown as source.
+    pub timeout: f64,
+}
+
+impl MermaidConfig {
+    /// The time bound of one diagram's layout.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.timeout)
+    }
 }
 
 impl Default for MermaidConfig {
@@ -166,6 +179,7 @@ impl Default for MermaidConfig {
         Self {
             render: MermaidRender::Build,
             cache_dir: PathBuf::from(".rb-site-cache/mermaid"),
+            timeout: 5.0,
         }
     }
 }
@@ -381,6 +395,14 @@ impl Config {
                 }
             }
         }
+        // Above a day the bound means nothing; `Duration` refuses non-finite values.
+        if !(mermaid.timeout > 0.0 && mermaid.timeout <= 86_400.0) {
+            bail!(
+                "{}mermaid.timeout: expected seconds above 0 (at most 86400), found {}",
+                line_of("timeout"),
+                mermaid.timeout
+            );
+        }
         for alias in &alerts.url_aliases {
             if alias.starts_with('/') || alias.contains("..") || alias.contains("://") {
                 bail!(
@@ -401,6 +423,7 @@ impl Config {
             search,
             mermaid,
             serve,
+            worker: None,
         })
     }
 
