@@ -480,6 +480,7 @@ fn diagram_kind_name(header: &str) -> &'static str {
         "packet-beta" | "packet" => "Packet diagram",
         "radar-beta" | "radar" => "Radar chart",
         "treemap-beta" | "treemap" => "Treemap",
+        "info" => "Info diagram",
         k if k.starts_with("C4") => "C4 diagram",
         _ => "Diagram",
     }

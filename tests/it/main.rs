@@ -3,8 +3,10 @@
 mod alerts;
 mod bad_input;
 mod browser;
+mod bounds;
 mod build;
 mod cli;
+mod fuzz;
 mod render;
 mod search;
 mod serve;
