@@ -618,7 +618,9 @@ mod tests {
 
     #[test]
     fn bash_is_highlighted_with_prefixed_classes() {
-        let html = Highlighter::new(None, None).highlight("bash", "echo \"hi\" # greet\n").html;
+        let html = Highlighter::new(None, None)
+            .highlight("bash", "echo \"hi\" # greet\n")
+            .html;
         assert!(
             html.starts_with("<span class=\"hl-source hl-shell hl-bash\">"),
             "{html}"
@@ -656,7 +658,9 @@ mod tests {
 
     #[test]
     fn unknown_language_is_plain_escaped_text() {
-        let html = Highlighter::new(None, None).highlight("promql", "rate(x[5m]) > 0 && <b>\n").html;
+        let html = Highlighter::new(None, None)
+            .highlight("promql", "rate(x[5m]) > 0 && <b>\n")
+            .html;
         assert_eq!(html, "rate(x[5m]) &gt; 0 &amp;&amp; &lt;b&gt;\n");
         assert_eq!(
             Highlighter::new(None, None).highlight("", "a < b\n").html,
@@ -692,7 +696,9 @@ mod tests {
 
     #[test]
     fn templates_in_code_come_out_as_written() {
-        let html = Highlighter::new(None, None).highlight("yaml", "summary: '{{ $labels.instance }}'\n").html;
+        let html = Highlighter::new(None, None)
+            .highlight("yaml", "summary: '{{ $labels.instance }}'\n")
+            .html;
         assert!(html.contains("{{ $labels.instance }}"), "{html}");
     }
 

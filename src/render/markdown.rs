@@ -53,7 +53,9 @@ impl BodyRenderer {
             MermaidRender::Build => {
                 let renderer = MermaidRenderer::new(Some(config.mermaid_cache_dir()));
                 Some(match &config.worker {
-                    Some(program) => renderer.with_worker(program.clone(), config.mermaid.timeout()),
+                    Some(program) => {
+                        renderer.with_worker(program.clone(), config.mermaid.timeout())
+                    }
                     None => renderer,
                 })
             }
@@ -330,7 +332,9 @@ impl Pass<'_> {
                         span,
                         format!("code block shown without highlighting: {why}"),
                     )
-                    .with_help("break up the long lines, or mark the block `text` to skip highlighting"),
+                    .with_help(
+                        "break up the long lines, or mark the block `text` to skip highlighting",
+                    ),
             );
         }
         let mut html = String::with_capacity(highlighted.len() + 200);

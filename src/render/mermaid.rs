@@ -242,9 +242,9 @@ impl MermaidRenderer {
                     }
                     Err(MermaidFailure::timed_out(bounded.bound))
                 }
-                Outcome::Crashed(why) => {
-                    Err(MermaidFailure::error(format!("the renderer crashed: {why}")))
-                }
+                Outcome::Crashed(why) => Err(MermaidFailure::error(format!(
+                    "the renderer crashed: {why}"
+                ))),
             },
         };
         let svg = laid_out?;

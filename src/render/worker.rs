@@ -182,7 +182,8 @@ impl Worker {
         // The command name (field 2) is in parentheses and may hold spaces: count after it.
         let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
         // utime and stime are fields 14 and 15; after the name, the state is field 3.
-        let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
         let per_second = rustix::param::clock_ticks_per_second().max(1);
         Some(Duration::from_micros(
             ticks.saturating_mul(1_000_000) / per_second,
@@ -307,7 +308,10 @@ mod tests {
         write_job(&mut bytes, Job::Mermaid("graph TD\nA-->B")).expect("write");
         let mut input = bytes.as_slice();
         let (tag, fields) = read_job(&mut input).expect("read").expect("a job");
-        assert_eq!((tag, fields), (b'H', vec!["bash".into(), "echo é\n".into()]));
+        assert_eq!(
+            (tag, fields),
+            (b'H', vec!["bash".into(), "echo é\n".into()])
+        );
         let (tag, fields) = read_job(&mut input).expect("read").expect("a job");
         assert_eq!((tag, fields), (b'M', vec!["graph TD\nA-->B".into()]));
         assert!(read_job(&mut input).expect("end").is_none());

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::support::{read, rb_site, shared};
+use crate::support::{rb_site, read, shared};
 
 /// A page that needs no runbook sections, so only the warnings under test are reported.
 const FRONT: &str = "---\ntitle: Page\nkind: reference\nlast_reviewed: 2026-11-01\n---\n";
@@ -42,7 +42,11 @@ fn run(command: &str, root: &Path) -> (i32, String, Duration) {
 fn flowchart(n: usize) -> String {
     let mut source = String::from("flowchart TD\n");
     for i in 0..n - 1 {
-        source.push_str(&format!("  n{i}[Node {i}] --> n{}[Node {}]\n", i + 1, i + 1));
+        source.push_str(&format!(
+            "  n{i}[Node {i}] --> n{}[Node {}]\n",
+            i + 1,
+            i + 1
+        ));
         if i % 3 == 0 && i + 5 < n {
             source.push_str(&format!("  n{i} --> n{}\n", i + 5));
         }
@@ -196,10 +200,12 @@ fn issue14_real_gitlab_flowchart_is_bounded() {
         .iter()
         .position(|l| l.starts_with("```mermaid"))
         .expect("fence");
-    let end = start + 1 + lines[start + 1..]
-        .iter()
-        .position(|l| l.starts_with("```"))
-        .expect("close");
+    let end = start
+        + 1
+        + lines[start + 1..]
+            .iter()
+            .position(|l| l.starts_with("```"))
+            .expect("close");
     assert!(end - start > 140, "the big flowchart");
     let page = format!("{FRONT}# Page\n\n{}\n", lines[start..=end].join("\n"));
     let dir = site("[mermaid]\ntimeout = 2\n", &page);
@@ -224,9 +230,7 @@ fn issue14_activation_arrows_in_a_real_sequence_diagram_draw() {
     )
     .expect("book.toml");
     std::fs::copy(
-        shared.join(
-            "corpus/gitlab-com-runbooks/docs/config_management/chef-process-overview.md",
-        ),
+        shared.join("corpus/gitlab-com-runbooks/docs/config_management/chef-process-overview.md"),
         content.join("chef-process-overview.md"),
     )
     .expect("copy");
@@ -241,9 +245,7 @@ fn issue14_activation_arrows_in_a_real_sequence_diagram_draw() {
 
 #[test]
 fn issue14_valid_mermaid_the_renderer_lacks_is_reported_as_unsupported() {
-    let page = format!(
-        "{FRONT}# Page\n\n```mermaid\ninfo\n```\n"
-    );
+    let page = format!("{FRONT}# Page\n\n```mermaid\ninfo\n```\n");
     let dir = site("", &page);
     let (code, stderr, _) = run("build", dir.path());
     assert_eq!(code, 0, "{stderr}");

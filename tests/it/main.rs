@@ -2,8 +2,8 @@
 
 mod alerts;
 mod bad_input;
-mod browser;
 mod bounds;
+mod browser;
 mod build;
 mod cli;
 mod fuzz;
