@@ -13,10 +13,10 @@ use crate::config::Config;
 use crate::diag::{LineIndex, SourceRef};
 use crate::model::SourceFile;
 
-/// A scratch root for the configurations the entry points use: build caches may be written
-/// under it. One per process, so parallel fuzzing jobs never share a cache.
+/// A scratch root for the configurations the entry points use: the highlight pack is written
+/// under it. One folder for every run (cache files are replaced atomically), so nothing piles up.
 static SCRATCH_ROOT: LazyLock<PathBuf> =
-    LazyLock::new(|| std::env::temp_dir().join(format!("rb-site-fuzz-{}", std::process::id())));
+    LazyLock::new(|| std::env::temp_dir().join("rb-site-fuzz"));
 
 /// Diagrams stay code: the layout library's speed is bounded by the worker process, which a
 /// fuzzing loop has no use for; its parsing is fuzzed by [`mermaid`].
