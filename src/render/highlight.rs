@@ -141,7 +141,7 @@ impl Highlighter {
             match &self.workers {
                 Some(workers) => match workers.run(Job::Highlight { lang, code }, BUDGET) {
                     Outcome::Done(result) => result,
-                    Outcome::TimedOut => Err(format!(
+                    Outcome::TimedOut { .. } => Err(format!(
                         "highlighting it took longer than {} s",
                         BUDGET.as_secs()
                     )),

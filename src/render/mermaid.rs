@@ -235,8 +235,8 @@ impl MermaidRenderer {
             Some(bounded) => match bounded.pool.run(Job::Mermaid(source), bounded.bound) {
                 Outcome::Done(Ok(svg)) => Ok(svg),
                 Outcome::Done(Err(encoded)) => Err(decode_failure(&encoded)),
-                Outcome::TimedOut => {
-                    if let Some(mark) = &timeout_mark {
+                Outcome::TimedOut { by_clock } => {
+                    if let Some(mark) = timeout_mark.as_ref().filter(|_| !by_clock) {
                         // Only saves time: without the mark the next build waits again.
                         let _ = super::replace_cache_file(mark, b"");
                     }
