@@ -215,6 +215,10 @@ impl Drop for WorkerPool {
 /// The worker's side: answers jobs from stdin on stdout until stdin closes.
 /// `answer` does the work of one job in this process.
 pub fn serve_jobs(answer: impl Fn(Job<'_>) -> Result<String, String>) -> std::io::Result<()> {
+    // A worker dies with its parent: a build killed mid-diagram leaves no layout running. (It
+    // also stops at the end of its input, when the parent's end of the pipe closes.)
+    #[cfg(target_os = "linux")]
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = BufWriter::new(std::io::stdout().lock());
     while let Some((tag, fields)) = read_job(&mut input)? {
