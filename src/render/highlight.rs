@@ -17,12 +17,14 @@
 //! a block with a line longer than [`LONG_LINE`] bytes is highlighted in a worker process
 //! ([`super::worker`]) that is killed when the budget runs out; other blocks are highlighted
 //! here, line by line, and abandoned when the budget runs out between two lines. A block over
-//! its budget is shown as plain escaped text, with a `highlight-budget` warning.
+//! its budget is shown as plain escaped text, with a `highlight-budget` warning. The budget is
+//! CPU time (the thread's, or the worker's), so a busy machine does not change what a build
+//! shows.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pulldown_cmark_escape::escape_html_body_text;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
@@ -33,7 +35,7 @@ use two_face::theme::EmbeddedThemeName;
 
 use super::worker::{Job, Outcome, WorkerPool};
 
-/// How long highlighting one block may take.
+/// How much CPU time highlighting one block may take.
 pub(crate) const BUDGET: Duration = Duration::from_secs(2);
 
 /// Lines longer than this many bytes are highlighted in a worker process, under [`BUDGET`].
@@ -136,7 +138,7 @@ impl Highlighter {
         // it, and both get the same HTML.
         let longest = code.lines().map(str::len).max().unwrap_or(0);
         let highlighted = if longest <= LONG_LINE {
-            highlight_with(syntax, code, Some(Instant::now() + BUDGET))
+            highlight_with(syntax, code, Some(BUDGET))
         } else {
             match &self.workers {
                 Some(workers) => match workers.run(Job::Highlight { lang, code }, BUDGET) {
@@ -250,16 +252,17 @@ fn read_pack(bytes: &[u8]) -> Option<HashMap<Key, Arc<str>>> {
     Some(entries)
 }
 
-/// `code` highlighted, or why not when `deadline` passed between two lines. A block the grammar
-/// fails on is plain text, as if it had no grammar.
+/// `code` highlighted, or why not when this thread used more than `budget` of CPU time on it
+/// (checked between lines). A block the grammar fails on is plain text, as if it had no grammar.
 fn highlight_with(
     syntax: &SyntaxReference,
     code: &str,
-    deadline: Option<Instant>,
+    budget: Option<Duration>,
 ) -> Result<String, String> {
+    let start = thread_cpu_time();
     let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
     for line in LinesWithEndings::from(code) {
-        if deadline.is_some_and(|deadline| Instant::now() > deadline) {
+        if budget.is_some_and(|budget| thread_cpu_time().saturating_sub(start) > budget) {
             return Err(format!(
                 "highlighting it took longer than {} s",
                 BUDGET.as_secs()
@@ -273,6 +276,15 @@ fn highlight_with(
         }
     }
     Ok(generator.finalize())
+}
+
+/// The CPU time the calling thread has used.
+fn thread_cpu_time() -> Duration {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(now.tv_sec).unwrap_or(0),
+        u32::try_from(now.tv_nsec).unwrap_or(0),
+    )
 }
 
 /// What a worker does with a [`Job::Highlight`]: highlights the block with no deadline of its
@@ -688,8 +700,8 @@ mod tests {
     #[test]
     fn a_block_over_budget_between_lines_is_abandoned() {
         let syntax = find_syntax("bash").expect("bash");
-        let past = Instant::now() - Duration::from_millis(1);
-        let err = highlight_with(syntax, "echo a\necho b\n", Some(past)).expect_err("over");
+        let err =
+            highlight_with(syntax, "echo a\necho b\n", Some(Duration::ZERO)).expect_err("over");
         assert!(err.contains("longer than 2 s"), "{err}");
         assert!(highlight_with(syntax, "echo a\n", None).is_ok());
     }
