@@ -37,7 +37,7 @@ pub struct Config {
     pub worker: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct BookConfig {
     pub title: String,
@@ -49,7 +49,7 @@ pub struct BookConfig {
     pub language: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct BuildConfig {
     pub content_dir: PathBuf,
@@ -73,7 +73,7 @@ impl Default for BuildConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ValidateConfig {
     pub default_kind: String,
@@ -96,14 +96,14 @@ impl Default for ValidateConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct KindConfig {
     /// Canonical section names, in the order they must appear.
     pub required_sections: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct AlertsConfig {
     /// Globs, relative to the root, of Prometheus rule files.
@@ -128,7 +128,7 @@ impl Default for AlertsConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct SearchConfig {
     pub enabled: bool,
@@ -148,7 +148,7 @@ impl Default for SearchConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MermaidRender {
     /// Render diagrams to inline SVG when building.
@@ -157,13 +157,13 @@ pub enum MermaidRender {
     Off,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct MermaidConfig {
     pub render: MermaidRender,
     /// Content-addressed cache of rendered diagrams, relative to the root.
     pub cache_dir: PathBuf,
-    /// Seconds one diagram may take to lay out before it is shown as source.
+    /// CPU seconds one diagram may take to lay out before it is shown as source.
     pub timeout: f64,
 }
 
@@ -184,7 +184,7 @@ impl Default for MermaidConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ServeConfig {
     pub bind: String,
@@ -200,10 +200,14 @@ impl Default for ServeConfig {
     }
 }
 
-/// `book.toml` exactly as written.
-#[derive(Debug, Default, Deserialize)]
+/// `book.toml` exactly as written. `rb-site schema book` is derived from it.
+#[derive(Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
-struct RawConfig {
+#[schemars(
+    title = "rb-site book.toml",
+    description = "The configuration of an rb-site site. Every key is optional."
+)]
+pub(crate) struct RawConfig {
     book: BookConfig,
     build: BuildConfig,
     validate: ValidateConfig,

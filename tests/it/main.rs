@@ -10,5 +10,6 @@ mod fuzz;
 mod render;
 mod search;
 mod serve;
+mod ship;
 mod support;
 mod validate;
