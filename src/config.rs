@@ -35,6 +35,10 @@ pub struct Config {
     pub paths: Vec<PathSettings>,
     /// `paths[i].matches` compiled, one set per entry.
     path_matchers: Vec<globset::GlobSet>,
+    /// Not from `book.toml`: the program whose `__render-worker` subcommand lays out diagrams
+    /// and highlights long lines under a time bound (`render::worker`). The CLI sets it to the
+    /// `rb-site` binary; `None` does that work in-process (unbounded diagrams).
+    pub worker: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
@@ -228,6 +232,15 @@ pub struct MermaidConfig {
     pub render: MermaidRender,
     /// Content-addressed cache of rendered diagrams, relative to the root.
     pub cache_dir: PathBuf,
+    /// CPU seconds one diagram may take to lay out before it is shown as source.
+    pub timeout: f64,
+}
+
+impl MermaidConfig {
+    /// The time bound of one diagram's layout.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.timeout)
+    }
 }
 
 impl Default for MermaidConfig {
@@ -235,6 +248,7 @@ impl Default for MermaidConfig {
         Self {
             render: MermaidRender::Build,
             cache_dir: PathBuf::from(".rb-site-cache/mermaid"),
+            timeout: 5.0,
         }
     }
 }
@@ -465,6 +479,14 @@ impl Config {
                 }
             }
         }
+        // Above a day the bound means nothing; `Duration` refuses non-finite values.
+        if !(mermaid.timeout > 0.0 && mermaid.timeout <= 86_400.0) {
+            bail!(
+                "{}mermaid.timeout: expected seconds above 0 (at most 86400), found {}",
+                line_of("timeout"),
+                mermaid.timeout
+            );
+        }
         for alias in &alerts.url_aliases {
             if alias.starts_with('/') || alias.contains("..") || alias.contains("://") {
                 bail!(
@@ -502,6 +524,7 @@ impl Config {
             serve,
             paths,
             path_matchers,
+            worker: None,
         })
     }
 

@@ -144,6 +144,21 @@ pub const RULES: &[Rule] = &[
         "A Mermaid diagram that fails to parse or render.",
     ),
     rule(
+        "mermaid-unsupported",
+        Level::Warning,
+        "A Mermaid diagram of a kind the built-in renderer does not draw.",
+    ),
+    rule(
+        "mermaid-timeout",
+        Level::Warning,
+        "A Mermaid diagram whose layout took longer than [mermaid] timeout.",
+    ),
+    rule(
+        "highlight-budget",
+        Level::Warning,
+        "A code block whose highlighting took too long, shown without highlighting.",
+    ),
+    rule(
         "rule-file-error",
         Level::Error,
         "A Prometheus rule file that does not parse.",

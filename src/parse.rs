@@ -4,7 +4,7 @@
 //! in the file) for the renderer, and an outline is taken from them: headings with unique ids,
 //! link destinations, code blocks and placeholder tags such as `<cluster-id>`.
 
-use std::collections::BTreeSet;
+use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use rayon::prelude::*;
@@ -83,7 +83,7 @@ fn parse_markdown(text: &str, body_start: usize) -> (Events, Outline) {
         .collect();
 
     let mut outline = Outline::default();
-    let mut used_ids = BTreeSet::new();
+    let mut used_ids = UsedIds::default();
     let mut open_heading: Option<(usize, String)> = None;
     for i in 0..events.len() {
         let (event, span) = &events[i];
@@ -100,7 +100,7 @@ fn parse_markdown(text: &str, body_start: usize) -> (Events, Outline) {
                     let base = explicit_id
                         .map(|id| id.to_string())
                         .unwrap_or_else(|| heading_id(&text));
-                    let id = unique_id(&mut used_ids, base);
+                    let id = used_ids.unique(base);
                     if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start].0 {
                         *slot = Some(CowStr::from(id.clone()));
                     }
@@ -171,16 +171,30 @@ pub fn heading_id(text: &str) -> String {
     if id.is_empty() { "section".into() } else { id }
 }
 
-fn unique_id(used: &mut BTreeSet<String>, base: String) -> String {
-    if used.insert(base.clone()) {
-        return base;
+/// The ids given out so far on a page, and for each base id the next suffix to try.
+#[derive(Default)]
+struct UsedIds {
+    used: HashSet<String>,
+    next_suffix: HashMap<String, usize>,
+}
+
+impl UsedIds {
+    /// `base`, or `base-1`, `base-2`, ... (GitHub's scheme) when taken. Linear over a page: each
+    /// base resumes at its last suffix, and each id `base-N` is tried at most once for its base
+    /// (the suffix has no `-`, so an id has one base), so every failed try is an id given out.
+    fn unique(&mut self, base: String) -> String {
+        if self.used.insert(base.clone()) {
+            return base;
+        }
+        let next = self.next_suffix.entry(base.clone()).or_insert(1);
+        loop {
+            let candidate = format!("{base}-{next}");
+            *next += 1;
+            if self.used.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
-    let id = (1..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|candidate| !used.contains(candidate))
-        .unwrap_or(base);
-    used.insert(id.clone());
-    id
 }
 
 /// Tags in a raw HTML fragment whose names are not HTML elements: `(offset, tag text)`.

@@ -50,7 +50,15 @@ impl BodyRenderer {
         highlighter: std::sync::Arc<Highlighter>,
     ) -> anyhow::Result<BodyRenderer> {
         let mermaid = match config.mermaid.render {
-            MermaidRender::Build => Some(MermaidRenderer::new(Some(config.mermaid_cache_dir()))),
+            MermaidRender::Build => {
+                let renderer = MermaidRenderer::new(Some(config.mermaid_cache_dir()));
+                Some(match &config.worker {
+                    Some(program) => {
+                        renderer.with_worker(program.clone(), config.mermaid.timeout())
+                    }
+                    None => renderer,
+                })
+            }
             MermaidRender::Off => None,
         };
         Ok(BodyRenderer {
@@ -64,7 +72,7 @@ impl BodyRenderer {
     #[cfg(test)]
     pub(crate) fn with_mermaid(mermaid: Option<MermaidRenderer>) -> BodyRenderer {
         BodyRenderer {
-            highlighter: std::sync::Arc::new(Highlighter::new(None)),
+            highlighter: std::sync::Arc::new(Highlighter::new(None, None)),
             mermaid,
         }
     }
@@ -268,35 +276,67 @@ impl Pass<'_> {
             match mermaid.render_figure(code, &figure_id, &id_prefix) {
                 Ok(figure) => self.out.push(Event::Html(figure.into())),
                 Err(failure) => {
+                    let (message, help, notice) = match failure.code {
+                        "mermaid-timeout" => (
+                            format!("Mermaid diagram not drawn: {}", failure.message),
+                            "simplify or split the diagram, or raise `[mermaid] timeout` in \
+                             book.toml; the page shows its source instead",
+                            "<strong>This diagram took too long to draw</strong>: ",
+                        ),
+                        "mermaid-unsupported" => (
+                            format!("Mermaid diagram not drawn: {}", failure.message),
+                            "the page shows its source instead; Mermaid's own renderer (in a \
+                             browser) draws it",
+                            "<strong>This kind of diagram cannot be drawn here</strong>: ",
+                        ),
+                        _ => (
+                            format!("Mermaid diagram does not render: {}", failure.message),
+                            "the page shows the diagram's source instead",
+                            "<strong>This diagram could not be drawn</strong>: ",
+                        ),
+                    };
                     self.diagnostics.push(
                         self.doc
                             .source_ref()
-                            .diag(
-                                "mermaid-error",
-                                span,
-                                format!("Mermaid diagram does not render: {}", failure.0),
-                            )
-                            .with_help("the page shows the diagram's source instead"),
+                            .diag(failure.code, span.clone(), message)
+                            .with_help(help),
                     );
                     let mut html = String::from(
-                        "<div class=\"mermaid-error\"><p class=\"mermaid-error-notice\" role=\"note\">\
-                         <strong>This diagram could not be drawn</strong>: ",
+                        "<div class=\"mermaid-error\"><p class=\"mermaid-error-notice\" role=\"note\">",
                     );
-                    let _ = escape_html(&mut html, &failure.0);
+                    html.push_str(notice);
+                    let _ = escape_html(&mut html, &failure.message);
                     html.push_str(". Its source is shown instead.</p>\n");
-                    html.push_str(&self.code_block_html(&lang, code));
+                    html.push_str(&self.code_block_html(&lang, code, span));
                     html.push_str("</div>\n");
                     self.out.push(Event::Html(html.into()));
                 }
             }
             return;
         }
-        let html = self.code_block_html(&lang, code);
+        let html = self.code_block_html(&lang, code, span);
         self.out.push(Event::Html(html.into()));
     }
 
-    fn code_block_html(&self, lang: &str, code: &str) -> String {
-        let highlighted = self.renderer.highlighter.highlight(lang, code);
+    fn code_block_html(&mut self, lang: &str, code: &str, span: Range<usize>) -> String {
+        let highlight::Highlighted {
+            html: highlighted,
+            over_budget,
+        } = self.renderer.highlighter.highlight(lang, code);
+        if let Some(why) = over_budget {
+            self.diagnostics.push(
+                self.doc
+                    .source_ref()
+                    .diag(
+                        "highlight-budget",
+                        span,
+                        format!("code block shown without highlighting: {why}"),
+                    )
+                    .with_help(
+                        "break up the long lines, or mark the block `text` to skip highlighting",
+                    ),
+            );
+        }
         let mut html = String::with_capacity(highlighted.len() + 200);
         html.push_str("<div class=\"code-block\"");
         if !lang.is_empty() {

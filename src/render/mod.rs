@@ -11,6 +11,7 @@ pub(crate) mod markdown;
 pub(crate) mod mermaid;
 mod output;
 pub mod templates;
+pub(crate) mod worker;
 
 use listings::nav_script;
 pub use output::{Output, Stream};
@@ -229,7 +230,10 @@ pub fn render_pages(
     let highlighter = cache
         .highlighter
         .get_or_insert_with(|| {
-            std::sync::Arc::new(highlight::Highlighter::new(Some(config.highlight_pack())))
+            std::sync::Arc::new(highlight::Highlighter::new(
+                Some(config.highlight_pack()),
+                config.worker.clone(),
+            ))
         })
         .clone();
     let body_renderer = BodyRenderer::new(config, highlighter)?;
@@ -386,6 +390,19 @@ pub fn render_pages(
         output,
         diagnostics,
     })
+}
+
+/// The `__render-worker` subcommand: answers diagram and highlighting jobs from another
+/// rb-site process on stdin and stdout until stdin closes ([`worker`]).
+pub fn serve_worker_jobs() -> anyhow::Result<()> {
+    let diagrams = mermaid::MermaidRenderer::new(None);
+    worker::serve_jobs(|job| match job {
+        worker::Job::Mermaid(source) => diagrams
+            .lay_out(source)
+            .map_err(|failure| mermaid::encode_failure(&failure)),
+        worker::Job::Highlight { lang, code } => highlight::highlight_job(lang, code),
+    })
+    .map_err(|err| anyhow::anyhow!("render worker: {err}"))
 }
 
 /// Replaces a build cache file (a diagram, the highlight pack) whole: written beside `path`

@@ -12,6 +12,7 @@
 //! folder unless `--write` is given.
 
 mod http;
+pub(crate) use http::fuzz_request_target;
 mod rebuild;
 mod reload;
 mod watch;
@@ -45,6 +46,8 @@ pub struct ServeOptions {
     pub open: bool,
     pub poll: bool,
     pub write: bool,
+    /// The program that runs `__render-worker` jobs (`Config::worker`).
+    pub worker: Option<PathBuf>,
 }
 
 /// What the HTTP workers serve: one generation of the site.
@@ -147,7 +150,8 @@ fn changed_paths(old: &Files, new: &Files) -> Option<Vec<String>> {
 pub fn serve(options: ServeOptions) -> Result<ExitCode> {
     let root = std::path::absolute(&options.root)
         .with_context(|| format!("cannot resolve {}", options.root.display()))?;
-    let config = Config::load(&root)?;
+    let mut config = Config::load(&root)?;
+    config.worker = options.worker.clone();
     let bind = options
         .bind
         .clone()
@@ -346,7 +350,10 @@ fn build_once(
 ) -> Outcome {
     if changes.config {
         match Config::load(&builder.config().root) {
-            Ok(config) => builder.set_config(config),
+            Ok(mut config) => {
+                config.worker = builder.config().worker.clone();
+                builder.set_config(config);
+            }
             Err(err) => return Outcome::fatal(&err),
         }
     }
