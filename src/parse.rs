@@ -290,7 +290,14 @@ mod tests {
     /// Issue 14 F1: `<zz<yy>` gave two overlapping tags, and escaping them panicked in render.
     #[test]
     fn issue_14_placeholder_tags_never_overlap() {
-        for html in ["<div><zz<yy>", "<zz<yy>", "<a<b<c>>", "<x\n<y>", "<<<>>>", "<q<"] {
+        for html in [
+            "<div><zz<yy>",
+            "<zz<yy>",
+            "<a<b<c>>",
+            "<x\n<y>",
+            "<<<>>>",
+            "<q<",
+        ] {
             let tags = placeholder_tags(html);
             let mut end = 0;
             for (at, tag) in &tags {
