@@ -129,7 +129,17 @@ pub const RULES: &[Rule] = &[
     rule(
         "unreadable-file",
         Level::Error,
-        "A content file or folder that cannot be read (permissions, a symbolic link loop).",
+        "A content file or folder that cannot be read (permissions).",
+    ),
+    rule(
+        "symlink-outside",
+        Level::Warning,
+        "A symbolic link in the content folder that leads outside the site (not published).",
+    ),
+    rule(
+        "symlink-loop",
+        Level::Warning,
+        "A symbolic link to a folder that contains it (skipped).",
     ),
     rule(
         "template-error",

@@ -589,7 +589,7 @@ impl Edits {
         for rel in content {
             let path = config.content_dir().join(rel);
             if !load::is_markdown(Path::new(rel)) {
-                let exists = path.is_file();
+                let exists = load::is_publishable_file(config, rel);
                 if exists == state.assets.contains(rel) {
                     edits.asset_touched |= exists;
                 } else {
