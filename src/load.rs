@@ -59,7 +59,9 @@ pub fn load(config: &Config) -> Result<Loaded> {
             if entry.path_is_symlink()
                 && let Some(target) = bounds.escape(entry.path())
             {
-                escaped.borrow_mut().push((entry.path().to_path_buf(), target));
+                escaped
+                    .borrow_mut()
+                    .push((entry.path().to_path_buf(), target));
                 return false;
             }
             true
