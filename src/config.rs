@@ -31,6 +31,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub mermaid: MermaidConfig,
     pub serve: ServeConfig,
+    pub markdown: MarkdownConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -170,6 +171,26 @@ impl Default for MermaidConfig {
     }
 }
 
+/// What happens to HTML written in runbooks (`[markdown] raw-html`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawHtml {
+    /// Written to the page as it is: the authors are trusted with scripts.
+    Allow,
+    /// Cleaned by `ammonia`: formatting (`<details>`, `<kbd>`, `<br>`, tables) stays;
+    /// scripts, event handlers, frames, forms and styles go.
+    #[default]
+    Sanitize,
+    /// Shown as text.
+    Deny,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct MarkdownConfig {
+    pub raw_html: RawHtml,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ServeConfig {
@@ -199,6 +220,7 @@ struct RawConfig {
     search: SearchConfig,
     mermaid: MermaidConfig,
     serve: ServeConfig,
+    markdown: MarkdownConfig,
 }
 
 /// The kinds every site has; `book.toml` may override them or add more.
@@ -284,6 +306,7 @@ impl Config {
             search,
             mermaid,
             serve,
+            markdown,
         } = raw;
         // `toml` keeps no spans once deserialized: find the key's line for the message.
         let line_of = |key: &str| -> String {
@@ -318,6 +341,14 @@ impl Config {
             if !url.ends_with('/') {
                 url.push('/');
             }
+        }
+        if let Some(template) = &book.edit_url_template
+            && !(template.starts_with("http://") || template.starts_with("https://"))
+        {
+            bail!(
+                "{}book.edit-url-template: expected an http(s) URL, found {template:?}",
+                line_of("edit-url-template")
+            );
         }
         if let Some(template) = &book.edit_url_template
             && !template.contains("{path}")
@@ -401,6 +432,7 @@ impl Config {
             search,
             mermaid,
             serve,
+            markdown,
         })
     }
 

@@ -132,6 +132,11 @@ pub const RULES: &[Rule] = &[
         "A content file or folder that cannot be read (permissions).",
     ),
     rule(
+        "unsafe-link-scheme",
+        Level::Error,
+        "A link, image or HTML attribute with a javascript:, vbscript: or data: URL.",
+    ),
+    rule(
         "symlink-outside",
         Level::Warning,
         "A symbolic link in the content folder that leads outside the site (not published).",
