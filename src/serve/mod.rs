@@ -11,6 +11,7 @@
 //! listing the errors; warnings show as a small badge. Nothing is written to the build
 //! folder unless `--write` is given.
 
+mod gate;
 mod http;
 mod rebuild;
 mod reload;
@@ -179,10 +180,9 @@ pub fn serve(options: ServeOptions) -> Result<ExitCode> {
         hub: reload::Hub::default(),
     });
 
-    let server = Arc::new(
-        tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| anyhow::anyhow!("cannot start the HTTP server: {e}"))?,
-    );
+    // tiny_http serves a private socket; the gate in front bounds what clients send.
+    let (server, gate) = gate::start(listener, gate::Limits::default())?;
+    let server = Arc::new(server);
     for _ in 0..WORKERS {
         let server = Arc::clone(&server);
         let shared = Arc::clone(&shared);
@@ -242,6 +242,7 @@ pub fn serve(options: ServeOptions) -> Result<ExitCode> {
     let _ = stop_receiver.recv();
     let _quiet = building.lock().unwrap_or_else(|e| e.into_inner());
     server.unblock();
+    gate.close();
     eprintln!("Stopped");
     Ok(ExitCode::SUCCESS)
 }
