@@ -290,7 +290,19 @@ impl Config {
                     format!("{line}:{col}: ")
                 })
                 .unwrap_or_else(|| " ".into());
-            anyhow::anyhow!("{location}{}", err.message().trim_end())
+            let message = err.message().trim_end();
+            // `toml` names neither the key nor the table it means: the span does.
+            let named = err
+                .span()
+                .and_then(|span| text.get(span))
+                .map(|key| key.trim().trim_matches(['[', ']']).trim())
+                .filter(|key| !key.is_empty() && !key.contains('\n'));
+            match (message, named) {
+                ("duplicate key", Some(key)) => {
+                    anyhow::anyhow!("{location}`{key}` is set twice; keep one of the two")
+                }
+                _ => anyhow::anyhow!("{location}{message}"),
+            }
         })?;
         Config::from_raw(root, raw, text)
     }
@@ -511,6 +523,34 @@ mod tests {
         assert!(message.starts_with("5:1: "), "{message}");
         assert!(message.contains("unknown field `build-dri`"), "{message}");
         assert!(message.contains("build-dir"), "{message}");
+    }
+
+    /// Issue 14: library errors in book.toml are worded for people, with the line.
+    #[test]
+    fn duplicate_keys_and_unsafe_urls_are_config_errors() {
+        let err = |text: &str| {
+            format!(
+                "{:#}",
+                Config::from_toml(Path::new("."), text).expect_err("refused")
+            )
+        };
+        assert_eq!(
+            err("[book]\ntitle = \"a\"\ntitle = \"b\"\n"),
+            "3:1: `title` is set twice; keep one of the two"
+        );
+        assert_eq!(
+            err("[book]\nedit-url-template = \"javascript:alert({path})\"\n"),
+            "2:1: book.edit-url-template: expected an http(s) URL, found \"javascript:alert({path})\""
+        );
+        assert!(
+            err("[book]\nbase-url = \"data:text/html,x\"\n").starts_with("2:1: book.base-url:")
+        );
+        assert!(
+            err("[markdown]\nraw-html = \"maybe\"\n")
+                .contains("expected one of `allow`, `sanitize`, `deny`")
+        );
+        let config = Config::from_toml(Path::new("."), "").expect("defaults");
+        assert_eq!(config.markdown.raw_html, RawHtml::Sanitize);
     }
 
     #[test]
