@@ -34,7 +34,7 @@ pub struct Config {
     pub markdown: MarkdownConfig,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct BookConfig {
     pub title: String,
@@ -46,7 +46,7 @@ pub struct BookConfig {
     pub language: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct BuildConfig {
     pub content_dir: PathBuf,
@@ -70,7 +70,7 @@ impl Default for BuildConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ValidateConfig {
     pub default_kind: String,
@@ -93,14 +93,14 @@ impl Default for ValidateConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct KindConfig {
     /// Canonical section names, in the order they must appear.
     pub required_sections: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct AlertsConfig {
     /// Globs, relative to the root, of Prometheus rule files.
@@ -125,7 +125,7 @@ impl Default for AlertsConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct SearchConfig {
     pub enabled: bool,
@@ -145,7 +145,7 @@ impl Default for SearchConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MermaidRender {
     /// Render diagrams to inline SVG when building.
@@ -154,7 +154,7 @@ pub enum MermaidRender {
     Off,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct MermaidConfig {
     pub render: MermaidRender,
@@ -172,7 +172,9 @@ impl Default for MermaidConfig {
 }
 
 /// What happens to HTML written in runbooks (`[markdown] raw-html`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RawHtml {
     /// Written to the page as it is: the authors are trusted with scripts.
@@ -185,13 +187,13 @@ pub enum RawHtml {
     Deny,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct MarkdownConfig {
     pub raw_html: RawHtml,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ServeConfig {
     pub bind: String,
@@ -207,10 +209,14 @@ impl Default for ServeConfig {
     }
 }
 
-/// `book.toml` exactly as written.
-#[derive(Debug, Default, Deserialize)]
+/// `book.toml` exactly as written. `rb-site schema book` is derived from it.
+#[derive(Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
-struct RawConfig {
+#[schemars(
+    title = "rb-site book.toml",
+    description = "The configuration of an rb-site site. Every key is optional."
+)]
+pub(crate) struct RawConfig {
     book: BookConfig,
     build: BuildConfig,
     validate: ValidateConfig,
