@@ -39,6 +39,7 @@ pub struct Config {
     /// and highlights long lines under a time bound (`render::worker`). The CLI sets it to the
     /// `rb-site` binary; `None` does that work in-process (unbounded diagrams).
     pub worker: Option<PathBuf>,
+    pub markdown: MarkdownConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
@@ -253,6 +254,28 @@ impl Default for MermaidConfig {
     }
 }
 
+/// What happens to HTML written in runbooks (`[markdown] raw-html`).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawHtml {
+    /// Written to the page as it is: the authors are trusted with scripts.
+    Allow,
+    /// Cleaned by `ammonia`: formatting (`<details>`, `<kbd>`, `<br>`, tables) stays;
+    /// scripts, event handlers, frames, forms and styles go.
+    #[default]
+    Sanitize,
+    /// Shown as text.
+    Deny,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct MarkdownConfig {
+    pub raw_html: RawHtml,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ServeConfig {
@@ -287,6 +310,7 @@ pub(crate) struct RawConfig {
     mermaid: MermaidConfig,
     serve: ServeConfig,
     paths: Vec<PathSettings>,
+    markdown: MarkdownConfig,
 }
 
 /// The kinds every site has; `book.toml` may override them or add more.
@@ -356,7 +380,19 @@ impl Config {
                     format!("{line}:{col}: ")
                 })
                 .unwrap_or_else(|| " ".into());
-            anyhow::anyhow!("{location}{}", err.message().trim_end())
+            let message = err.message().trim_end();
+            // `toml` names neither the key nor the table it means: the span does.
+            let named = err
+                .span()
+                .and_then(|span| text.get(span))
+                .map(|key| key.trim().trim_matches(['[', ']']).trim())
+                .filter(|key| !key.is_empty() && !key.contains('\n'));
+            match (message, named) {
+                ("duplicate key", Some(key)) => {
+                    anyhow::anyhow!("{location}`{key}` is set twice; keep one of the two")
+                }
+                _ => anyhow::anyhow!("{location}{message}"),
+            }
         })?;
         Config::from_raw(root, raw, text)
     }
@@ -373,6 +409,7 @@ impl Config {
             mermaid,
             serve,
             paths,
+            markdown,
         } = raw;
         let mut alerts = alerts;
         let headers = text
@@ -416,6 +453,14 @@ impl Config {
             if !url.ends_with('/') {
                 url.push('/');
             }
+        }
+        if let Some(template) = &book.edit_url_template
+            && !(template.starts_with("http://") || template.starts_with("https://"))
+        {
+            bail!(
+                "{}book.edit-url-template: expected an http(s) URL, found {template:?}",
+                line_of("edit-url-template")
+            );
         }
         if let Some(template) = &book.edit_url_template
             && !template.contains("{path}")
@@ -525,6 +570,7 @@ impl Config {
             paths,
             path_matchers,
             worker: None,
+            markdown,
         })
     }
 
@@ -736,6 +782,34 @@ mod tests {
         assert!(message.starts_with("5:1: "), "{message}");
         assert!(message.contains("unknown field `build-dri`"), "{message}");
         assert!(message.contains("build-dir"), "{message}");
+    }
+
+    /// Issue 14: library errors in book.toml are worded for people, with the line.
+    #[test]
+    fn duplicate_keys_and_unsafe_urls_are_config_errors() {
+        let err = |text: &str| {
+            format!(
+                "{:#}",
+                Config::from_toml(Path::new("."), text).expect_err("refused")
+            )
+        };
+        assert_eq!(
+            err("[book]\ntitle = \"a\"\ntitle = \"b\"\n"),
+            "3:1: `title` is set twice; keep one of the two"
+        );
+        assert_eq!(
+            err("[book]\nedit-url-template = \"javascript:alert({path})\"\n"),
+            "2:1: book.edit-url-template: expected an http(s) URL, found \"javascript:alert({path})\""
+        );
+        assert!(
+            err("[book]\nbase-url = \"data:text/html,x\"\n").starts_with("2:1: book.base-url:")
+        );
+        assert!(
+            err("[markdown]\nraw-html = \"maybe\"\n")
+                .contains("expected one of `allow`, `sanitize`, `deny`")
+        );
+        let config = Config::from_toml(Path::new("."), "").expect("defaults");
+        assert_eq!(config.markdown.raw_html, RawHtml::Sanitize);
     }
 
     #[test]

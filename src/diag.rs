@@ -131,7 +131,22 @@ pub const RULES: &[Rule] = &[
     rule(
         "unreadable-file",
         Level::Error,
-        "A content file or folder that cannot be read (permissions, a symbolic link loop).",
+        "A content file or folder that cannot be read (permissions).",
+    ),
+    rule(
+        "unsafe-link-scheme",
+        Level::Error,
+        "A link, image or HTML attribute with a javascript:, vbscript: or data: URL.",
+    ),
+    rule(
+        "symlink-outside",
+        Level::Warning,
+        "A symbolic link in the content folder that leads outside the site (not published).",
+    ),
+    rule(
+        "symlink-loop",
+        Level::Warning,
+        "A symbolic link to a folder that contains it (skipped).",
     ),
     rule(
         "template-error",

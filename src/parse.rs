@@ -204,12 +204,16 @@ pub fn placeholder_tags(html: &str) -> Vec<(usize, &str)> {
     let mut offset = 0;
     while let Some(open) = rest.find('<') {
         let candidate = &rest[open..];
-        // An unclosed `<pod-name` runs to the end of its line.
-        let end = candidate
-            .find('>')
-            .map(|close| close + 1)
-            .or_else(|| candidate.find('\n'))
-            .unwrap_or(candidate.len());
+        // An unclosed `<pod-name` runs to the end of its line, or to the next `<`: tags never
+        // overlap, so escaping them one after another is sound (`<zz<yy>` is two).
+        let next = candidate[1..].find(['>', '<']).map(|at| at + 1);
+        let end = match next {
+            Some(close) if candidate.as_bytes()[close] == b'>' => close + 1,
+            _ => {
+                let stop = next.unwrap_or(candidate.len());
+                candidate[..stop].find('\n').unwrap_or(stop)
+            }
+        };
         let tag = &candidate[..end];
         let name: String = tag[1..]
             .trim_start_matches('/')
@@ -217,11 +221,14 @@ pub fn placeholder_tags(html: &str) -> Vec<(usize, &str)> {
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == ':')
             .collect();
         let is_tag = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-        if is_tag && !crate::render::markdown::is_html_element(&name) {
+        let advance = if is_tag && !crate::render::markdown::is_html_element(&name) {
             found.push((offset + open, tag));
-        }
-        offset += open + 1;
-        rest = &rest[open + 1..];
+            open + end
+        } else {
+            open + 1
+        };
+        offset += advance;
+        rest = &rest[advance..];
     }
     found
 }
@@ -292,6 +299,28 @@ mod tests {
         let tag = &o.placeholder_tags[0];
         assert_eq!(tag.text, "<cluster-id>");
         assert_eq!(&text[tag.span.clone()], "<cluster-id>");
+    }
+
+    /// Issue 14 F1: `<zz<yy>` gave two overlapping tags, and escaping them panicked in render.
+    #[test]
+    fn issue_14_placeholder_tags_never_overlap() {
+        for html in [
+            "<div><zz<yy>",
+            "<zz<yy>",
+            "<a<b<c>>",
+            "<x\n<y>",
+            "<<<>>>",
+            "<q<",
+        ] {
+            let tags = placeholder_tags(html);
+            let mut end = 0;
+            for (at, tag) in &tags {
+                assert!(*at >= end, "{html:?}: {tags:?} overlap");
+                assert_eq!(&html[*at..*at + tag.len()], *tag);
+                end = at + tag.len();
+            }
+        }
+        assert_eq!(placeholder_tags("<div><zz<yy>"), [(5, "<zz"), (8, "<yy>")]);
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub use output::{Output, Stream};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -372,9 +372,7 @@ pub fn render_pages(
             output.insert(format!("static/{name}"), bytes.clone())?;
         }
         for asset in &site.assets {
-            let path = config.content_dir().join(asset);
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let bytes = crate::load::read_asset(config, asset)?;
             output.insert(asset.clone(), bytes)?;
         }
     }

@@ -11,6 +11,7 @@ mod cli;
 mod conventions;
 mod corpora;
 mod fuzz;
+mod hostile;
 mod render;
 mod search;
 mod serve;
