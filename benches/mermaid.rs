@@ -20,6 +20,9 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 mod mermaid;
 // What the included module reaches in its parent, `render`.
 use rb_site::render::replace_cache_file;
+#[allow(dead_code, unused_imports)]
+#[path = "../src/render/worker.rs"]
+mod worker;
 
 use mermaid::MermaidRenderer;
 

@@ -60,6 +60,10 @@ pub enum Command {
         #[arg(value_enum)]
         kind: crate::schema::SchemaKind,
     },
+    /// Internal: lay out diagrams and highlight code for another rb-site process, reading jobs
+    /// on stdin (see `render::worker`)
+    #[command(name = "__render-worker", hide = true)]
+    RenderWorker,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +138,12 @@ pub struct AlertsArgs {
     /// Output format of the alert map
     #[arg(long, value_enum, default_value_t = crate::alerts::AlertsFormat::Table)]
     pub format: crate::alerts::AlertsFormat,
+    /// Write each alert's page URL into the runbook_url annotation of rules whose link is missing or wrong
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: print the edits as a unified diff instead of writing them
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -186,13 +196,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             open: args.open,
             poll: args.poll,
             write: args.write,
+            worker: worker_program(),
         }),
+        Command::Alerts(args) if args.fix => Ok(ExitCode::from(crate::alerts::run_alerts_fix(
+            &args.root.root,
+            args.dry_run,
+        )?)),
         Command::Alerts(args) => Ok(ExitCode::from(crate::alerts::run_alerts_report(
             &args.root.root,
             args.format,
         )?)),
         Command::New(args) => new_runbook(args),
         Command::Init(args) => init(args),
+        Command::RenderWorker => {
+            crate::render::serve_worker_jobs()?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Theme(ThemeCommand::Eject { root, dir }) => {
             let dir = under_root(&root.root, &dir);
             let count = crate::theme::Theme::eject(&dir)?;
@@ -271,7 +290,15 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn load_config(root: &Path) -> Result<Config> {
-    Config::load(root)
+    let mut config = Config::load(root)?;
+    config.worker = worker_program();
+    Ok(config)
+}
+
+/// This binary, which lays out diagrams in child processes that can be abandoned; `None`
+/// (work in-process) if the running program cannot be found.
+fn worker_program() -> Option<std::path::PathBuf> {
+    std::env::current_exe().ok()
 }
 
 fn build(args: BuildArgs) -> Result<ExitCode> {

@@ -37,6 +37,11 @@ pub struct Config {
     pub paths: Vec<PathSettings>,
     /// `paths[i].matches` compiled, one set per entry.
     path_matchers: Vec<globset::GlobSet>,
+    /// Not from `book.toml`: the program whose `__render-worker` subcommand lays out diagrams
+    /// and highlights long lines under a time bound (`render::worker`). The CLI sets it to the
+    /// `rb-site` binary; `None` does that work in-process (unbounded diagrams).
+    pub worker: Option<PathBuf>,
+    pub markdown: MarkdownConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
@@ -130,6 +135,9 @@ pub struct AlertsConfig {
     pub repos: Vec<RepoConfig>,
     /// Claims written in `book.toml` rather than in the pages.
     pub claims: Vec<ClaimConfig>,
+    /// Prometheus's `global.external_labels`, so `{{ $externalLabels.x }}` in a runbook link can
+    /// be expanded and checked.
+    pub external_labels: BTreeMap<String, String>,
 }
 
 impl Default for AlertsConfig {
@@ -143,6 +151,7 @@ impl Default for AlertsConfig {
             link_claims: true,
             repos: Vec::new(),
             claims: Vec::new(),
+            external_labels: BTreeMap::new(),
         }
     }
 }
@@ -229,6 +238,15 @@ pub struct MermaidConfig {
     pub render: MermaidRender,
     /// Content-addressed cache of rendered diagrams, relative to the root.
     pub cache_dir: PathBuf,
+    /// CPU seconds one diagram may take to lay out before it is shown as source.
+    pub timeout: f64,
+}
+
+impl MermaidConfig {
+    /// The time bound of one diagram's layout.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.timeout)
+    }
 }
 
 impl Default for MermaidConfig {
@@ -236,8 +254,31 @@ impl Default for MermaidConfig {
         Self {
             render: MermaidRender::Build,
             cache_dir: PathBuf::from(".rb-site-cache/mermaid"),
+            timeout: 5.0,
         }
     }
+}
+
+/// What happens to HTML written in runbooks (`[markdown] raw-html`).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawHtml {
+    /// Written to the page as it is: the authors are trusted with scripts.
+    Allow,
+    /// Cleaned by `ammonia`: formatting (`<details>`, `<kbd>`, `<br>`, tables) stays;
+    /// scripts, event handlers, frames, forms and styles go.
+    #[default]
+    Sanitize,
+    /// Shown as text.
+    Deny,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct MarkdownConfig {
+    pub raw_html: RawHtml,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
@@ -274,6 +315,7 @@ pub(crate) struct RawConfig {
     mermaid: MermaidConfig,
     serve: ServeConfig,
     paths: Vec<PathSettings>,
+    markdown: MarkdownConfig,
 }
 
 /// The kinds every site has; `book.toml` may override them or add more.
@@ -343,7 +385,19 @@ impl Config {
                     format!("{line}:{col}: ")
                 })
                 .unwrap_or_else(|| " ".into());
-            anyhow::anyhow!("{location}{}", err.message().trim_end())
+            let message = err.message().trim_end();
+            // `toml` names neither the key nor the table it means: the span does.
+            let named = err
+                .span()
+                .and_then(|span| text.get(span))
+                .map(|key| key.trim().trim_matches(['[', ']']).trim())
+                .filter(|key| !key.is_empty() && !key.contains('\n'));
+            match (message, named) {
+                ("duplicate key", Some(key)) => {
+                    anyhow::anyhow!("{location}`{key}` is set twice; keep one of the two")
+                }
+                _ => anyhow::anyhow!("{location}{message}"),
+            }
         })?;
         Config::from_raw(root, raw, text)
     }
@@ -360,6 +414,7 @@ impl Config {
             mermaid,
             serve,
             paths,
+            markdown,
         } = raw;
         let mut alerts = alerts;
         let headers = text
@@ -403,6 +458,14 @@ impl Config {
             if !url.ends_with('/') {
                 url.push('/');
             }
+        }
+        if let Some(template) = &book.edit_url_template
+            && !(template.starts_with("http://") || template.starts_with("https://"))
+        {
+            bail!(
+                "{}book.edit-url-template: expected an http(s) URL, found {template:?}",
+                line_of("edit-url-template")
+            );
         }
         if let Some(template) = &book.edit_url_template
             && !template.contains("{path}")
@@ -466,6 +529,14 @@ impl Config {
                 }
             }
         }
+        // Above a day the bound means nothing; `Duration` refuses non-finite values.
+        if !(mermaid.timeout > 0.0 && mermaid.timeout <= 86_400.0) {
+            bail!(
+                "{}mermaid.timeout: expected seconds above 0 (at most 86400), found {}",
+                line_of("timeout"),
+                mermaid.timeout
+            );
+        }
         for alias in &alerts.url_aliases {
             if alias.starts_with('/') || alias.contains("..") || alias.contains("://") {
                 bail!(
@@ -510,6 +581,8 @@ impl Config {
             known_problems,
             paths,
             path_matchers,
+            worker: None,
+            markdown,
         })
     }
 
@@ -734,6 +807,34 @@ mod tests {
         assert!(message.starts_with("5:1: "), "{message}");
         assert!(message.contains("unknown field `build-dri`"), "{message}");
         assert!(message.contains("build-dir"), "{message}");
+    }
+
+    /// Issue 14: library errors in book.toml are worded for people, with the line.
+    #[test]
+    fn duplicate_keys_and_unsafe_urls_are_config_errors() {
+        let err = |text: &str| {
+            format!(
+                "{:#}",
+                Config::from_toml(Path::new("."), text).expect_err("refused")
+            )
+        };
+        assert_eq!(
+            err("[book]\ntitle = \"a\"\ntitle = \"b\"\n"),
+            "3:1: `title` is set twice; keep one of the two"
+        );
+        assert_eq!(
+            err("[book]\nedit-url-template = \"javascript:alert({path})\"\n"),
+            "2:1: book.edit-url-template: expected an http(s) URL, found \"javascript:alert({path})\""
+        );
+        assert!(
+            err("[book]\nbase-url = \"data:text/html,x\"\n").starts_with("2:1: book.base-url:")
+        );
+        assert!(
+            err("[markdown]\nraw-html = \"maybe\"\n")
+                .contains("expected one of `allow`, `sanitize`, `deny`")
+        );
+        let config = Config::from_toml(Path::new("."), "").expect("defaults");
+        assert_eq!(config.markdown.raw_html, RawHtml::Sanitize);
     }
 
     #[test]

@@ -151,7 +151,22 @@ pub const RULES: &[Rule] = &[
     rule(
         "unreadable-file",
         Level::Error,
-        "A content file or folder that cannot be read (permissions, a symbolic link loop).",
+        "A content file or folder that cannot be read (permissions).",
+    ),
+    rule(
+        "unsafe-link-scheme",
+        Level::Error,
+        "A link, image or HTML attribute with a javascript:, vbscript: or data: URL.",
+    ),
+    rule(
+        "symlink-outside",
+        Level::Warning,
+        "A symbolic link in the content folder that leads outside the site (not published).",
+    ),
+    rule(
+        "symlink-loop",
+        Level::Warning,
+        "A symbolic link to a folder that contains it (skipped).",
     ),
     rule(
         "template-error",
@@ -164,9 +179,29 @@ pub const RULES: &[Rule] = &[
         "A Mermaid diagram that fails to parse or render.",
     ),
     rule(
+        "mermaid-unsupported",
+        Level::Warning,
+        "A Mermaid diagram of a kind the built-in renderer does not draw.",
+    ),
+    rule(
+        "mermaid-timeout",
+        Level::Warning,
+        "A Mermaid diagram whose layout took longer than [mermaid] timeout.",
+    ),
+    rule(
+        "highlight-budget",
+        Level::Warning,
+        "A code block whose highlighting took too long, shown without highlighting.",
+    ),
+    rule(
         "rule-file-error",
         Level::Error,
         "A Prometheus rule file that does not parse.",
+    ),
+    rule(
+        "rule-glob-unmatched",
+        Level::Warning,
+        "An `[alerts] rules` glob that matches no file.",
     ),
     rule(
         "alert-without-runbook",
@@ -192,6 +227,21 @@ pub const RULES: &[Rule] = &[
         "runbook-url-mismatch",
         Level::Error,
         "An alert's runbook link does not resolve to this site's page for it.",
+    ),
+    rule(
+        "runbook-url-template",
+        Level::Error,
+        "An alert's runbook link is a template Prometheus expands to a broken link.",
+    ),
+    rule(
+        "alerts-fix-skipped",
+        Level::Warning,
+        "`rb-site alerts --fix` left a runbook link to write by hand.",
+    ),
+    rule(
+        "runbook-url-unchecked",
+        Level::Warning,
+        "An alert's runbook link is a template known only when the alert fires.",
     ),
 ];
 

@@ -160,8 +160,9 @@ fn read_yaml(block: &str, offset: usize, source: &SourceRef<'_>) -> Result<Vec<F
                 )
             });
             let message = strip_position(&first_line(&err.to_string()));
-            let message = if message.contains("expected a map") || message.contains("invalid type")
-            {
+            let message = if let Some(plain) = plain_yaml_message(&message) {
+                plain
+            } else if message.contains("expected a map") || message.contains("invalid type") {
                 format!("front matter must be a mapping of `key: value` lines ({message})")
             } else {
                 format!("front matter is not valid YAML: {message}")
@@ -255,6 +256,36 @@ fn strip_position(message: &str) -> String {
         Some((position, text)) if position.contains("column") => text.to_string(),
         _ => rest.to_string(),
     }
+}
+
+/// The YAML reader's messages that speak to a programmer ("set DuplicateKeyPolicy in Options",
+/// "budget breached: Nodes { nodes: 250001 }"), said for the person editing the file.
+fn plain_yaml_message(message: &str) -> Option<String> {
+    if let Some(rest) = message.strip_prefix("duplicate mapping key") {
+        let key = rest
+            .strip_prefix(": ")
+            .and_then(|r| r.split_once(", set DuplicateKeyPolicy"))
+            .map(|(key, _)| format!(" `{key}`"))
+            .unwrap_or_default();
+        return Some(format!(
+            "the key{key} appears twice in the front matter; keep one of them"
+        ));
+    }
+    let breach = message.strip_prefix("budget breached: ")?;
+    let limit = match breach.split([' ', '{']).next().unwrap_or_default() {
+        "Events" | "Nodes" => "it expands to too many values",
+        "Aliases" => "it uses too many aliases (`*name`)",
+        "Anchors" => "it defines too many anchors (`&name`)",
+        "Depth" => "it is nested too deeply",
+        "ScalarBytes" => "its text is too long",
+        "Documents" => "it holds too many YAML documents",
+        "MergeKeys" => "it uses too many merge keys (`<<`)",
+        _ => "it is too large",
+    };
+    Some(format!(
+        "the front matter is too large or too complex to read: {limit} (aliases that repeat \
+         other aliases multiply quickly)"
+    ))
 }
 
 fn first_line(text: &str) -> String {
@@ -468,6 +499,41 @@ mod tests {
         assert_eq!(&text[parsed.body_start..], "\n# Body\n");
         assert_eq!(positions(&parsed), [(6, 1, "unknown-field")]);
         assert!(parsed.front.extra.contains_key("runbook_owner"));
+    }
+
+    /// Issue 14: the YAML reader's words for programmers are not shown to authors.
+    #[test]
+    fn duplicate_keys_and_alias_bombs_are_worded_for_people() {
+        let parsed = run("---\ntitle: a\ntitle: b\n---\n# x\n");
+        let d = &parsed.diagnostics[0];
+        assert_eq!(
+            (d.line, d.code, d.message.as_str()),
+            (
+                3,
+                "front-matter-syntax",
+                "the key `title` appears twice in the front matter; keep one of them"
+            )
+        );
+        let mut bomb = String::from("---\na: &a [x,x,x,x,x,x,x,x,x,x]\n");
+        for (name, previous) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+        {
+            bomb.push_str(&format!(
+                "{name}: &{name} [{}]\n",
+                vec![format!("*{previous}"); 10].join(",")
+            ));
+        }
+        bomb.push_str("---\n# y\n");
+        let parsed = run(&bomb);
+        let d = &parsed.diagnostics[0];
+        assert_eq!(d.code, "front-matter-syntax");
+        assert!(
+            d.message.starts_with("the front matter is too large or too complex to read: it expands to too many values"),
+            "{}",
+            d.message
+        );
+        assert!(!d.message.contains('{'), "{}", d.message);
     }
 
     #[test]

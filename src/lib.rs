@@ -28,6 +28,8 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod frontmatter;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod link;
 pub mod load;
 pub mod model;

@@ -37,15 +37,35 @@ pub fn load(config: &Config) -> Result<Loaded> {
         );
     }
     let root_prefix = root_prefix(config);
+    let bounds = SiteBounds::new(config);
 
     let mut markdown = Vec::new();
     let mut assets = Vec::new();
     let mut diagnostics = Vec::new();
+    // Symbolic links are followed only while they stay inside the site: a link out (to
+    // /etc/passwd, to ~/.ssh) is reported and neither read nor descended into.
+    let escaped = std::cell::RefCell::new(Vec::new());
     let walker = walkdir::WalkDir::new(&content_dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+        .filter_entry(|entry| {
+            if entry.depth() == 0 {
+                return true;
+            }
+            if is_hidden(entry.file_name()) {
+                return false;
+            }
+            if entry.path_is_symlink()
+                && let Some(target) = bounds.escape(entry.path())
+            {
+                escaped
+                    .borrow_mut()
+                    .push((entry.path().to_path_buf(), target));
+                return false;
+            }
+            true
+        });
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -54,12 +74,21 @@ pub fn load(config: &Config) -> Result<Loaded> {
                     .path()
                     .map(|p| display_path(config, p))
                     .unwrap_or_else(|| root_prefix.clone());
-                let reason = if err.loop_ancestor().is_some() {
-                    "a symbolic link loops back to a folder that contains it".to_string()
-                } else {
-                    err.io_error()
-                        .map_or_else(|| err.to_string(), |io| io.to_string())
-                };
+                if let Some(ancestor) = err.loop_ancestor() {
+                    diagnostics.push(Diagnostic::file(
+                        &path,
+                        "symlink-loop",
+                        format!(
+                            "{path} is a symbolic link back to {}, a folder that contains it; \
+                             skipped",
+                            display_path(config, ancestor)
+                        ),
+                    ));
+                    continue;
+                }
+                let reason = err
+                    .io_error()
+                    .map_or_else(|| err.to_string(), |io| io.to_string());
                 diagnostics.push(Diagnostic::file(
                     &path,
                     "unreadable-file",
@@ -80,6 +109,10 @@ pub fn load(config: &Config) -> Result<Loaded> {
         } else {
             assets.push((rel, entry.into_path()));
         }
+    }
+
+    for (link, target) in escaped.into_inner() {
+        diagnostics.push(symlink_outside(config, &link, &target));
     }
 
     let read: Vec<Result<SourceFile, Diagnostic>> = markdown
@@ -104,7 +137,67 @@ pub fn load(config: &Config) -> Result<Loaded> {
 /// `serve` re-reads only the files that changed.
 pub fn load_one(config: &Config, rel: &str) -> Result<SourceFile, Diagnostic> {
     let path = config.content_dir().join(rel);
+    if let Some(target) = SiteBounds::new(config).escape(&path) {
+        return Err(symlink_outside(config, &path, &target));
+    }
     read_source(&root_prefix(config), rel.to_string(), &path)
+}
+
+/// Reads an asset by its content-relative path, refusing one that a symbolic link (made since
+/// the walk, perhaps) takes outside the site.
+pub fn read_asset(config: &Config, rel: &str) -> Result<Vec<u8>> {
+    let path = config.content_dir().join(rel);
+    if let Some(target) = SiteBounds::new(config).escape(&path) {
+        bail!(
+            "refusing to publish {}: it is a symbolic link to {}, outside the site",
+            display_path(config, &path),
+            target.display()
+        );
+    }
+    std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Whether a content path is there to publish: a file that no symbolic link takes outside
+/// the site (what [`load`] would list).
+pub fn is_publishable_file(config: &Config, rel: &str) -> bool {
+    let path = config.content_dir().join(rel);
+    path.is_file() && SiteBounds::new(config).escape(&path).is_none()
+}
+
+/// The folders a content file may really be in: the site root and the content folder (which
+/// `book.toml` may place anywhere), with every symbolic link resolved.
+struct SiteBounds {
+    roots: Vec<PathBuf>,
+}
+
+impl SiteBounds {
+    fn new(config: &Config) -> SiteBounds {
+        let roots = [config.root.clone(), config.content_dir()]
+            .iter()
+            .filter_map(|dir| std::fs::canonicalize(dir).ok())
+            .collect();
+        SiteBounds { roots }
+    }
+
+    /// Where `path` really is, when that is outside the site; None when it is inside (or does
+    /// not resolve at all: reading it then fails with its own message).
+    fn escape(&self, path: &Path) -> Option<PathBuf> {
+        let real = std::fs::canonicalize(path).ok()?;
+        (!self.roots.iter().any(|root| real.starts_with(root))).then_some(real)
+    }
+}
+
+fn symlink_outside(config: &Config, link: &Path, target: &Path) -> Diagnostic {
+    let path = display_path(config, link);
+    Diagnostic::file(
+        &path,
+        "symlink-outside",
+        format!(
+            "{path} is a symbolic link to {}, outside the site; it is not published \
+             (copy the file into the site if it belongs there)",
+            target.display()
+        ),
+    )
 }
 
 /// The content folder as written in `book.toml`, the prefix of every displayed path.

@@ -4,7 +4,7 @@
 //! in the file) for the renderer, and an outline is taken from them: headings with unique ids,
 //! link destinations, code blocks and placeholder tags such as `<cluster-id>`.
 
-use std::collections::BTreeSet;
+use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use rayon::prelude::*;
@@ -83,7 +83,7 @@ fn parse_markdown(text: &str, body_start: usize) -> (Events, Outline) {
         .collect();
 
     let mut outline = Outline::default();
-    let mut used_ids = BTreeSet::new();
+    let mut used_ids = UsedIds::default();
     let mut open_heading: Option<(usize, String)> = None;
     for i in 0..events.len() {
         let (event, span) = &events[i];
@@ -100,7 +100,7 @@ fn parse_markdown(text: &str, body_start: usize) -> (Events, Outline) {
                     let base = explicit_id
                         .map(|id| id.to_string())
                         .unwrap_or_else(|| heading_id(&text));
-                    let id = unique_id(&mut used_ids, base);
+                    let id = used_ids.unique(base);
                     if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start].0 {
                         *slot = Some(CowStr::from(id.clone()));
                     }
@@ -171,16 +171,30 @@ pub fn heading_id(text: &str) -> String {
     if id.is_empty() { "section".into() } else { id }
 }
 
-fn unique_id(used: &mut BTreeSet<String>, base: String) -> String {
-    if used.insert(base.clone()) {
-        return base;
+/// The ids given out so far on a page, and for each base id the next suffix to try.
+#[derive(Default)]
+struct UsedIds {
+    used: HashSet<String>,
+    next_suffix: HashMap<String, usize>,
+}
+
+impl UsedIds {
+    /// `base`, or `base-1`, `base-2`, ... (GitHub's scheme) when taken. Linear over a page: each
+    /// base resumes at its last suffix, and each id `base-N` is tried at most once for its base
+    /// (the suffix has no `-`, so an id has one base), so every failed try is an id given out.
+    fn unique(&mut self, base: String) -> String {
+        if self.used.insert(base.clone()) {
+            return base;
+        }
+        let next = self.next_suffix.entry(base.clone()).or_insert(1);
+        loop {
+            let candidate = format!("{base}-{next}");
+            *next += 1;
+            if self.used.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
-    let id = (1..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|candidate| !used.contains(candidate))
-        .unwrap_or(base);
-    used.insert(id.clone());
-    id
 }
 
 /// Tags in a raw HTML fragment whose names are not HTML elements: `(offset, tag text)`.
@@ -190,12 +204,16 @@ pub fn placeholder_tags(html: &str) -> Vec<(usize, &str)> {
     let mut offset = 0;
     while let Some(open) = rest.find('<') {
         let candidate = &rest[open..];
-        // An unclosed `<pod-name` runs to the end of its line.
-        let end = candidate
-            .find('>')
-            .map(|close| close + 1)
-            .or_else(|| candidate.find('\n'))
-            .unwrap_or(candidate.len());
+        // An unclosed `<pod-name` runs to the end of its line, or to the next `<`: tags never
+        // overlap, so escaping them one after another is sound (`<zz<yy>` is two).
+        let next = candidate[1..].find(['>', '<']).map(|at| at + 1);
+        let end = match next {
+            Some(close) if candidate.as_bytes()[close] == b'>' => close + 1,
+            _ => {
+                let stop = next.unwrap_or(candidate.len());
+                candidate[..stop].find('\n').unwrap_or(stop)
+            }
+        };
         let tag = &candidate[..end];
         let name: String = tag[1..]
             .trim_start_matches('/')
@@ -203,11 +221,14 @@ pub fn placeholder_tags(html: &str) -> Vec<(usize, &str)> {
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == ':')
             .collect();
         let is_tag = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-        if is_tag && !crate::render::markdown::is_html_element(&name) {
+        let advance = if is_tag && !crate::render::markdown::is_html_element(&name) {
             found.push((offset + open, tag));
-        }
-        offset += open + 1;
-        rest = &rest[open + 1..];
+            open + end
+        } else {
+            open + 1
+        };
+        offset += advance;
+        rest = &rest[advance..];
     }
     found
 }
@@ -278,6 +299,28 @@ mod tests {
         let tag = &o.placeholder_tags[0];
         assert_eq!(tag.text, "<cluster-id>");
         assert_eq!(&text[tag.span.clone()], "<cluster-id>");
+    }
+
+    /// Issue 14 F1: `<zz<yy>` gave two overlapping tags, and escaping them panicked in render.
+    #[test]
+    fn issue_14_placeholder_tags_never_overlap() {
+        for html in [
+            "<div><zz<yy>",
+            "<zz<yy>",
+            "<a<b<c>>",
+            "<x\n<y>",
+            "<<<>>>",
+            "<q<",
+        ] {
+            let tags = placeholder_tags(html);
+            let mut end = 0;
+            for (at, tag) in &tags {
+                assert!(*at >= end, "{html:?}: {tags:?} overlap");
+                assert_eq!(&html[*at..*at + tag.len()], *tag);
+                end = at + tag.len();
+            }
+        }
+        assert_eq!(placeholder_tags("<div><zz<yy>"), [(5, "<zz"), (8, "<yy>")]);
     }
 
     #[test]

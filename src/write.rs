@@ -19,6 +19,8 @@ use crate::render::{Output, Stream};
 /// The manifest in every folder rb-site writes: proves ownership and lists each file's hash.
 pub const MANIFEST: &str = ".rb-site-manifest";
 const MANIFEST_HEADER: &str = "rb-site output manifest v1";
+/// The manifest of a spare generation being written: rb-site's folder, contents unknown.
+const IN_FLUX_HEADER: &str = "rb-site output manifest v1 (being written)";
 
 /// What a write did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -163,9 +165,18 @@ impl Writer {
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
         let spare = spare_dir(dest);
-        // The spare folder is trusted only with an intact manifest; after a crash it is rebuilt.
+        // The spare folder is trusted only with an intact manifest; after a crash in the middle
+        // of a write it is rebuilt. A folder of that name without any manifest is not rb-site's
+        // to delete.
         let previous = read_manifest(&spare);
-        if previous.is_none() && spare.exists() {
+        if previous.is_none() && std::fs::symlink_metadata(&spare).is_ok() {
+            if !is_in_flux(&spare) {
+                bail!(
+                    "refusing to write the site: {} exists but was not made by rb-site (it has no \
+                     {MANIFEST}); rb-site keeps the previous build there, so move that folder away",
+                    spare.display()
+                );
+            }
             std::fs::remove_dir_all(&spare)
                 .with_context(|| format!("cannot remove {}", spare.display()))?;
         }
@@ -173,10 +184,8 @@ impl Writer {
             .with_context(|| format!("cannot create {}", spare.display()))?;
         // From here until a manifest is written again, the spare folder is in flux.
         let manifest_path = spare.join(MANIFEST);
-        if manifest_path.exists() {
-            std::fs::remove_file(&manifest_path)
-                .with_context(|| format!("cannot update {}", manifest_path.display()))?;
-        }
+        std::fs::write(&manifest_path, format!("{IN_FLUX_HEADER}\n"))
+            .with_context(|| format!("cannot update {}", manifest_path.display()))?;
         Ok(Writer {
             dest: dest.to_path_buf(),
             dirs: Mutex::new(HashSet::from([spare.clone()])),
@@ -286,8 +295,104 @@ impl Writer {
             .map(|(path, (hash, _))| (path.as_str(), hash.as_str()))
             .collect();
         write_manifest(&self.spare, &hashes)?;
-        swap_in(&self.spare, &self.dest)?;
+        let carried = self.carry_foreign(&hashes)?;
+        if let Err(err) = swap_in(&self.spare, &self.dest) {
+            // Put the user's files back where they were; the live site is unchanged.
+            for rel in carried.iter().rev() {
+                let _ = std::fs::rename(self.spare.join(rel), self.dest.join(rel));
+            }
+            return Err(err);
+        }
         Ok(stats)
+    }
+
+    /// Moves what the live folder holds that rb-site never wrote (`CNAME`, `.nojekyll`,
+    /// `.git/`: anything its manifest does not list) into the spare, so that it is still
+    /// there, unchanged, once the spare is swapped in. Refuses when the new site generates one
+    /// of those paths, or when the spare holds something of the same name rb-site did not
+    /// write either: rb-site never overwrites or deletes what it did not write.
+    /// Returns the paths moved, relative to both folders.
+    fn carry_foreign(&self, new: &BTreeMap<&str, &str>) -> Result<Vec<PathBuf>> {
+        if !self.dest.is_dir() {
+            return Ok(Vec::new());
+        }
+        let live = read_manifest(&self.dest).unwrap_or_default();
+        let holds_under = |map: &mut dyn Iterator<Item = &str>, prefix: &str| {
+            map.next().is_some_and(|path| path.starts_with(prefix))
+        };
+        let mut foreign = Vec::new();
+        let mut walker = walkdir::WalkDir::new(&self.dest)
+            .min_depth(1)
+            .sort_by_file_name()
+            .into_iter();
+        while let Some(entry) = walker.next() {
+            let entry = entry.with_context(|| format!("cannot read {}", self.dest.display()))?;
+            let Ok(rel) = entry.path().strip_prefix(&self.dest) else {
+                continue;
+            };
+            let key = rel.to_string_lossy().replace('\\', "/");
+            if key == MANIFEST {
+                continue;
+            }
+            if entry.file_type().is_dir() {
+                // A folder either site writes into is looked into; any other goes as a whole.
+                let prefix = format!("{key}/");
+                if holds_under(
+                    &mut live.range(prefix.clone()..).map(|(k, _)| k.as_str()),
+                    &prefix,
+                ) || holds_under(&mut new.range(prefix.as_str()..).map(|(k, _)| *k), &prefix)
+                {
+                    continue;
+                }
+                walker.skip_current_dir();
+            } else if live.contains_key(&key) {
+                continue;
+            } else if new.contains_key(key.as_str()) {
+                bail!(
+                    "refusing to write the site: {} was not written by rb-site, and the site now \
+                     generates {key}; move it out of {}",
+                    entry.path().display(),
+                    self.dest.display()
+                );
+            }
+            let target = self.spare.join(rel);
+            if std::fs::symlink_metadata(&target).is_ok() {
+                bail!(
+                    "refusing to write the site: {} and {} were both not written by rb-site; \
+                     keep the one you want and delete the other",
+                    entry.path().display(),
+                    target.display()
+                );
+            }
+            foreign.push(rel.to_path_buf());
+        }
+        let mut carried = Vec::new();
+        for rel in foreign {
+            let target = self.spare.join(&rel);
+            // Not `ensure_dir`: removing stale files may have removed folders it knows.
+            let moved = target
+                .parent()
+                .map_or(Ok(()), |parent| {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("cannot create {}", parent.display()))
+                })
+                .and_then(|()| {
+                    std::fs::rename(self.dest.join(&rel), &target).with_context(|| {
+                        format!(
+                            "cannot keep {} in the new site",
+                            self.dest.join(&rel).display()
+                        )
+                    })
+                });
+            if let Err(err) = moved {
+                for rel in carried.iter().rev() {
+                    let _ = std::fs::rename(self.spare.join(rel), self.dest.join(rel));
+                }
+                return Err(err);
+            }
+            carried.push(rel);
+        }
+        Ok(carried)
     }
 
     /// Gives the write up, leaving the live site as it was. The spare keeps a manifest of what
@@ -327,6 +432,12 @@ fn safe_join(root: &Path, rel: &str) -> Result<PathBuf> {
         bail!("refusing to write {rel:?}: the path leaves the site folder");
     }
     Ok(root.join(path))
+}
+
+/// Whether `dir` is a spare generation rb-site was writing when it stopped.
+fn is_in_flux(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join(MANIFEST))
+        .is_ok_and(|text| text.lines().next() == Some(IN_FLUX_HEADER))
 }
 
 fn read_manifest(dir: &Path) -> Option<BTreeMap<String, String>> {
@@ -557,6 +668,111 @@ mod tests {
             std::fs::read(streamed.join(MANIFEST)).expect("manifest"),
             std::fs::read(from_memory.join(MANIFEST)).expect("manifest")
         );
+    }
+
+    /// Issue 14 F6: files rb-site did not write survive every build, unchanged.
+    #[test]
+    fn issue_14_files_rb_site_did_not_write_survive_every_build() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dest = dir.path().join("site");
+        write(
+            &dest,
+            &output(&[("index.html", "0"), ("db/index.html", "db")]),
+        )
+        .expect("first");
+        let foreign = [
+            ("CNAME", "runbooks.example.com\n"),
+            (".nojekyll", ""),
+            (".git/HEAD", "ref: refs/heads/gh-pages\n"),
+            (".git/objects/ab/cdef", "object"),
+            ("db/notes.txt", "mine"),
+        ];
+        for (path, text) in foreign {
+            let path = dest.join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        for generation in 1..=4 {
+            let text = generation.to_string();
+            // The third build drops db/ from the site: db/notes.txt stays all the same.
+            let files: &[(&str, &str)] = if generation == 3 {
+                &[("index.html", &text)]
+            } else {
+                &[("index.html", &text), ("db/index.html", "db")]
+            };
+            write(&dest, &output(files)).expect("build");
+            for (path, text) in foreign {
+                assert_eq!(
+                    std::fs::read_to_string(dest.join(path)).ok().as_deref(),
+                    Some(text),
+                    "build {generation}: {path}"
+                );
+                assert!(
+                    !spare_dir(&dest).join(path).exists(),
+                    "{path} moved, not copied"
+                );
+            }
+            assert_eq!(
+                std::fs::read_to_string(dest.join("index.html")).expect("page"),
+                text
+            );
+        }
+        assert_eq!(tree(&dest).len(), foreign.len() + 2);
+    }
+
+    #[test]
+    fn issue_14_refuses_to_generate_over_a_file_it_did_not_write() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dest = dir.path().join("site");
+        write(&dest, &output(&[("index.html", "0")])).expect("first");
+        std::fs::write(dest.join("CNAME"), "mine").expect("write");
+        let err = write(
+            &dest,
+            &output(&[("index.html", "1"), ("CNAME", "generated")]),
+        )
+        .expect_err("refused");
+        assert!(
+            err.to_string().contains("was not written by rb-site"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dest.join("CNAME")).expect("kept"),
+            "mine"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dest.join("index.html")).expect("kept"),
+            "0"
+        );
+    }
+
+    /// Issue 14 F6: a spare folder without a manifest is somebody else's: never deleted.
+    #[test]
+    fn issue_14_an_unmanifested_spare_is_never_deleted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dest = dir.path().join("site");
+        let spare = spare_dir(&dest);
+        std::fs::create_dir_all(&spare).expect("mkdir");
+        std::fs::write(spare.join("precious.txt"), "keep me").expect("write");
+        let err = write(&dest, &output(&[("index.html", "1")])).expect_err("refused");
+        assert!(err.to_string().contains("was not made by rb-site"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(spare.join("precious.txt")).expect("kept"),
+            "keep me"
+        );
+        assert!(!dest.exists());
+    }
+
+    /// A write that stopped half way (a crash) leaves an in-flux spare: rebuilt, not refused.
+    #[test]
+    fn a_spare_left_in_flux_is_rebuilt() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dest = dir.path().join("site");
+        write(&dest, &output(&[("index.html", "1")])).expect("first");
+        let writer = Writer::open(&dest).expect("open");
+        writer.put("stale/index.html", b"half").expect("put");
+        drop(writer);
+        write(&dest, &output(&[("index.html", "2")])).expect("second");
+        assert_eq!(tree(&dest), ["index.html"]);
     }
 
     #[test]

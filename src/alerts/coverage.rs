@@ -10,8 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::claims::{Claim, link_claims, page_claims};
 use super::conventions::{self, Convention};
 use super::rules::AlertRule;
+use super::template::{Expansion, RuleContext, expand_annotation};
 use crate::config::{CONFIG_FILE, Config};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::model::{Page, Site};
@@ -279,167 +281,6 @@ pub(crate) fn link_alerts(
     (graph, diagnostics)
 }
 
-/// Where a claim was written, for diagnostics about it.
-#[derive(Debug, Clone)]
-enum ClaimOrigin {
-    /// Front matter `alerts:`, or the file name with `name-from-file`.
-    FrontMatter,
-    /// `[[alerts.claims]]` in book.toml, at this line (0: unknown).
-    Config(usize),
-    /// A heading matching `[[paths]] heading-claims`, at this byte span.
-    Heading(std::ops::Range<usize>),
-}
-
-/// One alert a page claims, and the heading the alert's page lands on if the claim chose one.
-#[derive(Debug, Clone)]
-struct Claim {
-    name: String,
-    anchor: Option<String>,
-    origin: ClaimOrigin,
-}
-
-impl Claim {
-    fn front_matter(name: &str) -> Claim {
-        Claim {
-            name: name.to_string(),
-            anchor: None,
-            origin: ClaimOrigin::FrontMatter,
-        }
-    }
-
-    fn diagnostic(&self, page: &Page, code: &'static str, message: String) -> Diagnostic {
-        match &self.origin {
-            ClaimOrigin::FrontMatter => claim_diagnostic(page, self.name.trim(), code, message),
-            ClaimOrigin::Config(line) => Diagnostic::at(CONFIG_FILE, *line, 0, code, message),
-            ClaimOrigin::Heading(span) => page.doc.source_ref().diag(code, span.clone(), message),
-        }
-    }
-}
-
-/// Every claim of one page: its own (front matter or file name), then `[[alerts.claims]]` naming
-/// it, then its headings under `[[paths]] heading-claims`. `entries` holds the alert names known
-/// so far (a `*` in a book.toml claim matches those the rules define).
-fn page_claims(
-    config: &Config,
-    page: &Page,
-    entries: &BTreeMap<String, AlertEntry>,
-    rule_name: &dyn Fn(&str) -> Option<String>,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<Claim> {
-    let mut claims: Vec<Claim> = page.alerts.iter().map(|n| Claim::front_matter(n)).collect();
-    let rel = page.doc.source.rel.as_str();
-    for claim in config
-        .alerts
-        .claims
-        .iter()
-        .filter(|c| c.page.trim_start_matches("./") == rel)
-    {
-        let anchor = match &claim.heading {
-            None => None,
-            Some(wanted) => match conventions::find_heading(page, wanted) {
-                Some(heading) => Some(heading.id.clone()),
-                None => {
-                    diagnostics.push(Diagnostic::at(
-                        CONFIG_FILE,
-                        claim.line,
-                        0,
-                        "broken-anchor",
-                        format!(
-                            "[[alerts.claims]] names the heading {wanted:?}, which is no heading of {}",
-                            page.doc.source.path
-                        ),
-                    ));
-                    None
-                }
-            },
-        };
-        for pattern in &claim.alerts {
-            if !pattern.contains('*') {
-                claims.push(Claim {
-                    name: pattern.clone(),
-                    anchor: anchor.clone(),
-                    origin: ClaimOrigin::Config(claim.line),
-                });
-                continue;
-            }
-            let before = claims.len();
-            claims.extend(
-                entries
-                    .values()
-                    .filter(|e| !e.rules.is_empty() && conventions::name_matches(pattern, &e.name))
-                    .map(|e| Claim {
-                        name: e.name.clone(),
-                        anchor: anchor.clone(),
-                        origin: ClaimOrigin::Config(claim.line),
-                    }),
-            );
-            if claims.len() == before {
-                diagnostics.push(Diagnostic::at(
-                    CONFIG_FILE,
-                    claim.line,
-                    0,
-                    "unknown-alert",
-                    format!(
-                        "[[alerts.claims]] for {}: no rule file defines an alert matching {pattern:?}",
-                        page.doc.source.path
-                    ),
-                ));
-            }
-        }
-    }
-    let patterns = config.heading_claims(rel);
-    if !patterns.is_empty() {
-        for heading in &page.doc.outline.headings {
-            if let Some(name) = conventions::heading_claim(heading, &patterns, rule_name) {
-                claims.push(Claim {
-                    name,
-                    // A level-1 heading titles the page: land on the page itself.
-                    anchor: (heading.level > 1).then(|| heading.id.clone()),
-                    origin: ClaimOrigin::Heading(heading.span.clone()),
-                });
-            }
-        }
-    }
-    claims
-}
-
-/// `[alerts] link-claims`: an alert no page claims is covered by the page its rule links to,
-/// when the link lands on a page of this site and its `#fragment`, if any, is a heading there.
-fn link_claims(
-    config: &Config,
-    site: &Site,
-    rules: &[AlertRule],
-    entries: &mut BTreeMap<String, AlertEntry>,
-    chosen_anchor: &mut BTreeMap<String, Option<String>>,
-) {
-    let page_by_url: BTreeMap<&str, usize> = site
-        .pages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.url.as_str(), i))
-        .collect();
-    for entry in entries.values_mut().filter(|e| e.runbook.is_none()) {
-        let landed = entry.rules.iter().find_map(|&i| {
-            let (_, link) = conventions::rule_link(config, &rules[i])?;
-            let (LinkTarget::Site { path, fragment }, _) =
-                resolve_link(config, site, link, &entry.name)
-            else {
-                return None;
-            };
-            let page = *page_by_url.get(path.as_str())?;
-            match fragment {
-                Some(f) if !site.pages[page].doc.outline.has_anchor(&f) => None,
-                fragment => Some((page, fragment)),
-            }
-        });
-        if let Some((page, fragment)) = landed {
-            entry.runbook = Some(page);
-            entry.claimed_by_link = true;
-            chosen_anchor.insert(entry.name.clone(), fragment);
-        }
-    }
-}
-
 /// A hash of what [`link_alerts`] reads of one page besides its source path and URL: its alert
 /// claims and where they are written (diagnostics point at them), its `service`, and its
 /// headings when they matter (`headings_matter`: a rule's link fragment was checked against
@@ -475,7 +316,7 @@ pub(crate) fn alert_inputs(page: &Page, headings_matter: bool) -> blake3::Hash {
 
 /// A diagnostic at the claim of `name` in a page's front matter (the list item when it can be
 /// found), else about the file (a claim taken from the file name).
-fn claim_diagnostic(
+pub(super) fn claim_diagnostic(
     page: &Page,
     name: &str,
     code: &'static str,
@@ -714,48 +555,10 @@ pub(crate) enum LinkTarget {
     MissingSource(String),
     /// An absolute URL outside `base-url` (or any absolute URL when no base-url is set).
     Foreign(String),
-    /// A Go template rb-site cannot expand: the link as expanded so far.
+    /// A template Prometheus sends as another link than meant: what it sends, and why.
+    Broken { sent: String, reason: String },
+    /// A template only Prometheus can expand, when the alert fires: why.
     Unexpandable(String),
-}
-
-/// Replaces the alert-name templates Prometheus and Alertmanager users write; `None` when another
-/// template is left.
-pub(crate) fn expand_alert_templates(link: &str, alert: &str) -> Option<String> {
-    let mut out = String::with_capacity(link.len());
-    let mut rest = link;
-    while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        let close = after.find("}}")?;
-        let inner = after[..close]
-            .trim()
-            .trim_start_matches('-')
-            .trim_end_matches('-');
-        let mut parts = inner.split('|').map(str::trim);
-        let head = parts.next().unwrap_or("");
-        let known = matches!(
-            head,
-            "$labels.alertname"
-                | ".Labels.alertname"
-                | ".CommonLabels.alertname"
-                | ".GroupLabels.alertname"
-        );
-        if !known {
-            return None;
-        }
-        let mut value = alert.to_string();
-        for filter in parts {
-            match filter {
-                "toLower" | "tolower" => value = value.to_lowercase(),
-                "toUpper" | "toupper" => value = value.to_uppercase(),
-                _ => return None,
-            }
-        }
-        out.push_str(&value);
-        rest = &after[close + 2..];
-    }
-    out.push_str(rest);
-    Some(out)
 }
 
 /// Resolves a runbook link, and says by which convention: absolute under `base-url`, a source
@@ -765,13 +568,21 @@ pub(crate) fn resolve_link(
     config: &Config,
     site: &Site,
     link: &str,
-    alert: &str,
+    rule: &AlertRule,
 ) -> (LinkTarget, Convention) {
-    let Some(expanded) = expand_alert_templates(link, alert) else {
-        return (
-            LinkTarget::Unexpandable(link.to_string()),
-            Convention::Foreign,
-        );
+    let context = RuleContext {
+        rule_labels: &rule.labels,
+        expr: &rule.expr,
+        external_labels: &config.alerts.external_labels,
+    };
+    let expanded = match expand_annotation(link, context) {
+        Expansion::Sent(expanded) => expanded,
+        Expansion::Broken { sent, reason } => {
+            return (LinkTarget::Broken { sent, reason }, Convention::Foreign);
+        }
+        Expansion::Unknown { reason } => {
+            return (LinkTarget::Unexpandable(reason), Convention::Foreign);
+        }
     };
     let (without_fragment, fragment) = match expanded.split_once('#') {
         Some((path, fragment)) => (path, Some(fragment.to_string()).filter(|f| !f.is_empty())),
@@ -958,19 +769,49 @@ fn check_runbook_links(
                 }
                 continue;
             };
-            let (target, convention) = resolve_link(config, site, link, &rule.name);
+            let (target, convention) = resolve_link(config, site, link, rule);
             let tried = convention.describe();
             if matches!(target, LinkTarget::Foreign(_)) {
                 external.insert(entry.name.clone());
             }
             let problem = match (target, entry.runbook) {
-                (LinkTarget::Unexpandable(_), _) => Some((
-                    format!(
-                        "{key} of alert {:?} is a template rb-site cannot expand: {link}",
-                        rule.name
-                    ),
-                    "only {{ $labels.alertname }} and {{ .Labels.alertname }} are expanded; link to the alert's page instead".to_string(),
-                )),
+                (LinkTarget::Unexpandable(reason), _) => {
+                    diagnostics.push(
+                        Diagnostic::at(
+                            &rule.file,
+                            rule.line,
+                            0,
+                            "runbook-url-unchecked",
+                            format!("{key} of alert {:?} cannot be checked: {reason}", rule.name),
+                        )
+                        .with_help("rb-site checks literal links, and templates of static values (`$externalLabels` named in book.toml)"),
+                    );
+                    None
+                }
+                (LinkTarget::Broken { sent, reason }, _) => {
+                    mismatched.insert(entry.name.clone());
+                    let help = match entry.runbook {
+                        Some(_) => format!(
+                            "write the literal URL: {}",
+                            absolute_or_root(config, &entry.page_dir)
+                        ),
+                        None => "write the alert's name into the URL".to_string(),
+                    };
+                    diagnostics.push(
+                        Diagnostic::at(
+                            &rule.file,
+                            rule.line,
+                            0,
+                            "runbook-url-template",
+                            format!(
+                                "{key} of alert {:?} reaches notifications as {sent}: {reason}",
+                                rule.name
+                            ),
+                        )
+                        .with_help(help),
+                    );
+                    None
+                }
                 (LinkTarget::MissingSource(path), _) => {
                     let nearest = conventions::nearest_source(
                         content_relative(config, &path).unwrap_or(&path),
@@ -995,7 +836,10 @@ fn check_runbook_links(
                     ))
                 }
                 (LinkTarget::Foreign(url), Some(_)) => Some((
-                    format!("{key} of alert {:?} points outside this site: {url}", rule.name),
+                    format!(
+                        "{key} of alert {:?} points outside this site: {url}",
+                        rule.name
+                    ),
                     match config.book.base_url.as_deref() {
                         Some(_) => format!(
                             "link to {}, or name its repository in [[alerts.repos]]",
@@ -1098,25 +942,6 @@ mod tests {
         assert_eq!(url_safe_name("job:up:low"), "job-up-low");
         assert_eq!(url_safe_name("Disk  full!"), "Disk-full-");
         assert_eq!(url_safe_name("a_b-c"), "a_b-c");
-    }
-
-    #[test]
-    fn alert_templates_expand_and_others_do_not() {
-        let expand = |link| expand_alert_templates(link, "KubeX");
-        assert_eq!(
-            expand("https://r/alerts/{{ $labels.alertname }}/").as_deref(),
-            Some("https://r/alerts/KubeX/")
-        );
-        assert_eq!(
-            expand("https://r/{{$labels.alertname}}").as_deref(),
-            Some("https://r/KubeX")
-        );
-        assert_eq!(
-            expand("https://r/{{ .Labels.alertname | toLower }}").as_deref(),
-            Some("https://r/kubex")
-        );
-        assert_eq!(expand("docs/{{ $labels.type }}/README.md"), None);
-        assert_eq!(expand("https://r/{{ unclosed"), None);
     }
 
     #[test]

@@ -74,9 +74,8 @@ impl AlertRule {
 
 /// Reads every configured rule file. IO and parse problems come back as diagnostics.
 pub(crate) fn load_rules(config: &Config) -> (Vec<AlertRule>, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
-    let files = match rule_files(config) {
-        Ok(files) => files,
+    let (files, mut diagnostics) = match rule_files(config) {
+        Ok(found) => found,
         Err(diagnostic) => return (Vec::new(), vec![*diagnostic]),
     };
     // Files parse in parallel; collecting keeps them in path order, so the result is the same
@@ -114,11 +113,15 @@ pub(crate) fn load_rules(config: &Config) -> (Vec<AlertRule>, Vec<Diagnostic>) {
 }
 
 /// Root-relative path (with `/`) and full path of every file matched by the globs, sorted.
-fn rule_files(config: &Config) -> Result<Vec<(String, std::path::PathBuf)>, Box<Diagnostic>> {
+/// Also a warning for each glob that matches no file.
+type RuleFiles = (Vec<(String, std::path::PathBuf)>, Vec<Diagnostic>);
+
+fn rule_files(config: &Config) -> Result<RuleFiles, Box<Diagnostic>> {
     if config.alerts.rules.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let mut builder = GlobSetBuilder::new();
+    let mut patterns = Vec::new();
     for pattern in &config.alerts.rules {
         let glob = Glob::new(pattern.trim_start_matches("./")).map_err(|err| {
             Box::new(Diagnostic::file(
@@ -128,6 +131,7 @@ fn rule_files(config: &Config) -> Result<Vec<(String, std::path::PathBuf)>, Box<
             ))
         })?;
         builder.add(glob);
+        patterns.push(pattern);
     }
     let set = builder.build().map_err(|err| {
         Box::new(Diagnostic::file(
@@ -137,6 +141,7 @@ fn rule_files(config: &Config) -> Result<Vec<(String, std::path::PathBuf)>, Box<
         ))
     })?;
     let build_dir = config.build_dir();
+    let mut matched = vec![false; patterns.len()];
     let mut files: Vec<(String, std::path::PathBuf)> = walkdir::WalkDir::new(&config.root)
         .follow_links(true)
         .into_iter()
@@ -153,11 +158,28 @@ fn rule_files(config: &Config) -> Result<Vec<(String, std::path::PathBuf)>, Box<
         .filter(|entry| entry.file_type().is_file())
         .filter_map(|entry| {
             let rel = relative_slash_path(&config.root, entry.path())?;
-            set.is_match(&rel).then(|| (rel, entry.into_path()))
+            let hits = set.matches(&rel);
+            for &hit in &hits {
+                matched[hit] = true;
+            }
+            (!hits.is_empty()).then(|| (rel, entry.into_path()))
         })
         .collect();
     files.sort();
-    Ok(files)
+    let unmatched = patterns
+        .iter()
+        .zip(matched)
+        .filter(|(_, matched)| !matched)
+        .map(|(pattern, _)| {
+            Diagnostic::file(
+                crate::config::CONFIG_FILE,
+                "rule-glob-unmatched",
+                format!("alerts.rules: {pattern:?} matches no file"),
+            )
+            .with_help("globs are relative to the folder of book.toml; every alert its rule files define would show as unknown")
+        })
+        .collect();
+    Ok((files, unmatched))
 }
 
 fn relative_slash_path(root: &Path, path: &Path) -> Option<String> {
@@ -171,7 +193,32 @@ fn relative_slash_path(root: &Path, path: &Path) -> Option<String> {
 
 /// Parses one rule file's text. `file` is the root-relative path used in rules and diagnostics.
 pub(crate) fn parse_rule_file(file: &str, text: &str) -> (Vec<AlertRule>, Vec<Diagnostic>) {
+    let parsed = parse_rule_file_counted(file, text);
+    (parsed.alerts, parsed.diagnostics)
+}
+
+/// One rule file as rb-site reads it, with the number of recording rules it skipped.
+#[derive(Debug)]
+#[doc(hidden)]
+pub struct ParsedRuleFile {
+    pub(crate) alerts: Vec<AlertRule>,
+    /// Recording rules (`record:`), read and skipped.
+    pub recording: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ParsedRuleFile {
+    /// Alerting plus recording rules: what `promtool check rules` counts as "rules found".
+    pub fn rule_count(&self) -> usize {
+        self.alerts.len() + self.recording
+    }
+}
+
+/// [`parse_rule_file`], counting recording rules too (the promtool parity test compares counts).
+#[doc(hidden)]
+pub fn parse_rule_file_counted(file: &str, text: &str) -> ParsedRuleFile {
     let mut rules = Vec::new();
+    let mut recording = 0;
     let mut diagnostics = Vec::new();
     // The budget pass guards against YAML bombs from untrusted input and costs as much as the
     // parse itself; rule files come from the site's own repository, and alias expansion stays
@@ -187,15 +234,18 @@ pub(crate) fn parse_rule_file(file: &str, text: &str) -> (Vec<AlertRule>, Vec<Di
                 let (line, column) = err
                     .location()
                     .map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
-                let message = first_line(&err.without_snippet().to_string());
                 diagnostics.push(Diagnostic::at(
                     file,
                     line,
                     column,
                     "rule-file-error",
-                    format!("cannot parse the rule file: {message}"),
+                    format!("cannot parse the rule file: {}", yaml_error_message(&err)),
                 ));
-                return (rules, diagnostics);
+                return ParsedRuleFile {
+                    alerts: rules,
+                    recording,
+                    diagnostics,
+                };
             }
         };
     for document in documents {
@@ -222,8 +272,32 @@ pub(crate) fn parse_rule_file(file: &str, text: &str) -> (Vec<AlertRule>, Vec<Di
                 continue;
             }
         };
+        // Prometheus refuses a file that names a group twice (rulefmt: "repeated in the same file").
+        let mut group_names: BTreeMap<String, usize> = BTreeMap::new();
         for group in groups.into_iter().flatten() {
+            if let Some(name) = &group.name {
+                let line = name.referenced.line() as usize;
+                if let Some(first) = group_names.insert(name.value.0.clone(), line) {
+                    diagnostics.push(
+                        Diagnostic::at(
+                            file,
+                            line,
+                            name.referenced.column() as usize,
+                            "rule-file-error",
+                            format!("the group name {:?} is repeated in this file", name.value.0),
+                        )
+                        .with_help(format!(
+                            "Prometheus refuses to load the file; the first group of that name is at line {first}"
+                        )),
+                    );
+                }
+            }
+            let group_name = group.name.map(|n| n.value.0).unwrap_or_default();
             for rule in group.rules.into_iter().flatten() {
+                if rule.record.is_some() && rule.alert.is_none() {
+                    recording += 1;
+                    continue;
+                }
                 let Some(alert) = rule.alert else { continue };
                 let line = alert.referenced.line() as usize;
                 let name = alert.value.0.trim().to_string();
@@ -249,7 +323,7 @@ pub(crate) fn parse_rule_file(file: &str, text: &str) -> (Vec<AlertRule>, Vec<Di
                 };
                 rules.push(AlertRule {
                     name,
-                    group: group.name.clone().map(|n| n.0).unwrap_or_default(),
+                    group: group_name.clone(),
                     file: file.to_string(),
                     line,
                     expr: expr.0.trim_end().to_string(),
@@ -260,7 +334,35 @@ pub(crate) fn parse_rule_file(file: &str, text: &str) -> (Vec<AlertRule>, Vec<Di
             }
         }
     }
-    (rules, diagnostics)
+    ParsedRuleFile {
+        alerts: rules,
+        recording,
+        diagnostics,
+    }
+}
+
+/// A YAML error in the words of a rule-file author, without the parser's settings and limits.
+fn yaml_error_message(err: &serde_saphyr::Error) -> String {
+    use serde_saphyr::Error;
+    match err {
+        Error::WithSnippet { error, .. } | Error::AliasError { error, .. } => {
+            yaml_error_message(error)
+        }
+        Error::DuplicateMappingKey { key: Some(key), .. } => {
+            format!("the key {key:?} appears twice in one mapping")
+        }
+        Error::DuplicateMappingKey { key: None, .. } => {
+            "a key appears twice in one mapping".to_string()
+        }
+        Error::Budget { .. }
+        | Error::AliasReplayLimitExceeded { .. }
+        | Error::AliasExpansionLimitExceeded { .. }
+        | Error::AliasReplayStackDepthExceeded { .. }
+        | Error::AliasReplayCounterOverflow { .. } => {
+            "its anchors and aliases expand to more YAML than a rule file can hold".to_string()
+        }
+        _ => first_line(&err.without_snippet().to_string()),
+    }
 }
 
 /// The first line of a parser message, without the position the diagnostic already carries.
@@ -294,7 +396,7 @@ struct RawSpec {
 
 #[derive(Deserialize)]
 struct RawGroup {
-    name: Option<Text>,
+    name: Option<Spanned<Text>>,
     #[serde(default)]
     rules: Vec<Option<RawRule>>,
 }
@@ -302,6 +404,7 @@ struct RawGroup {
 #[derive(Deserialize)]
 struct RawRule {
     alert: Option<Spanned<Text>>,
+    record: Option<Text>,
     expr: Option<Text>,
     #[serde(rename = "for")]
     for_: Option<Text>,
@@ -311,7 +414,7 @@ struct RawRule {
 
 /// Any YAML scalar, kept as text: `for: 5m`, `expr: 1`, `severity: 3` and `critical: true` all occur.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Text(String);
+pub(super) struct Text(pub(super) String);
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -422,5 +525,59 @@ spec:
         let (_, diagnostics) = parse_rule_file("r.yml", text);
         assert_eq!(diagnostics.len(), 1);
         assert_eq!(diagnostics[0].line, 5);
+    }
+
+    #[test]
+    fn a_group_name_repeated_in_one_file_is_an_error_as_in_prometheus() {
+        let text = "groups:\n- name: a\n  rules:\n  - alert: X\n    expr: up\n- name: a\n  rules:\n  - record: r\n    expr: up\n";
+        let parsed = parse_rule_file_counted("r.yml", text);
+        assert_eq!(parsed.rule_count(), 2);
+        assert_eq!(parsed.diagnostics.len(), 1);
+        let d = &parsed.diagnostics[0];
+        assert_eq!(
+            (d.location(), d.code, d.message.as_str()),
+            (
+                "r.yml:6:9".to_string(),
+                "rule-file-error",
+                "the group name \"a\" is repeated in this file"
+            )
+        );
+        assert_eq!(
+            d.help.as_deref(),
+            Some("Prometheus refuses to load the file; the first group of that name is at line 2")
+        );
+    }
+
+    #[test]
+    fn yaml_errors_are_worded_for_rule_authors() {
+        let text = "groups:\n- name: a\n  name: b\n  rules: []\n";
+        let (_, diagnostics) = parse_rule_file("r.yml", text);
+        assert_eq!(
+            diagnostics[0].message,
+            "cannot parse the rule file: the key \"name\" appears twice in one mapping"
+        );
+        assert!(!diagnostics[0].message.contains("DuplicateKeyPolicy"));
+    }
+
+    #[test]
+    fn a_yaml_bomb_is_refused_in_plain_words() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..9 {
+            let prev = level - 1;
+            text.push_str(&format!(
+                "a{level}: &a{level} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        text.push_str(
+            "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    labels: {bomb: *a8}\n",
+        );
+        let (rules, diagnostics) = parse_rule_file("bomb.yml", &text);
+        assert!(rules.is_empty());
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        let message = &diagnostics[0].message;
+        assert_eq!(
+            message,
+            "cannot parse the rule file: its anchors and aliases expand to more YAML than a rule file can hold"
+        );
     }
 }

@@ -11,10 +11,20 @@
 //! highlighted once, and the blocks of a full build are kept in one pack file in the build cache
 //! (`.rb-site-cache/highlight.pack`) for the next build, like the diagram cache. The pack is only
 //! ever a shortcut: a missing, stale or damaged pack means highlighting again, never an error.
+//!
+//! Each block has a budget ([`BUDGET`]): the grammars' regular expressions can take time that
+//! grows much faster than a line's length, and one call for one line cannot be interrupted. So
+//! a block with a line longer than [`LONG_LINE`] bytes is highlighted in a worker process
+//! ([`super::worker`]) that is killed when the budget runs out; other blocks are highlighted
+//! here, line by line, and abandoned when the budget runs out between two lines. A block over
+//! its budget is shown as plain escaped text, with a `highlight-budget` warning. The budget is
+//! CPU time (the thread's, or the worker's), so a busy machine does not change what a build
+//! shows.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::time::Duration;
 
 use pulldown_cmark_escape::escape_html_body_text;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
@@ -22,6 +32,16 @@ use syntect::parsing::{SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 #[cfg(test)]
 use two_face::theme::EmbeddedThemeName;
+
+use super::worker::{Job, Outcome, WorkerPool};
+
+/// How much CPU time highlighting one block may take.
+pub(crate) const BUDGET: Duration = Duration::from_secs(2);
+
+/// Lines longer than this many bytes are highlighted in a worker process, under [`BUDGET`].
+/// The cost of a line can grow with the cube of its length (a bash line of `</div>` repeated
+/// 475 times, 2.9 KB, took 17.8 s); lines up to this length stay well under the budget.
+pub(crate) const LONG_LINE: usize = 1000;
 
 /// Class prefix of every highlight span, so highlight classes never meet a theme's own classes.
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
@@ -66,38 +86,89 @@ pub(crate) struct Highlighter {
     fresh: Mutex<HashMap<Key, Arc<str>>>,
     /// Keys of the stored blocks this highlighter used: a full build keeps only those.
     used: Mutex<HashSet<Key>>,
+    /// Workers for blocks with long lines; without them such blocks stay plain.
+    workers: Option<WorkerPool>,
+}
+
+/// A block's HTML, and why it is plain when it ran out of budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Highlighted {
+    pub html: String,
+    pub over_budget: Option<String>,
 }
 
 impl Highlighter {
     /// A highlighter keeping its blocks in the pack file `pack` between builds, or nowhere.
     /// Forces the grammars to load now (about 100 ms), rather than in the first page's render.
-    pub(crate) fn new(pack: Option<PathBuf>) -> Highlighter {
+    /// Blocks with long lines are highlighted by workers running `worker` (the `rb-site`
+    /// binary), or left plain when there is none.
+    pub(crate) fn new(pack: Option<PathBuf>, worker: Option<PathBuf>) -> Highlighter {
         LazyLock::force(&SYNTAXES);
         Highlighter {
             pack,
+            workers: worker.map(WorkerPool::new),
             ..Highlighter::default()
         }
     }
 
     /// The inner HTML of a `<code>` element: `code` highlighted as `lang`, or escaped plain text
-    /// when `lang` has no grammar. Never fails.
-    pub(crate) fn highlight(&self, lang: &str, code: &str) -> String {
+    /// when `lang` has no grammar or the block ran out of budget. Never fails.
+    pub(crate) fn highlight(&self, lang: &str, code: &str) -> Highlighted {
         let Some(syntax) = find_syntax(lang) else {
-            return escape(code);
+            return Highlighted {
+                html: escape(code),
+                over_budget: None,
+            };
         };
         let key = key(syntax, code);
         if let Some(html) = self.stored().get(&key) {
             lock(&self.used).insert(key);
-            return html.to_string();
+            return Highlighted {
+                html: html.to_string(),
+                over_budget: None,
+            };
         }
         if let Some(html) = lock(&self.fresh).get(&key) {
-            return html.to_string();
+            return Highlighted {
+                html: html.to_string(),
+                over_budget: None,
+            };
         }
         // Highlighted outside the lock: two threads meeting the same new block both highlight
         // it, and both get the same HTML.
-        let html = highlight_with(syntax, code).unwrap_or_else(|| escape(code));
-        lock(&self.fresh).insert(key, Arc::from(html.as_str()));
-        html
+        let longest = code.lines().map(str::len).max().unwrap_or(0);
+        let highlighted = if longest <= LONG_LINE {
+            highlight_with(syntax, code, Some(BUDGET))
+        } else {
+            match &self.workers {
+                Some(workers) => match workers.run(Job::Highlight { lang, code }, BUDGET) {
+                    Outcome::Done(result) => result,
+                    Outcome::TimedOut { .. } => Err(format!(
+                        "highlighting it took longer than {} s",
+                        BUDGET.as_secs()
+                    )),
+                    Outcome::Crashed(why) => Err(format!("the highlighter failed: {why}")),
+                },
+                None => Err(format!(
+                    "a line of {longest} bytes is longer than the {LONG_LINE} highlighted \
+                     without a worker process"
+                )),
+            }
+        };
+        match highlighted {
+            Ok(html) => {
+                lock(&self.fresh).insert(key, Arc::from(html.as_str()));
+                Highlighted {
+                    html,
+                    over_budget: None,
+                }
+            }
+            // Not remembered: the next build tries again (a faster machine may make it).
+            Err(why) => Highlighted {
+                html: escape(code),
+                over_budget: Some(why),
+            },
+        }
     }
 
     /// How many blocks this highlighter highlighted (not found in the pack or already done).
@@ -181,14 +252,48 @@ fn read_pack(bytes: &[u8]) -> Option<HashMap<Key, Arc<str>>> {
     Some(entries)
 }
 
-fn highlight_with(syntax: &SyntaxReference, code: &str) -> Option<String> {
+/// `code` highlighted, or why not when this thread used more than `budget` of CPU time on it
+/// (checked between lines). A block the grammar fails on is plain text, as if it had no grammar.
+fn highlight_with(
+    syntax: &SyntaxReference,
+    code: &str,
+    budget: Option<Duration>,
+) -> Result<String, String> {
+    let start = thread_cpu_time();
     let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
     for line in LinesWithEndings::from(code) {
-        generator
+        if budget.is_some_and(|budget| thread_cpu_time().saturating_sub(start) > budget) {
+            return Err(format!(
+                "highlighting it took longer than {} s",
+                BUDGET.as_secs()
+            ));
+        }
+        if generator
             .parse_html_for_line_which_includes_newline(line)
-            .ok()?;
+            .is_err()
+        {
+            return Ok(escape(code));
+        }
     }
-    Some(generator.finalize())
+    Ok(generator.finalize())
+}
+
+/// The CPU time the calling thread has used.
+fn thread_cpu_time() -> Duration {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(now.tv_sec).unwrap_or(0),
+        u32::try_from(now.tv_nsec).unwrap_or(0),
+    )
+}
+
+/// What a worker does with a [`Job::Highlight`]: highlights the block with no deadline of its
+/// own (the process is killed when the caller's budget runs out).
+pub(crate) fn highlight_job(lang: &str, code: &str) -> Result<String, String> {
+    match find_syntax(lang) {
+        Some(syntax) => highlight_with(syntax, code, None),
+        None => Ok(escape(code)),
+    }
 }
 
 fn escape(code: &str) -> String {
@@ -459,7 +564,7 @@ mod tests {
 
     #[test]
     fn a_repeated_block_is_highlighted_once() {
-        let highlighter = Highlighter::new(None);
+        let highlighter = Highlighter::new(None, None);
         let first = highlighter.highlight("bash", BASH);
         assert_eq!(
             highlighter.highlight("sh", BASH),
@@ -475,14 +580,14 @@ mod tests {
     fn the_pack_carries_blocks_to_the_next_build_and_a_full_build_prunes_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let pack = dir.path().join("cache/highlight.pack");
-        let first = Highlighter::new(Some(pack.clone()));
+        let first = Highlighter::new(Some(pack.clone()), None);
         let bash = first.highlight("bash", BASH);
         let yaml = first.highlight("yaml", YAML);
         first.save(true);
         assert!(pack.is_file(), "the pack is written with its folder");
 
         // The next build finds both blocks and highlights nothing.
-        let second = Highlighter::new(Some(pack.clone()));
+        let second = Highlighter::new(Some(pack.clone()), None);
         assert_eq!(second.highlight("bash", BASH), bash);
         assert_eq!(second.highlighted(), 0);
         // A partial render (serve) keeps the blocks it did not meet...
@@ -495,7 +600,7 @@ mod tests {
         );
         // ...a full build drops them.
         second.save(true);
-        let third = Highlighter::new(Some(pack.clone()));
+        let third = Highlighter::new(Some(pack.clone()), None);
         assert_eq!(third.highlight("bash", BASH), bash);
         assert_eq!(third.highlight("yaml", YAML), yaml);
         assert_eq!(
@@ -509,12 +614,12 @@ mod tests {
     fn a_damaged_pack_is_ignored_and_replaced() {
         let dir = tempfile::tempdir().expect("tempdir");
         let pack = dir.path().join("highlight.pack");
-        let good = Highlighter::new(None).highlight("bash", BASH);
+        let good = Highlighter::new(None, None).highlight("bash", BASH);
         let mut truncated = PACK_MAGIC.to_vec();
         truncated.extend_from_slice(&[7; 40]);
         for bytes in [b"not a pack".to_vec(), truncated] {
             std::fs::write(&pack, &bytes).expect("write");
-            let highlighter = Highlighter::new(Some(pack.clone()));
+            let highlighter = Highlighter::new(Some(pack.clone()), None);
             assert_eq!(highlighter.highlight("bash", BASH), good);
             assert_eq!(highlighter.highlighted(), 1);
             highlighter.save(true);
@@ -525,7 +630,9 @@ mod tests {
 
     #[test]
     fn bash_is_highlighted_with_prefixed_classes() {
-        let html = Highlighter::new(None).highlight("bash", "echo \"hi\" # greet\n");
+        let html = Highlighter::new(None, None)
+            .highlight("bash", "echo \"hi\" # greet\n")
+            .html;
         assert!(
             html.starts_with("<span class=\"hl-source hl-shell hl-bash\">"),
             "{html}"
@@ -563,17 +670,47 @@ mod tests {
 
     #[test]
     fn unknown_language_is_plain_escaped_text() {
-        let html = Highlighter::new(None).highlight("promql", "rate(x[5m]) > 0 && <b>\n");
+        let html = Highlighter::new(None, None)
+            .highlight("promql", "rate(x[5m]) > 0 && <b>\n")
+            .html;
         assert_eq!(html, "rate(x[5m]) &gt; 0 &amp;&amp; &lt;b&gt;\n");
         assert_eq!(
-            Highlighter::new(None).highlight("", "a < b\n"),
+            Highlighter::new(None, None).highlight("", "a < b\n").html,
             "a &lt; b\n"
         );
     }
 
     #[test]
+    fn a_long_line_without_a_worker_is_plain_and_says_why() {
+        let code = format!("echo {}\n", "</div>".repeat(200));
+        let highlighted = Highlighter::new(None, None).highlight("bash", &code);
+        assert_eq!(highlighted.html, escape(&code));
+        let why = highlighted.over_budget.expect("over budget");
+        assert!(why.contains("a line of 1205 bytes"), "{why}");
+        // A line at the limit is highlighted in-process.
+        let code = format!("{}\n", "x".repeat(LONG_LINE));
+        assert_eq!(
+            Highlighter::new(None, None)
+                .highlight("bash", &code)
+                .over_budget,
+            None
+        );
+    }
+
+    #[test]
+    fn a_block_over_budget_between_lines_is_abandoned() {
+        let syntax = find_syntax("bash").expect("bash");
+        let err =
+            highlight_with(syntax, "echo a\necho b\n", Some(Duration::ZERO)).expect_err("over");
+        assert!(err.contains("longer than 2 s"), "{err}");
+        assert!(highlight_with(syntax, "echo a\n", None).is_ok());
+    }
+
+    #[test]
     fn templates_in_code_come_out_as_written() {
-        let html = Highlighter::new(None).highlight("yaml", "summary: '{{ $labels.instance }}'\n");
+        let html = Highlighter::new(None, None)
+            .highlight("yaml", "summary: '{{ $labels.instance }}'\n")
+            .html;
         assert!(html.contains("{{ $labels.instance }}"), "{html}");
     }
 

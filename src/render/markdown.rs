@@ -13,7 +13,7 @@ use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel,
 use pulldown_cmark_escape::escape_html;
 use serde::Serialize;
 
-use crate::config::{Config, MermaidRender};
+use crate::config::{Config, MermaidRender, RawHtml};
 use crate::diag::Diagnostic;
 use crate::model::Document;
 use crate::render::highlight::{self, Highlighter};
@@ -25,6 +25,9 @@ pub(crate) struct BodyRenderer {
     highlighter: std::sync::Arc<Highlighter>,
     /// `None` when `[mermaid] render = "off"`: fences stay code.
     mermaid: Option<MermaidRenderer>,
+    raw_html: RawHtml,
+    /// The cleaner of pages with HTML of their own, under `raw-html = "sanitize"`.
+    sanitizer: Option<Sanitizer>,
 }
 
 /// A rendered body and what templates need from it.
@@ -51,12 +54,22 @@ impl BodyRenderer {
         highlighter: std::sync::Arc<Highlighter>,
     ) -> anyhow::Result<BodyRenderer> {
         let mermaid = match config.mermaid.render {
-            MermaidRender::Build => Some(MermaidRenderer::new(Some(config.mermaid_cache_dir()))),
+            MermaidRender::Build => {
+                let renderer = MermaidRenderer::new(Some(config.mermaid_cache_dir()));
+                Some(match &config.worker {
+                    Some(program) => {
+                        renderer.with_worker(program.clone(), config.mermaid.timeout())
+                    }
+                    None => renderer,
+                })
+            }
             MermaidRender::Off => None,
         };
         Ok(BodyRenderer {
             highlighter,
             mermaid,
+            raw_html: config.markdown.raw_html,
+            sanitizer: (config.markdown.raw_html == RawHtml::Sanitize).then(Sanitizer::new),
         })
     }
 
@@ -65,8 +78,10 @@ impl BodyRenderer {
     #[cfg(test)]
     pub(crate) fn with_mermaid(mermaid: Option<MermaidRenderer>) -> BodyRenderer {
         BodyRenderer {
-            highlighter: std::sync::Arc::new(Highlighter::new(None)),
+            highlighter: std::sync::Arc::new(Highlighter::new(None, None)),
             mermaid,
+            raw_html: RawHtml::default(),
+            sanitizer: Some(Sanitizer::new()),
         }
     }
 
@@ -99,10 +114,19 @@ impl BodyRenderer {
             diagnostics: Vec::new(),
             tasks: 0,
             diagrams: 0,
+            user_html: Vec::new(),
         };
         pass.run();
-        let mut html = String::with_capacity(doc.source.text.len() * 3 / 2);
-        pulldown_cmark::html::push_html(&mut html, pass.out.into_iter());
+        let mut html = match &self.sanitizer {
+            Some(sanitizer) if !pass.user_html.is_empty() => {
+                sanitize_body(sanitizer, &doc.source.text, pass.out, &pass.user_html)
+            }
+            _ => {
+                let mut html = String::with_capacity(doc.source.text.len() * 3 / 2);
+                pulldown_cmark::html::push_html(&mut html, pass.out.into_iter());
+                html
+            }
+        };
         if html.contains(TOC_PLACEHOLDER) {
             html = html.replace(TOC_PLACEHOLDER, &inline_toc(&pass.toc));
         }
@@ -112,6 +136,92 @@ impl BodyRenderer {
             diagnostics: pass.diagnostics,
         }
     }
+}
+
+/// The `ammonia` cleaner for `raw-html = "sanitize"`: what runbooks use to format (`<details>`,
+/// `<kbd>`, `<br>`, `<sup>`, tables, ids and classes) stays; scripts, event handlers, frames,
+/// forms, styles and unsafe URL schemes go.
+struct Sanitizer(ammonia::Builder<'static>);
+
+impl std::fmt::Debug for Sanitizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sanitizer")
+    }
+}
+
+/// Brackets of the tokens that stand for rb-site's own HTML while a body is cleaned:
+/// characters of Unicode's private use area.
+const TOKEN_OPEN: char = '\u{E000}';
+const TOKEN_CLOSE: char = '\u{E001}';
+
+impl Sanitizer {
+    fn new() -> Sanitizer {
+        let mut builder = ammonia::Builder::default();
+        builder
+            .add_generic_attributes(["id", "class"])
+            .add_tag_attributes("details", ["open"])
+            .add_tag_attributes("ol", ["start"])
+            // Table alignment, as pulldown-cmark writes it.
+            .add_tag_attributes("th", ["style"])
+            .add_tag_attributes("td", ["style"])
+            .filter_style_properties(["text-align"].into())
+            // Links stay as the author wrote them.
+            .link_rel(None)
+            // A token lives in text only: inside an attribute value it could end the value.
+            .attribute_filter(|_, _, value| (!value.contains(TOKEN_OPEN)).then_some(value.into()));
+        Sanitizer(builder)
+    }
+}
+
+/// Writes a body that holds HTML of the runbook's own, cleaned: rb-site's HTML (highlighted
+/// code, diagrams, anchors, callouts, checkboxes) stands aside as tokens while `ammonia`
+/// cleans the rest, then comes back. The tokens carry a hash of the page, so no page can
+/// contain one ready-made.
+fn sanitize_body(
+    sanitizer: &Sanitizer,
+    text: &str,
+    events: Vec<Event<'static>>,
+    user_html: &[usize],
+) -> String {
+    let nonce = &blake3::hash(text.as_bytes()).to_hex()[..16];
+    let mut kept: Vec<CowStr<'static>> = Vec::new();
+    let mut user = user_html.iter().peekable();
+    let events = events.into_iter().enumerate().map(|(i, event)| {
+        let own = user.next_if_eq(&&i).is_some();
+        match event {
+            Event::Html(html) | Event::InlineHtml(html) if !own => {
+                let token = format!("{TOKEN_OPEN}{nonce}{}{TOKEN_CLOSE}", kept.len());
+                kept.push(html);
+                Event::InlineHtml(token.into())
+            }
+            other => other,
+        }
+    });
+    let mut html = String::with_capacity(text.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events);
+    let cleaned = sanitizer.0.clean(&html).to_string();
+    let mut out =
+        String::with_capacity(cleaned.len() + kept.iter().map(|k| k.len()).sum::<usize>());
+    let mut rest = cleaned.as_str();
+    let open = format!("{TOKEN_OPEN}{nonce}");
+    while let Some(at) = rest.find(&open) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + open.len()..];
+        let token = after
+            .find(TOKEN_CLOSE)
+            .and_then(|end| Some((after[..end].parse::<usize>().ok()?, end)));
+        match token.and_then(|(n, end)| Some((kept.get(n)?, end))) {
+            Some((html, end)) => {
+                out.push_str(html);
+                rest = &after[end + TOKEN_CLOSE.len_utf8()..];
+            }
+            None => {
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Where a `[[_TOC_]]` marker stood, until the headings are known.
@@ -154,6 +264,8 @@ struct Pass<'a> {
     diagnostics: Vec<Diagnostic>,
     tasks: usize,
     diagrams: usize,
+    /// Indexes in `out` of the events that are the runbook's own HTML.
+    user_html: Vec<usize>,
 }
 
 /// A heading being rewritten: its id and the text gathered for the table of contents.
@@ -245,11 +357,6 @@ impl Pass<'_> {
                 Event::End(TagEnd::BlockQuote(Some(_))) => {
                     self.out.push(Event::Html(CowStr::Borrowed("</div>\n")));
                 }
-                Event::Html(html) => self.out.push(Event::Html(escape_placeholder_tags(html))),
-                Event::InlineHtml(html) => {
-                    self.out
-                        .push(Event::InlineHtml(escape_placeholder_tags(html)));
-                }
                 // GitLab's `[[_TOC_]]` and `[TOC]`: the page's table of contents, drawn once
                 // every heading is known.
                 Event::Start(Tag::Paragraph)
@@ -263,9 +370,27 @@ impl Pass<'_> {
                     }
                     self.out.push(Event::Html(TOC_PLACEHOLDER.into()));
                 }
+                Event::Html(html) => self.user_html(html, true),
+                Event::InlineHtml(html) => self.user_html(html, false),
                 _ => self.out.push(event.clone()),
             }
         }
+    }
+
+    /// HTML written in the runbook, by the `[markdown] raw-html` policy. What `sanitize`
+    /// cleans is the whole body, once written ([`sanitize_body`]); here its events are noted.
+    fn user_html(&mut self, html: &CowStr<'static>, block: bool) {
+        if self.renderer.raw_html == RawHtml::Deny {
+            self.out.push(Event::Text(html.clone()));
+            return;
+        }
+        let html = escape_placeholder_tags(html);
+        self.user_html.push(self.out.len());
+        self.out.push(if block {
+            Event::Html(html)
+        } else {
+            Event::InlineHtml(html)
+        });
     }
 
     fn resolve(&self, dest: &CowStr<'static>) -> CowStr<'static> {
@@ -308,35 +433,67 @@ impl Pass<'_> {
             match mermaid.render_figure(code, &figure_id, &id_prefix) {
                 Ok(figure) => self.out.push(Event::Html(figure.into())),
                 Err(failure) => {
+                    let (message, help, notice) = match failure.code {
+                        "mermaid-timeout" => (
+                            format!("Mermaid diagram not drawn: {}", failure.message),
+                            "simplify or split the diagram, or raise `[mermaid] timeout` in \
+                             book.toml; the page shows its source instead",
+                            "<strong>This diagram took too long to draw</strong>: ",
+                        ),
+                        "mermaid-unsupported" => (
+                            format!("Mermaid diagram not drawn: {}", failure.message),
+                            "the page shows its source instead; Mermaid's own renderer (in a \
+                             browser) draws it",
+                            "<strong>This kind of diagram cannot be drawn here</strong>: ",
+                        ),
+                        _ => (
+                            format!("Mermaid diagram does not render: {}", failure.message),
+                            "the page shows the diagram's source instead",
+                            "<strong>This diagram could not be drawn</strong>: ",
+                        ),
+                    };
                     self.diagnostics.push(
                         self.doc
                             .source_ref()
-                            .diag(
-                                "mermaid-error",
-                                span,
-                                format!("Mermaid diagram does not render: {}", failure.0),
-                            )
-                            .with_help("the page shows the diagram's source instead"),
+                            .diag(failure.code, span.clone(), message)
+                            .with_help(help),
                     );
                     let mut html = String::from(
-                        "<div class=\"mermaid-error\"><p class=\"mermaid-error-notice\" role=\"note\">\
-                         <strong>This diagram could not be drawn</strong>: ",
+                        "<div class=\"mermaid-error\"><p class=\"mermaid-error-notice\" role=\"note\">",
                     );
-                    let _ = escape_html(&mut html, &failure.0);
+                    html.push_str(notice);
+                    let _ = escape_html(&mut html, &failure.message);
                     html.push_str(". Its source is shown instead.</p>\n");
-                    html.push_str(&self.code_block_html(&lang, code));
+                    html.push_str(&self.code_block_html(&lang, code, span));
                     html.push_str("</div>\n");
                     self.out.push(Event::Html(html.into()));
                 }
             }
             return;
         }
-        let html = self.code_block_html(&lang, code);
+        let html = self.code_block_html(&lang, code, span);
         self.out.push(Event::Html(html.into()));
     }
 
-    fn code_block_html(&self, lang: &str, code: &str) -> String {
-        let highlighted = self.renderer.highlighter.highlight(lang, code);
+    fn code_block_html(&mut self, lang: &str, code: &str, span: Range<usize>) -> String {
+        let highlight::Highlighted {
+            html: highlighted,
+            over_budget,
+        } = self.renderer.highlighter.highlight(lang, code);
+        if let Some(why) = over_budget {
+            self.diagnostics.push(
+                self.doc
+                    .source_ref()
+                    .diag(
+                        "highlight-budget",
+                        span,
+                        format!("code block shown without highlighting: {why}"),
+                    )
+                    .with_help(
+                        "break up the long lines, or mark the block `text` to skip highlighting",
+                    ),
+            );
+        }
         let mut html = String::with_capacity(highlighted.len() + 200);
         html.push_str("<div class=\"code-block\"");
         if !lang.is_empty() {

@@ -275,6 +275,8 @@ fn placeholder_escaping() {
     assert_eq!(esc("<NODE POOL NAME>"), "&lt;NODE POOL NAME&gt;");
     assert_eq!(esc("< 5 and <3"), "< 5 and <3");
     assert_eq!(esc("<pod-name"), "&lt;pod-name");
+    // Issue 14 F1: this panicked (`begin > end`).
+    assert_eq!(esc("<div><zz<yy>"), "<div>&lt;zz&lt;yy&gt;");
 }
 
 #[test]

@@ -13,8 +13,11 @@ use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use mermaid_rs_renderer::{LayoutConfig, Theme};
+
+use super::worker::{Job, Outcome, WorkerPool};
 
 /// Part of the cache key: a new renderer version lays diagrams out differently.
 /// A test checks it against `Cargo.lock`.
@@ -96,9 +99,48 @@ fn layout_config() -> LayoutConfig {
     }
 }
 
-/// Why a diagram could not be rendered, in words for a diagnostic.
+/// Why a diagram could not be rendered: a diagnostic code and words for its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct MermaidFailure(pub String);
+pub(crate) struct MermaidFailure {
+    /// `mermaid-error` (the source is wrong, or the renderer failed on it),
+    /// `mermaid-unsupported` (valid Mermaid the renderer does not draw) or `mermaid-timeout`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl MermaidFailure {
+    pub(crate) fn error(message: impl Into<String>) -> MermaidFailure {
+        MermaidFailure {
+            code: "mermaid-error",
+            message: message.into(),
+        }
+    }
+
+    fn unsupported(message: impl Into<String>) -> MermaidFailure {
+        MermaidFailure {
+            code: "mermaid-unsupported",
+            message: message.into(),
+        }
+    }
+
+    fn timed_out(bound: Duration) -> MermaidFailure {
+        MermaidFailure {
+            code: "mermaid-timeout",
+            message: format!(
+                "laying the diagram out took longer than {} s ([mermaid] timeout)",
+                bound.as_secs_f64()
+            ),
+        }
+    }
+}
+
+/// Where diagrams are laid out: in worker processes that are killed after `bound`, or (without
+/// a worker program) in the calling thread, without a bound.
+#[derive(Debug)]
+struct Bounded {
+    pool: WorkerPool,
+    bound: Duration,
+}
 
 /// Renders diagrams, through the cache when there is one. Shared by the threads of a build.
 #[derive(Debug)]
@@ -110,6 +152,8 @@ pub(crate) struct MermaidRenderer {
     key_prefix: blake3::Hasher,
     /// How many diagrams were laid out (not read from the cache): for tests and benchmarks.
     layouts: AtomicUsize,
+    /// `None`: laid out in-process, unbounded.
+    bounded: Option<Bounded>,
 }
 
 impl MermaidRenderer {
@@ -137,6 +181,19 @@ impl MermaidRenderer {
             cache_dir,
             key_prefix,
             layouts: AtomicUsize::new(0),
+            bounded: None,
+        }
+    }
+
+    /// This renderer laying diagrams out in workers running `program` (the `rb-site` binary),
+    /// each diagram abandoned after `bound`.
+    pub(crate) fn with_worker(self, program: PathBuf, bound: Duration) -> MermaidRenderer {
+        MermaidRenderer {
+            bounded: Some(Bounded {
+                pool: WorkerPool::new(program),
+                bound,
+            }),
+            ..self
         }
     }
 
@@ -155,7 +212,9 @@ impl MermaidRenderer {
         Some(dir.join(format!("{}.svg", hasher.finalize().to_hex())))
     }
 
-    /// The library's SVG for a diagram: from the cache, else laid out now and cached.
+    /// The library's SVG for a diagram: from the cache, else laid out now and cached. A diagram
+    /// that ran out of time is remembered too (until the renderer or the bound changes), so a
+    /// site with one never pays the bound twice.
     pub(crate) fn render_svg(&self, source: &str) -> Result<String, MermaidFailure> {
         let cache_path = self.cache_path(source);
         if let Some(svg) = cache_path
@@ -164,7 +223,31 @@ impl MermaidRenderer {
         {
             return Ok(svg);
         }
-        let svg = self.lay_out(source)?;
+        let timeout_mark = self.timeout_mark(source);
+        if let (Some(mark), Some(bounded)) = (&timeout_mark, &self.bounded)
+            && mark.is_file()
+        {
+            return Err(MermaidFailure::timed_out(bounded.bound));
+        }
+        self.layouts.fetch_add(1, Ordering::Relaxed);
+        let laid_out = match &self.bounded {
+            None => self.lay_out(source),
+            Some(bounded) => match bounded.pool.run(Job::Mermaid(source), bounded.bound) {
+                Outcome::Done(Ok(svg)) => Ok(svg),
+                Outcome::Done(Err(encoded)) => Err(decode_failure(&encoded)),
+                Outcome::TimedOut { by_clock } => {
+                    if let Some(mark) = timeout_mark.as_ref().filter(|_| !by_clock) {
+                        // Only saves time: without the mark the next build waits again.
+                        let _ = super::replace_cache_file(mark, b"");
+                    }
+                    Err(MermaidFailure::timed_out(bounded.bound))
+                }
+                Outcome::Crashed(why) => Err(MermaidFailure::error(format!(
+                    "the renderer crashed: {why}"
+                ))),
+            },
+        };
+        let svg = laid_out?;
         if let Some(path) = cache_path {
             // The cache only saves time: a folder we cannot write costs a re-layout next build.
             let _ = super::replace_cache_file(&path, svg.as_bytes());
@@ -172,11 +255,21 @@ impl MermaidRenderer {
         Ok(svg)
     }
 
-    fn lay_out(&self, source: &str) -> Result<String, MermaidFailure> {
-        self.layouts.fetch_add(1, Ordering::Relaxed);
+    /// The file marking that a diagram's source ran out of time under this renderer and bound.
+    fn timeout_mark(&self, source: &str) -> Option<PathBuf> {
+        let dir = self.cache_dir.as_ref()?;
+        let bound = self.bounded.as_ref()?.bound;
+        let mut hasher = self.key_prefix.clone();
+        hasher.update(b"timeout\0");
+        hasher.update(&bound.as_nanos().to_le_bytes());
+        hasher.update(source.as_bytes());
+        Some(dir.join(format!("{}.timeout", hasher.finalize().to_hex())))
+    }
+
+    /// Lays a diagram out in this thread: what a worker does with a [`Job::Mermaid`].
+    pub(crate) fn lay_out(&self, source: &str) -> Result<String, MermaidFailure> {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let parsed = mermaid_rs_renderer::parse_mermaid_strict(source)
-                .map_err(|err| MermaidFailure(err.to_string()))?;
+            let parsed = parse(source)?;
             let layout =
                 mermaid_rs_renderer::compute_layout(&parsed.graph, &self.theme, &self.layout);
             Ok(mermaid_rs_renderer::render_svg(
@@ -193,11 +286,13 @@ impl MermaidRenderer {
                     .map(|s| (*s).to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown cause".to_string());
-                return Err(MermaidFailure(format!("the renderer crashed: {detail}")));
+                return Err(MermaidFailure::error(format!(
+                    "the renderer crashed: {detail}"
+                )));
             }
         };
         if svg.contains("class=\"error-text\"") {
-            return Err(MermaidFailure("syntax error in the diagram".to_string()));
+            return Err(MermaidFailure::error("syntax error in the diagram"));
         }
         Ok(svg)
     }
@@ -219,24 +314,89 @@ impl MermaidRenderer {
     }
 }
 
-/// Why a diagram does not parse, without laying it out: what `check` reports, in the words a
-/// build's [`MermaidRenderer`] uses for the same failure, so the two reports agree.
+/// A worker's answer for a failed diagram: the code, a newline, the message.
+pub(crate) fn encode_failure(failure: &MermaidFailure) -> String {
+    format!("{}\n{}", failure.code, failure.message)
+}
+
+fn decode_failure(encoded: &str) -> MermaidFailure {
+    match encoded.split_once('\n') {
+        Some(("mermaid-unsupported", message)) => MermaidFailure::unsupported(message),
+        Some((_, message)) => MermaidFailure::error(message),
+        None => MermaidFailure::error(encoded),
+    }
+}
+
+/// The library's strict parse, with two corrections:
+/// - its validator takes the activation marks of `A->>+B` / `B-->>-A` for part of the
+///   participant's name ("unknown participant '+B'") although its parser draws them, so the
+///   validator is given the source without the marks and the parser the source as written;
+/// - a diagram type Mermaid has but the library does not draw is `mermaid-unsupported`, not
+///   an error in the author's source.
+fn parse(source: &str) -> Result<mermaid_rs_renderer::ParseOutput, MermaidFailure> {
+    let kind = diagram_kind(source);
+    if kind == "Sequence diagram" {
+        let unmarked = without_activation_marks(source);
+        mermaid_rs_renderer::validator::validate(&unmarked)
+            .map_err(|err| MermaidFailure::error(err.to_string()))?;
+        return mermaid_rs_renderer::parse_mermaid(source)
+            .map_err(|err| MermaidFailure::error(format!("{err:#}")));
+    }
+    mermaid_rs_renderer::parse_mermaid_strict(source).map_err(|err| {
+        let message = err.to_string();
+        if kind != "Diagram" && message.contains("unknown or missing Mermaid diagram header") {
+            MermaidFailure::unsupported(format!(
+                "{kind}s are valid Mermaid, but rb-site's diagram renderer (mermaid-rs-renderer \
+                 {RENDERER_VERSION}) does not draw them"
+            ))
+        } else {
+            MermaidFailure::error(message)
+        }
+    })
+}
+
+/// A sequence diagram's source with the `+`/`-` after each message arrow removed.
+fn without_activation_marks(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        let arrow_end = out.ends_with("->") || out.ends_with("->>") || out.ends_with("-)");
+        if arrow_end && chars.peek() != Some(&'>') && matches!(chars.peek(), Some('+' | '-')) {
+            chars.next();
+        }
+    }
+    out
+}
+
+/// The diagram's kind in words, from its header line ("Diagram" when unknown).
+fn diagram_kind(source: &str) -> &'static str {
+    let mut in_front_matter = false;
+    for line in source.lines().map(str::trim) {
+        if line == "---" {
+            in_front_matter = !in_front_matter;
+        } else if !(in_front_matter || line.is_empty() || line.starts_with("%%")) {
+            return diagram_kind_name(line);
+        }
+    }
+    "Diagram"
+}
+
+/// Why a diagram does not parse, without laying it out: what `check` reports, with the code and
+/// words a build's [`MermaidRenderer`] gives the same failure, so the two reports agree.
 pub(crate) fn parse_failure(source: &str) -> Option<MermaidFailure> {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        mermaid_rs_renderer::parse_mermaid_strict(source)
-            .err()
-            .map(|err| MermaidFailure(err.to_string()))
-    }));
+    let outcome = catch_unwind(AssertUnwindSafe(|| parse(source).err()));
     outcome.unwrap_or_else(|panic| {
         let detail = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown cause".to_string());
-        Some(MermaidFailure(format!("the renderer crashed: {detail}")))
+        Some(MermaidFailure::error(format!(
+            "the renderer crashed: {detail}"
+        )))
     })
 }
-
 /// A diagram's accessible name (`<title>`) and description (`<desc>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AccessibleName {
@@ -335,6 +495,7 @@ fn diagram_kind_name(header: &str) -> &'static str {
         "packet-beta" | "packet" => "Packet diagram",
         "radar-beta" | "radar" => "Radar chart",
         "treemap-beta" | "treemap" => "Treemap",
+        "info" => "Info diagram",
         k if k.starts_with("C4") => "C4 diagram",
         _ => "Diagram",
     }
@@ -348,11 +509,11 @@ pub(crate) fn embed_svg(
     name: &AccessibleName,
 ) -> Result<String, MermaidFailure> {
     let doc = roxmltree::Document::parse(svg)
-        .map_err(|err| MermaidFailure(format!("the renderer wrote invalid SVG: {err}")))?;
+        .map_err(|err| MermaidFailure::error(format!("the renderer wrote invalid SVG: {err}")))?;
     let root = doc.root_element();
     if root.tag_name().name() != "svg" {
-        return Err(MermaidFailure(
-            "the renderer wrote something other than SVG".to_string(),
+        return Err(MermaidFailure::error(
+            "the renderer wrote something other than SVG",
         ));
     }
     let mut out = String::with_capacity(svg.len() + 256);
@@ -775,7 +936,7 @@ mod tests {
         let err = renderer
             .render_svg("flowchart TD\n  A --> B\n  subgraph S\n  C --> D\n")
             .expect_err("unclosed subgraph");
-        assert!(err.0.contains("unclosed subgraph"), "{err:?}");
+        assert!(err.message.contains("unclosed subgraph"), "{err:?}");
         assert!(renderer.render_svg("not a diagram at all").is_err());
     }
 
@@ -877,7 +1038,7 @@ mod tests {
         for (name, source) in diagrams {
             let svg = renderer
                 .render_svg(source)
-                .unwrap_or_else(|e| format!("error: {}", e.0));
+                .unwrap_or_else(|e| format!("error: {}", e.message));
             std::fs::write(dir.join(format!("{name}.svg")), svg).expect("write probe");
         }
     }
@@ -976,7 +1137,7 @@ mod corpus {
                         assert!(html.contains("role=\"img\""), "{rel}:{line}");
                         rendered += 1;
                     }
-                    Err(failure) => failed.push(format!("{rel}:{line}: {}", failure.0)),
+                    Err(failure) => failed.push(format!("{rel}:{line}: {}", failure.message)),
                 }
             }
         }

@@ -11,6 +11,7 @@ pub(crate) mod markdown;
 pub(crate) mod mermaid;
 mod output;
 pub mod templates;
+pub(crate) mod worker;
 
 use listings::nav_script;
 pub use output::{Output, Stream};
@@ -18,7 +19,7 @@ pub use output::{Output, Stream};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -229,7 +230,10 @@ pub fn render_pages(
     let highlighter = cache
         .highlighter
         .get_or_insert_with(|| {
-            std::sync::Arc::new(highlight::Highlighter::new(Some(config.highlight_pack())))
+            std::sync::Arc::new(highlight::Highlighter::new(
+                Some(config.highlight_pack()),
+                config.worker.clone(),
+            ))
         })
         .clone();
     let body_renderer = BodyRenderer::new(config, highlighter)?;
@@ -368,9 +372,7 @@ pub fn render_pages(
             .iter()
             .filter(|a| !extras.outputs.lost_assets.contains(*a))
         {
-            let path = config.content_dir().join(asset);
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let bytes = crate::load::read_asset(config, asset)?;
             output.insert(asset.clone(), bytes)?;
         }
     }
@@ -385,6 +387,19 @@ pub fn render_pages(
         output,
         diagnostics,
     })
+}
+
+/// The `__render-worker` subcommand: answers diagram and highlighting jobs from another
+/// rb-site process on stdin and stdout until stdin closes ([`worker`]).
+pub fn serve_worker_jobs() -> anyhow::Result<()> {
+    let diagrams = mermaid::MermaidRenderer::new(None);
+    worker::serve_jobs(|job| match job {
+        worker::Job::Mermaid(source) => diagrams
+            .lay_out(source)
+            .map_err(|failure| mermaid::encode_failure(&failure)),
+        worker::Job::Highlight { lang, code } => highlight::highlight_job(lang, code),
+    })
+    .map_err(|err| anyhow::anyhow!("render worker: {err}"))
 }
 
 /// Replaces a build cache file (a diagram, the highlight pack) whole: written beside `path`

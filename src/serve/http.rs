@@ -305,6 +305,29 @@ fn respond_file(
     );
 }
 
+/// For [`crate::fuzzing`]: a request target through what a worker does with it before answering:
+/// routing against a small site, the relative root, the content type and the validator.
+pub(crate) fn fuzz_request_target(url: &str) {
+    let mut files = Files::default();
+    for path in [
+        "index.html",
+        "db/index.html",
+        "db/failover/index.html",
+        "404.html",
+    ] {
+        let page = SiteFile::new(b"<html><body><p>x</p></body></html>".to_vec());
+        files.insert(Arc::from(path), Arc::new(page));
+    }
+    if let Route::File(path) = route(url, &files) {
+        let _ = content_type(&path);
+        if let Some(file) = files.get(path.as_str()) {
+            let _ = inject(&file.bytes, &root_prefix(url));
+            let _ = etag_matches(url, file.etag());
+        }
+    }
+    let _ = root_prefix(url);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

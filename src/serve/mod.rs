@@ -11,7 +11,9 @@
 //! listing the errors; warnings show as a small badge. Nothing is written to the build
 //! folder unless `--write` is given.
 
+mod gate;
 mod http;
+pub(crate) use http::fuzz_request_target;
 mod rebuild;
 mod reload;
 mod watch;
@@ -45,6 +47,8 @@ pub struct ServeOptions {
     pub open: bool,
     pub poll: bool,
     pub write: bool,
+    /// The program that runs `__render-worker` jobs (`Config::worker`).
+    pub worker: Option<PathBuf>,
 }
 
 /// What the HTTP workers serve: one generation of the site.
@@ -147,7 +151,8 @@ fn changed_paths(old: &Files, new: &Files) -> Option<Vec<String>> {
 pub fn serve(options: ServeOptions) -> Result<ExitCode> {
     let root = std::path::absolute(&options.root)
         .with_context(|| format!("cannot resolve {}", options.root.display()))?;
-    let config = Config::load(&root)?;
+    let mut config = Config::load(&root)?;
+    config.worker = options.worker.clone();
     let bind = options
         .bind
         .clone()
@@ -163,7 +168,7 @@ pub fn serve(options: ServeOptions) -> Result<ExitCode> {
 
     let mut builder = Builder::new(config, !options.write);
     let mut last_report = None;
-    let first = build_once(
+    let first = build_guarded(
         &mut builder,
         &Changes::default(),
         None,
@@ -179,10 +184,9 @@ pub fn serve(options: ServeOptions) -> Result<ExitCode> {
         hub: reload::Hub::default(),
     });
 
-    let server = Arc::new(
-        tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| anyhow::anyhow!("cannot start the HTTP server: {e}"))?,
-    );
+    // tiny_http serves a private socket; the gate in front bounds what clients send.
+    let (server, gate) = gate::start(listener, gate::Limits::default())?;
+    let server = Arc::new(server);
     for _ in 0..WORKERS {
         let server = Arc::clone(&server);
         let shared = Arc::clone(&shared);
@@ -242,6 +246,7 @@ pub fn serve(options: ServeOptions) -> Result<ExitCode> {
     let _ = stop_receiver.recv();
     let _quiet = building.lock().unwrap_or_else(|e| e.into_inner());
     server.unblock();
+    gate.close();
     eprintln!("Stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -278,7 +283,14 @@ fn rebuild_loop(
             watch::Next::Idle => {
                 let _building = building.lock().unwrap_or_else(|e| e.into_inner());
                 deferred = false;
-                match builder.render_deferred() {
+                let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    builder.render_deferred()
+                }))
+                .unwrap_or_else(|panic| {
+                    builder.reset();
+                    Err(panicked(&*panic))
+                });
+                match rendered {
                     Ok(built) => {
                         eprintln!(
                             "Listings and search index in {:.0} ms: {} rendered",
@@ -295,7 +307,7 @@ fn rebuild_loop(
         let _building = building.lock().unwrap_or_else(|e| e.into_inner());
         let current = shared.snapshot();
         let outcome = crate::timings::time("serve: build", || {
-            build_once(
+            build_guarded(
                 &mut builder,
                 &burst,
                 Some(&current.files),
@@ -335,6 +347,38 @@ impl Outcome {
     }
 }
 
+/// [`build_once`], surviving a panic in any stage: the panic is shown like an error that
+/// stopped the build, and the next save builds everything afresh.
+fn build_guarded(
+    builder: &mut Builder,
+    changes: &Changes,
+    last_good: Option<&Arc<Files>>,
+    last_report: &mut Option<Report>,
+    write: bool,
+) -> Outcome {
+    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        build_once(builder, changes, last_good, last_report, write)
+    }));
+    built.unwrap_or_else(|panic| {
+        builder.reset();
+        *last_report = None;
+        Outcome::fatal(&panicked(&*panic))
+    })
+}
+
+/// The error for a caught panic: a bug in rb-site, worded for the person who hit it.
+fn panicked(panic: &(dyn std::any::Any + Send)) -> anyhow::Error {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string());
+    anyhow::anyhow!(
+        "rb-site crashed while building ({message}); this is a bug in rb-site, please report it \
+         with the file you last saved. The next save builds the whole site again"
+    )
+}
+
 /// One build: prints what changed in the report, returns the files to serve (None: keep the
 /// last good ones) and the overlay HTML.
 fn build_once(
@@ -346,7 +390,10 @@ fn build_once(
 ) -> Outcome {
     if changes.config {
         match Config::load(&builder.config().root) {
-            Ok(config) => builder.set_config(config),
+            Ok(mut config) => {
+                config.worker = builder.config().worker.clone();
+                builder.set_config(config);
+            }
             Err(err) => return Outcome::fatal(&err),
         }
     }
@@ -490,4 +537,62 @@ fn fatal_overlay(message: &str) -> String {
         style(),
         escape(message)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 14 item 1: a panic in a build shows in the overlay, keeps the last good site, and
+    /// the next save builds again.
+    #[test]
+    fn issue_14_serve_survives_a_panicking_build() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve");
+        let config = Config::load(&root).expect("config");
+        let mut builder = Builder::new(config, false);
+        let mut last_report = None;
+        let first = build_guarded(
+            &mut builder,
+            &Changes::default(),
+            None,
+            &mut last_report,
+            false,
+        );
+        let good = first.files.expect("the first build succeeds");
+        assert!(first.overlay.is_empty(), "{}", first.overlay);
+
+        builder.panic_next = true;
+        let crashed = build_guarded(
+            &mut builder,
+            &Changes::default(),
+            Some(&good),
+            &mut last_report,
+            false,
+        );
+        assert!(crashed.files.is_none(), "the last good site stays");
+        assert!(
+            crashed
+                .overlay
+                .contains("rb-site crashed while building (a panic forced by a test)"),
+            "{}",
+            crashed.overlay
+        );
+
+        let next = build_guarded(
+            &mut builder,
+            &Changes::default(),
+            Some(&good),
+            &mut last_report,
+            false,
+        );
+        let files = next.files.expect("the next save builds again");
+        assert!(next.overlay.is_empty(), "{}", next.overlay);
+        let paths = |files: &Files| {
+            files
+                .keys()
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        assert_eq!(paths(&files), paths(&good));
+    }
 }

@@ -34,14 +34,22 @@ pub(super) fn check(config: &Config, page: &Page, out: &mut Vec<Diagnostic>) {
             })
             .collect();
         if let Some(failure) = parse_failure(&code) {
+            // As the render stage words each kind of failure (`render::markdown`).
+            let (message, help) = if failure.code == "mermaid-unsupported" {
+                (
+                    format!("Mermaid diagram not drawn: {}", failure.message),
+                    "the page shows its source instead; Mermaid's own renderer (in a browser) draws it",
+                )
+            } else {
+                (
+                    format!("Mermaid diagram does not render: {}", failure.message),
+                    "the page shows the diagram's source instead",
+                )
+            };
             out.push(
                 doc.source_ref()
-                    .diag(
-                        "mermaid-error",
-                        span.clone(),
-                        format!("Mermaid diagram does not render: {}", failure.0),
-                    )
-                    .with_help("the page shows the diagram's source instead"),
+                    .diag(failure.code, span.clone(), message)
+                    .with_help(help),
             );
         }
     }

@@ -2,12 +2,17 @@
 
 mod adopt;
 mod alerts;
+mod alerts_e2e;
+mod alerts_fix;
 mod bad_input;
+mod bounds;
 mod browser;
 mod build;
 mod cli;
 mod conventions;
 mod corpora;
+mod fuzz;
+mod hostile;
 mod parity;
 mod render;
 mod search;

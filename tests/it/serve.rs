@@ -658,3 +658,57 @@ fn load_20_clients_for_10_seconds() {
     );
     assert_eq!(failures, 0);
 }
+
+/// Issue 14 F8: a request head over 16 KB is answered 431 at once, however much more the client
+/// sends, and the server goes on answering others.
+#[test]
+fn issue_14_serve_caps_request_heads() {
+    let (_dir, server, _events) = serve_fixture(&[]);
+    let mut stream = TcpStream::connect(server.addr).expect("connect");
+    stream.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    let started = Instant::now();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Huge: ")
+        .expect("send");
+    // Up to 64 MB of one header line; the server stops reading long before.
+    let chunk = vec![b'a'; 1024 * 1024];
+    for _ in 0..64 {
+        if stream.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(
+        reply.starts_with("HTTP/1.1 431 Request Header Fields Too Large"),
+        "{reply:.200}"
+    );
+    assert!(started.elapsed() < DEADLINE);
+    assert_eq!(server.get("/").status, 200);
+    // Just under the limit is fine.
+    let filler = "b".repeat(15 * 1024);
+    assert_eq!(
+        server.request("GET", "/", &[("X-Fill", &filler)]).status,
+        200
+    );
+}
+
+/// Issue 14 F2: what a symbolic link brings from outside the site is not served either.
+#[cfg(unix)]
+#[test]
+fn issue_14_serve_does_not_serve_files_from_outside() {
+    let dir = copy_fixture();
+    let content = dir.path().join("content");
+    std::os::unix::fs::symlink("/etc/passwd", content.join("passwd.txt")).expect("symlink");
+    std::os::unix::fs::symlink("/etc", content.join("etc")).expect("symlink");
+    let server = Server::start(dir.path(), &[]);
+    assert_eq!(server.get("/").status, 200);
+    assert_eq!(server.get("/passwd.txt").status, 404);
+    assert_eq!(server.get("/etc/passwd").status, 404);
+    assert_eq!(server.get("/etc/hostname").status, 404);
+    // Nor a link made while serving.
+    std::os::unix::fs::symlink("/etc/hostname", content.join("hostname.txt")).expect("symlink");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(server.get("/hostname.txt").status, 404);
+}

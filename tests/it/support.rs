@@ -93,3 +93,21 @@ pub fn build_into(root: &Path, dest: &Path) -> assert_cmd::Command {
         .arg(dest);
     cmd
 }
+
+/// A program from `PATH` (`promtool`, `prometheus`, `amtool`...). Absent: a loud skip, or a
+/// failure when `CI` is set (`.ci/run` installs them).
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} is not installed, and CI is set: .ci/run must install it"
+        );
+        eprintln!("SKIPPED: {name} is not installed");
+    }
+    found
+}

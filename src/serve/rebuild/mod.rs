@@ -152,6 +152,9 @@ pub(crate) struct Builder {
     /// Leave the listing pages, `print.html` and the search index out of incremental builds,
     /// for [`Builder::render_deferred`] after the reload.
     defer: bool,
+    /// Makes the next [`Builder::build`] panic: how tests prove `serve` survives a bug.
+    #[cfg(test)]
+    pub(crate) panic_next: bool,
 }
 
 impl Builder {
@@ -161,11 +164,20 @@ impl Builder {
             state: None,
             cache: RenderCache::default(),
             defer,
+            #[cfg(test)]
+            panic_next: false,
         }
     }
 
     pub(crate) fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Forgets everything built so far, after a build panicked half way: the next build
+    /// starts afresh.
+    pub(crate) fn reset(&mut self) {
+        self.state = None;
+        self.cache = RenderCache::default();
     }
 
     /// Replaces the configuration (after `book.toml` changed): the next build starts afresh.
@@ -219,6 +231,12 @@ impl Builder {
 
     /// Builds the site: from scratch the first time, then as `changes` require.
     pub(crate) fn build(&mut self, changes: &Changes) -> Result<Built> {
+        #[cfg(test)]
+        if std::mem::take(&mut self.panic_next) {
+            // Drops the state as a real panic half way through a build would.
+            self.state = None;
+            panic!("a panic forced by a test");
+        }
         let started = Instant::now();
         let previous = self.state.take();
         let result = match previous {
@@ -571,7 +589,7 @@ impl Edits {
         for rel in content {
             let path = config.content_dir().join(rel);
             if !load::is_markdown(Path::new(rel)) {
-                let exists = path.is_file();
+                let exists = load::is_publishable_file(config, rel);
                 if exists == state.assets.contains(rel) {
                     edits.asset_touched |= exists;
                 } else {
