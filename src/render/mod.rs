@@ -432,6 +432,7 @@ pub fn base_context(config: &Config, theme: &Theme) -> tera::Context {
     base.insert("site", &SiteView::new(config));
     base.insert("asset_version", &asset_version(theme));
     base.insert("nav_url", "static/nav.js");
+    base.insert("checklist_stale_hours", &config.build.checklist_stale_hours);
     let taxonomy_links: Vec<_> = TAXONOMIES
         .iter()
         .map(|(name, title)| serde_json::json!({ "name": name, "title": title, "url": format!("{name}/") }))
