@@ -368,7 +368,9 @@ describe(`issue 15, ${LABEL}: print`, () => {
     // A label that the runbook's prose does not repeat: found on exactly one page.
     const pagesWith = (text) => texts.filter((t) => squash(t).includes(text)).length;
     const label = labels.map(squash).find((l) => l.length > 5 && pagesWith(l) === 1);
-    if (facts.heading && label) {
+    assert.ok(facts.heading, "no heading before the diagram");
+    assert.ok(label, `no label of the diagram is on exactly one PDF page: ${labels.slice(0, 5)}`);
+    {
       const withLabel = texts.findIndex((t) => squash(t).includes(label));
       const withHeading = texts.findIndex((t) => squash(t).includes(squash(facts.heading)));
       assert.ok(withLabel >= 0, `diagram label ${label} not in the PDF`);

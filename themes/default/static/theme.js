@@ -223,7 +223,8 @@
     // Ids inside the copy would clash with the original's (markers, styles): the copy is inert.
     copy.removeAttribute("id");
     var width = svg.viewBox && svg.viewBox.baseVal && svg.viewBox.baseVal.width ? svg.viewBox.baseVal.width : svg.getBoundingClientRect().width;
-    var holder = el("div", { "class": "diagram-zoom", "data-scale": "1", "data-width": String(width) });
+    // A figure.mermaid again, so the diagram palette (code.css) follows the colour scheme.
+    var holder = el("figure", { "class": "mermaid diagram-zoom", "data-scale": "1", "data-width": String(width) });
     holder.style.width = width + "px";
     copy.setAttribute("width", "100%");
     copy.removeAttribute("height");
@@ -232,6 +233,9 @@
     stageBox.appendChild(holder);
     viewer.opener = opener;
     viewer.showModal();
+    // Diagrams flow from the top centre: start there.
+    stageBox.scrollLeft = (stageBox.scrollWidth - stageBox.clientWidth) / 2;
+    stageBox.scrollTop = 0;
     stageBox.focus();
   }
   Array.prototype.forEach.call(doc.querySelectorAll("main figure.mermaid"), function (figure) {
