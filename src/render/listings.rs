@@ -94,6 +94,7 @@ impl Renderer<'_> {
             .flat_map(|p| p.alerts.iter().map(String::as_str))
             .collect();
         let home = serde_json::json!({
+            "code_css": super::markdown::code_css_languages(&content_html),
             "content_html": content_html,
             "counts": {
                 "runbooks": runbooks.len(),

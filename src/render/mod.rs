@@ -474,6 +474,8 @@ struct RunbookView<'a> {
     breadcrumbs: Vec<Crumb>,
     toc: &'a [TocEntry],
     content_html: &'a str,
+    /// Languages whose highlighting rules the page loads (`static/code-<lang>.css`).
+    code_css: Vec<&'static str>,
     extra: &'a BTreeMap<String, serde_json::Value>,
     prev: Option<Crumb>,
     next: Option<Crumb>,
@@ -508,6 +510,7 @@ struct SectionView {
     description: Option<String>,
     url: String,
     content_html: String,
+    code_css: Vec<&'static str>,
     breadcrumbs: Vec<Crumb>,
     /// This numbered page's runbooks (all of them when they fit on one page).
     pages: Vec<ListItem>,
@@ -644,6 +647,7 @@ impl Renderer<'_> {
                     breadcrumbs: templates::breadcrumbs(self.site, page),
                     toc: &body.toc,
                     content_html: &body.html,
+                    code_css: markdown::code_css_languages(&body.html),
                     extra: &front.extra,
                     prev,
                     next,
@@ -746,6 +750,7 @@ impl Renderer<'_> {
             description: page.and_then(|p| p.doc.front.description.clone()),
             url: templates::section_url(dir),
             content_html: content_html.to_string(),
+            code_css: markdown::code_css_languages(content_html),
             breadcrumbs,
             pages: self.list_items(&shown),
             count: all.len(),
