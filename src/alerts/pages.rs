@@ -276,9 +276,7 @@ pub(crate) fn alert_outputs(
         .zip(&rows)
         .map(|(entry, row)| IndexRow {
             alert: entry.name.clone(),
-            alert_href: entry
-                .runbook
-                .map(|_| attr_escape(&entry.page_dir)),
+            alert_href: entry.runbook.map(|_| attr_escape(&entry.page_dir)),
             runbook_href: entry.runbook.map(|i| {
                 let anchor = entry
                     .anchor

@@ -6,9 +6,9 @@
 //! Runbook text never passes through a template engine: `{{ $labels.x }}` comes out as written.
 //! Problems found while rendering (a diagram that does not render) come back as diagnostics.
 
-use std::ops::Range;
 #[cfg(test)]
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Tag, TagEnd};
 use pulldown_cmark_escape::escape_html;
@@ -681,7 +681,8 @@ pub(crate) fn code_css() -> String {
 
 /// Languages whose highlighting has rules of its own (`.hl-source.hl-js …`): those rules live in
 /// `static/code-<lang>.css`, linked only by pages with code in that language.
-pub(crate) const CODE_CSS_LANGUAGES: &[&str] = &["css", "html", "java", "js", "php", "python", "scss"];
+pub(crate) const CODE_CSS_LANGUAGES: &[&str] =
+    &["css", "html", "java", "js", "php", "python", "scss"];
 
 /// The languages of [`CODE_CSS_LANGUAGES`] that a rendered body highlights, in order.
 pub(crate) fn code_css_languages(html: &str) -> Vec<&'static str> {

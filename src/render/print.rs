@@ -209,8 +209,12 @@ fn rewrite_one(
     if value.is_empty() || scheme || value.starts_with('/') {
         return value.to_string();
     }
-    let (path, fragment) = value.split_once('#').map_or((value, None), |(p, f)| (p, Some(f)));
-    let (path, query) = path.split_once('?').map_or((path, None), |(p, q)| (p, Some(q)));
+    let (path, fragment) = value
+        .split_once('#')
+        .map_or((value, None), |(p, f)| (p, Some(f)));
+    let (path, query) = path
+        .split_once('?')
+        .map_or((path, None), |(p, q)| (p, Some(q)));
     let mut segments: Vec<&str> = page_url.split('/').filter(|s| !s.is_empty()).collect();
     for segment in path.split('/') {
         match segment {

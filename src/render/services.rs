@@ -104,7 +104,11 @@ pub(crate) struct PagerLink {
 
 /// Splits `items` into pages of `size` at `base` (site-relative URL of page 1): (URL, the
 /// page's items, its pager). An empty list is one empty page.
-pub(crate) fn paginate<T: Clone>(base: &str, items: &[T], size: usize) -> Vec<(String, Vec<T>, Pager)> {
+pub(crate) fn paginate<T: Clone>(
+    base: &str,
+    items: &[T],
+    size: usize,
+) -> Vec<(String, Vec<T>, Pager)> {
     let size = size.max(1);
     let total = items.len().div_ceil(size).max(1);
     (1..=total)
@@ -182,7 +186,17 @@ mod tests {
             .collect();
         assert_eq!(
             numbers,
-            [Some(1), None, Some(48), Some(49), Some(50), Some(51), Some(52), None, Some(100)]
+            [
+                Some(1),
+                None,
+                Some(48),
+                Some(49),
+                Some(50),
+                Some(51),
+                Some(52),
+                None,
+                Some(100)
+            ]
         );
     }
 

@@ -436,8 +436,17 @@ describe(`issue 15, ${LABEL}: weight`, () => {
       const assets = [...html.matchAll(/(?:href|src)="([^"]+\.(?:css|js))(?:\?[^"]*)?"/g)].map((m) => m[1])
         .filter((a) => !a.endsWith("nav.js"));
       let total = 0;
-      for (const asset of assets) total += gzipSync(readFileSync(new URL(asset, "file://" + join(SITE, path)).pathname), { level: 9 }).length;
+      const foreign = [];
+      for (const asset of assets) {
+        const text = readFileSync(new URL(asset, "file://" + join(SITE, path)).pathname, "utf8");
+        total += gzipSync(text, { level: 9 }).length;
+        // No stylesheet carries highlighting rules for a language the page does not show.
+        for (const [, kind, lang] of text.matchAll(/\.hl-(source|text)\.hl-([a-z0-9_]+)/g)) {
+          if (!new RegExp(`hl-${kind} hl-${lang}[" ]`).test(html)) foreign.push(`${asset}: ${lang}`);
+        }
+      }
       assert.ok(total <= MAX_ASSETS_GZIP, `${path}: ${total} bytes gzipped (${assets.join(", ")})`);
+      assert.deepEqual([...new Set(foreign)], [], `${path} loads rules for languages it does not use`);
     });
   }
 });

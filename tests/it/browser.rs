@@ -238,9 +238,8 @@ fn theme_and_search_in_headless_chromium() {
 #[test]
 fn issue15_oncall_site_at_1000_runbooks_in_headless_chromium() {
     let generator = Path::new(MANIFEST_DIR).join("../shared/bench/gen_corpus.py");
-    let why = missing_prerequisite().or_else(|| {
-        (!generator.is_file()).then(|| format!("{} not found", generator.display()))
-    });
+    let why = missing_prerequisite()
+        .or_else(|| (!generator.is_file()).then(|| format!("{} not found", generator.display())));
     if let Some(why) = why {
         assert!(
             std::env::var_os("CI").is_none(),

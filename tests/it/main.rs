@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod build;
 mod cli;
+mod mermaid_layout;
 mod render;
 mod search;
 mod serve;
