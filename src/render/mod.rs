@@ -15,6 +15,7 @@ pub(crate) mod services;
 pub mod templates;
 
 use listings::nav_script;
+pub use mermaid::layout_config as mermaid_layout_config;
 pub use output::{Output, Stream};
 
 use std::collections::BTreeMap;

@@ -78,12 +78,15 @@ fn distance_to_polyline(p: Point, points: &[Point]) -> f32 {
 fn measure(source: &str, config: &LayoutConfig) -> Readability {
     let parsed = mermaid_rs_renderer::parse_mermaid_strict(source).expect("the demo parses");
     let layout = mermaid_rs_renderer::compute_layout(&parsed.graph, &Theme::neutral(), config);
+    // Edges meet at a node's ports and arrowheads stop short of its border: points within a
+    // few pixels of a node are where edges join, not crossings.
+    const NEAR: f32 = 10.0;
     let inside_node = |p: Point| {
         layout.nodes.values().any(|n| {
-            p.0 >= n.x - 1.0
-                && p.0 <= n.x + n.width + 1.0
-                && p.1 >= n.y - 1.0
-                && p.1 <= n.y + n.height + 1.0
+            p.0 >= n.x - NEAR
+                && p.0 <= n.x + n.width + NEAR
+                && p.1 >= n.y - NEAR
+                && p.1 <= n.y + n.height + NEAR
         })
     };
     let diamond = |id: &str| {
@@ -151,12 +154,33 @@ fn demo_flowchart() -> String {
         .expect("the demo runbook has a flowchart")
 }
 
-/// The renderer's defaults with rb-site's text metrics (what `src/render/mermaid.rs` sets).
+/// The renderer's defaults with rb-site's text metrics: what rb-site used before issue 15.
 fn base_config() -> LayoutConfig {
     LayoutConfig {
         fast_text_metrics: true,
         ..LayoutConfig::default()
     }
+}
+
+#[test]
+fn issue15_demo_flowchart_has_no_crossings_and_labels_on_their_edges() {
+    let metrics = measure(&demo_flowchart(), &rb_site::render::mermaid_layout_config());
+    assert_eq!(
+        (
+            metrics.crossings,
+            metrics.decision_twists,
+            metrics.labels_on_other_edges,
+            metrics.stacked_labels
+        ),
+        (0, 0, 0, 0),
+        "{metrics:?}"
+    );
+    // The renderer's defaults do not manage it: that is why rb-site changes them.
+    let before = measure(&demo_flowchart(), &base_config());
+    assert!(
+        before.crossings + before.labels_on_other_edges > 0,
+        "{before:?}"
+    );
 }
 
 #[test]
@@ -184,10 +208,38 @@ fn metrics_see_crossings_and_misplaced_labels() {
 fn mermaid_layout_options_sweep() {
     let source = demo_flowchart();
     let mut rows: Vec<(String, Readability)> = Vec::new();
+    // RB_MERMAID_SWEEP_SVG=<dir> also writes each layout as an SVG, to look at.
+    let svg_dir = std::env::var_os("RB_MERMAID_SWEEP_SVG").map(std::path::PathBuf::from);
     let mut run = |name: String, config: LayoutConfig| {
+        if let Some(dir) = &svg_dir {
+            let parsed = mermaid_rs_renderer::parse_mermaid_strict(&source).expect("parses");
+            let theme = Theme::neutral();
+            let layout = mermaid_rs_renderer::compute_layout(&parsed.graph, &theme, &config);
+            let file: String = name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            std::fs::create_dir_all(dir).expect("svg dir");
+            std::fs::write(
+                dir.join(format!("{file}.svg")),
+                mermaid_rs_renderer::render_svg(&layout, &theme, &config),
+            )
+            .expect("write svg");
+            for edge in layout
+                .edges
+                .iter()
+                .filter(|e| e.from == "E" || e.from == "B" || e.from == "G")
+            {
+                eprintln!(
+                    "{name}: {}->{} {:?} label at {:?}",
+                    edge.from, edge.to, edge.points, edge.label_anchor
+                );
+            }
+        }
         rows.push((name, measure(&source, &config)));
     };
-    run("defaults (rb-site)".into(), base_config());
+    run("defaults".into(), base_config());
+    run("rb-site".into(), rb_site::render::mermaid_layout_config());
     for passes in [1, 2, 8, 16, 32] {
         let mut c = base_config();
         c.flowchart.order_passes = passes;
@@ -229,6 +281,79 @@ fn mermaid_layout_options_sweep() {
         c.flowchart.port_pad_ratio = ratio;
         c.flowchart.port_pad_max = pad;
         run(format!("port_pad_ratio={ratio} port_pad_max={pad}"), c);
+    }
+    // The same settings over every flowchart of the real runbooks in ../shared/corpus and of a
+    // generated corpus (RB_MERMAID_SWEEP_CORPUS=<folder>), summed.
+    let mut sources: Vec<String> = Vec::new();
+    let roots = [
+        Some(std::path::PathBuf::from(format!(
+            "{MANIFEST_DIR}/../shared/corpus"
+        ))),
+        std::env::var_os("RB_MERMAID_SWEEP_CORPUS").map(std::path::PathBuf::from),
+    ];
+    for root in roots.into_iter().flatten() {
+        for entry in walkdir::WalkDir::new(root)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
+            if entry.path().extension().is_some_and(|e| e == "md")
+                && let Ok(text) = std::fs::read_to_string(entry.path())
+            {
+                sources.extend(mermaid_blocks(&text).into_iter().filter(|b| {
+                    b.trim_start().starts_with("flowchart") || b.trim_start().starts_with("graph")
+                }));
+            }
+        }
+    }
+    sources.truncate(300);
+    let settings: Vec<(&str, LayoutConfig)> = vec![
+        ("defaults", base_config()),
+        ("order_passes=1", {
+            let mut c = base_config();
+            c.flowchart.order_passes = 1;
+            c
+        }),
+        ("order_passes=2", {
+            let mut c = base_config();
+            c.flowchart.order_passes = 2;
+            c
+        }),
+        ("grid_router=false", {
+            let mut c = base_config();
+            c.flowchart.routing.enable_grid_router = false;
+            c
+        }),
+        ("order_passes=1 grid_router=false", {
+            let mut c = base_config();
+            c.flowchart.order_passes = 1;
+            c.flowchart.routing.enable_grid_router = false;
+            c
+        }),
+    ];
+    eprintln!("{} flowcharts from the corpora:", sources.len());
+    for (name, config) in &settings {
+        let mut sum = Readability::default();
+        for source in &sources {
+            if mermaid_rs_renderer::parse_mermaid_strict(source).is_err() {
+                continue;
+            }
+            let m = measure(source, config);
+            sum.crossings += m.crossings;
+            sum.decision_twists += m.decision_twists;
+            sum.labels_on_other_edges += m.labels_on_other_edges;
+            sum.stacked_labels += m.stacked_labels;
+            sum.width += m.width;
+            sum.height += m.height;
+        }
+        eprintln!(
+            "  {name:<36} crossings {:>4} twists {:>3} label-on-other {:>4} stacked {:>3} area {:.0}",
+            sum.crossings,
+            sum.decision_twists,
+            sum.labels_on_other_edges,
+            sum.stacked_labels,
+            sum.width * sum.height / 1e6
+        );
     }
     eprintln!(
         "{:<44} {:>9} {:>7} {:>13} {:>7} {:>11}",
