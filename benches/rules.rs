@@ -27,7 +27,11 @@ fn main() -> anyhow::Result<()> {
             text.push_str("    - record: job:up:sum\n      expr: sum by (job) (up)\n");
             for i in 0..ALERTS_PER_FILE / 10 {
                 let n = file * ALERTS_PER_FILE + group * (ALERTS_PER_FILE / 10) + i;
-                let severity = if n % 4 == 0 { "critical" } else { "warning" };
+                let severity = if n.is_multiple_of(4) {
+                    "critical"
+                } else {
+                    "warning"
+                };
                 let _ = write!(
                     text,
                     "    - alert: BenchAlert{n}

@@ -47,6 +47,19 @@ pub enum Command {
     /// Work with themes
     #[command(subcommand)]
     Theme(ThemeCommand),
+    /// Print a shell completion script to stdout
+    Completions {
+        /// The shell to complete in
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout
+    Man,
+    /// Print the JSON Schema (draft 2020-12) of the front matter or of book.toml to stdout
+    Schema {
+        /// Which schema
+        #[arg(value_enum)]
+        kind: crate::schema::SchemaKind,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -135,7 +148,9 @@ pub struct NewArgs {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The folder to create the site in (must be empty or absent)
+    #[command(flatten)]
+    pub root: RootArg,
+    /// The folder to create the site in, under --root (must be empty or absent)
     #[arg(default_value = ".")]
     pub dir: PathBuf,
 }
@@ -144,7 +159,9 @@ pub struct InitArgs {
 pub enum ThemeCommand {
     /// Copy the default theme into DIR as a starting point for your own
     Eject {
-        /// Where to put the theme's files
+        #[command(flatten)]
+        root: RootArg,
+        /// Where to put the theme's files, under --root
         #[arg(default_value = "themes/custom")]
         dir: PathBuf,
     },
@@ -169,11 +186,50 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         )?)),
         Command::New(args) => new_runbook(args),
         Command::Init(args) => init(args),
-        Command::Theme(ThemeCommand::Eject { dir }) => {
+        Command::Theme(ThemeCommand::Eject { root, dir }) => {
+            let dir = under_root(&root.root, &dir);
             let count = crate::theme::Theme::eject(&dir)?;
             eprintln!("Wrote {count} theme files to {}", dir.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "rb-site", &mut script);
+            write_stdout(&script)
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command)
+                .render(&mut page)
+                .context("cannot render the manual page")?;
+            write_stdout(&page)
+        }
+        Command::Schema { kind } => write_stdout(crate::schema::render(kind).as_bytes()),
+    }
+}
+
+/// Writes data to stdout; a reader that stops early (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> Result<ExitCode> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(err).context("cannot write to stdout")
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// `path` under `root`: as given when either is the current folder, joined otherwise.
+fn under_root(root: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() || root == Path::new(".") {
+        path.to_path_buf()
+    } else if path == Path::new(".") {
+        root.to_path_buf()
+    } else {
+        root.join(path)
     }
 }
 
@@ -334,6 +390,7 @@ pub fn runbook_template(
     alerts: &[String],
 ) -> String {
     let mut text = String::from("---\n");
+    text.push_str(&schema_modeline(config, service));
     text.push_str(&format!("title: {}\n", yaml_string(title)));
     if let Some(service) = service {
         text.push_str(&format!("service: {}\n", yaml_string(service)));
@@ -381,6 +438,51 @@ pub fn runbook_template(
     text
 }
 
+/// Where `init` writes the schemas, relative to the root; `new` points its modeline there.
+pub const FRONT_MATTER_SCHEMA: &str = "schemas/front-matter.schema.json";
+pub const BOOK_SCHEMA: &str = "schemas/book.schema.json";
+
+/// The `yaml-language-server` modeline of a new runbook: the front-matter schema, relative to
+/// the file `new` writes (`content/<service>/<slug>.md`). None when the content folder is not
+/// inside the root (no relative path that survives a clone).
+fn schema_modeline(config: &Config, service: Option<&str>) -> String {
+    use std::path::Component;
+    let components: Vec<Component<'_>> = config.build.content_dir.components().collect();
+    if !components
+        .iter()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return String::new();
+    }
+    let depth = components
+        .iter()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .count()
+        + usize::from(service.is_some_and(|s| !slugify(s).is_empty()));
+    format!(
+        "# yaml-language-server: $schema={}{FRONT_MATTER_SCHEMA}\n",
+        "../".repeat(depth)
+    )
+}
+
+/// Writes the two schemas under `dir`, for editors (`init`).
+fn write_schemas(dir: &Path) -> Result<()> {
+    use crate::schema::{SchemaKind, render};
+    for (path, kind) in [
+        (FRONT_MATTER_SCHEMA, SchemaKind::FrontMatter),
+        (BOOK_SCHEMA, SchemaKind::Book),
+    ] {
+        let path = dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, render(kind))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// A YAML scalar that survives any title: double-quoted with escapes.
 fn yaml_string(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
@@ -417,11 +519,16 @@ fn new_runbook(args: NewArgs) -> Result<ExitCode> {
     std::io::Write::write_all(&mut file, text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     println!("{}", path.display());
+    if !config.root.join(FRONT_MATTER_SCHEMA).is_file() {
+        eprintln!(
+            "hint: its first line points editors at {FRONT_MATTER_SCHEMA}; write it with `rb-site schema front-matter > {FRONT_MATTER_SCHEMA}`"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 fn init(args: InitArgs) -> Result<ExitCode> {
-    let dir = &args.dir;
+    let dir = &under_root(&args.root.root, &args.dir);
     if dir.exists() {
         let mut entries =
             std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
@@ -439,10 +546,11 @@ fn init(args: InitArgs) -> Result<ExitCode> {
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "Runbooks".into());
     let book = format!(
-        "[book]\ntitle = {}\nlanguage = \"en\"\n# base-url = \"https://runbooks.example.com/\"\n\n[build]\ncontent-dir = \"content\"\nbuild-dir = \"site\"\n\n[validate]\nrequired-fields = [\"title\", \"owner\"]\n",
+        "#:schema ./{BOOK_SCHEMA}\n[book]\ntitle = {}\nlanguage = \"en\"\n# base-url = \"https://runbooks.example.com/\"\n\n[build]\ncontent-dir = \"content\"\nbuild-dir = \"site\"\n\n[validate]\nrequired-fields = [\"title\", \"owner\"]\n",
         yaml_string(&format!("{title} runbooks"))
     );
     std::fs::write(dir.join(crate::config::CONFIG_FILE), book)?;
+    write_schemas(dir)?;
     let config = Config::from_toml(dir, "")?;
     let runbook = runbook_template(
         &config,

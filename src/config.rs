@@ -33,7 +33,7 @@ pub struct Config {
     pub serve: ServeConfig,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct BookConfig {
     pub title: String,
@@ -45,7 +45,7 @@ pub struct BookConfig {
     pub language: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct BuildConfig {
     pub content_dir: PathBuf,
@@ -72,7 +72,7 @@ impl Default for BuildConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ValidateConfig {
     pub default_kind: String,
@@ -95,14 +95,14 @@ impl Default for ValidateConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct KindConfig {
     /// Canonical section names, in the order they must appear.
     pub required_sections: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct AlertsConfig {
     /// Globs, relative to the root, of Prometheus rule files.
@@ -127,7 +127,7 @@ impl Default for AlertsConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct SearchConfig {
     pub enabled: bool,
@@ -147,7 +147,7 @@ impl Default for SearchConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MermaidRender {
     /// Render diagrams to inline SVG when building.
@@ -156,7 +156,7 @@ pub enum MermaidRender {
     Off,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct MermaidConfig {
     pub render: MermaidRender,
@@ -173,7 +173,7 @@ impl Default for MermaidConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ServeConfig {
     pub bind: String,
@@ -189,10 +189,14 @@ impl Default for ServeConfig {
     }
 }
 
-/// `book.toml` exactly as written.
-#[derive(Debug, Default, Deserialize)]
+/// `book.toml` exactly as written. `rb-site schema book` is derived from it.
+#[derive(Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
-struct RawConfig {
+#[schemars(
+    title = "rb-site book.toml",
+    description = "The configuration of an rb-site site. Every key is optional."
+)]
+pub(crate) struct RawConfig {
     book: BookConfig,
     build: BuildConfig,
     validate: ValidateConfig,

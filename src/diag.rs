@@ -11,7 +11,9 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 /// A configured level for a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Level {
     Off,
@@ -486,6 +488,8 @@ pub enum Format {
     Github,
     /// SARIF 2.1.0, for code-scanning upload.
     Sarif,
+    /// Code Climate issues, the JSON GitLab reads as a Code Quality report.
+    Codeclimate,
 }
 
 /// Renders a report in a format. `files` is the number of files checked, for the summary.
@@ -495,6 +499,7 @@ pub fn render(report: &Report, format: Format, files: usize, color: bool) -> Str
         Format::Json => render_json(report, files),
         Format::Github => render_github(report),
         Format::Sarif => render_sarif(report),
+        Format::Codeclimate => render_codeclimate(report),
     }
 }
 
@@ -710,6 +715,53 @@ fn render_sarif(report: &Report) -> String {
     text
 }
 
+/// GitLab's Code Quality report: a JSON array of Code Climate issues. The fingerprint names the
+/// problem, not its line, so an issue keeps its identity when lines above it move; identical
+/// problems in one file are told apart by their order.
+fn render_codeclimate(report: &Report) -> String {
+    let mut seen: std::collections::HashMap<(&str, &str, &str), usize> =
+        std::collections::HashMap::new();
+    let issues: Vec<serde_json::Value> = report
+        .diagnostics()
+        .iter()
+        .map(|d| {
+            let occurrence = seen
+                .entry((d.file.as_str(), d.code, d.message.as_str()))
+                .or_default();
+            *occurrence += 1;
+            let mut hasher = blake3::Hasher::new();
+            for part in [d.code, d.file.as_str(), d.message.as_str()] {
+                hasher.update(part.as_bytes());
+                hasher.update(&[0]);
+            }
+            hasher.update(&occurrence.to_le_bytes());
+            let fingerprint = hasher.finalize().to_hex()[..32].to_string();
+            let description = match &d.help {
+                Some(help) => format!("{} (help: {help})", d.message),
+                None => d.message.clone(),
+            };
+            serde_json::json!({
+                "type": "issue",
+                "check_name": d.code,
+                "description": description,
+                "categories": ["Bug Risk"],
+                "severity": match d.severity {
+                    Severity::Error => "major",
+                    Severity::Warning => "minor",
+                },
+                "fingerprint": fingerprint,
+                "location": {
+                    "path": d.file,
+                    "lines": { "begin": d.line.max(1) },
+                },
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&issues).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -769,6 +821,35 @@ mod tests {
             render(&report, Format::Github, 1, false),
             "::error file=a%2Cb.md,line=3,col=1,title=missing-section::50%25 done%0Ax\n"
         );
+    }
+
+    #[test]
+    fn codeclimate_format_is_gitlab_code_quality() {
+        let mut report = Report::default();
+        report.extend(
+            default_level,
+            [
+                Diagnostic::at("db/a.md", 3, 1, "missing-section", "no rollback"),
+                Diagnostic::at("db/a.md", 9, 1, "missing-section", "no rollback"),
+                Diagnostic::file("db/b.md", "stale-review", "old"),
+            ],
+        );
+        let issues: serde_json::Value =
+            serde_json::from_str(&render(&report, Format::Codeclimate, 2, false)).expect("json");
+        let issues = issues.as_array().expect("an array of issues");
+        assert_eq!(issues.len(), 3);
+        assert_eq!(issues[0]["check_name"], "missing-section");
+        assert_eq!(issues[0]["description"], "no rollback");
+        assert_eq!(issues[0]["severity"], "major");
+        assert_eq!(issues[0]["location"]["path"], "db/a.md");
+        assert_eq!(issues[0]["location"]["lines"]["begin"], 3);
+        assert_eq!(issues[2]["severity"], "minor");
+        assert_eq!(issues[2]["location"]["lines"]["begin"], 1);
+        let fingerprints: std::collections::BTreeSet<&str> = issues
+            .iter()
+            .map(|i| i["fingerprint"].as_str().expect("fingerprint"))
+            .collect();
+        assert_eq!(fingerprints.len(), 3, "identical problems stay distinct");
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod load;
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod theme;

@@ -25,21 +25,56 @@ pub struct SourceFile {
 pub type PageId = String;
 
 /// Typed front matter. Unknown keys are kept in `extra` and reach templates as `extra`.
-#[derive(Debug, Clone, Default, Serialize)]
+///
+/// `rb-site schema front-matter` is derived from this type; the `schema_with` functions describe
+/// what [`crate::frontmatter`] accepts for each field, which is looser than the typed value.
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+#[schemars(
+    default,
+    title = "rb-site front matter",
+    description = "The YAML (---) or TOML (+++) block at the top of a runbook. Other keys are kept and reach templates as `extra` (with an unknown-field warning)."
+)]
 pub struct FrontMatter {
+    /// The page title (else the first H1).
+    #[schemars(schema_with = "crate::schema::text")]
     pub title: Option<String>,
+    /// One line shown under the title and in listings.
+    #[schemars(schema_with = "crate::schema::text")]
     pub description: Option<String>,
+    /// The service this runbook belongs to.
+    #[schemars(schema_with = "crate::schema::text")]
     pub service: Option<String>,
+    /// The team that answers for this runbook.
+    #[schemars(schema_with = "crate::schema::text")]
     pub owner: Option<String>,
+    /// One of `[validate] severities` in book.toml (default: critical, warning, info).
+    #[schemars(schema_with = "crate::schema::severity")]
     pub severity: Option<String>,
+    /// Alerts this runbook answers: each gets alerts/<Name>/.
+    #[schemars(schema_with = "crate::schema::text_list")]
     pub alerts: Vec<String>,
+    #[schemars(schema_with = "crate::schema::text_list")]
     pub tags: Vec<String>,
+    /// When the runbook was last reviewed: YYYY-MM-DD (or an RFC 3339 timestamp).
+    #[schemars(schema_with = "crate::schema::date")]
     pub last_reviewed: Option<jiff::civil::Date>,
+    /// Which required sections apply: runbook, alert, reference or a kind from book.toml.
+    #[schemars(schema_with = "crate::schema::text")]
     pub kind: Option<String>,
+    /// The last URL segment (default: from the file name).
+    #[schemars(schema_with = "crate::schema::text")]
     pub slug: Option<String>,
+    /// Drafts are left out unless --drafts.
+    #[schemars(schema_with = "crate::schema::boolean")]
     pub draft: bool,
+    /// Old URLs that keep working: a redirect page is written at each.
+    #[schemars(schema_with = "crate::schema::text_list")]
     pub aliases: Vec<String>,
+    /// Order within its section (lower first; then by title).
+    #[schemars(schema_with = "crate::schema::integer")]
     pub weight: Option<i64>,
+    /// Anything else for your templates.
+    #[schemars(schema_with = "crate::schema::mapping")]
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 

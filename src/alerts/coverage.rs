@@ -618,29 +618,30 @@ fn check_runbook_links(
     let mut anchor_pages = BTreeSet::new();
     for entry in graph.entries.values() {
         let rules: Vec<&AlertRule> = entry.rules.iter().map(|&i| &graph.rules[i]).collect();
-        if entry.runbook.is_none() && !rules.is_empty() {
-            if let Some(rule) = rules.iter().find(|r| {
+        if entry.runbook.is_none()
+            && !rules.is_empty()
+            && let Some(rule) = rules.iter().find(|r| {
                 r.severity()
                     .is_some_and(|s| severities.iter().any(|x| x == s))
-            }) {
-                diagnostics.push(
-                    Diagnostic::at(
-                        &rule.file,
-                        rule.line,
-                        0,
-                        "alert-without-runbook",
-                        format!(
-                            "alert {:?} has severity {:?} and no runbook",
-                            rule.name,
-                            rule.severity().unwrap_or_default()
-                        ),
-                    )
-                    .with_help(format!(
-                        "add `alerts: [{}]` to the front matter of the runbook that answers it",
-                        rule.name
-                    )),
-                );
-            }
+            })
+        {
+            diagnostics.push(
+                Diagnostic::at(
+                    &rule.file,
+                    rule.line,
+                    0,
+                    "alert-without-runbook",
+                    format!(
+                        "alert {:?} has severity {:?} and no runbook",
+                        rule.name,
+                        rule.severity().unwrap_or_default()
+                    ),
+                )
+                .with_help(format!(
+                    "add `alerts: [{}]` to the front matter of the runbook that answers it",
+                    rule.name
+                )),
+            );
         }
         for rule in rules {
             let Some((key, link)) = rule.runbook_link() else {

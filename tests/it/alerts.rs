@@ -27,7 +27,7 @@ fn shared_corpus() -> Option<PathBuf> {
         std::env::var_os("CI").is_none(),
         "../shared/corpus is required when CI is set"
     );
-    eprintln!("SKIPPED: ../shared/corpus is absent");
+    crate::support::skip("../shared/corpus is absent");
     None
 }
 

@@ -189,7 +189,7 @@ fn theme_and_search_in_headless_chromium() {
             std::env::var_os("CI").is_none(),
             "browser tests cannot run in CI: {why}"
         );
-        eprintln!("SKIPPED browser tests: {why}");
+        crate::support::skip(format!("needs Chromium, playwright-core and node: {why}"));
         return;
     }
     // RB_BROWSER_SITE serves an already built site instead, to iterate on the theme quickly.
@@ -351,7 +351,7 @@ fn serve_live_reload_in_headless_chromium() {
             std::env::var_os("CI").is_none(),
             "browser tests cannot run in CI: {why}"
         );
-        eprintln!("SKIPPED serve browser tests: {why}");
+        crate::support::skip(format!("needs Chromium, playwright-core and node: {why}"));
         return;
     }
     let artifacts = Path::new(MANIFEST_DIR).join("target/browser-artifacts");

@@ -9,5 +9,6 @@ mod mermaid_layout;
 mod render;
 mod search;
 mod serve;
+mod ship;
 mod support;
 mod validate;

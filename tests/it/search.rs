@@ -37,7 +37,7 @@ fn corpus_or_skip(rel: &str) -> Option<PathBuf> {
         "corpus missing under CI: {}",
         dir.display()
     );
-    eprintln!("SKIPPED: corpus not found at {}", dir.display());
+    crate::support::skip(format!("corpus not found at {}", dir.display()));
     None
 }
 
@@ -126,7 +126,7 @@ fn the_browser_client_ranks_exactly_like_the_reference_evaluator() {
     };
     if Command::new("node").arg("--version").output().is_err() {
         assert!(std::env::var_os("CI").is_none(), "node missing under CI");
-        eprintln!("SKIPPED: node not installed");
+        crate::support::skip("node not installed");
         return;
     }
     let records = records_of(&content);

@@ -18,9 +18,20 @@ pub fn shared() -> Option<PathBuf> {
             std::env::var_os("CI").is_none(),
             "../shared is missing, and CI is set: these tests must run"
         );
-        eprintln!("SKIPPED: ../shared is absent; the corpus tests did not run");
+        skip("../shared is absent; the corpus tests did not run");
         None
     }
+}
+
+/// Says loudly that the running test skipped, and why. Written straight to the process's stderr,
+/// past the test harness's capture, so `cargo test` shows it beside the test's `ok`.
+pub fn skip(why: impl std::fmt::Display) {
+    use std::io::Write;
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }
 
 /// Copies `tests/fixtures/<name>` into a fresh temporary folder.
