@@ -12,6 +12,7 @@ mod conventions;
 mod corpora;
 mod fuzz;
 mod hostile;
+mod mermaid_layout;
 mod render;
 mod search;
 mod serve;
