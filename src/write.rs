@@ -167,14 +167,9 @@ impl Writer {
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
         let spare = spare_dir(dest);
-        // The spare folder is trusted only with an intact manifest; after a crash it is rebuilt.
+        // The spare folder is trusted only with an intact manifest; after a crash it is rebuilt
+        // (by `touch_spare`, once the build has something to write).
         let previous = read_manifest(&spare);
-        if previous.is_none() && spare.exists() {
-            std::fs::remove_dir_all(&spare)
-                .with_context(|| format!("cannot remove {}", spare.display()))?;
-        }
-        std::fs::create_dir_all(&spare)
-            .with_context(|| format!("cannot create {}", spare.display()))?;
         Ok(Writer {
             live: read_manifest(dest).unwrap_or_default(),
             held: Mutex::default(),
@@ -187,21 +182,31 @@ impl Writer {
         })
     }
 
-    /// Before the first change to the spare: from then until a manifest is written again, the
-    /// spare folder is in flux (a crash leaves it without a manifest, and it is rebuilt).
+    /// Before the first change to the spare: creates it (a spare without an intact manifest is
+    /// first removed), and from then until a manifest is written again the spare folder is in
+    /// flux (a crash leaves it without a manifest, and the next build rebuilds it). A build that
+    /// changes nothing never calls this, so it creates, removes and writes nothing.
     fn touch_spare(&self) -> Result<()> {
         let mut outcome = Ok(());
-        self.touched.call_once(|| {
-            let manifest_path = self.spare.join(MANIFEST);
-            match std::fs::remove_file(&manifest_path) {
-                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
-                    outcome = Err(err)
-                        .with_context(|| format!("cannot update {}", manifest_path.display()));
-                }
-                _ => {}
-            }
-        });
+        self.touched.call_once(|| outcome = self.prepare_spare());
         outcome
+    }
+
+    fn prepare_spare(&self) -> Result<()> {
+        let spare = &self.spare;
+        if self.previous.is_empty() && spare.exists() && read_manifest(spare).is_none() {
+            std::fs::remove_dir_all(spare)
+                .with_context(|| format!("cannot remove {}", spare.display()))?;
+        }
+        std::fs::create_dir_all(spare)
+            .with_context(|| format!("cannot create {}", spare.display()))?;
+        let manifest_path = spare.join(MANIFEST);
+        match std::fs::remove_file(&manifest_path) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                Err(err).with_context(|| format!("cannot update {}", manifest_path.display()))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Puts one file into the spare generation, unless the spare already holds those bytes.
