@@ -380,8 +380,7 @@ impl Writer {
         let target = safe_join(&self.spare, path)?;
         let bytes =
             std::fs::read(&source).with_context(|| format!("cannot read {}", source.display()))?;
-        if self.live.get(path).map(String::as_str) != Some(blake3::hash(&bytes).to_hex().as_str())
-        {
+        if self.live.get(path).map(String::as_str) != Some(blake3::hash(&bytes).to_hex().as_str()) {
             let mut live: BTreeMap<&str, &str> = self
                 .live
                 .iter()
@@ -610,7 +609,11 @@ mod tests {
         std::fs::write(dest.join("a/index.html"), "edited").expect("edit");
         let v2 = output(&[("index.html", "2"), ("a/index.html", "a")]);
         let err = write(&dest, &v2).expect_err("the live a/ no longer matches its manifest");
-        assert!(err.to_string().contains("was changed after rb-site wrote it"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("was changed after rb-site wrote it"),
+            "{err}"
+        );
         write(&dest, &v2).expect("the next build replaces it");
         assert_eq!(
             std::fs::read_to_string(dest.join("a/index.html")).expect("read"),

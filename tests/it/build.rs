@@ -508,7 +508,10 @@ fn issue16_a_rebuild_with_nothing_changed_writes_no_file() {
     std::fs::write(&page, text.replacen("\n## ", "\nA new line.\n\n## ", 1)).expect("edit");
     build_into(site.path(), &out).assert().success();
     let second = tree(&out);
-    assert_eq!(second.keys().collect::<Vec<_>>(), first.keys().collect::<Vec<_>>());
+    assert_eq!(
+        second.keys().collect::<Vec<_>>(),
+        first.keys().collect::<Vec<_>>()
+    );
     let differing: Vec<&String> = first
         .iter()
         .filter(|(path, bytes)| second.get(*path) != Some(bytes))
