@@ -31,6 +31,10 @@ pub struct Config {
     pub search: SearchConfig,
     pub mermaid: MermaidConfig,
     pub serve: ServeConfig,
+    /// `[[paths]]`: settings for the content files whose path matches, in file order.
+    pub paths: Vec<PathSettings>,
+    /// `paths[i].matches` compiled, one set per entry.
+    path_matchers: Vec<globset::GlobSet>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
@@ -111,6 +115,16 @@ pub struct AlertsConfig {
     /// Extra URL patterns written as redirects to each alert's page.
     /// Placeholders: `{alert}`, `{alert_lower}`, `{group}`, `{service}`.
     pub url_aliases: Vec<String>,
+    /// Annotation (then label) names that hold a rule's runbook link, the first found wins.
+    pub runbook_keys: Vec<String>,
+    /// A rule whose runbook link lands on a page (and on a heading of it, when the link has a
+    /// `#fragment`) is covered by that page, as if the page claimed the alert.
+    pub link_claims: bool,
+    /// Git hosts where the runbooks' source lives: links to a source file there
+    /// (`{url}/blob/{branch}/{path}`) resolve to that file's page.
+    pub repos: Vec<RepoConfig>,
+    /// Claims written in `book.toml` rather than in the pages.
+    pub claims: Vec<ClaimConfig>,
 }
 
 impl Default for AlertsConfig {
@@ -120,8 +134,59 @@ impl Default for AlertsConfig {
             name_from_file: false,
             require_runbook_for: vec!["critical".into()],
             url_aliases: Vec::new(),
+            runbook_keys: vec!["runbook_url".into(), "runbook".into()],
+            link_claims: true,
+            repos: Vec::new(),
+            claims: Vec::new(),
         }
     }
+}
+
+/// `[[alerts.repos]]`: a repository on a git host whose files are (part of) this site's source.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RepoConfig {
+    /// The repository's web URL: `https://github.com/openshift/runbooks`. GitHub (`/blob/`,
+    /// `/tree/`, `/raw/`), GitLab (`/-/blob/`, `/-/tree/`, `/-/raw/`) and Gitea/Forgejo
+    /// (`/src/branch/`, `/src/commit/`, `/src/tag/`) file URLs are understood, on any branch.
+    pub url: String,
+    /// Where the repository's root is, relative to `book.toml` (default: the same folder).
+    pub path: String,
+}
+
+/// `[[alerts.claims]]`: a page, or a heading on a page, answers these alerts.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ClaimConfig {
+    /// The page's source path, relative to the content folder.
+    pub page: String,
+    /// The heading the alerts' pages land on: its id or its text (optional).
+    pub heading: Option<String>,
+    /// Alert names; `*` matches any run of characters among the names the rules define.
+    pub alerts: Vec<String>,
+    /// The line of its `[[alerts.claims]]` header in book.toml (0 when unknown), for diagnostics.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// `[[paths]]`: settings for the content files whose content-relative path matches a glob.
+/// Later entries win over earlier ones; a page's own front matter wins over all.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct PathSettings {
+    /// Globs over content-relative source paths (`README.md`, `**/helpers/**`).
+    #[serde(rename = "match")]
+    pub matches: Vec<String>,
+    /// The kind of a matching page that names none (over `_index.md` and `default-kind`).
+    pub kind: Option<String>,
+    /// Overrides `[alerts] name-from-file` for matching pages.
+    pub name_from_file: Option<bool>,
+    /// Heading patterns by which a heading claims an alert: `{alert}` stands for the name,
+    /// `{alert_lower}` for it in lowercase; matched against each heading's text (quotes and
+    /// backticks dropped) and id, ignoring case. `["{alert}", "Alert Name: {alert}"]`.
+    pub heading_claims: Vec<String>,
+    /// Rule code -> level for diagnostics about matching files, over `[validate.levels]`.
+    pub levels: BTreeMap<String, Level>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
@@ -203,6 +268,7 @@ pub(crate) struct RawConfig {
     search: SearchConfig,
     mermaid: MermaidConfig,
     serve: ServeConfig,
+    paths: Vec<PathSettings>,
 }
 
 /// The kinds every site has; `book.toml` may override them or add more.
@@ -288,7 +354,17 @@ impl Config {
             search,
             mermaid,
             serve,
+            paths,
         } = raw;
+        let mut alerts = alerts;
+        let headers = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim() == "[[alerts.claims]]")
+            .map(|(i, _)| i + 1);
+        for (claim, line) in alerts.claims.iter_mut().zip(headers) {
+            claim.line = line;
+        }
         // `toml` keeps no spans once deserialized: find the key's line for the message.
         let line_of = |key: &str| -> String {
             text.lines()
@@ -394,6 +470,21 @@ impl Config {
             }
         }
 
+        validate_alert_links(&alerts, &paths, &kinds, &line_of)?;
+        let mut path_matchers = Vec::with_capacity(paths.len());
+        for settings in &paths {
+            let mut builder = globset::GlobSetBuilder::new();
+            for glob in &settings.matches {
+                builder.add(
+                    globset::GlobBuilder::new(glob)
+                        .literal_separator(true)
+                        .build()
+                        .with_context(|| format!("paths.match: {glob:?}"))?,
+                );
+            }
+            path_matchers.push(builder.build().context("paths.match")?);
+        }
+
         Ok(Config {
             root: root.to_path_buf(),
             book,
@@ -405,6 +496,8 @@ impl Config {
             search,
             mermaid,
             serve,
+            paths,
+            path_matchers,
         })
     }
 
@@ -437,6 +530,68 @@ impl Config {
             .unwrap_or_else(|| crate::diag::default_level(code))
     }
 
+    /// The `[[paths]]` entries matching a content-relative source path, later entries last.
+    pub fn path_settings<'a, 'r>(
+        &'a self,
+        rel: &'r str,
+    ) -> impl Iterator<Item = &'a PathSettings> + use<'a, 'r> {
+        self.paths
+            .iter()
+            .zip(&self.path_matchers)
+            .filter(move |(_, matcher)| matcher.is_match(rel))
+            .map(|(settings, _)| settings)
+    }
+
+    /// The kind `[[paths]]` gives a content-relative path, if any.
+    pub fn path_kind(&self, rel: &str) -> Option<&str> {
+        self.path_settings(rel)
+            .filter_map(|s| s.kind.as_deref())
+            .last()
+    }
+
+    /// Whether a page at a content-relative path claims the alert named like its file.
+    pub fn name_from_file(&self, rel: &str) -> bool {
+        self.path_settings(rel)
+            .filter_map(|s| s.name_from_file)
+            .last()
+            .unwrap_or(self.alerts.name_from_file)
+    }
+
+    /// The heading-claim patterns for a content-relative path (every matching entry's, in order).
+    pub fn heading_claims(&self, rel: &str) -> Vec<&str> {
+        let mut patterns: Vec<&str> = Vec::new();
+        for settings in self.path_settings(rel) {
+            for pattern in &settings.heading_claims {
+                if !patterns.contains(&pattern.as_str()) {
+                    patterns.push(pattern);
+                }
+            }
+        }
+        patterns
+    }
+
+    /// The level of a rule for a diagnostic about `path` (relative to the root, as diagnostics
+    /// name files): the last matching `[[paths]]` entry's `levels`, else [`Config::level_of`].
+    pub fn level_at(&self, path: &str, code: &str) -> Level {
+        if !self.paths.is_empty() {
+            let content = self.build.content_dir.to_string_lossy().replace('\\', "/");
+            let content = content.trim_start_matches("./").trim_end_matches('/');
+            let rel = if content.is_empty() || content == "." {
+                Some(path)
+            } else {
+                path.strip_prefix(content).and_then(|r| r.strip_prefix('/'))
+            };
+            if let Some(level) = rel.and_then(|rel| {
+                self.path_settings(rel)
+                    .filter_map(|s| s.levels.get(code).copied())
+                    .last()
+            }) {
+                return level;
+            }
+        }
+        self.level_of(code)
+    }
+
     /// Canonical section name for a normalised heading, if it is one of the known names or aliases.
     pub fn canonical_section(&self, normalised_heading: &str) -> Option<&str> {
         self.sections.iter().find_map(|(name, aliases)| {
@@ -444,6 +599,77 @@ impl Config {
                 .then_some(name.as_str())
         })
     }
+}
+
+/// Checks `[alerts]` link keys, `[[alerts.repos]]`, `[[alerts.claims]]` and `[[paths]]`.
+fn validate_alert_links(
+    alerts: &AlertsConfig,
+    paths: &[PathSettings],
+    kinds: &BTreeMap<String, KindConfig>,
+    line_of: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    if alerts.runbook_keys.iter().any(|k| k.trim().is_empty()) {
+        bail!(
+            "{}alerts.runbook-keys: a key must not be empty",
+            line_of("runbook-keys")
+        );
+    }
+    for repo in &alerts.repos {
+        let url = repo.url.trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://"))
+            || url.split('/').filter(|s| !s.is_empty()).count() < 3
+        {
+            bail!(
+                "{}alerts.repos: url must be a repository's http(s) URL, found {:?}",
+                line_of("url"),
+                repo.url
+            );
+        }
+    }
+    for claim in &alerts.claims {
+        if claim.page.trim().is_empty() || claim.alerts.is_empty() {
+            bail!(
+                "{}alerts.claims: each claim needs a page and at least one alert",
+                line_of("page")
+            );
+        }
+    }
+    for settings in paths {
+        if settings.matches.is_empty() {
+            bail!(
+                "{}paths: each [[paths]] entry needs `match`, a list of globs",
+                line_of("match")
+            );
+        }
+        for glob in &settings.matches {
+            if let Err(err) = globset::Glob::new(glob) {
+                bail!("{}paths.match: {glob:?}: {err}", line_of("match"));
+            }
+        }
+        if let Some(kind) = &settings.kind
+            && !kinds.contains_key(kind)
+        {
+            bail!(
+                "{}paths.kind: no kind named {kind:?} (known: {})",
+                line_of("kind"),
+                kinds.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+        for pattern in &settings.heading_claims {
+            if !pattern.contains("{alert}") && !pattern.contains("{alert_lower}") {
+                bail!(
+                    "{}paths.heading-claims: {pattern:?} has no {{alert}} or {{alert_lower}}",
+                    line_of("heading-claims")
+                );
+            }
+        }
+        for code in settings.levels.keys() {
+            if !crate::diag::is_known_code(code) {
+                bail!("{}paths.levels: unknown rule {code:?}", line_of(code));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How a section name is written as a heading: `rollback` -> `Rollback`.
@@ -506,6 +732,53 @@ mod tests {
     fn an_unknown_rule_level_is_rejected() {
         let err = parse("[validate.levels]\nstale-reveiw = \"off\"\n").expect_err("unknown rule");
         assert!(format!("{err:#}").contains("stale-review"), "{err:#}");
+    }
+
+    #[test]
+    fn path_settings_apply_by_glob_and_later_entries_win() {
+        let config = parse(
+            "[alerts]\nname-from-file = true\n\
+             [[paths]]\nmatch = [\"**/README.md\", \"docs/**\"]\nkind = \"reference\"\n\
+             name-from-file = false\nlevels = { broken-link = \"warning\" }\n\
+             [[paths]]\nmatch = [\"docs/keep/**\"]\nname-from-file = true\n",
+        )
+        .expect("valid");
+        assert_eq!(config.path_kind("db/README.md"), Some("reference"));
+        assert_eq!(config.path_kind("README.md"), Some("reference"));
+        assert_eq!(config.path_kind("db/Failover.md"), None);
+        assert!(!config.name_from_file("docs/x.md"));
+        assert!(config.name_from_file("docs/keep/x.md"));
+        assert!(config.name_from_file("db/X.md"));
+        assert_eq!(
+            config.level_at("content/docs/x.md", "broken-link"),
+            Level::Warning
+        );
+        assert_eq!(
+            config.level_at("content/db/x.md", "broken-link"),
+            Level::Error
+        );
+    }
+
+    #[test]
+    fn bad_path_settings_and_claims_name_the_key() {
+        let err = |text: &str| format!("{:#}", parse(text).expect_err(text));
+        assert!(err("[[paths]]\nkind = \"reference\"\n").contains("needs `match`"));
+        assert!(err("[[paths]]\nmatch = [\"a\"]\nkind = \"playbook\"\n").contains("playbook"));
+        assert!(
+            err("[[paths]]\nmatch = [\"a\"]\nheading-claims = [\"Alert\"]\n")
+                .contains("has no {alert}")
+        );
+        assert!(err("[[alerts.repos]]\nurl = \"github.com/x\"\n").contains("alerts.repos"));
+        assert!(err("[[alerts.claims]]\npage = \"x.md\"\n").contains("at least one alert"));
+    }
+
+    #[test]
+    fn claims_remember_their_line() {
+        let config = parse(
+            "[book]\ntitle = \"x\"\n\n[[alerts.claims]]\npage = \"a.md\"\nalerts = [\"A\"]\n",
+        )
+        .expect("valid");
+        assert_eq!(config.alerts.claims[0].line, 4);
     }
 
     #[test]

@@ -441,6 +441,19 @@ impl Report {
         }
     }
 
+    /// Like [`Report::extend`], with a level that may depend on the file (`[[paths]] levels`):
+    /// `level_at(path, code)`.
+    pub fn extend_at(
+        &mut self,
+        level_at: impl Fn(&str, &str) -> Level,
+        diagnostics: impl IntoIterator<Item = Diagnostic>,
+    ) {
+        for diagnostic in diagnostics {
+            let level = level_at(&diagnostic.file, diagnostic.code);
+            self.extend(|_| level, [diagnostic]);
+        }
+    }
+
     /// Sorted by file, then position, then code: the same order whatever the thread count.
     pub fn sorted(mut self) -> Report {
         self.diagnostics.sort();

@@ -103,7 +103,7 @@ pub fn check_site(
     let extras = alert_extras(&graph)?;
 
     let mut report = Report::default();
-    report.extend(|code| config.level_of(code), diagnostics);
+    report.extend_at(|path, code| config.level_at(path, code), diagnostics);
     Ok(Checked {
         site,
         report: report.sorted(),
@@ -240,10 +240,13 @@ fn render_into(
     output.absorb(alert_output);
     output.absorb(index_output);
     let mut report = std::mem::take(&mut checked.report);
-    report.extend(|code| config.level_of(code), rendered.diagnostics);
+    report.extend_at(
+        |path, code| config.level_at(path, code),
+        rendered.diagnostics,
+    );
     let collisions = std::mem::take(&mut output.collisions);
-    report.extend(
-        |code| config.level_of(code),
+    report.extend_at(
+        |path, code| config.level_at(path, code),
         collisions.iter().map(|path| collision(&checked.site, path)),
     );
     checked.report = report.sorted();

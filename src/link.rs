@@ -112,13 +112,14 @@ pub(crate) fn place(
     };
     let url = page_url(&doc, kind);
     let runbook_kind = resolve_kind(config, &doc, kind, folder_kinds, &mut diagnostics);
-    let alerts =
-        if doc.front.alerts.is_empty() && config.alerts.name_from_file && kind == PageKind::Runbook
-        {
-            vec![file_stem(&doc.source.rel).to_string()]
-        } else {
-            doc.front.alerts.clone()
-        };
+    let alerts = if doc.front.alerts.is_empty()
+        && kind == PageKind::Runbook
+        && config.name_from_file(&doc.source.rel)
+    {
+        vec![file_stem(&doc.source.rel).to_string()]
+    } else {
+        doc.front.alerts.clone()
+    };
     let title = doc.title();
     let page = Page {
         doc,
@@ -194,6 +195,9 @@ fn resolve_kind(
                     known.join(", ")
                 )),
         );
+    }
+    if let Some(path_kind) = config.path_kind(&doc.source.rel) {
+        return path_kind.to_string();
     }
     let mut dir = doc.dir();
     loop {

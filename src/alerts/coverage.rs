@@ -10,6 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::claims::{Claim, link_claims, page_claims};
+use super::conventions::{self, Convention};
 use super::rules::AlertRule;
 use crate::config::{CONFIG_FILE, Config};
 use crate::diag::{Diagnostic, did_you_mean};
@@ -53,6 +55,12 @@ pub(crate) struct AlertEntry {
     pub status: CoverageStatus,
     /// At least one rule's runbook link does not resolve to this alert's page.
     pub url_mismatch: bool,
+    /// No page claims the alert: its rules' runbook links chose the page (`link-claims`), and
+    /// each rule may link to a page of its own.
+    pub claimed_by_link: bool,
+    /// At least one rule's runbook link points outside this site (neither `base-url` nor a
+    /// configured repository).
+    pub external_link: bool,
     /// Site-relative folder of the alert page: `alerts/KubePodCrashLooping/`.
     pub page_dir: String,
 }
@@ -115,6 +123,8 @@ pub(crate) fn link_alerts(
         anchor: None,
         status: CoverageStatus::NoRunbook,
         url_mismatch: false,
+        claimed_by_link: false,
+        external_link: false,
         page_dir: format!("alerts/{}/", url_safe_name(name)),
     };
     for (i, rule) in rules.iter().enumerate() {
@@ -125,21 +135,31 @@ pub(crate) fn link_alerts(
             .push(i);
     }
 
-    // Claims, in page (URL) order: the first runbook to claim an alert keeps it.
+    // Lowercase name -> the rules' spelling, for claims by heading and by pattern.
+    let rule_spelling: BTreeMap<String, String> = entries
+        .keys()
+        .map(|name| (name.to_lowercase(), name.clone()))
+        .collect();
+    let rule_name = |lower: &str| rule_spelling.get(lower).cloned();
+    // Alert -> the heading its claim chose (a heading claim, `[[alerts.claims]] heading`, a link).
+    let mut chosen_anchor: BTreeMap<String, Option<String>> = BTreeMap::new();
+
+    // Claims, in page (URL) order: the first runbook to claim an alert keeps it. A page's own
+    // claims come first, then book.toml's, then its headings'.
     for (page_index, page) in site.pages.iter().enumerate() {
         let mut seen = BTreeSet::new();
-        for name in page.alerts.iter().map(|n| n.trim()) {
-            if name.is_empty() || !seen.insert(name) {
+        for claim in page_claims(config, page, &entries, &rule_name, &mut diagnostics) {
+            let name = claim.name.trim().to_string();
+            if name.is_empty() || !seen.insert(name.clone()) {
                 continue;
             }
             let entry = entries
-                .entry(name.to_string())
-                .or_insert_with(|| new_entry(name));
+                .entry(name.clone())
+                .or_insert_with(|| new_entry(&name));
             match entry.runbook {
                 Some(first) => diagnostics.push(
-                    claim_diagnostic(
+                    claim.diagnostic(
                         page,
-                        name,
                         "duplicate-alert-claim",
                         format!(
                             "alert {name:?} is claimed by {} and by {}",
@@ -151,9 +171,40 @@ pub(crate) fn link_alerts(
                         site.pages[first].doc.source.path
                     )),
                 ),
-                None => entry.runbook = Some(page_index),
+                None => {
+                    entry.runbook = Some(page_index);
+                    if claim.anchor.is_some() {
+                        chosen_anchor.insert(name.clone(), claim.anchor.clone());
+                    }
+                }
             }
         }
+    }
+    for claim in &config.alerts.claims {
+        if !site
+            .by_source
+            .contains_key(claim.page.trim_start_matches("./"))
+        {
+            let nearest =
+                conventions::nearest_source(&claim.page, site.by_source.keys().map(String::as_str));
+            let mut diagnostic = Diagnostic::at(
+                CONFIG_FILE,
+                claim.line,
+                0,
+                "broken-link",
+                format!(
+                    "[[alerts.claims]] names the page {:?}, which is no content file",
+                    claim.page
+                ),
+            );
+            if let Some(nearest) = nearest {
+                diagnostic = diagnostic.with_help(format!("did you mean {nearest:?}?"));
+            }
+            diagnostics.push(diagnostic);
+        }
+    }
+    if config.alerts.link_claims {
+        link_claims(config, site, &rules, &mut entries, &mut chosen_anchor);
     }
 
     let rule_names: Vec<String> = entries
@@ -170,7 +221,10 @@ pub(crate) fn link_alerts(
             (true, _) => CoverageStatus::RunbookOnly,
         };
         if let Some(page) = entry.runbook.map(|i| &site.pages[i]) {
-            entry.anchor = alert_anchor(page, &entry.name);
+            entry.anchor = match chosen_anchor.get(&entry.name) {
+                Some(anchor) => anchor.clone(),
+                None => alert_anchor(page, &entry.name),
+            };
         }
         if entry.status == CoverageStatus::Unknown {
             unknown.push(entry.name.clone());
@@ -185,9 +239,12 @@ pub(crate) fn link_alerts(
             .find(|r| r.eq_ignore_ascii_case(&name))
             .map(String::as_str)
             .or_else(|| did_you_mean(&name, rule_names.iter().map(String::as_str)));
-        let mut diagnostic = claim_diagnostic(
+        let origin = page_claims(config, page, &BTreeMap::new(), &|_| None, &mut Vec::new())
+            .into_iter()
+            .find(|c| c.name.trim() == name)
+            .unwrap_or_else(|| Claim::front_matter(&name));
+        let mut diagnostic = origin.diagnostic(
             page,
-            &name,
             "unknown-alert",
             format!("no rule file defines an alert named {name:?}"),
         );
@@ -206,6 +263,19 @@ pub(crate) fn link_alerts(
         anchor_pages: BTreeSet::new(),
     };
     check_runbook_links(config, site, &mut graph, &mut diagnostics);
+    // Heading claims and book.toml claims of a heading read the page's headings too.
+    for (i, page) in site.pages.iter().enumerate() {
+        let rel = page.doc.source.rel.as_str();
+        if !config.heading_claims(rel).is_empty()
+            || config
+                .alerts
+                .claims
+                .iter()
+                .any(|c| c.heading.is_some() && c.page.trim_start_matches("./") == rel)
+        {
+            graph.anchor_pages.insert(i);
+        }
+    }
     diagnostics.sort();
     (graph, diagnostics)
 }
@@ -245,7 +315,7 @@ pub(crate) fn alert_inputs(page: &Page, headings_matter: bool) -> blake3::Hash {
 
 /// A diagnostic at the claim of `name` in a page's front matter (the list item when it can be
 /// found), else about the file (a claim taken from the file name).
-fn claim_diagnostic(
+pub(super) fn claim_diagnostic(
     page: &Page,
     name: &str,
     code: &'static str,
@@ -406,7 +476,18 @@ fn redirect_paths(
     for (lower, claims) in wanted {
         let alerts: BTreeSet<&str> = claims.iter().map(|(_, a, _)| a.as_str()).collect();
         if let Some(owner) = reserved.get(&lower) {
-            for (path, alert, why) in &claims {
+            // An alias that is the alert's own runbook page (`runbooks/{group}/{alert_lower}/`
+            // on a site whose pages are already there) is served by that page: nothing to write.
+            let own_page = |alert: &str| {
+                entries
+                    .get(alert)
+                    .and_then(|e| e.runbook)
+                    .is_some_and(|i| &site.pages[i].doc.source.path == owner)
+            };
+            if claims.iter().all(|(_, alert, _)| own_page(alert)) {
+                continue;
+            }
+            for (path, alert, why) in claims.iter().filter(|(_, alert, _)| !own_page(alert)) {
                 diagnostics.push(alias_collision(
                     config,
                     site,
@@ -517,11 +598,20 @@ pub(crate) fn expand_alert_templates(link: &str, alert: &str) -> Option<String> 
     Some(out)
 }
 
-/// Resolves a runbook link: absolute under `base-url`, site-absolute (`/x/`), or repo-relative
+/// Resolves a runbook link, and says by which convention: absolute under `base-url`, a source
+/// file on a configured git host (`[[alerts.repos]]`), site-absolute (`/x/`), or repo-relative
 /// (`docs/x.md#a`, GitLab's convention, resolved through the content folder's source paths).
-pub(crate) fn resolve_link(config: &Config, site: &Site, link: &str, alert: &str) -> LinkTarget {
+pub(crate) fn resolve_link(
+    config: &Config,
+    site: &Site,
+    link: &str,
+    alert: &str,
+) -> (LinkTarget, Convention) {
     let Some(expanded) = expand_alert_templates(link, alert) else {
-        return LinkTarget::Unexpandable(link.to_string());
+        return (
+            LinkTarget::Unexpandable(link.to_string()),
+            Convention::Foreign,
+        );
     };
     let (without_fragment, fragment) = match expanded.split_once('#') {
         Some((path, fragment)) => (path, Some(fragment.to_string()).filter(|f| !f.is_empty())),
@@ -535,35 +625,77 @@ pub(crate) fn resolve_link(config: &Config, site: &Site, link: &str, alert: &str
             .strip_prefix(base)
             .or_else(|| (without_query == base.trim_end_matches('/')).then_some(""))
     {
-        return LinkTarget::Site {
+        let target = LinkTarget::Site {
             path: normalise_site_path(path),
             fragment,
         };
+        return (target, Convention::BaseUrl);
+    }
+    if let Some((repo, root_path)) = conventions::git_host_path(&config.alerts.repos, without_query)
+    {
+        let decoded = percent_encoding::percent_decode_str(&root_path).decode_utf8_lossy();
+        let target = resolve_repo_path(config, site, &decoded, fragment);
+        return (target, Convention::GitHost(repo.url.clone()));
     }
     if without_query.contains("://") || without_query.starts_with("//") {
-        return LinkTarget::Foreign(expanded);
+        return (LinkTarget::Foreign(expanded), Convention::Foreign);
     }
     if let Some(path) = without_query.strip_prefix('/') {
-        return LinkTarget::Site {
+        let target = LinkTarget::Site {
             path: normalise_site_path(path),
             fragment,
         };
+        return (target, Convention::SitePath);
     }
+    (
+        resolve_repo_path(config, site, without_query, fragment),
+        Convention::RepoPath,
+    )
+}
+
+/// The content-relative path of a path from the root, if it is under the content folder.
+fn content_relative<'p>(config: &Config, root_path: &'p str) -> Option<&'p str> {
     let content_dir = config
         .build
         .content_dir
         .to_string_lossy()
         .replace('\\', "/");
     let content_dir = content_dir.trim_start_matches("./").trim_end_matches('/');
-    let repo_path = without_query.trim_start_matches("./");
-    let rel = if content_dir.is_empty() || content_dir == "." {
-        Some(repo_path)
+    if content_dir.is_empty() || content_dir == "." {
+        Some(root_path)
+    } else if root_path == content_dir {
+        Some("")
     } else {
-        repo_path
+        root_path
             .strip_prefix(content_dir)
             .and_then(|r| r.strip_prefix('/'))
-    };
-    match rel.and_then(|rel| site.by_source.get(rel)) {
+    }
+}
+
+/// A path from the root: the page of that content file, or of a folder's README.md, _index.md
+/// or index.md when it names a folder.
+fn resolve_repo_path(
+    config: &Config,
+    site: &Site,
+    root_path: &str,
+    fragment: Option<String>,
+) -> LinkTarget {
+    let repo_path = root_path.trim_start_matches("./").trim_end_matches('/');
+    let page = content_relative(config, repo_path).and_then(|rel| {
+        let folder = |name: &str| {
+            if rel.is_empty() {
+                name.to_string()
+            } else {
+                format!("{rel}/{name}")
+            }
+        };
+        site.by_source.get(rel).or_else(|| {
+            ["_index.md", "README.md", "index.md"]
+                .iter()
+                .find_map(|name| site.by_source.get(&folder(name)))
+        })
+    });
+    match page {
         Some(&i) => LinkTarget::Site {
             path: site.pages[i].url.clone(),
             fragment,
@@ -615,6 +747,7 @@ fn check_runbook_links(
         .collect();
     let severities = &config.alerts.require_runbook_for;
     let mut mismatched = BTreeSet::new();
+    let mut external = BTreeSet::new();
     let mut anchor_pages = BTreeSet::new();
     for entry in graph.entries.values() {
         let rules: Vec<&AlertRule> = entry.rules.iter().map(|&i| &graph.rules[i]).collect();
@@ -644,7 +777,7 @@ fn check_runbook_links(
             );
         }
         for rule in rules {
-            let Some((key, link)) = rule.runbook_link() else {
+            let Some((key, link)) = conventions::rule_link(config, rule) else {
                 if let Some(page) = entry.runbook.map(|i| &site.pages[i]) {
                     diagnostics.push(
                         Diagnostic::at(
@@ -665,10 +798,12 @@ fn check_runbook_links(
                 }
                 continue;
             };
-            let problem = match (
-                resolve_link(config, site, link, &rule.name),
-                entry.runbook,
-            ) {
+            let (target, convention) = resolve_link(config, site, link, &rule.name);
+            let tried = convention.describe();
+            if matches!(target, LinkTarget::Foreign(_)) {
+                external.insert(entry.name.clone());
+            }
+            let problem = match (target, entry.runbook) {
                 (LinkTarget::Unexpandable(_), _) => Some((
                     format!(
                         "{key} of alert {:?} is a template rb-site cannot expand: {link}",
@@ -676,21 +811,37 @@ fn check_runbook_links(
                     ),
                     "only {{ $labels.alertname }} and {{ .Labels.alertname }} are expanded; link to the alert's page instead".to_string(),
                 )),
-                (LinkTarget::MissingSource(path), _) => Some((
-                    format!("{key} of alert {:?} names {path}, which is not a page of this site", rule.name),
-                    entry.runbook.map_or_else(
-                        || "no content file has that path".to_string(),
-                        |i| format!("the alert's runbook is {}", site.pages[i].doc.source.path),
-                    ),
-                )),
+                (LinkTarget::MissingSource(path), _) => {
+                    let nearest = conventions::nearest_source(
+                        content_relative(config, &path).unwrap_or(&path),
+                        site.by_source.keys().map(String::as_str),
+                    );
+                    Some((
+                        format!(
+                            "{key} of alert {:?} names {path} ({tried}), which is not a page of this site",
+                            rule.name
+                        ),
+                        match (nearest, entry.runbook) {
+                            (Some(near), _) => format!(
+                                "the nearest content file is {}",
+                                site.by_source.get(near).map_or(near, |&i| site.pages[i].doc.source.path.as_str())
+                            ),
+                            (None, Some(i)) => format!(
+                                "no content file has that path; the alert's runbook is {}",
+                                site.pages[i].doc.source.path
+                            ),
+                            (None, None) => "no content file has that path".to_string(),
+                        },
+                    ))
+                }
                 (LinkTarget::Foreign(url), Some(_)) => Some((
                     format!("{key} of alert {:?} points outside this site: {url}", rule.name),
                     match config.book.base_url.as_deref() {
                         Some(_) => format!(
-                            "link to {}",
+                            "link to {}, or name its repository in [[alerts.repos]]",
                             absolute_or_root(config, &entry.page_dir)
                         ),
-                        None => "set book.base-url so rb-site can check absolute runbook links".into(),
+                        None => "set book.base-url, or name the repository in [[alerts.repos]], so rb-site can check absolute runbook links".into(),
                     },
                 )),
                 (LinkTarget::Foreign(_), None) => None,
@@ -704,9 +855,9 @@ fn check_runbook_links(
                     });
                     let expected = runbook;
                     match (landed, expected) {
-                        (Some(at), Some(want)) if at != want => Some((
+                        (Some(at), Some(want)) if at != want && !entry.claimed_by_link => Some((
                             format!(
-                                "{key} of alert {:?} leads to {}, not to its runbook {}",
+                                "{key} of alert {:?} leads to {} ({tried}), not to its runbook {}",
                                 rule.name, site.pages[at].doc.source.path, site.pages[want].doc.source.path
                             ),
                             format!("link to {}", absolute_or_root(config, &entry.page_dir)),
@@ -720,21 +871,28 @@ fn check_runbook_links(
                             .map(|f| {
                                 (
                                     format!(
-                                        "{key} of alert {:?} links to #{f}, which is no heading of {}",
+                                        "{key} of alert {:?} links to #{f}, which is no heading of {} ({tried})",
                                         rule.name, site.pages[at].doc.source.path
                                     ),
-                                    "link to the page without the fragment, or fix the heading".to_string(),
+                                    match conventions::nearest_anchor(&site.pages[at], &f) {
+                                        Some(near) => format!("{near}; link to it, or to the page without the fragment"),
+                                        None => "link to the page without the fragment, or fix the heading".to_string(),
+                                    },
                                 )
                             })
                         }
                         (None, _) => Some((
                             format!(
-                                "{key} of alert {:?} points at /{path}, which is not a page of this site",
+                                "{key} of alert {:?} points at /{path} ({tried}), which is not a page of this site",
                                 rule.name
                             ),
-                            match expected {
-                                Some(_) => format!("link to {}", absolute_or_root(config, &entry.page_dir)),
-                                None => "no runbook claims this alert".to_string(),
+                            match (
+                                did_you_mean(&path, page_by_url.keys().copied()),
+                                expected,
+                            ) {
+                                (Some(near), _) => format!("the nearest page is /{near}"),
+                                (None, Some(_)) => format!("link to {}", absolute_or_root(config, &entry.page_dir)),
+                                (None, None) => "no runbook claims this alert".to_string(),
                             },
                         )),
                     }
@@ -752,6 +910,11 @@ fn check_runbook_links(
     for name in mismatched {
         if let Some(entry) = graph.entries.get_mut(&name) {
             entry.url_mismatch = true;
+        }
+    }
+    for name in external {
+        if let Some(entry) = graph.entries.get_mut(&name) {
+            entry.external_link = true;
         }
     }
     graph.anchor_pages = anchor_pages;

@@ -1,9 +1,12 @@
 //! Stage 4: Prometheus rule files + runbook claims -> the alert <-> runbook graph, both ways.
 //!
 //! [`rules`] reads the rule files (stage 4a), [`coverage`] joins them with the runbooks that claim
-//! each alert and checks both sides (stage 4b), [`pages`] turns the graph into redirect pages,
+//! each alert ([`claims`], by the [`conventions`] real rule files use) and checks both sides
+//! (stage 4b), [`pages`] turns the graph into redirect pages,
 //! the alerts index and `alerts.json`, and [`report`] is `rb-site alerts`.
 
+mod claims;
+pub(crate) mod conventions;
 pub(crate) mod coverage;
 pub(crate) mod pages;
 pub(crate) mod report;

@@ -40,6 +40,9 @@ pub struct CoverageSummary {
     pub mismatched: usize,
     /// Alert names claimed by runbooks, known to the rules or not.
     pub claimed: usize,
+    /// Alerts in the rules with a runbook link to an address outside this site (neither
+    /// `base-url` nor a repository of `[[alerts.repos]]`).
+    pub external: usize,
 }
 
 /// Alerts answered by one runbook page, one row per rule (or one per claimed alert with no rule).
@@ -106,6 +109,9 @@ pub(crate) fn coverage_summary(graph: &AlertGraph) -> CoverageSummary {
         }
         if entry.url_mismatch {
             summary.mismatched += 1;
+        }
+        if entry.external_link && !entry.rules.is_empty() {
+            summary.external += 1;
         }
     }
     summary

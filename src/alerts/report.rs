@@ -63,7 +63,7 @@ pub fn check_alerts(config: &Config) -> anyhow::Result<(CoverageSummary, Report)
     let (graph, coverage) = link_alerts(config, &site, rules);
     diagnostics.extend(coverage);
     let mut report = Report::default();
-    report.extend(|code| config.level_of(code), diagnostics);
+    report.extend_at(|path, code| config.level_at(path, code), diagnostics);
     Ok((coverage_summary(&graph), report.sorted()))
 }
 
@@ -89,7 +89,7 @@ fn report_from(
     outputs: Vec<(String, Vec<u8>)>,
 ) -> AlertsReport {
     let mut report = Report::default();
-    report.extend(|code| config.level_of(code), diagnostics);
+    report.extend_at(|path, code| config.level_at(path, code), diagnostics);
     AlertsReport {
         rows: alert_rows(config, site, graph),
         statuses: graph.entries.values().map(|e| e.status.label()).collect(),
@@ -206,11 +206,15 @@ pub fn render_alerts(alerts: &AlertsReport, format: AlertsFormat) -> String {
                 line(row);
             }
             let s = &alerts.summary;
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "\n{} alerts in rules: {} with a runbook, {} without; {} claimed but unknown; {} runbook link mismatches",
                 s.in_rules, s.with_runbook, s.without_runbook, s.unknown_claimed, s.mismatched
             );
+            if s.external > 0 {
+                let _ = write!(out, "; {} linking outside the site", s.external);
+            }
+            out.push('\n');
             out
         }
     }

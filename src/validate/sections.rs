@@ -60,6 +60,35 @@ fn strip_numbering(lower: &str) -> Option<&str> {
     Some(after.trim_start_matches(|c: char| !c.is_alphanumeric()))
 }
 
+/// The section names a normalised heading stands for: itself, or, when it is no section name
+/// itself, each part of a heading that joins names (`diagnosis and mitigation`,
+/// `impact & diagnosis`, `debugging and diagnosis`) that is a section name.
+fn heading_sections<'h>(config: &Config, normalised: &'h str) -> Vec<&'h str> {
+    let is_section = |part: &str| {
+        config.canonical_section(part).is_some()
+            || config.kinds.values().any(|k| {
+                k.required_sections
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(part))
+            })
+    };
+    if is_section(normalised) {
+        return vec![normalised];
+    }
+    let parts: Vec<&str> = normalised
+        .split([',', '&', '/'])
+        .flat_map(|p| p.split(" and "))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let sections: Vec<&str> = parts.iter().copied().filter(|p| is_section(p)).collect();
+    if parts.len() > 1 && !sections.is_empty() {
+        sections
+    } else {
+        vec![normalised]
+    }
+}
+
 /// Whether a heading starts with a step number, as numbered sub-headings of a steps section do.
 fn is_numbered(heading_text: &str) -> bool {
     let lower = heading_text.to_lowercase();
@@ -99,12 +128,14 @@ pub(super) fn check(config: &Config, page: &Page, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let normalised = normalise_heading(&heading.text);
-        let canonical = config.canonical_section(&normalised);
-        let matching = required.iter().enumerate().find(|(slot, name)| {
-            found_at[*slot].is_none() && (**name == normalised || canonical == Some(name.as_str()))
-        });
-        if let Some((slot, _)) = matching {
-            found_at[slot] = Some(index);
+        for part in heading_sections(config, &normalised) {
+            let canonical = config.canonical_section(part);
+            let matching = required.iter().enumerate().find(|(slot, name)| {
+                found_at[*slot].is_none() && (**name == part || canonical == Some(name.as_str()))
+            });
+            if let Some((slot, _)) = matching {
+                found_at[slot] = Some(index);
+            }
         }
     }
 
@@ -137,7 +168,12 @@ pub(super) fn check(config: &Config, page: &Page, out: &mut Vec<Diagnostic>) {
         }
     }
 
+    let mut reported = std::collections::BTreeSet::new();
     for section in &found {
+        // A heading that holds several sections ("Diagnosis and mitigation") is checked once.
+        if !reported.insert(section.heading) {
+            continue;
+        }
         let heading = &headings[section.heading];
         let body = section_body(doc, section.heading);
         let span = heading_line(heading);
@@ -348,6 +384,19 @@ fn without_html_comments(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_heading_may_name_several_sections() {
+        let config = Config::from_toml(std::path::Path::new("/tmp/site"), "").expect("defaults");
+        let sections = |text: &str| heading_sections(&config, text).join("|");
+        assert_eq!(sections("diagnosis and mitigation"), "diagnosis|mitigation");
+        assert_eq!(sections("impact & diagnosis"), "impact|diagnosis");
+        assert_eq!(sections("verify/roll back"), "verify|roll back");
+        assert_eq!(sections("rollback"), "rollback");
+        // The parts that are sections count: `Debugging and Diagnosis` is the diagnosis.
+        assert_eq!(sections("debugging and diagnosis"), "diagnosis");
+        assert_eq!(sections("tea and biscuits"), "tea and biscuits");
+    }
 
     #[test]
     fn numbering_punctuation_and_emoji_are_ignored() {

@@ -5,6 +5,8 @@ mod bad_input;
 mod browser;
 mod build;
 mod cli;
+mod conventions;
+mod corpora;
 mod render;
 mod search;
 mod serve;

@@ -472,10 +472,11 @@ mod corpus {
         }
         let mut counts = Counts::default();
         for section in SECTIONS {
-            let Some(k) = headings
-                .iter()
-                .position(|(_, level, text)| (2..=3).contains(level) && text == section)
-            else {
+            let Some(k) = headings.iter().position(|(_, level, text)| {
+                // `## Diagnosis and mitigation` is both sections.
+                (2..=3).contains(level)
+                    && (text == section || text.split(" and ").any(|part| part == *section))
+            }) else {
                 counts.missing += 1;
                 continue;
             };
@@ -624,13 +625,15 @@ mod corpus {
 
     #[test]
     fn openshift_counts_match() {
-        // 94 missing sections: 52 in the helper pages, README.md and example.md, 42 in runbooks.
-        compare("openshift-runbooks", "alerts", (94, 0));
+        // 92 missing sections: 52 in the helper pages, README.md and example.md, 40 in runbooks
+        // (TargetDown.md's `## Diagnosis and mitigation` is both sections).
+        compare("openshift-runbooks", "alerts", (92, 0));
     }
 
     #[test]
     fn gitlab_counts_match() {
-        // Service pages, not alert runbooks: most lack the four alert sections.
-        compare("gitlab-com-runbooks", "docs", (1647, 0));
+        // Service pages, not alert runbooks: most lack the four alert sections
+        // (redis-survival-guide-for-sres.md's `## Debugging and Diagnosis` is the diagnosis).
+        compare("gitlab-com-runbooks", "docs", (1646, 0));
     }
 }

@@ -211,7 +211,7 @@ impl Checks {
             .chain(&self.alert_diagnostics)
             .cloned();
         let mut report = Report::default();
-        report.extend(|code| config.level_of(code), all);
+        report.extend_at(|path, code| config.level_at(path, code), all);
         report.sorted()
     }
 }
