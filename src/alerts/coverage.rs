@@ -769,7 +769,7 @@ fn check_runbook_links(
                 }
                 continue;
             };
-            let (target, convention) = resolve_link(config, site, link, &rule.name);
+            let (target, convention) = resolve_link(config, site, link, rule);
             let tried = convention.describe();
             if matches!(target, LinkTarget::Foreign(_)) {
                 external.insert(entry.name.clone());

@@ -72,10 +72,7 @@ pub fn run_alerts_fix(root: &Path, dry_run: bool) -> anyhow::Result<u8> {
         let Some(entry) = graph.entries.get(&rule.name).filter(|e| e.has_page()) else {
             continue;
         };
-        let key = match rule.runbook_link() {
-            Some(("annotations.runbook", _)) => "runbook",
-            _ => "runbook_url",
-        };
+        let key = link_key(rule);
         let fixes = wanted.entry(rule.file.clone()).or_default();
         if !fixes.iter().any(|f| f.line == rule.line) {
             fixes.push(LinkFix {
@@ -145,6 +142,21 @@ pub fn run_alerts_fix(root: &Path, dry_run: bool) -> anyhow::Result<u8> {
     ))
 }
 
+/// The annotation `--fix` writes: `runbook` where the rule keeps its link there and has no
+/// `runbook_url` (GitLab's convention), else `runbook_url`.
+fn link_key(rule: &AlertRule) -> &'static str {
+    let has = |key: &str| {
+        rule.annotations
+            .get(key)
+            .is_some_and(|v| !v.trim().is_empty())
+    };
+    if !has("runbook_url") && has("runbook") {
+        "runbook"
+    } else {
+        "runbook_url"
+    }
+}
+
 /// Gives every alerting rule of one rule file the link `url_of(alert name)`, as `--fix` edits it:
 /// the new text, and a message for each rule left alone. For tests on real rule files.
 #[doc(hidden)]
@@ -159,10 +171,7 @@ pub fn relink_every_alert(
         .map(|rule| LinkFix {
             line: rule.line,
             alert: rule.name.clone(),
-            key: match rule.runbook_link() {
-                Some(("annotations.runbook", _)) => "runbook",
-                _ => "runbook_url",
-            },
+            key: link_key(rule),
             url: url_of(&rule.name),
         })
         .collect();

@@ -883,7 +883,7 @@ pub(crate) fn split_code_css(css: &str) -> (String, BTreeMap<String, String>) {
             break;
         };
         let (head, tail) = rest.split_at(open);
-        if tail.starts_with('}') {
+        if let Some(after) = tail.strip_prefix('}') {
             // The end of an @media block.
             shared.push_str(head);
             shared.push('}');
@@ -892,7 +892,7 @@ pub(crate) fn split_code_css(css: &str) -> (String, BTreeMap<String, String>) {
                     by_language.entry(lang).or_default().push_str("}\n");
                 }
             }
-            rest = &tail[1..];
+            rest = after;
             continue;
         }
         if head.trim_start().starts_with("@media") {

@@ -57,7 +57,7 @@ fn cross_point(a: (Point, Point), b: (Point, Point)) -> Option<Point> {
     let t = ((x3 - x1) * (y4 - y3) - (y3 - y1) * (x4 - x3)) / d;
     let u = ((x3 - x1) * (y2 - y1) - (y3 - y1) * (x2 - x1)) / d;
     ((0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&u))
-        .then(|| (x1 + t * (x2 - x1), y1 + t * (y2 - y1)))
+        .then_some((x1 + t * (x2 - x1), y1 + t * (y2 - y1)))
 }
 
 fn distance_to_polyline(p: Point, points: &[Point]) -> f32 {
