@@ -66,6 +66,8 @@ pub struct BuildConfig {
     pub drafts: bool,
     /// Build caches (highlighted code), relative to the root. Safe to delete.
     pub cache_dir: PathBuf,
+    /// Checklist ticks older than this many hours show as stale (from an earlier incident).
+    pub checklist_stale_hours: u32,
 }
 
 impl Default for BuildConfig {
@@ -76,6 +78,7 @@ impl Default for BuildConfig {
             theme: "default".into(),
             drafts: false,
             cache_dir: PathBuf::from(".rb-site-cache"),
+            checklist_stale_hours: 12,
         }
     }
 }

@@ -133,6 +133,10 @@ pub(crate) fn plan(
         ("print.html".into(), "the print page"),
         ("alerts/index.html".into(), "the alerts index"),
         ("alerts.json".into(), "the alert map"),
+        (
+            "review-overdue/index.html".into(),
+            "the list of overdue reviews",
+        ),
     ];
     if config.book.base_url.is_some() {
         site_wide.push(("sitemap.xml".into(), "the sitemap"));

@@ -5,6 +5,8 @@
 //! A build updates that spare folder in place to the new output (writing only the files whose
 //! hash differs from its manifest and removing the stale ones), then swaps the two folders with
 //! one atomic `renameat2(RENAME_EXCHANGE)`. Nothing is ever cleared and rewritten wholesale.
+//! A build whose output equals the live site's (its manifest says so) writes nothing at all and
+//! swaps nothing: the live files keep their mtimes, so rsync, `make` and CDN uploads see no change.
 //! Folders rb-site owns carry a manifest file; rb-site refuses to write into any other folder.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -129,6 +131,14 @@ pub struct Writer {
     spare: PathBuf,
     /// The spare's manifest when the write began: path -> hash of the file it holds.
     previous: BTreeMap<String, String>,
+    /// The live folder's manifest: path -> hash. A file the live site already holds is not
+    /// written into the spare until [`Writer::finish`] knows the output differs somewhere.
+    live: BTreeMap<String, String>,
+    /// Paths held back because the live folder has them: copied into the spare by `finish`
+    /// only when the spare is swapped in.
+    held: Mutex<BTreeSet<String>>,
+    /// Whether the spare has been changed yet (its manifest is then marked in flux).
+    touched: std::sync::Once,
     /// Files put so far: path -> hash, and whether the file had to be written.
     put: Mutex<BTreeMap<String, (String, bool)>>,
     /// Folders known to exist in the spare.
@@ -166,27 +176,20 @@ impl Writer {
         }
         let spare = spare_dir(dest);
         // The spare folder is trusted only with an intact manifest; after a crash in the middle
-        // of a write it is rebuilt. A folder of that name without any manifest is not rb-site's
-        // to delete.
+        // of a write it is rebuilt (by `prepare_spare`, once the build has something to write).
+        // A folder of that name without any manifest is not rb-site's to delete.
         let previous = read_manifest(&spare);
-        if previous.is_none() && std::fs::symlink_metadata(&spare).is_ok() {
-            if !is_in_flux(&spare) {
-                bail!(
-                    "refusing to write the site: {} exists but was not made by rb-site (it has no \
-                     {MANIFEST}); rb-site keeps the previous build there, so move that folder away",
-                    spare.display()
-                );
-            }
-            std::fs::remove_dir_all(&spare)
-                .with_context(|| format!("cannot remove {}", spare.display()))?;
+        if previous.is_none() && std::fs::symlink_metadata(&spare).is_ok() && !is_in_flux(&spare) {
+            bail!(
+                "refusing to write the site: {} exists but was not made by rb-site (it has no \
+                 {MANIFEST}); rb-site keeps the previous build there, so move that folder away",
+                spare.display()
+            );
         }
-        std::fs::create_dir_all(&spare)
-            .with_context(|| format!("cannot create {}", spare.display()))?;
-        // From here until a manifest is written again, the spare folder is in flux.
-        let manifest_path = spare.join(MANIFEST);
-        std::fs::write(&manifest_path, format!("{IN_FLUX_HEADER}\n"))
-            .with_context(|| format!("cannot update {}", manifest_path.display()))?;
         Ok(Writer {
+            live: read_manifest(dest).unwrap_or_default(),
+            held: Mutex::default(),
+            touched: std::sync::Once::new(),
             dest: dest.to_path_buf(),
             dirs: Mutex::new(HashSet::from([spare.clone()])),
             spare,
@@ -195,11 +198,37 @@ impl Writer {
         })
     }
 
+    /// Before the first change to the spare: creates it (a spare without an intact manifest is
+    /// first removed), and from then until a manifest is written again the spare folder is in
+    /// flux (a crash leaves it without a manifest, and the next build rebuilds it). A build that
+    /// changes nothing never calls this, so it creates, removes and writes nothing.
+    fn touch_spare(&self) -> Result<()> {
+        let mut outcome = Ok(());
+        self.touched.call_once(|| outcome = self.prepare_spare());
+        outcome
+    }
+
+    fn prepare_spare(&self) -> Result<()> {
+        let spare = &self.spare;
+        // `new` refused a spare folder without a manifest unless it was rb-site's, left in flux.
+        if self.previous.is_empty() && spare.exists() && read_manifest(spare).is_none() {
+            std::fs::remove_dir_all(spare)
+                .with_context(|| format!("cannot remove {}", spare.display()))?;
+        }
+        std::fs::create_dir_all(spare)
+            .with_context(|| format!("cannot create {}", spare.display()))?;
+        // From here until a manifest is written again, the spare folder is in flux.
+        let manifest_path = spare.join(MANIFEST);
+        std::fs::write(&manifest_path, format!("{IN_FLUX_HEADER}\n"))
+            .with_context(|| format!("cannot update {}", manifest_path.display()))
+    }
+
     /// Puts one file into the spare generation, unless the spare already holds those bytes.
     /// A path put twice (two outputs wanting it: an error the build reports) keeps the first.
     pub fn put(&self, path: &str, bytes: &[u8]) -> Result<()> {
         let hash = blake3::hash(bytes).to_hex().to_string();
         let unchanged = self.previous.get(path) == Some(&hash);
+        let live = !unchanged && self.live.get(path) == Some(&hash);
         {
             let mut put = lock(&self.put);
             if put.contains_key(path) {
@@ -210,6 +239,11 @@ impl Writer {
         if unchanged {
             return Ok(());
         }
+        if live {
+            lock(&self.held).insert(path.to_string());
+            return Ok(());
+        }
+        self.touch_spare()?;
         let written = safe_join(&self.spare, path).and_then(|target| {
             if let Some(parent) = target.parent() {
                 self.ensure_dir(parent)?;
@@ -255,9 +289,34 @@ impl Writer {
     /// Completes the write: removes from the spare what `output` does not have, writes its
     /// manifest and swaps it in. Every file of `output` must have been put.
     pub fn finish(&self, output: &Output) -> Result<WriteStats> {
-        let put = std::mem::take(&mut *lock(&self.put));
+        let mut put = std::mem::take(&mut *lock(&self.put));
         if let Some(missing) = output.files.keys().find(|path| !put.contains_key(*path)) {
             bail!("internal error: {missing} was rendered but never written");
+        }
+        let same_as_live = put.len() == self.live.len()
+            && put
+                .iter()
+                .all(|(path, (hash, _))| self.live.get(path) == Some(hash));
+        if same_as_live && self.dest.is_dir() {
+            // Nothing changed: the live site stays, untouched, and so does the spare (its
+            // manifest is rewritten only if an earlier step of this write changed it).
+            let unchanged = put.len();
+            if self.touched.is_completed() {
+                self.abandon_with(put)?;
+            }
+            return Ok(WriteStats {
+                unchanged,
+                ..WriteStats::default()
+            });
+        }
+        self.touch_spare()?;
+        // The files held back because the live site had them: the spare needs them now.
+        let held = std::mem::take(&mut *lock(&self.held));
+        for path in &held {
+            self.copy_from_live(path)?;
+            if let Some(entry) = put.get_mut(path) {
+                entry.1 = true;
+            }
         }
         let mut stats = WriteStats::default();
         for (_, written) in put.values() {
@@ -399,6 +458,18 @@ impl Writer {
     /// it now holds, so the next build still writes only what differs.
     pub fn abandon(&self) -> Result<()> {
         let put = std::mem::take(&mut *lock(&self.put));
+        if !self.touched.is_completed() {
+            // The spare was never changed: its manifest is still accurate.
+            return Ok(());
+        }
+        self.abandon_with(put)
+    }
+
+    /// Writes the spare's manifest after a write that is not swapped in: what it held before,
+    /// updated with the files of `put` actually written into it (not those held back).
+    fn abandon_with(&self, mut put: BTreeMap<String, (String, bool)>) -> Result<()> {
+        let held = std::mem::take(&mut *lock(&self.held));
+        put.retain(|path, _| !held.contains(path));
         let mut hashes: BTreeMap<&str, &str> = self
             .previous
             .iter()
@@ -409,6 +480,33 @@ impl Writer {
                 .map(|(path, (hash, _))| (path.as_str(), hash.as_str())),
         );
         write_manifest(&self.spare, &hashes)
+    }
+
+    /// Copies a file the live site holds, with the bytes its manifest records, into the spare.
+    /// A live file changed by hand since is an error, and is forgotten by the live manifest so
+    /// that the next build writes it again.
+    fn copy_from_live(&self, path: &str) -> Result<()> {
+        let source = safe_join(&self.dest, path)?;
+        let target = safe_join(&self.spare, path)?;
+        let bytes =
+            std::fs::read(&source).with_context(|| format!("cannot read {}", source.display()))?;
+        if self.live.get(path).map(String::as_str) != Some(blake3::hash(&bytes).to_hex().as_str()) {
+            let mut live: BTreeMap<&str, &str> = self
+                .live
+                .iter()
+                .map(|(p, h)| (p.as_str(), h.as_str()))
+                .collect();
+            live.insert(path, "");
+            write_manifest(&self.dest, &live)?;
+            bail!(
+                "{} was changed after rb-site wrote it; build again to replace it",
+                source.display()
+            );
+        }
+        if let Some(parent) = target.parent() {
+            self.ensure_dir(parent)?;
+        }
+        std::fs::write(&target, bytes).with_context(|| format!("cannot write {}", target.display()))
     }
 
     /// Creates `dir` (and its parents) in the spare once per write.
@@ -555,7 +653,13 @@ mod tests {
         );
         // The spare folder was empty of a manifest (first build had none), so all was written.
         assert_eq!(second.written, 2);
-        // Third build with the same output as the second: the spare (first generation) is updated.
+        // Third build with the same output as the second: nothing is written, nothing swapped.
+        let modified = |path: &str| {
+            std::fs::metadata(dest.join(path))
+                .and_then(|m| m.modified())
+                .expect("mtime")
+        };
+        let before = (modified("index.html"), modified("b/index.html"));
         let third = write(
             &dest,
             &output(&[("index.html", "2"), ("b/index.html", "b")]),
@@ -564,25 +668,73 @@ mod tests {
         assert_eq!(
             third,
             WriteStats {
+                written: 0,
+                unchanged: 2,
+                removed: 0
+            }
+        );
+        assert_eq!(before, (modified("index.html"), modified("b/index.html")));
+        // A change: the spare (first generation) is updated, the unchanged b/ copied from the
+        // live site, the stale a/ removed.
+        let fourth = write(
+            &dest,
+            &output(&[("index.html", "3"), ("b/index.html", "b")]),
+        )
+        .expect("fourth");
+        assert_eq!(
+            fourth,
+            WriteStats {
                 written: 2,
                 unchanged: 0,
                 removed: 1
             }
         );
-        let fourth = write(
+        assert_eq!(tree(&dest), ["b/index.html", "index.html"]);
+        assert_eq!(
+            std::fs::read_to_string(dest.join("b/index.html")).expect("read"),
+            "b"
+        );
+        assert!(!dest.join("a").exists());
+        // The spare now holds the second generation: the next change writes only what differs.
+        let fifth = write(
             &dest,
             &output(&[("index.html", "2"), ("b/index.html", "b")]),
         )
-        .expect("fourth");
+        .expect("fifth");
         assert_eq!(
-            fourth,
+            fifth,
             WriteStats {
                 written: 0,
                 unchanged: 2,
                 removed: 0
             }
         );
+        assert_eq!(
+            std::fs::read_to_string(dest.join("index.html")).expect("read"),
+            "2"
+        );
         assert!(!spare_dir(&dest).join("a").exists());
+    }
+
+    #[test]
+    fn a_live_file_changed_by_hand_is_reported_then_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dest = dir.path().join("site");
+        let v1 = output(&[("index.html", "1"), ("a/index.html", "a")]);
+        write(&dest, &v1).expect("first");
+        std::fs::write(dest.join("a/index.html"), "edited").expect("edit");
+        let v2 = output(&[("index.html", "2"), ("a/index.html", "a")]);
+        let err = write(&dest, &v2).expect_err("the live a/ no longer matches its manifest");
+        assert!(
+            err.to_string()
+                .contains("was changed after rb-site wrote it"),
+            "{err}"
+        );
+        write(&dest, &v2).expect("the next build replaces it");
+        assert_eq!(
+            std::fs::read_to_string(dest.join("a/index.html")).expect("read"),
+            "a"
+        );
     }
 
     #[test]
@@ -607,7 +759,7 @@ mod tests {
         let dest = dir.path().join("site");
         let v1 = output(&[("index.html", "1"), ("a/index.html", "a")]);
         write(&dest, &v1).expect("first");
-        write(&dest, &v1).expect("second: both generations hold v1");
+        write(&dest, &v1).expect("second: nothing changes");
 
         // A build that streams two files, then fails.
         let writer = Writer::open(&dest).expect("open");
@@ -628,7 +780,7 @@ mod tests {
             WriteStats {
                 written: 1,
                 unchanged: 1,
-                removed: 2
+                removed: 1
             }
         );
         assert_eq!(tree(&dest), ["c/index.html", "index.html"]);

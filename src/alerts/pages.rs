@@ -205,10 +205,13 @@ fn attr_escape(text: &str) -> String {
     crate::render::templates::escape_html(text)
 }
 
-#[derive(Serialize)]
+/// Alerts on one page of the alerts index (about 500 bytes of HTML each).
+const ALERTS_PAGE_SIZE: usize = 200;
+
+#[derive(Serialize, Clone)]
 struct IndexRow {
     alert: String,
-    /// Relative to `alerts/index.html`.
+    /// Relative to the site root (templates prefix `root`).
     alert_href: Option<String>,
     runbook_href: Option<String>,
     runbook_title: Option<String>,
@@ -220,7 +223,7 @@ struct IndexRow {
     rules: Vec<IndexRule>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct IndexRule {
     file: String,
     line: usize,
@@ -279,16 +282,14 @@ pub(crate) fn alert_outputs(
         .zip(&rows)
         .map(|(entry, row)| IndexRow {
             alert: entry.name.clone(),
-            alert_href: entry
-                .runbook
-                .map(|_| attr_escape(&format!("../{}", entry.page_dir))),
+            alert_href: entry.runbook.map(|_| attr_escape(&entry.page_dir)),
             runbook_href: entry.runbook.map(|i| {
                 let anchor = entry
                     .anchor
                     .as_ref()
                     .map(|a| format!("#{a}"))
                     .unwrap_or_default();
-                attr_escape(&format!("../{}index.html{anchor}", site.pages[i].url))
+                attr_escape(&format!("{}index.html{anchor}", site.pages[i].url))
             }),
             runbook_title: row.title.clone(),
             severity: row.severity.clone().unwrap_or_default(),
@@ -306,20 +307,30 @@ pub(crate) fn alert_outputs(
                 .collect(),
         })
         .collect();
-    let mut ctx = base_ctx.clone();
-    ctx.insert("root", "../");
-    ctx.insert("page_url", "alerts/");
-    ctx.insert("page_type", "alerts");
-    if let Some(base) = config.book.base_url.as_deref() {
-        ctx.insert("canonical", &format!("{base}alerts/"));
-    }
-    ctx.insert("alerts", &index_rows);
-    ctx.insert("summary", &coverage_summary(graph));
-    ctx.insert("rules_configured", &graph.rules_configured);
-    let html = tera
-        .render("alerts.html", &ctx)
-        .context("cannot render alerts/index.html")?;
-    outputs.push(("alerts/index.html".into(), html.into_bytes()));
+    // Numbered pages: alerts/, alerts/page/2/, …, each bounded whatever the number of alerts.
+    let summary = coverage_summary(graph);
+    let pages = crate::render::services::paginate("alerts/", &index_rows, ALERTS_PAGE_SIZE);
+    let rendered: Vec<(String, Vec<u8>)> = pages
+        .into_par_iter()
+        .map(|(url, rows, pager)| {
+            let mut ctx = base_ctx.clone();
+            ctx.insert("root", &Site::root_prefix(&url));
+            ctx.insert("page_url", &url);
+            ctx.insert("page_type", "alerts");
+            if let Some(base) = config.book.base_url.as_deref() {
+                ctx.insert("canonical", &format!("{base}{url}"));
+            }
+            ctx.insert("alerts", &rows);
+            ctx.insert("pager", &(pager.total > 1).then_some(pager));
+            ctx.insert("summary", &summary);
+            ctx.insert("rules_configured", &graph.rules_configured);
+            let html = tera
+                .render("alerts.html", &ctx)
+                .with_context(|| format!("cannot render {url}index.html"))?;
+            Ok((format!("{url}index.html"), html.into_bytes()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    outputs.extend(rendered);
 
     let mut json = serde_json::to_vec_pretty(&rows).context("cannot write alerts.json")?;
     json.push(b'\n');

@@ -9,76 +9,103 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::markdown::RenderedBody;
+use super::services::{
+    LIST_PAGE_SIZE, ServiceGroup, page_url, paginate, service_groups, service_of,
+};
 use super::{Output, Renderer, TAXONOMIES, taxonomy_values, templates};
+
+/// Services shown on the home page, the largest first; the Services page lists them all.
+const HOME_SERVICES: usize = 12;
+/// Runbooks listed under each service on the home page.
+const HOME_SERVICE_RUNBOOKS: usize = 5;
+/// Overdue reviews listed on the home page; `review-overdue/` has them all.
+const HOME_OVERDUE: usize = 10;
+/// The listing of every runbook whose review is overdue.
+pub(super) const OVERDUE_URL: &str = "review-overdue/";
 use crate::model::{PageKind, Site, slugify};
 
 impl Renderer<'_> {
-    /// Section pages for folders that have runbooks but no `_index.md`.
+    /// Section pages for folders that have runbooks but no `_index.md`, and the numbered
+    /// continuation pages (`page/2/`, …) of every folder with more runbooks than one page holds.
     pub(super) fn generated_sections(&self) -> Result<Files> {
-        let dirs: Vec<&String> = self
+        let jobs: Vec<(&String, usize)> = self
             .site
             .sections
             .iter()
-            .filter(|(dir, section)| !dir.is_empty() && section.index_page.is_none())
-            .filter(|(dir, _)| !self.extras.outputs.lost_sections.contains(*dir))
-            .map(|(dir, _)| dir)
+            .filter(|(dir, _)| !dir.is_empty())
+            .flat_map(|(dir, section)| {
+                let total = section.pages.len().div_ceil(LIST_PAGE_SIZE).max(1);
+                // A folder whose generated page gives way ([`crate::paths`]) keeps its later pages.
+                let generated = section.index_page.is_none()
+                    && !self.extras.outputs.lost_sections.contains(dir);
+                let first = if generated { 1 } else { 2 };
+                (first..=total).map(move |number| (dir, number))
+            })
             .collect();
-        dirs.into_par_iter()
-            .map(|dir| {
-                let view = self.section_view(dir, None, "");
-                let url = templates::section_url(dir);
+        jobs.into_par_iter()
+            .map(|(dir, number)| {
+                let index = self.site.sections[dir]
+                    .index_page
+                    .map(|i| &self.site.pages[i]);
+                let view = self.section_view(dir, index, "", number);
+                let url = page_url(&templates::section_url(dir), number);
                 self.listing("section.html", "section", &url, &view, dir)
             })
             .collect()
     }
 
+    /// The home page: a dashboard of fixed size whatever the size of the site (counts, what
+    /// needs attention, the largest services), each list ending in a link to all of it.
     pub(super) fn home(&self, bodies: &[RenderedBody]) -> Result<Files> {
         let home_index = self.site.sections.get("").and_then(|s| s.index_page);
         let content_html = home_index
             .map(|i| bodies[i].html.clone())
             .unwrap_or_default();
-        let groups = nav_groups(self.site);
-        let services: Vec<_> = groups
+        let mut largest: Vec<&ServiceGroup> = self.services.iter().collect();
+        largest.sort_by(|a, b| b.pages.len().cmp(&a.pages.len()).then(a.name.cmp(&b.name)));
+        let services: Vec<_> = largest
             .iter()
+            .take(HOME_SERVICES)
             .map(|group| {
-                let pages = self.list_items(&group.pages);
-                let mut owners: Vec<String> = pages.iter().filter_map(|p| p.owner.clone()).collect();
+                let runbooks = || group.pages.iter().map(|&i| &self.site.pages[i]);
+                let mut owners: Vec<String> =
+                    runbooks().filter_map(|p| p.doc.front.owner.clone()).collect();
                 owners.sort();
                 owners.dedup();
+                let overdue = runbooks().filter(|p| self.review.overdue(p)).count();
                 serde_json::json!({
-                    "name": group.dir,
-                    "title": group.title,
+                    "name": group.name,
+                    "title": group.name,
                     "url": group.url,
+                    "overview": group.overview,
                     "owners": owners,
-                    "count": pages.len(),
-                    "severities": templates::severity_counts(group.pages.iter().map(|&i| &self.site.pages[i])),
-                    "pages": pages,
+                    "count": group.pages.len(),
+                    "overdue": overdue,
+                    "severities": templates::severity_counts(runbooks()),
+                    "pages": self.list_items(&group.pages[..group.pages.len().min(HOME_SERVICE_RUNBOOKS)]),
                 })
             })
             .collect();
         let runbooks: Vec<usize> = (0..self.site.pages.len())
             .filter(|&i| self.site.pages[i].kind == PageKind::Runbook)
             .collect();
-        let overdue: Vec<usize> = runbooks
-            .iter()
-            .copied()
-            .filter(|&i| self.review.overdue(&self.site.pages[i]))
-            .collect();
+        let overdue = self.overdue();
         let alerts: std::collections::BTreeSet<&str> = self
             .site
             .runbooks()
             .flat_map(|p| p.alerts.iter().map(String::as_str))
             .collect();
         let home = serde_json::json!({
+            "code_css": super::markdown::code_css_languages(&content_html),
             "content_html": content_html,
             "counts": {
                 "runbooks": runbooks.len(),
-                "services": groups.len(),
+                "services": self.services.len(),
                 "alerts": alerts.len(),
                 "overdue": overdue.len(),
             },
             "services": services,
-            "overdue": self.list_items(&overdue),
+            "overdue": self.list_items(&overdue[..overdue.len().min(HOME_OVERDUE)]),
             "coverage": self.extras.coverage,
         });
         let mut context = self.context("home", "");
@@ -90,6 +117,32 @@ impl Renderer<'_> {
             .render_template("index.html", &context, source)
             .map_err(|d| anyhow!(d.message))?;
         Ok(vec![("index.html".into(), bytes)])
+    }
+
+    /// Runbooks whose review is overdue, the longest overdue first.
+    fn overdue(&self) -> Vec<usize> {
+        let mut overdue: Vec<(i64, usize)> = (0..self.site.pages.len())
+            .filter(|&i| self.review.overdue(&self.site.pages[i]))
+            .map(|i| (self.review.age_days(&self.site.pages[i]).unwrap_or(0), i))
+            .collect();
+        overdue.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        overdue.into_iter().map(|(_, i)| i).collect()
+    }
+
+    /// `review-overdue/`: every overdue runbook, in numbered pages.
+    pub(super) fn overdue_pages(&self) -> Result<Files> {
+        let overdue = self.overdue();
+        paginate(OVERDUE_URL, &overdue, LIST_PAGE_SIZE)
+            .into_par_iter()
+            .map(|(url, shown, pager)| {
+                let view = serde_json::json!({
+                    "taxonomy": "review-overdue", "taxonomy_title": "Review overdue",
+                    "name": "Review overdue", "url": OVERDUE_URL, "count": overdue.len(),
+                    "pages": self.list_items(&shown), "pager": (pager.total > 1).then_some(pager),
+                });
+                self.listing("term.html", "term", &url, &view, "review-overdue")
+            })
+            .collect()
     }
 
     pub(super) fn taxonomies(&self) -> Result<Files> {
@@ -138,17 +191,27 @@ impl Renderer<'_> {
                         .collect();
                     let view = serde_json::json!({ "name": name, "title": title, "url": url, "terms": term_views });
                     self.listing("taxonomy.html", "taxonomy", &url, &view, name)
+                        .map(|file| vec![file])
                 }
                 Listing::Term { name, title, slug, value, pages } => {
-                    let url = format!("{name}/{slug}/");
-                    let view = serde_json::json!({
-                        "taxonomy": name, "taxonomy_title": title, "name": value, "url": url,
-                        "pages": self.list_items(&pages),
-                    });
-                    self.listing("term.html", "term", &url, &view, name)
+                    let base = format!("{name}/{slug}/");
+                    paginate(&base, &pages, LIST_PAGE_SIZE)
+                        .into_iter()
+                        .map(|(url, shown, pager)| {
+                            let view = serde_json::json!({
+                                "taxonomy": name, "taxonomy_title": title, "name": value,
+                                "url": base, "count": pages.len(),
+                                "overview": (name == "services").then(|| self.services.iter().find(|g| g.url == base).and_then(|g| g.overview.clone())).flatten(),
+                                "pages": self.list_items(&shown),
+                                "pager": (pager.total > 1).then_some(pager),
+                            });
+                            self.listing("term.html", "term", &url, &view, name)
+                        })
+                        .collect::<Result<Files>>()
                 }
             })
-            .collect()
+            .collect::<Result<Vec<Files>>>()
+            .map(|files| files.into_iter().flatten().collect())
     }
 
     /// A listing page at `url`: `template` with `view` as the context's `page_type` value
@@ -167,36 +230,6 @@ impl Renderer<'_> {
             .render_template(template, &context, source)
             .map_err(|d| anyhow!(d.message))?;
         Ok((format!("{url}index.html"), bytes))
-    }
-
-    pub(super) fn print(&self, bodies: &[RenderedBody]) -> Result<Files> {
-        let pages: Vec<_> = self
-            .site
-            .pages
-            .par_iter()
-            .enumerate()
-            .filter(|(_, p)| p.kind == PageKind::Runbook)
-            .map(|(i, page)| {
-                let anchor = format!("rb-{}", page.url.trim_end_matches('/').replace('/', "-"));
-                // Heading ids must stay unique on the one page: prefix them with the runbook's anchor.
-                let content_html = bodies[i]
-                    .html
-                    .replace(" id=\"", &format!(" id=\"{anchor}-"))
-                    .replace("href=\"#", &format!("href=\"#{anchor}-"));
-                serde_json::json!({
-                    "title": page.title, "url": page.url, "anchor": anchor,
-                    "service": page.doc.front.service, "owner": page.doc.front.owner,
-                    "severity": page.doc.front.severity, "source_path": page.doc.source.path,
-                    "content_html": content_html,
-                })
-            })
-            .collect();
-        let mut context = self.context("print", "");
-        context.insert("print", &serde_json::json!({ "pages": pages }));
-        let bytes = self
-            .render_template("print.html", &context, "print.html")
-            .map_err(|d| anyhow!(d.message))?;
-        Ok(vec![("print.html".into(), bytes)])
     }
 
     pub(super) fn not_found(&self) -> Result<(String, Vec<u8>)> {
@@ -309,56 +342,30 @@ enum Listing {
     },
 }
 
-/// A navigation group: a top-level content folder and every runbook below it.
-struct NavGroup {
-    dir: String,
-    title: String,
-    url: String,
-    pages: Vec<usize>,
-}
-
-fn nav_groups(site: &Site) -> Vec<NavGroup> {
-    let Some(top) = site.sections.get("") else {
-        return Vec::new();
-    };
-    top.subsections
-        .iter()
-        .map(|dir| {
-            let mut pages = Vec::new();
-            collect_pages(site, dir, &mut pages);
-            NavGroup {
-                dir: dir.clone(),
-                title: templates::section_title(site, dir),
-                url: templates::section_url(dir),
-                pages,
-            }
-        })
-        .collect()
-}
-
-fn collect_pages(site: &Site, dir: &str, pages: &mut Vec<usize>) {
-    if let Some(section) = site.sections.get(dir) {
-        pages.extend(&section.pages);
-        for sub in &section.subsections {
-            collect_pages(site, sub, pages);
-        }
-    }
-}
-
-/// `static/nav.js`: the site's navigation, one shared file that every page loads.
+/// `static/nav.js`: the site's navigation by service, one shared file that every page loads.
+/// Short keys (`t` title, `u` URL, `s` severity): at 10,000 runbooks every byte is 10 KB.
 pub(super) fn nav_script(site: &Site) -> Vec<u8> {
     let page_entry = |i: &usize| {
         let page = &site.pages[*i];
-        serde_json::json!({ "title": page.title, "url": page.url, "severity": page.doc.front.severity })
+        match &page.doc.front.severity {
+            Some(severity) => serde_json::json!({ "t": page.title, "u": page.url, "s": severity }),
+            None => serde_json::json!({ "t": page.title, "u": page.url }),
+        }
     };
-    let services: Vec<_> = nav_groups(site)
+    let services: Vec<_> = service_groups(site)
         .iter()
-        .map(|g| serde_json::json!({ "name": g.dir, "title": g.title, "url": g.url, "pages": g.pages.iter().map(page_entry).collect::<Vec<_>>() }))
+        .map(|g| serde_json::json!({ "name": g.name, "url": g.url, "overview": g.overview, "pages": g.pages.iter().map(page_entry).collect::<Vec<_>>() }))
         .collect();
     let other: Vec<_> = site
         .sections
         .get("")
-        .map(|s| s.pages.iter().map(page_entry).collect())
+        .map(|s| {
+            s.pages
+                .iter()
+                .filter(|&&i| service_of(&site.pages[i]).is_none())
+                .map(page_entry)
+                .collect()
+        })
         .unwrap_or_default();
     let data = serde_json::json!({ "services": services, "other": other });
     format!("window.rbNav && window.rbNav({data});\n").into_bytes()

@@ -10,10 +10,13 @@ mod listings;
 pub(crate) mod markdown;
 pub(crate) mod mermaid;
 mod output;
+mod print;
+pub(crate) mod services;
 pub mod templates;
 pub(crate) mod worker;
 
 use listings::nav_script;
+pub use mermaid::layout_config as mermaid_layout_config;
 pub use output::{Output, Stream};
 
 use std::collections::BTreeMap;
@@ -61,7 +64,7 @@ const TAXONOMIES: &[(&str, &str)] = &[
 pub(crate) fn taxonomy_values(name: &str, page: &Page) -> Vec<String> {
     let front = &page.doc.front;
     match name {
-        "services" => front.service.iter().cloned().collect(),
+        "services" => services::service_of(page).into_iter().collect(),
         "owners" => front.owner.iter().cloned().collect(),
         "tags" => front.tags.clone(),
         "severities" => front.severity.iter().cloned().collect(),
@@ -77,6 +80,10 @@ struct Renderer<'a> {
     base: tera::Context,
     review: ReviewClock,
     extras: &'a Extras,
+    /// Every service and its runbooks ([`services::service_groups`]).
+    services: Vec<services::ServiceGroup>,
+    /// Page index -> its service in `services`.
+    service_of_page: std::collections::HashMap<usize, usize>,
 }
 
 /// What a render covers: the whole site, or (for `serve`) some pages and some site-wide outputs.
@@ -94,7 +101,7 @@ pub enum PageSet {
         /// sitemap, navigation, 404, static files and assets. Leave it out only when no page's
         /// listing (title, URL, front matter) and no asset changed.
         listings: bool,
-        /// Also `print.html`, which holds every body.
+        /// Also the print binders under `print/`, which hold every body.
         print: bool,
     },
 }
@@ -122,7 +129,7 @@ impl PageSet {
         }
     }
 
-    /// Whether `print.html` (and the search index, which also covers every page) is rendered.
+    /// Whether the print binders (and the search index, which also covers every page) is rendered.
     pub fn print(&self) -> bool {
         match self {
             PageSet::All => true,
@@ -218,6 +225,12 @@ pub fn render_pages(
         tera,
         extras,
     } = *inputs;
+    let service_groups = services::service_groups(site);
+    let service_of_page = service_groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, group)| group.pages.iter().map(move |&i| (i, g)))
+        .collect();
     let renderer = Renderer {
         config,
         site,
@@ -225,6 +238,8 @@ pub fn render_pages(
         base: base_context(config, theme),
         review: ReviewClock::new(config),
         extras,
+        services: service_groups,
+        service_of_page,
     };
 
     let highlighter = cache
@@ -333,8 +348,13 @@ pub fn render_pages(
         || {
             rayon::join(
                 || {
-                    listings
-                        .then(|| crate::timings::time("sections", || renderer.generated_sections()))
+                    listings.then(|| {
+                        crate::timings::time("sections", || {
+                            let mut files = renderer.generated_sections()?;
+                            files.extend(renderer.overdue_pages()?);
+                            Ok(files)
+                        })
+                    })
                 },
                 || {
                     (listings || home_changed)
@@ -427,6 +447,7 @@ pub fn base_context(config: &Config, theme: &Theme) -> tera::Context {
     base.insert("site", &SiteView::new(config));
     base.insert("asset_version", &asset_version(theme));
     base.insert("nav_url", "static/nav.js");
+    base.insert("checklist_stale_hours", &config.build.checklist_stale_hours);
     let taxonomy_links: Vec<_> = TAXONOMIES
         .iter()
         .map(|(name, title)| serde_json::json!({ "name": name, "title": title, "url": format!("{name}/") }))
@@ -468,9 +489,34 @@ struct RunbookView<'a> {
     breadcrumbs: Vec<Crumb>,
     toc: &'a [TocEntry],
     content_html: &'a str,
+    /// Languages whose highlighting rules the page loads (`static/code-<lang>.css`).
+    code_css: Vec<&'static str>,
     extra: &'a BTreeMap<String, serde_json::Value>,
     prev: Option<Crumb>,
     next: Option<Crumb>,
+    /// The runbook's service and (some of) its runbooks, in the page's own HTML: the sidebar
+    /// without JavaScript.
+    nav: Option<PageNav>,
+}
+
+/// A runbook page's own service in the sidebar: at most [`services::PAGE_NAV_SIZE`] runbooks
+/// around the page, and the service's page for the rest.
+#[derive(Serialize)]
+struct PageNav {
+    name: String,
+    url: String,
+    overview: Option<String>,
+    count: usize,
+    pages: Vec<PageNavItem>,
+    more: bool,
+}
+
+#[derive(Serialize)]
+struct PageNavItem {
+    title: String,
+    url: String,
+    severity: Option<String>,
+    current: bool,
 }
 
 #[derive(Serialize)]
@@ -479,8 +525,13 @@ struct SectionView {
     description: Option<String>,
     url: String,
     content_html: String,
+    code_css: Vec<&'static str>,
     breadcrumbs: Vec<Crumb>,
+    /// This numbered page's runbooks (all of them when they fit on one page).
     pages: Vec<ListItem>,
+    /// Runbooks in the folder itself, on all its pages.
+    count: usize,
+    pager: Option<services::Pager>,
     subsections: Vec<SubsectionView>,
 }
 
@@ -611,9 +662,11 @@ impl Renderer<'_> {
                     breadcrumbs: templates::breadcrumbs(self.site, page),
                     toc: &body.toc,
                     content_html: &body.html,
+                    code_css: markdown::code_css_languages(&body.html),
                     extra: &front.extra,
                     prev,
                     next,
+                    nav: self.page_nav(index),
                 };
                 let mut context = self.context("runbook", &page.url);
                 context.insert("page", &view);
@@ -624,7 +677,7 @@ impl Renderer<'_> {
             }
             PageKind::Section => {
                 let dir = page.doc.dir();
-                let view = self.section_view(dir, Some(page), &body.html);
+                let view = self.section_view(dir, Some(page), &body.html, 1);
                 let mut context = self.context("section", &page.url);
                 context.insert("section", &view);
                 Ok((
@@ -633,6 +686,30 @@ impl Renderer<'_> {
                 ))
             }
         }
+    }
+
+    fn page_nav(&self, index: usize) -> Option<PageNav> {
+        let group = &self.services[*self.service_of_page.get(&index)?];
+        let shown = services::window(&group.pages, index, services::PAGE_NAV_SIZE);
+        Some(PageNav {
+            name: group.name.clone(),
+            url: group.url.clone(),
+            overview: group.overview.clone(),
+            count: group.pages.len(),
+            pages: shown
+                .iter()
+                .map(|&i| {
+                    let page = &self.site.pages[i];
+                    PageNavItem {
+                        title: page.title.clone(),
+                        url: page.url.clone(),
+                        severity: page.doc.front.severity.clone(),
+                        current: i == index,
+                    }
+                })
+                .collect(),
+            more: shown.len() < group.pages.len(),
+        })
     }
 
     fn neighbours(&self, index: usize, page: &Page) -> (Option<Crumb>, Option<Crumb>) {
@@ -651,8 +728,19 @@ impl Renderer<'_> {
         (prev, next)
     }
 
-    fn section_view(&self, dir: &str, page: Option<&Page>, content_html: &str) -> SectionView {
+    /// The view of a folder's page `number` (1-based) of its runbook list.
+    fn section_view(
+        &self,
+        dir: &str,
+        page: Option<&Page>,
+        content_html: &str,
+        number: usize,
+    ) -> SectionView {
         let section = self.site.sections.get(dir);
+        let all: &[usize] = section.map_or(&[], |s| &s.pages);
+        let mut numbered =
+            services::paginate(&templates::section_url(dir), all, services::LIST_PAGE_SIZE);
+        let (_, shown, pager) = numbered.swap_remove((number.max(1) - 1).min(numbered.len() - 1));
         let subsections = section
             .map(|s| {
                 s.subsections
@@ -677,10 +765,11 @@ impl Renderer<'_> {
             description: page.and_then(|p| p.doc.front.description.clone()),
             url: templates::section_url(dir),
             content_html: content_html.to_string(),
+            code_css: markdown::code_css_languages(content_html),
             breadcrumbs,
-            pages: section
-                .map(|s| self.list_items(&s.pages))
-                .unwrap_or_default(),
+            pages: self.list_items(&shown),
+            count: all.len(),
+            pager: (pager.total > 1).then_some(pager),
             subsections,
         }
     }

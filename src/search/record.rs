@@ -361,6 +361,8 @@ impl<'i> RecordBuilder<'i> {
         if let Some(description) = clean(&front.description) {
             self.add(Field::Body, 0, &description);
             self.push_text(&mut sections, 0, &description);
+            // The body starts a new sentence: excerpts must not read "one.PostgresPrimaryDown".
+            self.push_text(&mut sections, 0, " ");
         }
         self.walk_events(page, &mut sections);
         for section in &mut sections {
@@ -476,7 +478,10 @@ impl<'i> RecordBuilder<'i> {
                     };
                     code = Some(lang.eq_ignore_ascii_case("mermaid"));
                 }
-                Event::End(TagEnd::CodeBlock) => code = None,
+                Event::End(TagEnd::CodeBlock) => {
+                    code = None;
+                    self.push_text(sections, section, " ");
+                }
                 Event::Text(text)
                 | Event::Code(text)
                 | Event::InlineMath(text)
@@ -490,6 +495,20 @@ impl<'i> RecordBuilder<'i> {
                     }
                 },
                 Event::SoftBreak | Event::HardBreak => self.push_text(sections, section, " "),
+                // Block boundaries are word boundaries (a tight list item runs into its
+                // nested list without a paragraph end between them).
+                Event::Start(
+                    Tag::Paragraph
+                    | Tag::Item
+                    | Tag::List(_)
+                    | Tag::TableCell
+                    | Tag::BlockQuote(_)
+                    | Tag::DefinitionListTitle
+                    | Tag::DefinitionListDefinition,
+                )
+                | Event::End(TagEnd::List(_) | TagEnd::DefinitionListTitle) => {
+                    self.push_text(sections, section, " ")
+                }
                 Event::End(
                     TagEnd::Paragraph
                     | TagEnd::Item

@@ -175,7 +175,10 @@ describe("search", () => {
     await type(page, "the ");
     const chip = await page.$('#rb-search-results .rb-chip[data-facet="service"]');
     if (!chip) return t.skip("results show fewer than two services");
-    const service = await chip.textContent();
+    // Chips say which facet they filter (issue 15): "service: api", not "api".
+    const label = await chip.textContent();
+    assert.match(label, /^service: ./);
+    const service = label.slice("service: ".length);
     await chip.click();
     await page.waitForSelector('.rb-chip-on[data-facet="service"]');
     const services = await page.$$eval("#rb-search-results .rb-result .rb-service", (s) => s.map((e) => e.textContent));

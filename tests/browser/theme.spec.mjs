@@ -96,14 +96,13 @@ before(async () => {
   let runbook = preferred || null;
   if (!runbook) {
     for (const p of all) {
-      const html = await (await fetch(BASE + p.url + "index.html")).text();
-      if (html.includes('class="task"') || html.includes("data-task")) { runbook = p.url; break; }
+      const html = await (await fetch(BASE + p.u + "index.html")).text();
+      if (html.includes('class="task"') || html.includes("data-task")) { runbook = p.u; break; }
     }
   }
-  runbook = runbook || all[0].url;
+  runbook = runbook || all[0].u;
   pages.home = "index.html";
   pages.runbook = runbook + "index.html";
-  pages.section = services[0].url + "index.html";
   pages.taxonomy = "tags/index.html";
   const scout = await browser.newPage({ javaScriptEnabled: false });
   const firstLink = async (path, selector) => {
@@ -112,11 +111,14 @@ before(async () => {
     return href && href.startsWith(BASE) ? href.slice(BASE.length) : null;
   };
   pages.term = await firstLink(pages.taxonomy, "main .term-grid a");
+  pages.section = await firstLink(pages.runbook, "main .breadcrumbs li:nth-child(2) a");
+  assert.ok(pages.section, `${pages.runbook} has no folder in its breadcrumbs`);
+  pages.print = await firstLink("print/index.html", "main .rb-list a");
+  assert.ok(pages.print, "print/index.html links to no binder");
   assert.ok(pages.term, "tags/index.html links to no tag page");
   pages.alertRedirect = await firstLink(pages.runbook, "main a[href*='alerts/']");
   await scout.close();
   pages.notFound = "404.html";
-  pages.print = "print.html";
   if (await exists("alerts/index.html")) pages.alerts = "alerts/index.html";
 });
 
@@ -172,8 +174,13 @@ describe("navigation", () => {
     const current = page.locator("#rb-nav-tree a[aria-current=page]");
     await assert.doesNotReject(current.waitFor({ state: "visible", timeout: 5000 }));
     const nav = await navData();
-    const expected = nav.services.reduce((n, s) => n + s.pages.length + 1, 0);
-    assert.equal(await page.locator("#rb-nav-tree .nav-group a").count(), expected);
+    // Every service is a group; the current runbook's group is open with all its runbooks
+    // (and its overview); the others are filled when opened.
+    assert.equal(await page.locator("#rb-nav-tree details.nav-group").count(), nav.services.length);
+    const mine = nav.services.find((s) => s.pages.some((p) => p.u + "index.html" === pages.runbook));
+    assert.ok(mine, `${pages.runbook} is in no service of nav.js`);
+    assert.equal(await page.locator("#rb-nav-tree details.nav-group[open] a").count(), mine.pages.length + 1);
+    assert.equal(await page.locator("#rb-nav-tree .nav-static").count(), 0, "the page's own list is replaced");
     const href = await current.getAttribute("href");
     assert.equal(new URL(href, page.url()).href, page.url());
     await context.close();
@@ -343,7 +350,7 @@ describe("print", () => {
         pages: document.querySelectorAll("article.print-page").length,
       };
     });
-    assert.ok(result.pages > 1, "print.html holds every runbook");
+    assert.ok(result.pages >= 1, `${pages.print} holds runbooks`);
     if (result.href) assert.ok(result.after.includes(result.href), `link URL not printed: ${result.after}`);
     if (result.appearance !== null) assert.equal(result.appearance, "none");
     await context.close();

@@ -170,7 +170,7 @@ fn alerts_index_lists_every_alert_readable_without_js() {
     assert!(html.contains(r#"<td class="status-no-runbook">no-runbook"#));
     assert!(html.contains(r#"<script src="../static/alerts.js?v="#));
     assert!(html.contains(
-        r#"<html lang="en" data-page-url="alerts/" data-root="../" data-page-type="alerts">"#
+        r#"<html lang="en" data-page-url="alerts/" data-root="../" data-page-type="alerts" data-checklist-stale-hours="12">"#
     ));
     assert!(html.contains("9 alerts in the rules: 6 with a runbook, 3 without."));
 }

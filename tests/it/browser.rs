@@ -215,8 +215,10 @@ fn theme_and_search_in_headless_chromium() {
             .args([
                 "tests/browser/theme.spec.mjs",
                 "tests/browser/search.spec.mjs",
+                "tests/browser/oncall.spec.mjs",
             ])
             .current_dir(MANIFEST_DIR)
+            .env("RB_SITE_LABEL", "demo")
             .env("RB_SITE_URL", server.base_url())
             .env("RB_SITE_DIR", &site)
             .env("RB_ARTIFACTS_DIR", &artifacts),
@@ -226,6 +228,71 @@ fn theme_and_search_in_headless_chromium() {
     assert!(
         status.success(),
         "browser tests failed ({status}); screenshots in {}",
+        artifacts.display()
+    );
+}
+
+/// Issue 15 at scale: the on-call checks of `oncall.spec.mjs` (bounded pages, services, print
+/// binders, phones, print, search panel) on a generated 1,000-runbook site
+/// (`../shared/bench/gen_corpus.py 1000 --flavor rbsite`).
+#[test]
+fn issue15_oncall_site_at_1000_runbooks_in_headless_chromium() {
+    let generator = Path::new(MANIFEST_DIR).join("../shared/bench/gen_corpus.py");
+    let why = missing_prerequisite()
+        .or_else(|| (!generator.is_file()).then(|| format!("{} not found", generator.display())));
+    if let Some(why) = why {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "browser tests cannot run in CI: {why}"
+        );
+        eprintln!("SKIPPED 1,000-runbook browser tests: {why}");
+        return;
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let corpus = work.path().join("corpus");
+    let generated = Command::new("python3")
+        .arg(&generator)
+        .args(["1000"])
+        .arg(&corpus)
+        .args(["--flavor", "rbsite"])
+        .output()
+        .expect("run python3 gen_corpus.py");
+    assert!(
+        generated.status.success(),
+        "gen_corpus.py failed: {}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    let site = work.path().join("site");
+    let build = Command::new(env!("CARGO_BIN_EXE_rb-site"))
+        .args(["build", "--root"])
+        .arg(&corpus)
+        .arg("--dest")
+        .arg(&site)
+        .output()
+        .expect("run rb-site build");
+    // The generated runbooks are all past their review date: warnings, not errors.
+    assert!(
+        build.status.success(),
+        "rb-site build of 1,000 runbooks failed ({})",
+        build.status
+    );
+    let server = StaticServer::start(&site);
+    let artifacts = Path::new(MANIFEST_DIR).join("target/browser-artifacts");
+    let status = run_with_deadline(
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+            .arg("tests/browser/oncall.spec.mjs")
+            .current_dir(MANIFEST_DIR)
+            .env("RB_SITE_LABEL", "1k")
+            .env("RB_SITE_URL", server.base_url())
+            .env("RB_SITE_DIR", &site)
+            .env("RB_ARTIFACTS_DIR", &artifacts),
+        NODE_DEADLINE,
+    );
+    drop(server);
+    assert!(
+        status.success(),
+        "1,000-runbook browser tests failed ({status}); screenshots in {}",
         artifacts.display()
     );
 }

@@ -27,7 +27,9 @@ fn builds_the_fixture_site_with_every_page_kind() {
         "owners/team-data/index.html",
         "severities/critical/index.html",
         "404.html",
-        "print.html",
+        "print/index.html",
+        "print/db/index.html",
+        "review-overdue/index.html",
         "sitemap.xml",
         "old/failover/index.html",
         "static/nav.js",
@@ -445,4 +447,84 @@ fn mask_asset_versions(html: &str) -> String {
     }
     masked.push_str(rest);
     masked
+}
+
+/// Every file and folder under `dir` (the spare generation beside it included) with its
+/// modification time and inode: what a build that writes nothing must leave alone.
+#[cfg(unix)]
+fn stamps(dir: &Path) -> std::collections::BTreeMap<String, (std::time::SystemTime, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| {
+            let meta = e.metadata().expect("metadata");
+            (
+                e.path().to_string_lossy().into_owned(),
+                (meta.modified().expect("mtime"), meta.ino()),
+            )
+        })
+        .collect()
+}
+
+/// Issue 16: a rebuild with nothing changed writes no file, swaps nothing, and says so; the
+/// next real change is written and swapped in as usual.
+#[cfg(unix)]
+#[test]
+fn issue16_a_rebuild_with_nothing_changed_writes_no_file() {
+    let site = fixture("basic");
+    let out = site.path().join("out");
+    build_into(site.path(), &out).assert().success();
+    let first = tree(&out);
+    assert!(
+        first.keys().any(|p| p.starts_with("alerts/")),
+        "{:?}",
+        first.keys()
+    );
+    let parent = site.path();
+    let before = stamps(parent);
+    // File times tick in steps of a few milliseconds: a rewrite must be able to show.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    for round in 0..2 {
+        build_into(site.path(), &out).assert().success();
+        let after = stamps(parent);
+        let changed: Vec<&String> = before
+            .iter()
+            .filter(|(path, stamp)| after.get(*path) != Some(stamp))
+            .map(|(path, _)| path)
+            .chain(after.keys().filter(|p| !before.contains_key(*p)))
+            .collect();
+        assert!(
+            changed.is_empty(),
+            "round {round}: a no-change rebuild touched {changed:?}"
+        );
+    }
+    assert_eq!(tree(&out), first);
+
+    // A real change is built and swapped in.
+    let page = walkdir::WalkDir::new(site.path().join("content"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.path().extension().is_some_and(|x| x == "md") && e.file_name() != "_index.md")
+        .expect("a runbook")
+        .into_path();
+    let text = read(&page);
+    std::fs::write(&page, text.replacen("\n## ", "\nA new line.\n\n## ", 1)).expect("edit");
+    build_into(site.path(), &out).assert().success();
+    let second = tree(&out);
+    let differing: Vec<&String> = first
+        .iter()
+        .filter(|(path, bytes)| second.get(*path) != Some(bytes))
+        .map(|(path, _)| path)
+        .collect();
+    assert!(
+        differing
+            .iter()
+            .any(|p| std::str::from_utf8(&second[*p]).is_ok_and(|t| t.contains("A new line."))),
+        "{differing:?}"
+    );
+    // Back to the first text: the site is the first build's again, the stale spare updated.
+    std::fs::write(&page, text).expect("restore");
+    build_into(site.path(), &out).assert().success();
+    assert_eq!(tree(&out), first);
 }

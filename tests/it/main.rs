@@ -13,6 +13,7 @@ mod conventions;
 mod corpora;
 mod fuzz;
 mod hostile;
+mod mermaid_layout;
 mod parity;
 mod render;
 mod search;

@@ -363,7 +363,7 @@ fn serve_reloads_after_a_plain_write_and_an_atomic_rename() {
         "Promote the standby when",
     );
     std::fs::write(&failover, text).expect("plain write");
-    // Each edit's reload is followed by the deferred pass's (print.html, the search index).
+    // Each edit's reload is followed by the deferred pass's (print binders, the search index).
     assert_eq!(events.reload(), 2);
     let page = server.get("/db/failover/");
     assert!(
@@ -419,7 +419,7 @@ fn named_paths(event: &serde_json::Value) -> Vec<&str> {
 fn serve_reloads_the_edited_page_first_and_the_pages_that_list_it_after() {
     let (_dir, server, mut events) = serve_fixture(&[]);
 
-    // A body edit: the page alone, then print.html and the search index.
+    // A body edit: the page alone, then its print binder and the search index.
     edit_failover(&server, "Promote the standby when");
     let first = events.reload_event();
     assert_eq!(first["pending"], true);
@@ -431,7 +431,7 @@ fn serve_reloads_the_edited_page_first_and_the_pages_that_list_it_after() {
         first["generation"].as_u64().map(|g| g + 1)
     );
     let later = named_paths(&second);
-    assert!(later.contains(&"print.html"), "{later:?}");
+    assert!(later.contains(&"print/db/index.html"), "{later:?}");
     assert!(!later.contains(&"db/failover/index.html"), "{later:?}");
 
     // A title edit: the page and the one beside it, then the section, home and navigation.
@@ -450,7 +450,12 @@ fn serve_reloads_the_edited_page_first_and_the_pages_that_list_it_after() {
     assert!(server.get("/db/backup/").body.contains("Restore a backup"));
     let later = events.reload_event();
     let later = named_paths(&later);
-    for path in ["index.html", "db/index.html", "static/nav.js", "print.html"] {
+    for path in [
+        "index.html",
+        "db/index.html",
+        "static/nav.js",
+        "print/db/index.html",
+    ] {
         assert!(later.contains(&path), "{path} in {later:?}");
     }
     assert!(!later.contains(&"api/latency/index.html"), "{later:?}");

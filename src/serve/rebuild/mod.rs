@@ -520,7 +520,7 @@ fn merge(
         files
             .keys()
             .filter(|path| {
-                &***path == "print.html"
+                path.starts_with("print/")
                     || (path.starts_with("search/")
                         && path.ends_with(".js")
                         && !site.assets.contains(&***path))

@@ -379,8 +379,15 @@
     while ((m = WORD.exec(text))) if (terms.has(fold(m[0]))) { at = m.index; break; }
     if (text.length <= size) return text;
     var start = Math.max(0, at - size / 3);
-    if (start > 0) start = text.indexOf(' ', start) + 1 || start;
+    // Start at the sentence holding the hit when it begins close enough before it.
+    var sentence = at > 0 ? Math.max(text.lastIndexOf('. ', at), text.lastIndexOf('? ', at), text.lastIndexOf('! ', at)) : -1;
+    if (sentence >= 0 && at - sentence < size * 0.6) start = sentence + 2;
+    else if (start > 0) start = text.indexOf(' ', start) + 1 || start;
     var end = Math.min(text.length, start + size);
+    // End after a whole sentence when one ends in the last third of the window.
+    var stop = Math.max(text.lastIndexOf('. ', end), text.lastIndexOf('? ', end), text.lastIndexOf('! ', end));
+    if (end < text.length && stop > start + size * 0.66) end = stop + 1;
+    else if (end < text.length) end = text.lastIndexOf(' ', end) > start ? text.lastIndexOf(' ', end) : end;
     return (start > 0 ? '… ' : '') + text.slice(start, end) + (end < text.length ? ' …' : '');
   }
   function hits(text, terms) {
@@ -464,7 +471,7 @@
       active = (to + list.length) % list.length;
       list.forEach(function (o, i) { o.setAttribute('aria-selected', i === active ? 'true' : 'false'); });
       input.setAttribute('aria-activedescendant', list[active].id);
-      list[active].scrollIntoView({ block: 'nearest' });
+      list[active].scrollIntoView({ block: 'nearest', inline: 'nearest' });
     }
     function link(url, anchor, terms) {
       var href = siteRoot + url + 'index.html';
@@ -485,7 +492,9 @@
         });
         if (values.length < 2 && !chips[facet]) return;
         values.forEach(function (v) {
-          var on = chips[facet] === v, b = el('button', 'rb-chip' + (on ? ' rb-chip-on' : ''), v);
+          var on = chips[facet] === v, b = el('button', 'rb-chip' + (on ? ' rb-chip-on' : ''));
+          b.appendChild(el('span', 'rb-chip-facet', facet + ': '));
+          b.appendChild(document.createTextNode(v));
           b.type = 'button';
           b.setAttribute('aria-pressed', on ? 'true' : 'false');
           b.dataset.facet = facet;

@@ -22,7 +22,8 @@
     return list;
   }
 
-  /* ---- Sidebar: built once from the site-wide nav data, never inlined in pages. ---- */
+  /* ---- Sidebar: built once from the site-wide nav data (services, their runbooks as
+     {t: title, u: URL, s: severity}), replacing the page's own service list. ---- */
   window.rbNav = function (data) {
     var host = doc.getElementById("rb-nav-tree");
     if (!host || !data) return;
@@ -31,47 +32,55 @@
     var current = null;
     services.forEach(function (svc) {
       total += (svc.pages || []).length;
-      if (svc.url === pageUrl) current = svc;
-      (svc.pages || []).forEach(function (p) { if (p.url === pageUrl) current = svc; });
+      if (svc.url === pageUrl || svc.overview === pageUrl) current = svc;
+      (svc.pages || []).forEach(function (p) { if (p.u === pageUrl) current = svc; });
     });
     var frag = doc.createDocumentFragment();
     frag.appendChild(el("h2", { "class": "nav-heading" }, "Services"));
     var currentLink = null;
     services.forEach(function (svc) {
       var group = el("details", { "class": "nav-group" });
+      var pages = svc.pages || [];
       group.open = svc === current || (!current && total <= 40);
       var summary = el("summary");
-      summary.appendChild(el("span", { "class": "nav-group-title" }, svc.title || svc.name));
-      summary.appendChild(el("span", { "class": "nav-count", "aria-label": (svc.pages || []).length + " runbooks" }, String((svc.pages || []).length)));
+      summary.appendChild(el("span", { "class": "nav-group-title" }, svc.name));
+      summary.appendChild(el("span", { "class": "nav-count", "aria-label": pages.length + " runbooks" }, String(pages.length)));
       group.appendChild(summary);
       var list = el("ul");
-      var items = [{ title: "Overview", url: svc.url, overview: true }].concat(svc.pages || []);
-      items.forEach(function (p) {
-        var li = el("li");
-        var a = el("a", { href: href(p.url), "class": p.overview ? "nav-overview" : null });
-        if (!p.overview) a.appendChild(el("span", { "class": "sev-dot sev-" + (p.severity ? String(p.severity).toLowerCase() : "none"), title: p.severity || null }));
-        a.appendChild(doc.createTextNode(p.title));
-        if (p.severity) a.appendChild(el("span", { "class": "visually-hidden" }, " (" + p.severity + ")"));
-        if (p.url === pageUrl) { a.setAttribute("aria-current", "page"); currentLink = a; }
-        li.appendChild(a);
-        list.appendChild(li);
-      });
+      // Built when first opened: at 10,000 runbooks the closed groups cost nothing.
+      function fill() {
+        if (list.firstChild) return;
+        var items = [{ t: svc.overview ? "Overview" : "All " + pages.length + " runbooks", u: svc.overview || svc.url, overview: true }].concat(pages);
+        items.forEach(function (p) {
+          var li = el("li");
+          var a = el("a", { href: href(p.u), "class": p.overview ? "nav-overview" : null });
+          if (!p.overview) a.appendChild(el("span", { "class": "sev-dot sev-" + (p.s ? String(p.s).toLowerCase() : "none"), title: p.s || null }));
+          a.appendChild(doc.createTextNode(p.t));
+          if (p.s) a.appendChild(el("span", { "class": "visually-hidden" }, " (" + p.s + ")"));
+          if (p.u === pageUrl) { a.setAttribute("aria-current", "page"); currentLink = a; }
+          li.appendChild(a);
+          list.appendChild(li);
+        });
+      }
+      if (group.open) fill();
+      group.addEventListener("toggle", function () { if (group.open) fill(); });
       group.appendChild(list);
       frag.appendChild(group);
     });
     var known = {};
     Array.prototype.forEach.call(doc.querySelectorAll(".nav-browse a"), function (a) { known[a.getAttribute("href")] = true; });
-    var others = (data.other || []).filter(function (o) { return !known[href(o.url)]; });
+    var others = (data.other || []).filter(function (o) { return !known[href(o.u)]; });
     if (others.length) {
       frag.appendChild(el("h2", { "class": "nav-heading" }, "More"));
       var more = el("ul", { "class": "nav-browse" });
       others.forEach(function (o) {
-        var a = el("a", { href: href(o.url) }, o.title);
-        if (o.url === pageUrl) a.setAttribute("aria-current", "page");
+        var a = el("a", { href: href(o.u) }, o.t);
+        if (o.u === pageUrl) a.setAttribute("aria-current", "page");
         more.appendChild(el("li")).appendChild(a);
       });
       frag.appendChild(more);
     }
+    host.textContent = "";
     host.appendChild(frag);
     if (currentLink) {
       var box = host.closest(".sidebar-inner");
@@ -134,7 +143,18 @@
     navButton.addEventListener("click", function () { setDrawer(!html.classList.contains("nav-open"), true); });
     if (backdrop) backdrop.addEventListener("click", function () { setDrawer(false, true); });
     doc.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" && html.classList.contains("nav-open")) setDrawer(false, true);
+      if (!html.classList.contains("nav-open")) return;
+      if (event.key === "Escape") { setDrawer(false, true); return; }
+      if (event.key !== "Tab") return;
+      // Focus stays in the open drawer: Tab from its last control wraps to its first.
+      var controls = Array.prototype.filter.call(
+        sidebar.querySelectorAll("a[href], button, summary, input, [tabindex]:not([tabindex='-1'])"),
+        function (node) { return node.offsetParent !== null || node === doc.activeElement; });
+      if (!controls.length) return;
+      var first = controls[0], last = controls[controls.length - 1];
+      var inside = sidebar.contains(doc.activeElement);
+      if (event.shiftKey && (doc.activeElement === first || !inside)) { event.preventDefault(); last.focus(); }
+      else if (!event.shiftKey && (doc.activeElement === last || !inside)) { event.preventDefault(); first.focus(); }
     });
     narrow.on(function () { if (!narrow.matches) setDrawer(false, false); });
   } else if (navButton) {
@@ -149,7 +169,118 @@
   }
   focusableScrollers();
   var resizeTimer = 0;
-  window.addEventListener("resize", function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(focusableScrollers, 200); });
+
+  /* ---- Wide tables: say that they scroll sideways, and which way more columns are. ---- */
+  function scrollHints() {
+    Array.prototype.forEach.call(doc.querySelectorAll("main .rb-body table, main .table-scroll"), function (box) {
+      var wide = box.scrollWidth > box.clientWidth + 1;
+      var hint = box.previousElementSibling && box.previousElementSibling.classList.contains("scroll-hint") ? box.previousElementSibling : null;
+      if (wide && !hint) {
+        hint = el("p", { "class": "scroll-hint", "aria-hidden": "true" }, "Scroll sideways for more columns →");
+        box.parentNode.insertBefore(hint, box);
+        box.addEventListener("scroll", function () {
+          var end = box.scrollLeft + box.clientWidth >= box.scrollWidth - 2;
+          box.classList.toggle("scrolled-end", end);
+        }, { passive: true });
+      }
+      if (hint) hint.hidden = !wide;
+      box.classList.toggle("scrolls-x", wide);
+    });
+  }
+  scrollHints();
+  window.addEventListener("resize", function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(function () { focusableScrollers(); scrollHints(); }, 200); });
+
+  /* ---- Diagrams: a button opens each one full screen, at its natural size, where it can be
+     panned and pinch-zoomed (and zoomed with the + and - buttons). ---- */
+  var viewer = null;
+  function openDiagram(figure, opener) {
+    var svg = figure.querySelector("svg");
+    if (!svg) return;
+    if (!viewer) {
+      viewer = el("dialog", { "class": "diagram-viewer", "aria-label": "Diagram" });
+      var bar = el("div", { "class": "diagram-viewer-bar" });
+      var zoomOut = el("button", { type: "button", "class": "icon-button", "aria-label": "Zoom out" }, "−");
+      var zoomIn = el("button", { type: "button", "class": "icon-button", "aria-label": "Zoom in" }, "+");
+      var shut = el("button", { type: "button", "class": "icon-button diagram-close", "aria-label": "Close diagram" }, "×");
+      bar.appendChild(zoomOut); bar.appendChild(zoomIn); bar.appendChild(shut);
+      var stage = el("div", { "class": "diagram-stage", tabindex: "0" });
+      viewer.appendChild(bar); viewer.appendChild(stage);
+      doc.body.appendChild(viewer);
+      var zoom = function (factor) {
+        var box = stage.firstChild;
+        if (!box) return;
+        var scale = Math.min(8, Math.max(0.25, (parseFloat(box.getAttribute("data-scale")) || 1) * factor));
+        box.setAttribute("data-scale", String(scale));
+        box.style.width = (parseFloat(box.getAttribute("data-width")) * scale) + "px";
+      };
+      zoomIn.addEventListener("click", function () { zoom(1.25); });
+      zoomOut.addEventListener("click", function () { zoom(0.8); });
+      shut.addEventListener("click", function () { viewer.close(); });
+      viewer.addEventListener("close", function () { stage.textContent = ""; if (viewer.opener) viewer.opener.focus(); });
+    }
+    var stageBox = viewer.querySelector(".diagram-stage");
+    var copy = svg.cloneNode(true);
+    // Ids inside the copy would clash with the original's (markers, styles): the copy is inert.
+    copy.removeAttribute("id");
+    var width = svg.viewBox && svg.viewBox.baseVal && svg.viewBox.baseVal.width ? svg.viewBox.baseVal.width : svg.getBoundingClientRect().width;
+    // A figure.mermaid again, so the diagram palette (code.css) follows the colour scheme.
+    var holder = el("figure", { "class": "mermaid diagram-zoom", "data-scale": "1", "data-width": String(width) });
+    holder.style.width = width + "px";
+    copy.setAttribute("width", "100%");
+    copy.removeAttribute("height");
+    copy.style.maxWidth = "none";
+    holder.appendChild(copy);
+    stageBox.appendChild(holder);
+    viewer.opener = opener;
+    viewer.showModal();
+    // Diagrams flow from the top centre: start there.
+    stageBox.scrollLeft = (stageBox.scrollWidth - stageBox.clientWidth) / 2;
+    stageBox.scrollTop = 0;
+    stageBox.focus();
+  }
+  Array.prototype.forEach.call(doc.querySelectorAll("main figure.mermaid"), function (figure) {
+    if (!figure.querySelector("svg")) return;
+    var button = el("button", { type: "button", "class": "diagram-enlarge", "aria-label": "Enlarge diagram" }, "Enlarge");
+    button.addEventListener("click", function () { openDiagram(figure, button); });
+    figure.classList.add("has-enlarge");
+    figure.insertBefore(button, figure.firstChild);
+  });
+
+  /* ---- Printed links show where they lead: the absolute URL, read by print CSS. ---- */
+  Array.prototype.forEach.call(doc.querySelectorAll("main .rb-body a[href]"), function (a) {
+    var target = a.getAttribute("href");
+    if (!target || target.charAt(0) === "#" || a.closest("figure, .code-block")) return;
+    a.setAttribute("data-print-href", a.href.replace(/index\.html(?=$|[?#])/, ""));
+  });
+
+  /* ---- Phones: the header slides away while reading down and comes back on any scroll up,
+     so search and the menu are one flick away wherever the page was opened. ---- */
+  var phone = media("(max-width: 599.98px)");
+  var lastY = window.scrollY;
+  var header = doc.querySelector(".site-header");
+  window.addEventListener("scroll", function () {
+    var y = window.scrollY;
+    var away = phone.matches && y > lastY && y > (header ? header.offsetHeight : 0) && !html.classList.contains("nav-open")
+      && !(header && header.contains(doc.activeElement));
+    if (y !== lastY) html.classList.toggle("header-away", away);
+    lastY = y;
+  }, { passive: true });
+  doc.addEventListener("focusin", function (event) {
+    if (header && header.contains(event.target)) html.classList.remove("header-away");
+  });
+
+  /* ---- Print: collapsed sections print open, and close again afterwards. ---- */
+  var openedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(doc.querySelectorAll("main details:not([open])"), function (d) {
+      d.open = true;
+      openedForPrint.push(d);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    openedForPrint.forEach(function (d) { d.open = false; });
+    openedForPrint = [];
+  });
 
   /* ---- Checklist boxes need an accessible name: the text of their list item, unless the
      markup already gave one. ---- */
