@@ -104,6 +104,10 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too
     #[arg(long)]
     pub strict: bool,
+    /// Rewrite the baseline file ([validate] baseline) with the problems found now: known
+    /// problems that were fixed drop out, new ones become known
+    #[arg(long)]
+    pub update_baseline: bool,
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +158,9 @@ pub struct NewArgs {
     /// An alert this runbook answers (repeatable)
     #[arg(long = "alert", value_name = "NAME")]
     pub alerts: Vec<String>,
+    /// The team that answers for the runbook (default: the owner the service's other runbooks name)
+    #[arg(long, value_name = "TEAM")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -258,6 +265,10 @@ fn print_report(report: &diag::Report, format: Format, files: usize) {
     match format {
         Format::Human => {
             anstream::eprint!("{text}");
+            if !report.known().is_empty() {
+                let known = report.known().len();
+                anstream::eprintln!("{known} known problem{} (baseline)", plural(known));
+            }
             if !report.is_empty() {
                 let summary = format!(
                     "{} error{}, {} warning{} in {files} file{}",
@@ -311,10 +322,7 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     });
     if outcome.written.is_none() {
         if args.format == Format::Human {
-            anstream::eprintln!(
-                "Build failed: the site in {} was left as it was",
-                dest.display()
-            );
+            anstream::eprintln!("{}", build_failed_message(&dest));
         }
         return Ok(ExitCode::from(EXIT_CONTENT));
     }
@@ -335,6 +343,22 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What a failed build did to the build folder: nothing, whether or not there was a site in it.
+fn build_failed_message(dest: &Path) -> String {
+    let has_site = std::fs::read_dir(dest).is_ok_and(|mut entries| entries.next().is_some());
+    if has_site {
+        format!(
+            "Build failed: the site in {} was left as it was",
+            display_dest(dest)
+        )
+    } else {
+        format!(
+            "Build failed: nothing was written ({} was not created)",
+            display_dest(dest)
+        )
+    }
+}
+
 fn display_dest(dest: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
     let shown = dest.strip_prefix(&cwd).unwrap_or(dest);
@@ -353,6 +377,9 @@ fn display_dest(dest: &Path) -> String {
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let config = load_config(&args.root.root)?;
     let checked = crate::check(&config)?;
+    if args.update_baseline {
+        return update_baseline(&config, &checked.report);
+    }
     print_report(&checked.report, args.format, checked.files);
     let failed = checked.report.has_errors() || (args.strict && checked.report.warnings() > 0);
     Ok(if failed {
@@ -360,6 +387,26 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `check --update-baseline`: every problem found now becomes known; fixed ones drop out.
+fn update_baseline(config: &Config, report: &diag::Report) -> Result<ExitCode> {
+    let Some(path) = config.baseline_path() else {
+        bail!(
+            "book.toml names no baseline file; add `baseline = \"{}\"` under [validate] first",
+            crate::adopt::BASELINE_FILE
+        );
+    };
+    let before = config.known_problems.as_ref().map_or(0, |b| b.len());
+    let baseline = crate::baseline::Baseline::of(report);
+    baseline.write(&path)?;
+    eprintln!(
+        "Wrote {} known problem{} to {} (was {before})",
+        baseline.len(),
+        plural(baseline.len()),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A spinner on stderr while a build runs, on terminals only.
@@ -414,6 +461,7 @@ pub fn runbook_template(
     config: &Config,
     title: &str,
     service: Option<&str>,
+    owner: Option<&str>,
     alerts: &[String],
 ) -> String {
     let mut text = String::from("---\n");
@@ -422,7 +470,10 @@ pub fn runbook_template(
     if let Some(service) = service {
         text.push_str(&format!("service: {}\n", yaml_string(service)));
     }
-    text.push_str("owner: \"\"  # the team that answers for this runbook\n");
+    match owner {
+        Some(owner) => text.push_str(&format!("owner: {}\n", yaml_string(owner))),
+        None => text.push_str("owner: \"\"  # the team that answers for this runbook\n"),
+    }
     text.push_str(&format!(
         "severity: {}\n",
         config
@@ -532,8 +583,23 @@ fn new_runbook(args: NewArgs) -> Result<ExitCode> {
         }
         path.push(folder);
     }
+    let owner = match args.owner {
+        Some(owner) => Some(owner),
+        None => service_owner(&config, &path),
+    };
+    if owner.is_none() && config.validate.required_fields.iter().any(|f| f == "owner") {
+        bail!(
+            "book.toml requires an `owner` for every runbook ([validate] required-fields): pass --owner TEAM"
+        );
+    }
     path.push(format!("{slug}.md"));
-    let text = runbook_template(&config, &args.title, args.service.as_deref(), &args.alerts);
+    let text = runbook_template(
+        &config,
+        &args.title,
+        args.service.as_deref(),
+        owner.as_deref(),
+        &args.alerts,
+    );
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -554,26 +620,75 @@ fn new_runbook(args: NewArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The owner named by the runbooks already in `folder` (a service), when they agree on one:
+/// a new runbook of the service is most likely answered for by the same team.
+fn service_owner(config: &Config, folder: &Path) -> Option<String> {
+    let mut owners = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(folder).ok()?.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let source = crate::model::SourceFile {
+            path: path.display().to_string(),
+            rel: String::new(),
+            text,
+        };
+        let (docs, _) = crate::parse::parse_all(config, vec![source]);
+        if let Some(owner) = docs.into_iter().next().and_then(|d| d.front.owner) {
+            owners.insert(owner);
+        }
+    }
+    let mut owners = owners.into_iter().filter(|o| !o.trim().is_empty());
+    match (owners.next(), owners.next()) {
+        (Some(owner), None) => Some(owner),
+        _ => None,
+    }
+}
+
 fn init(args: InitArgs) -> Result<ExitCode> {
     let dir = &under_root(&args.root.root, &args.dir);
+    if dir.join(crate::config::CONFIG_FILE).exists() {
+        bail!(
+            "{} already has a book.toml; rb-site init never overwrites one",
+            dir.display()
+        );
+    }
     if dir.exists() {
         let mut entries =
             std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
         if entries.next().is_some() {
+            if crate::adopt::has_markdown(dir) {
+                return crate::adopt::adopt(dir);
+            }
             bail!(
-                "{} is not empty; rb-site init only writes into an empty or new folder",
+                "{} is not empty and holds no Markdown; rb-site init writes a new site into an empty or new folder, or adopts a folder of Markdown runbooks",
                 dir.display()
             );
         }
     }
+    init_new_site(dir)
+}
+
+/// The example alert of a new site: its rule file names it, the example runbook claims it.
+const EXAMPLE_ALERT: &str = "ExampleServiceDown";
+
+/// `init` in an empty or new folder: a book.toml that checks owners and alerts, one runbook
+/// answering the one alert of an example rule file, and a .gitignore.
+fn init_new_site(dir: &Path) -> Result<ExitCode> {
     std::fs::create_dir_all(dir.join("content/example"))
         .with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir.join("rules"))
+        .with_context(|| format!("cannot create {}", dir.join("rules").display()))?;
     let title = std::path::absolute(dir)
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "Runbooks".into());
     let book = format!(
-        "#:schema ./{BOOK_SCHEMA}\n[book]\ntitle = {}\nlanguage = \"en\"\n# base-url = \"https://runbooks.example.com/\"\n\n[build]\ncontent-dir = \"content\"\nbuild-dir = \"site\"\n\n[validate]\nrequired-fields = [\"title\", \"owner\"]\n",
+        "#:schema ./{BOOK_SCHEMA}\n[book]\ntitle = {}\nlanguage = \"en\"\n# base-url = \"https://runbooks.example.com/\"\n\n[build]\ncontent-dir = \"content\"\nbuild-dir = \"site\"\n\n[validate]\nrequired-fields = [\"title\", \"owner\"]\n\n[alerts]\nrules = [\"rules/**/*.yaml\", \"rules/**/*.yml\"]  # Prometheus rule files\nrequire-runbook-for = [\"critical\"]\n",
         yaml_string(&format!("{title} runbooks"))
     );
     std::fs::write(dir.join(crate::config::CONFIG_FILE), book)?;
@@ -583,13 +698,11 @@ fn init(args: InitArgs) -> Result<ExitCode> {
         &config,
         "Example service is down",
         Some("example"),
-        &["ExampleServiceDown".to_string()],
-    )
-    .replace(
-        "owner: \"\"  # the team that answers for this runbook",
-        "owner: team-example",
+        Some("team-example"),
+        &[EXAMPLE_ALERT.to_string()],
     );
     std::fs::write(dir.join("content/example/example-service-down.md"), runbook)?;
+    std::fs::write(dir.join("rules/example.yaml"), example_rules())?;
     std::fs::write(
         dir.join(".gitignore"),
         "/site/\n/.site.rb-site-prev/\n/.rb-site-cache/\n",
@@ -600,4 +713,12 @@ fn init(args: InitArgs) -> Result<ExitCode> {
         dir.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A Prometheus rule file with the example alert, linking to its runbook by a root-relative
+/// URL (rb-site checks it resolves; with `base-url` set, write the absolute URL).
+fn example_rules() -> String {
+    format!(
+        "groups:\n  - name: example\n    rules:\n      - alert: {EXAMPLE_ALERT}\n        expr: up{{job=\"example\"}} == 0\n        for: 5m\n        labels:\n          severity: critical\n        annotations:\n          summary: The example service is down\n          runbook_url: /example/example-service-down/\n"
+    )
 }

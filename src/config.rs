@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::diag::{Level, LineIndex};
+use crate::diag::{Level, LineIndex, Report};
 
 /// The file name rb-site looks for in the root folder.
 pub const CONFIG_FILE: &str = "book.toml";
@@ -31,6 +31,8 @@ pub struct Config {
     pub search: SearchConfig,
     pub mermaid: MermaidConfig,
     pub serve: ServeConfig,
+    /// The known problems of `[validate] baseline`, read with the configuration.
+    pub known_problems: Option<std::sync::Arc<crate::baseline::Baseline>>,
     /// `[[paths]]`: settings for the content files whose path matches, in file order.
     pub paths: Vec<PathSettings>,
     /// `paths[i].matches` compiled, one set per entry.
@@ -90,6 +92,8 @@ pub struct ValidateConfig {
     pub severities: Vec<String>,
     /// Rule code -> level, overriding each rule's default level.
     pub levels: BTreeMap<String, Level>,
+    /// A file of known problems (relative to the root) that do not fail `check` or `build`.
+    pub baseline: Option<PathBuf>,
 }
 
 impl Default for ValidateConfig {
@@ -100,6 +104,7 @@ impl Default for ValidateConfig {
             required_fields: vec!["title".into()],
             severities: vec!["critical".into(), "warning".into(), "info".into()],
             levels: BTreeMap::new(),
+            baseline: None,
         }
     }
 }
@@ -544,6 +549,12 @@ impl Config {
             }
         }
 
+        let known_problems = match &validate.baseline {
+            Some(file) => Some(std::sync::Arc::new(crate::baseline::Baseline::load(
+                &root.join(file),
+            )?)),
+            None => None,
+        };
         validate_alert_links(&alerts, &paths, &kinds, &line_of)?;
         let mut path_matchers = Vec::with_capacity(paths.len());
         for settings in &paths {
@@ -570,6 +581,7 @@ impl Config {
             search,
             mermaid,
             serve,
+            known_problems,
             paths,
             path_matchers,
             worker: None,
@@ -604,6 +616,19 @@ impl Config {
             .get(code)
             .copied()
             .unwrap_or_else(|| crate::diag::default_level(code))
+    }
+
+    /// A report ready to show: sorted, with the baseline's known problems set apart.
+    pub fn finish_report(&self, report: Report) -> Report {
+        match &self.known_problems {
+            Some(baseline) => report.with_baseline(baseline),
+            None => report.sorted(),
+        }
+    }
+
+    /// The baseline file `book.toml` names, resolved against the root.
+    pub fn baseline_path(&self) -> Option<PathBuf> {
+        self.validate.baseline.as_ref().map(|b| self.root.join(b))
     }
 
     /// The `[[paths]]` entries matching a content-relative source path, later entries last.

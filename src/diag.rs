@@ -119,6 +119,26 @@ pub const RULES: &[Rule] = &[
         "Two sources map to the same URL.",
     ),
     rule(
+        "foreign-syntax",
+        Level::Warning,
+        "Template syntax of another site generator (Hugo shortcodes, Jekyll/Liquid tags), shown as written.",
+    ),
+    rule(
+        "reserved-path",
+        Level::Error,
+        "A content page or file on a path rb-site generates (alerts/, tags/, static/, search/…); it is not written.",
+    ),
+    rule(
+        "section-page-replaced",
+        Level::Warning,
+        "A folder without _index.md whose generated section page is on a path rb-site uses for another page.",
+    ),
+    rule(
+        "path-too-long",
+        Level::Error,
+        "An output file or folder name longer than 255 bytes (a slug, an alert name, a tag).",
+    ),
+    rule(
         "invalid-utf8",
         Level::Error,
         "A content file that is not UTF-8.",
@@ -472,6 +492,8 @@ impl Diagnostic {
 #[derive(Debug, Default, Clone)]
 pub struct Report {
     diagnostics: Vec<Diagnostic>,
+    /// Problems the baseline already knows: kept out of `diagnostics`, counted in the summary.
+    known: Vec<Diagnostic>,
 }
 
 impl Report {
@@ -508,11 +530,30 @@ impl Report {
     pub fn sorted(mut self) -> Report {
         self.diagnostics.sort();
         self.diagnostics.dedup();
+        self.known.sort();
         self
     }
 
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
+    }
+
+    /// The problems a baseline forgave ([`crate::baseline`]).
+    pub fn known(&self) -> &[Diagnostic] {
+        &self.known
+    }
+
+    /// Sorted, with the problems `baseline` knows moved out of the diagnostics. Applying it
+    /// again (after more diagnostics joined) splits the whole report afresh.
+    pub fn with_baseline(mut self, baseline: &crate::baseline::Baseline) -> Report {
+        let mut all = std::mem::take(&mut self.diagnostics);
+        all.append(&mut self.known);
+        all.sort();
+        all.dedup();
+        let (new, known) = baseline.split(all);
+        self.diagnostics = new;
+        self.known = known;
+        self
     }
 
     pub fn errors(&self) -> usize {

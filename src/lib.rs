@@ -6,7 +6,8 @@
 //! 2. [`parse`]: front matter ([`frontmatter`]) and Markdown, parsed once into a [`model::Document`].
 //! 3. [`link`]: place documents in the [`model::Site`]: URLs, kinds, sections, alert claims.
 //! 4. [`validate`]: named rules produce [`diag::Diagnostic`]s; nothing stops at the first problem.
-//! 5. [`alerts`]: Prometheus rule files and runbook claims, checked against each other.
+//! 5. [`alerts`]: Prometheus rule files and runbook claims, checked against each other; then
+//!    [`paths`] decides every output path, reporting collisions with generated pages.
 //! 6. [`render`]: the site becomes an in-memory [`render::Output`]; [`search`] adds its index.
 //! 7. [`mod@write`]: the output replaces the build folder atomically.
 //!
@@ -20,7 +21,9 @@
 // parts (`cargo doc --document-private-items` links them).
 #![allow(rustdoc::private_intra_doc_links)]
 
+pub mod adopt;
 pub mod alerts;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diag;
@@ -31,6 +34,7 @@ pub mod link;
 pub mod load;
 pub mod model;
 pub mod parse;
+pub mod paths;
 pub mod render;
 pub mod schema;
 pub mod search;
@@ -102,13 +106,17 @@ pub fn check_site(
         timings::time("alert links", || alerts::link_alerts(config, &site, rules));
     diagnostics.extend(coverage_diagnostics);
 
-    let extras = alert_extras(&graph)?;
+    let mut extras = alert_extras(&graph)?;
+    let (outputs, path_diagnostics) =
+        timings::time("output paths", || paths::plan(config, &site, &graph));
+    diagnostics.extend(path_diagnostics);
+    extras.outputs = outputs;
 
     let mut report = Report::default();
     report.extend_at(|path, code| config.level_at(path, code), diagnostics);
     Ok(Checked {
         site,
-        report: report.sorted(),
+        report: config.finish_report(report),
         files,
         alerts: graph,
         extras,
@@ -226,8 +234,11 @@ fn render_into(
                                 &base,
                             )
                         })?;
+                        let lost = &checked.extras.outputs.lost_redirects;
                         for (path, bytes) in files {
-                            alert_output.insert(path, bytes)?;
+                            if !lost.contains(&path) {
+                                alert_output.insert(path, bytes)?;
+                            }
                         }
                     }
                     Ok(())
@@ -242,16 +253,28 @@ fn render_into(
     output.absorb(alert_output);
     output.absorb(index_output);
     let mut report = std::mem::take(&mut checked.report);
+    // What the check stages already reported (a Mermaid block that does not parse) is not
+    // repeated: `check` and `build` report the same problems once.
+    let key = |d: &diag::Diagnostic| (d.file.clone(), d.line, d.column, d.code, d.message.clone());
+    let reported: BTreeSet<_> = report
+        .diagnostics()
+        .iter()
+        .chain(report.known())
+        .map(key)
+        .collect();
     report.extend_at(
         |path, code| config.level_at(path, code),
-        rendered.diagnostics,
+        rendered
+            .diagnostics
+            .into_iter()
+            .filter(|d| !reported.contains(&key(d))),
     );
     let collisions = std::mem::take(&mut output.collisions);
     report.extend_at(
         |path, code| config.level_at(path, code),
         collisions.iter().map(|path| collision(&checked.site, path)),
     );
-    checked.report = report.sorted();
+    checked.report = config.finish_report(report);
     Ok(output)
 }
 

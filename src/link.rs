@@ -329,6 +329,9 @@ pub enum Target {
     SamePage(String),
     /// Another page, by index into [`Site::pages`], with an optional fragment.
     Page(usize, Option<String>),
+    /// A folder without `_index.md` whose section page rb-site generates: its URL, with an
+    /// optional fragment (not checked: a generated page's anchors are the theme's).
+    Section(String, Option<String>),
     /// A non-Markdown file in the content folder (content-relative path).
     Asset(String),
     /// Nothing in the site matches; the content-relative path that was looked for.
@@ -381,6 +384,9 @@ pub fn resolve(site: &Site, from: &Page, dest: &str) -> Target {
     };
     if let Some(&i) = site.by_source.get(&index_md) {
         return Target::Page(i, fragment);
+    }
+    if site.sections.contains_key(folder) {
+        return Target::Section(section_url(folder), fragment);
     }
     let as_url = format!(
         "{}/",
@@ -440,7 +446,25 @@ pub fn href(site: &Site, from: &Page, dest: &str) -> Option<String> {
             let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
             Some(format!("{root}{}index.html{fragment}", target.url))
         }
+        Target::Section(url, fragment) => {
+            let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
+            Some(format!("{root}{url}index.html{fragment}"))
+        }
         Target::Asset(path) => Some(format!("{root}{}", encode_path(&path))),
+    }
+}
+
+/// The URL of a folder's section page: its segments slugified, as pages' URLs are.
+fn section_url(dir: &str) -> String {
+    let slugs: Vec<String> = dir
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(slugify)
+        .collect();
+    if slugs.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", slugs.join("/"))
     }
 }
 
@@ -547,6 +571,12 @@ mod tests {
             Some("../../db/diagram.png")
         );
         assert_eq!(href(&site, a, "https://example.com/x.md"), None);
+        assert_eq!(
+            href(&site, a, "./").as_deref(),
+            Some("../../db/index.html"),
+            "a folder without _index.md links to its generated section page"
+        );
+        assert_eq!(href(&site, a, "../").as_deref(), Some("../../index.html"));
         assert_eq!(
             resolve(&site, a, "../nope.md"),
             Target::Missing("nope.md".into())

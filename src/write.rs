@@ -65,9 +65,15 @@ pub fn check_build_dir(config: &Config, dest: &Path) -> Result<()> {
             );
         }
     }
-    if dest_n.starts_with(&content_n) {
+    // A hidden folder inside the content folder is safe: the load stage skips hidden folders,
+    // so the site is never read back as content (a repository whose content folder is its root).
+    let hidden_inside = dest_n.strip_prefix(&content_n).is_ok_and(|rest| {
+        rest.components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+    });
+    if dest_n.starts_with(&content_n) && !hidden_inside {
         bail!(
-            "refusing to write the site to {}: it is inside the content folder",
+            "refusing to write the site to {}: it is inside the content folder (a hidden folder such as .site would be skipped as content)",
             dest.display()
         );
     }

@@ -22,7 +22,6 @@ const HOME_SERVICE_RUNBOOKS: usize = 5;
 const HOME_OVERDUE: usize = 10;
 /// The listing of every runbook whose review is overdue.
 pub(super) const OVERDUE_URL: &str = "review-overdue/";
-use crate::diag::Diagnostic;
 use crate::model::{PageKind, Site, slugify};
 
 impl Renderer<'_> {
@@ -36,7 +35,10 @@ impl Renderer<'_> {
             .filter(|(dir, _)| !dir.is_empty())
             .flat_map(|(dir, section)| {
                 let total = section.pages.len().div_ceil(LIST_PAGE_SIZE).max(1);
-                let first = if section.index_page.is_none() { 1 } else { 2 };
+                // A folder whose generated page gives way ([`crate::paths`]) keeps its later pages.
+                let generated = section.index_page.is_none()
+                    && !self.extras.outputs.lost_sections.contains(dir);
+                let first = if generated { 1 } else { 2 };
                 (first..=total).map(move |number| (dir, number))
             })
             .collect();
@@ -248,47 +250,15 @@ impl Renderer<'_> {
         Ok(("404.html".into(), bytes))
     }
 
-    /// Redirect pages for `aliases`: old URLs that must keep working.
-    pub(super) fn aliases(
-        &self,
-        output: &mut Output,
-        skipped_pages: &std::collections::BTreeSet<String>,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> Result<()> {
-        for page in &self.site.pages {
-            for alias in &page.doc.front.aliases {
-                let trimmed = alias.trim().trim_start_matches('/');
-                let path = if trimmed.ends_with(".html") {
-                    trimmed.to_string()
-                } else if trimmed.is_empty() {
-                    "index.html".to_string()
-                } else {
-                    format!("{}/index.html", trimmed.trim_end_matches('/'))
-                };
-                let span = page.doc.field_spans.get("aliases").cloned().unwrap_or(0..0);
-                if path.split('/').any(|s| s == ".." || s == ".") {
-                    diagnostics.push(page.doc.source_ref().diag(
-                        "invalid-field",
-                        span,
-                        format!("alias {alias:?} leaves the site"),
-                    ));
-                    continue;
-                }
-                if output.files.contains_key(&path) || skipped_pages.contains(&path) {
-                    diagnostics.push(page.doc.source_ref().diag(
-                        "duplicate-url",
-                        span,
-                        format!(
-                            "alias {alias:?} would overwrite {path}, which the site already has"
-                        ),
-                    ));
-                    continue;
-                }
-                let root = "../".repeat(path.matches('/').count());
-                let target = format!("{root}{}index.html", page.url);
-                let bytes = self.redirect_page(&root, &target, &page.title, &page.url)?;
-                output.insert(path, bytes)?;
-            }
+    /// Redirect pages for `aliases`: old URLs that must keep working. Which aliases are
+    /// written was decided with every other output path ([`crate::paths`]).
+    pub(super) fn aliases(&self, output: &mut Output) -> Result<()> {
+        for (i, path) in &self.extras.outputs.aliases {
+            let page = &self.site.pages[*i];
+            let root = "../".repeat(path.matches('/').count());
+            let target = format!("{root}{}index.html", page.url);
+            let bytes = self.redirect_page(&root, &target, &page.title, &page.url)?;
+            output.insert(path.clone(), bytes)?;
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 
 #[cfg(test)]
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Tag, TagEnd};
@@ -118,7 +119,7 @@ impl BodyRenderer {
             user_html: Vec::new(),
         };
         pass.run();
-        let html = match &self.sanitizer {
+        let mut html = match &self.sanitizer {
             Some(sanitizer) if !pass.user_html.is_empty() => {
                 sanitize_body(sanitizer, &doc.source.text, pass.out, &pass.user_html)
             }
@@ -128,6 +129,9 @@ impl BodyRenderer {
                 html
             }
         };
+        if html.contains(TOC_PLACEHOLDER) {
+            html = html.replace(TOC_PLACEHOLDER, &inline_toc(&pass.toc));
+        }
         RenderedBody {
             html,
             toc: pass.toc,
@@ -220,6 +224,29 @@ fn sanitize_body(
     }
     out.push_str(rest);
     out
+}
+
+/// Where a `[[_TOC_]]` marker stood, until the headings are known.
+const TOC_PLACEHOLDER: &str = "<!-- rb-site: table of contents -->\n";
+
+/// Whether a paragraph is GitLab's table-of-contents marker and nothing else.
+fn is_toc_marker(paragraph: &str) -> bool {
+    matches!(paragraph.trim(), "[[_TOC_]]" | "[TOC]")
+}
+
+/// The page's table of contents where a marker asked for it: its level 2 and 3 headings.
+fn inline_toc(toc: &[TocEntry]) -> String {
+    let mut html = String::from("<nav class=\"toc-inline\" aria-label=\"Contents\"><ul>\n");
+    for entry in toc {
+        // Writing into a String cannot fail.
+        let _ = write!(html, "<li class=\"toc-h{}\"><a href=\"#", entry.level);
+        let _ = escape_html(&mut html, &entry.id);
+        html.push_str("\">");
+        let _ = escape_html(&mut html, &entry.title);
+        html.push_str("</a></li>\n");
+    }
+    html.push_str("</ul></nav>\n");
+    html
 }
 
 /// Short, stable id of a page, so that diagram ids from different pages never meet
@@ -331,6 +358,19 @@ impl Pass<'_> {
                 }
                 Event::End(TagEnd::BlockQuote(Some(_))) => {
                     self.out.push(Event::Html(CowStr::Borrowed("</div>\n")));
+                }
+                // GitLab's `[[_TOC_]]` and `[TOC]`: the page's table of contents, drawn once
+                // every heading is known.
+                Event::Start(Tag::Paragraph)
+                    if is_toc_marker(self.doc.source.text.get(span.clone()).unwrap_or("")) =>
+                {
+                    while let Some((event, _)) = events.get(i) {
+                        i += 1;
+                        if matches!(event, Event::End(TagEnd::Paragraph)) {
+                            break;
+                        }
+                    }
+                    self.out.push(Event::Html(TOC_PLACEHOLDER.into()));
                 }
                 Event::Html(html) => self.user_html(html, true),
                 Event::InlineHtml(html) => self.user_html(html, false),
@@ -530,7 +570,7 @@ fn code_block_text(events: &[(Event<'static>, Range<usize>)], start: usize) -> (
 
 /// A fence's language: the first word of the info string, without `{.…}` decoration,
 /// lowercased (` ```Bash title="x" ` is `bash`).
-fn fence_language(info: &str) -> String {
+pub(crate) fn fence_language(info: &str) -> String {
     info.split(|c: char| c.is_whitespace() || c == ',')
         .next()
         .unwrap_or_default()

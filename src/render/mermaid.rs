@@ -389,6 +389,21 @@ fn diagram_kind(source: &str) -> &'static str {
     "Diagram"
 }
 
+/// Why a diagram does not parse, without laying it out: what `check` reports, with the code and
+/// words a build's [`MermaidRenderer`] gives the same failure, so the two reports agree.
+pub(crate) fn parse_failure(source: &str) -> Option<MermaidFailure> {
+    let outcome = catch_unwind(AssertUnwindSafe(|| parse(source).err()));
+    outcome.unwrap_or_else(|panic| {
+        let detail = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".to_string());
+        Some(MermaidFailure::error(format!(
+            "the renderer crashed: {detail}"
+        )))
+    })
+}
 /// A diagram's accessible name (`<title>`) and description (`<desc>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AccessibleName {

@@ -41,6 +41,8 @@ pub struct Extras {
     pub alert_panels: BTreeMap<usize, serde_json::Value>,
     /// The home page's `coverage`.
     pub coverage: Option<serde_json::Value>,
+    /// Which outputs give way to others (from [`crate::paths`]).
+    pub outputs: crate::paths::OutputPlan,
 }
 
 /// What the render stage produces: the files, the rendered bodies (kept for search and serve),
@@ -59,7 +61,7 @@ const TAXONOMIES: &[(&str, &str)] = &[
     ("severities", "Severities"),
 ];
 
-fn taxonomy_values(name: &str, page: &Page) -> Vec<String> {
+pub(crate) fn taxonomy_values(name: &str, page: &Page) -> Vec<String> {
     let front = &page.doc.front;
     match name {
         "services" => services::service_of(page).into_iter().collect(),
@@ -143,8 +145,6 @@ impl PageSet {
 pub struct RenderCache {
     bodies: std::collections::HashMap<crate::model::PageId, (blake3::Hash, RenderedBody)>,
     page_errors: BTreeMap<crate::model::PageId, Diagnostic>,
-    /// Diagnostics of the last render of the listings (aliases), repeated while they are skipped.
-    listing_diagnostics: Vec<Diagnostic>,
     /// Highlighted code blocks, kept across renders so a save does not read the pack again.
     highlighter: Option<std::sync::Arc<highlight::Highlighter>>,
     /// The theme and its compiled templates, kept across renders until a theme file changes.
@@ -305,7 +305,11 @@ pub fn render_pages(
         cache.page_errors.clear();
     }
     let wanted: Vec<usize> = (0..site.pages.len())
-        .filter(|&i| page_output_path(&site.pages[i]).is_some() && (fresh[i] || which.contains(i)))
+        .filter(|&i| {
+            page_output_path(&site.pages[i]).is_some()
+                && !extras.outputs.lost_pages.contains(&i)
+                && (fresh[i] || which.contains(i))
+        })
         .collect();
     // In slices, inserted in order: a streaming output writes one slice while the next renders,
     // and the rendered pages never pile up in memory.
@@ -377,26 +381,21 @@ pub fn render_pages(
     if which.listings() {
         let (path, bytes) = renderer.not_found()?;
         output.insert(path, bytes)?;
-        // Pages this render left out still own their paths.
-        let skipped: std::collections::BTreeSet<String> = site
-            .pages
-            .iter()
-            .filter_map(page_output_path)
-            .filter(|path| !output.files.contains_key(path))
-            .collect();
-        cache.listing_diagnostics.clear();
-        renderer.aliases(&mut output, &skipped, &mut cache.listing_diagnostics)?;
+        renderer.aliases(&mut output)?;
         renderer.sitemap(&mut output)?;
         output.insert("static/nav.js", nav_script(site))?;
         for (name, bytes) in &theme.statics {
             output.insert(format!("static/{name}"), bytes.clone())?;
         }
-        for asset in &site.assets {
+        for asset in site
+            .assets
+            .iter()
+            .filter(|a| !extras.outputs.lost_assets.contains(*a))
+        {
             let bytes = crate::load::read_asset(config, asset)?;
             output.insert(asset.clone(), bytes)?;
         }
     }
-    diagnostics.extend(cache.listing_diagnostics.iter().cloned());
     cache.bodies = site
         .pages
         .iter()

@@ -85,7 +85,7 @@ pub(super) fn check(site: &Site, page: &Page, out: &mut Vec<Diagnostic>) {
             });
         let what = if link.is_image { "image" } else { "link" };
         match resolve(site, page, &link.dest) {
-            Target::External | Target::Asset(_) | Target::Page(_, None) => {}
+            Target::External | Target::Asset(_) | Target::Page(_, None) | Target::Section(..) => {}
             Target::Missing(path) => links.push(span, |span| {
                 // Name the missing file as the reader sees paths: from the root, like the page.
                 let content_prefix = doc
@@ -93,16 +93,38 @@ pub(super) fn check(site: &Site, page: &Page, out: &mut Vec<Diagnostic>) {
                     .path
                     .strip_suffix(doc.source.rel.as_str())
                     .unwrap_or("");
-                let path = format!("{content_prefix}{path}");
-                source
-                    .diag(
-                        "broken-link",
-                        span,
-                        format!("{what} to `{}`: no page or file at {path}", link.dest),
-                    )
-                    .with_help(
-                        "link to a Markdown file (`../db/failover.md`) or a file under the content folder, relative to this page",
-                    )
+                let shown = format!("{content_prefix}{path}");
+                let folder = path.trim_end_matches('/');
+                let holds_files = !folder.is_empty()
+                    && site
+                        .assets
+                        .range(format!("{folder}/")..)
+                        .next()
+                        .is_some_and(|asset| asset.starts_with(&format!("{folder}/")));
+                if holds_files {
+                    source
+                        .diag(
+                            "broken-link",
+                            span,
+                            format!(
+                                "{what} to `{}`: the folder {shown} has no Markdown page, so the site has no page for it",
+                                link.dest
+                            ),
+                        )
+                        .with_help(format!(
+                            "link to a file in it, or add {content_prefix}{folder}/_index.md to give the folder a page"
+                        ))
+                } else {
+                    source
+                        .diag(
+                            "broken-link",
+                            span,
+                            format!("{what} to `{}`: no page or file at {shown}", link.dest),
+                        )
+                        .with_help(
+                            "link to a Markdown file (`../db/failover.md`) or a file under the content folder, relative to this page",
+                        )
+                }
             }),
             Target::SamePage(fragment) => {
                 if let Some(i) = this

@@ -6,6 +6,8 @@
 //! (broken links and anchors) and [`html`] (placeholder tags a browser would swallow). Front-matter
 //! syntax and field types are checked earlier, while parsing ([`crate::frontmatter`]).
 
+mod diagrams;
+mod dialects;
 mod fields;
 mod html;
 mod links;
@@ -56,6 +58,8 @@ pub(crate) fn check_page(
     }
     links::check(site, page, &mut diagnostics);
     html::check(page, &mut diagnostics);
+    diagrams::check(config, page, &mut diagnostics);
+    dialects::check(page, &mut diagnostics);
     diagnostics
 }
 

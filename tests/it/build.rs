@@ -312,7 +312,9 @@ fn init_makes_a_site_that_builds_and_refuses_a_non_empty_folder() {
         .arg(&root)
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("not empty"));
+        .stderr(predicates::str::contains(
+            "already has a book.toml; rb-site init never overwrites one",
+        ));
 }
 
 #[test]
@@ -409,7 +411,7 @@ fn generated_paths_collide_only_where_files_do() {
     std::fs::write(tags.join("_index.md"), "---\ntitle: Tags\n---\n").expect("write");
     let assert = build_into(site.path(), &out).assert().code(1);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(stderr.contains("error[duplicate-url]"), "{stderr}");
+    assert!(stderr.contains("error[reserved-path]"), "{stderr}");
     assert!(stderr.contains("content/tags/_index.md"), "{stderr}");
     assert!(stderr.contains("tags/index.html"), "{stderr}");
 }

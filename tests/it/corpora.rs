@@ -201,11 +201,12 @@ fn openshift_corpus() {
 ///   (`docs/kube/kubernetes.md#replica-mismatch`, `#kubepodnotready`, rules/kubernetes.yml:5, 21).
 /// - `rule-file-error` (1): rules/postgresqls.yml:246 does not parse (issue 13 fixes the YAML
 ///   loading; its alerts are then counted and the figures below change).
-/// - `broken-link` (150), `broken-anchor` (11): images, dashboards and scripts this copy left out,
+/// - `broken-link` (146), `broken-anchor` (11): images, dashboards and scripts this copy left out,
 ///   and links to pages and headings upstream lacks too (`docs/ci-runners/linux/deployment.md`).
 /// - `empty-file` (2): `docs/uncategorized/expanding-a-disk-in-gcp.md` and one other are empty.
 ///
-/// Fixed false positives: 0 of 642 alerts were covered; alerts with one rule per component,
+/// Fixed false positives: 4 links to folders of runbooks without `_index.md` (`uncategorized/`)
+/// reach their generated section pages; 0 of 642 alerts were covered; alerts with one rule per component,
 /// each linking to that component's page, were "not its runbook".
 #[test]
 fn gitlab_corpus() {
@@ -220,7 +221,7 @@ fn gitlab_corpus() {
         built.error_counts,
         counts(&[
             ("broken-anchor", 11),
-            ("broken-link", 150),
+            ("broken-link", 146),
             ("empty-file", 2),
             ("rule-file-error", 1),
             ("runbook-url-mismatch", 72),

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per area, a small fixture site per scenario.
 
+mod adopt;
 mod alerts;
 mod alerts_e2e;
 mod alerts_fix;
@@ -13,6 +14,7 @@ mod corpora;
 mod fuzz;
 mod hostile;
 mod mermaid_layout;
+mod parity;
 mod render;
 mod search;
 mod serve;

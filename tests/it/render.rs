@@ -62,3 +62,145 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
     std::fs::write(path, text).expect("write");
 }
+
+/// Issue 12 item 4: other generators' syntax is flagged outside code with the fix, and GitLab's
+/// table-of-contents markers draw the page's table of contents.
+#[test]
+fn issue_12_foreign_dialects_are_flagged_and_toc_markers_render() {
+    let site = crate::support::fixture("dialects");
+    let output = crate::support::rb_site()
+        .args(["check", "--format", "json", "--root"])
+        .arg(site.path())
+        .output()
+        .expect("check");
+    assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let found: Vec<String> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            format!(
+                "{}:{}:{} {}",
+                d["file"].as_str().expect("file"),
+                d["line"],
+                d["column"],
+                d["code"].as_str().expect("code")
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "content/imported.md:9:22 foreign-syntax",
+            "content/imported.md:9:52 foreign-syntax",
+            "content/imported.md:9:81 foreign-syntax",
+            "content/imported.md:11:1 foreign-syntax",
+        ]
+    );
+    assert_eq!(
+        json["diagnostics"][0]["help"],
+        "link the Markdown file directly: `(./other.md)`; rb-site resolves and checks it"
+    );
+
+    let out = site.path().join("out");
+    crate::support::build_into(site.path(), &out)
+        .arg("--quiet")
+        .assert()
+        .success();
+    let page = crate::support::read(&out.join("imported/index.html"));
+    assert!(!page.contains("TOC"), "{page}");
+    assert!(
+        page.contains(
+            "<nav class=\"toc-inline\" aria-label=\"Contents\"><ul>\n<li class=\"toc-h2\"><a href=\"#first-step\">First step</a></li>\n<li class=\"toc-h3\"><a href=\"#a-detail\">A detail</a></li>\n</ul></nav>"
+        ),
+        "{page}"
+    );
+    let other = crate::support::read(&out.join("other/index.html"));
+    assert!(
+        other.contains("<li class=\"toc-h2\"><a href=\"#only-section\">Only section</a></li>"),
+        "{other}"
+    );
+}
+
+/// The real material: prometheus-operator's 14 Hugo `ref` shortcodes are each flagged; GitLab's
+/// `[[_TOC_]]` pages show a table of contents, never `[[<em>TOC</em>]]`.
+#[test]
+fn issue_12_foreign_dialects_in_the_corpora() {
+    let Some(shared) = crate::support::shared() else {
+        return;
+    };
+    let site = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        site.path().join("book.toml"),
+        format!(
+            "[build]\ncontent-dir = {:?}\n[validate]\ndefault-kind = \"reference\"\n",
+            shared
+                .join("corpus/prometheus-operator-runbooks/content")
+                .display()
+                .to_string()
+        ),
+    )
+    .expect("book.toml");
+    let output = crate::support::rb_site()
+        .args(["check", "--format", "json", "--root"])
+        .arg(site.path())
+        .output()
+        .expect("check");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let shortcodes = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "foreign-syntax")
+        .count();
+    assert_eq!(shortcodes, 14);
+
+    // Every GitLab page with the marker, in a site of its own (links to the rest are off).
+    let gitlab = tempfile::tempdir().expect("tempdir");
+    let docs = shared.join("corpus/gitlab-com-runbooks/docs");
+    let mut pages = Vec::new();
+    for entry in walkdir::WalkDir::new(&docs) {
+        let entry = entry.expect("walk");
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        if entry.path().extension().is_some_and(|e| e == "md")
+            && text.lines().any(|l| l.trim() == "[[_TOC_]]")
+        {
+            let rel = entry.path().strip_prefix(&docs).expect("rel");
+            let target = gitlab.path().join("content").join(rel);
+            std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&target, text).expect("copy");
+            pages.push(rel.with_extension(""));
+        }
+    }
+    assert_eq!(pages.len(), 72);
+    std::fs::write(
+        gitlab.path().join("book.toml"),
+        "[validate]\ndefault-kind = \"reference\"\nrequired-fields = []\n[validate.levels]\nbroken-link = \"off\"\nbroken-anchor = \"off\"\n[mermaid]\nrender = \"off\"\n",
+    )
+    .expect("book.toml");
+    let out = gitlab.path().join("out");
+    crate::support::build_into(gitlab.path(), &out)
+        .arg("--quiet")
+        .assert()
+        .success();
+    for page in &pages {
+        let slugged: Vec<String> = page
+            .iter()
+            .map(|part| {
+                part.to_string_lossy()
+                    .to_lowercase()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+            })
+            .collect();
+        let html = crate::support::read(&out.join(slugged.join("/")).join("index.html"));
+        assert!(!html.contains("[[<em>TOC</em>]]"), "{}", page.display());
+        assert!(
+            html.contains("<nav class=\"toc-inline\""),
+            "{}",
+            page.display()
+        );
+    }
+}

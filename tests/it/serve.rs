@@ -17,7 +17,7 @@ fn copy_fixture() -> tempfile::TempDir {
 }
 
 /// A running `rb-site serve`, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     addr: SocketAddr,
     root: PathBuf,
@@ -25,7 +25,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(root: &Path, extra: &[&str]) -> Server {
+    pub(crate) fn start(root: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rb-site"))
             .args(["serve", "--root"])
             .arg(root)
@@ -68,7 +68,7 @@ impl Server {
         request(self.addr, method, path, headers)
     }
 
-    fn get(&self, path: &str) -> Reply {
+    pub(crate) fn get(&self, path: &str) -> Reply {
         self.request("GET", path, &[])
     }
 
@@ -89,10 +89,10 @@ impl Drop for Server {
 }
 
 #[derive(Debug)]
-struct Reply {
-    status: u16,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Reply {

@@ -444,7 +444,7 @@ fn init_root_writes_a_site_with_schemas_and_modelines_that_checks_clean() {
         .arg(&root)
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("is not empty"));
+        .stderr(predicates::str::contains("never overwrites"));
     // The new site checks clean; the example's modeline is a YAML comment.
     rb_site()
         .args(["check", "--strict", "--root"])
@@ -457,6 +457,8 @@ fn init_root_writes_a_site_with_schemas_and_modelines_that_checks_clean() {
         "Disk full",
         "--service",
         "storage",
+        "--owner",
+        "team-storage",
         "--root",
         root.to_str().expect("utf-8"),
     ]);

@@ -637,3 +637,108 @@ mod corpus {
         compare("gitlab-com-runbooks", "docs", (1646, 0));
     }
 }
+
+/// Issue 12 item 3: a link to a folder lands on its section page, generated when the folder has
+/// no `_index.md`; a folder with no page at all is a broken link that says so.
+#[test]
+fn issue_12_folder_links_resolve_to_section_pages() {
+    let root = fixture("links-folders");
+    let (json, code) = check_json(&root);
+    assert_eq!(code, 1);
+    let messages: Vec<(u64, u64, &str)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["line"].as_u64().expect("line"),
+                d["column"].as_u64().expect("column"),
+                d["message"].as_str().expect("message"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                5,
+                12,
+                "link to `images/`: the folder content/images/ has no Markdown page, so the site has no page for it"
+            ),
+            (
+                6,
+                13,
+                "link to `missing/`: no page or file at content/missing/"
+            ),
+        ]
+    );
+    // The hrefs the build writes reach the generated and the hand-written section pages.
+    let dest = tempfile::tempdir().expect("tempdir");
+    let site = tempfile::tempdir().expect("tempdir");
+    crate::support::copy_tree(&root, site.path());
+    std::fs::remove_file(site.path().join("content/_index.md")).expect("rm");
+    std::fs::write(
+        site.path().join("content/_index.md"),
+        "# Runbooks\n\n[uncategorized](uncategorized/), [db](./db), [rollback](db/#rollback)\n",
+    )
+    .expect("write");
+    rb_site()
+        .args(["build", "--quiet", "--root"])
+        .arg(site.path())
+        .arg("--dest")
+        .arg(dest.path())
+        .assert()
+        .success();
+    let home = crate::support::read(&dest.path().join("index.html"));
+    for href in [
+        "href=\"uncategorized/index.html\"",
+        "href=\"db/index.html\"",
+        "href=\"db/index.html#rollback\"",
+    ] {
+        assert!(home.contains(href), "{href} missing from the home page");
+    }
+    let page = crate::support::read(&dest.path().join("uncategorized/load-balancing/index.html"));
+    assert!(page.contains("href=\"../../index.html\""), "{page}");
+    assert!(
+        page.contains("href=\"../../uncategorized/index.html\""),
+        "{page}"
+    );
+    assert!(dest.path().join("uncategorized/index.html").is_file());
+}
+
+/// The GitLab corpus links `docs/README.md` to `uncategorized/`, a folder of runbooks without
+/// `_index.md`: no longer a broken link.
+#[test]
+fn issue_12_gitlab_folder_link_is_not_broken() {
+    let Some(shared) = crate::support::shared() else {
+        return;
+    };
+    let corpus = shared.join("corpus/gitlab-com-runbooks");
+    let site = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        site.path().join("book.toml"),
+        format!(
+            "[build]\ncontent-dir = {:?}\n[validate]\ndefault-kind = \"reference\"\n",
+            corpus.display().to_string()
+        ),
+    )
+    .expect("write");
+    let (json, _) = check_json(site.path());
+    let folder_links: Vec<&Value> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| {
+            d["code"] == "broken-link"
+                && d["file"]
+                    .as_str()
+                    .is_some_and(|f| f.ends_with("docs/README.md"))
+        })
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("`uncategorized/`"))
+        })
+        .collect();
+    assert_eq!(folder_links, Vec::<&Value>::new());
+}

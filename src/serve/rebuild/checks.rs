@@ -46,6 +46,8 @@ pub(super) struct Checks {
     alert_diagnostics: Vec<Diagnostic>,
     /// [`alerts::alert_inputs`] by page index.
     alert_inputs: Vec<blake3::Hash>,
+    /// Output-path collisions ([`crate::paths`]), decided again on every check.
+    path_diagnostics: Vec<Diagnostic>,
 }
 
 impl Checks {
@@ -76,6 +78,7 @@ impl Checks {
             rule_diagnostics,
             alert_diagnostics: Vec::new(),
             alert_inputs: Vec::new(),
+            path_diagnostics: Vec::new(),
         };
         let all: BTreeSet<usize> = (0..site.pages.len()).collect();
         checks.validate(config, &site, &all);
@@ -87,6 +90,7 @@ impl Checks {
             extras: Extras::default(),
         };
         checks.link_alerts(config, &mut checked, rules)?;
+        checks.plan_outputs(config, &mut checked);
         checked.report = checks.report(config, earlier);
         Ok((checked, checks))
     }
@@ -141,6 +145,7 @@ impl Checks {
         } else {
             None
         };
+        self.plan_outputs(config, checked);
         checked.report = self.report(config, earlier);
         Ok(old)
     }
@@ -198,6 +203,13 @@ impl Checks {
         Ok(())
     }
 
+    /// Decides the output paths again: tags, titles and alerts may have moved.
+    fn plan_outputs(&mut self, config: &Config, checked: &mut Checked) {
+        let (outputs, diagnostics) = crate::paths::plan(config, &checked.site, &checked.alerts);
+        checked.extras.outputs = outputs;
+        self.path_diagnostics = diagnostics;
+    }
+
     /// Every diagnostic of the check stages, with the load and parse ones, leveled and sorted
     /// as [`crate::check_site`] reports them.
     fn report(&self, config: &Config, earlier: &BTreeMap<String, Vec<Diagnostic>>) -> Report {
@@ -209,9 +221,10 @@ impl Checks {
             .chain(&self.duplicates)
             .chain(&self.rule_diagnostics)
             .chain(&self.alert_diagnostics)
+            .chain(&self.path_diagnostics)
             .cloned();
         let mut report = Report::default();
         report.extend_at(|path, code| config.level_at(path, code), all);
-        report.sorted()
+        config.finish_report(report)
     }
 }

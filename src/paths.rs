@@ -1,0 +1,391 @@
+//! Stage 5 (end), output paths: every file the site will have, decided before anything renders, so
+//! that `check` reports every collision `build` would meet and the output never depends on which
+//! thread finished first.
+//!
+//! Paths are claimed in a fixed order, and the first claim wins:
+//! 1. what rb-site generates for the whole site: the home page, `404.html`, `print.html`,
+//!    `sitemap.xml`, `alerts/index.html` and `alerts.json`, the taxonomy pages (`tags/`,
+//!    `services/`, `owners/`, `severities/` and their terms), and the files of the folders
+//!    `static/` (the theme's) and `search/` (the index's `.js` shards); pages may live there.
+//!    A content page or file on one of these paths is a `reserved-path` error, never written;
+//! 2. content pages (two pages on one URL were already told apart by the link stage);
+//! 3. the section pages rb-site generates for folders without `_index.md` (one that gives way
+//!    is a `section-page-replaced` warning);
+//! 4. alert pages and their `url-aliases` (the alert stage already let content pages win);
+//! 5. front-matter `aliases` (an alias on a taken path is `duplicate-url`; one that climbs out
+//!    of the site is `invalid-field`);
+//! 6. the other content files, copied as they are.
+//!
+//! Every path that wins is also checked against file-system limits: a path segment longer than
+//! 255 bytes (a long slug, alert name or tag) is a `path-too-long` error.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::alerts::AlertGraph;
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::model::{PageKind, Site, slugify};
+
+/// The longest file name most file systems accept, in bytes.
+const MAX_NAME_BYTES: usize = 255;
+
+/// Which paths of a reserved folder rb-site may write.
+type Reserves = fn(&str) -> bool;
+
+/// Folders where rb-site writes files whose names it may change between versions (theme files,
+/// index shards), what it puts there, and which of the names there it reserves. Pages
+/// (`…/index.html`) may live in these folders: rb-site writes no page there.
+const RESERVED_FOLDERS: &[(&str, &str, Reserves)] = &[
+    ("static/", "the theme's files", |name| {
+        !name.ends_with("/index.html")
+    }),
+    ("search/", "the search index", |name| name.ends_with(".js")),
+];
+
+/// The taxonomies the render stage lists, with the front-matter field each reads.
+const TAXONOMY_FIELDS: &[(&str, &str)] = &[
+    ("services", "service"),
+    ("owners", "owner"),
+    ("tags", "tags"),
+    ("severities", "severity"),
+];
+
+/// What the render stage writes besides what it always writes: the losers of every collision
+/// are left out, whichever thread would have reached the path first.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OutputPlan {
+    /// Content pages (by index into [`Site::pages`]) whose path rb-site generates.
+    pub(crate) lost_pages: BTreeSet<usize>,
+    /// Folders whose generated section page gives way to another output.
+    pub(crate) lost_sections: BTreeSet<String>,
+    /// Alert redirect files that give way.
+    pub(crate) lost_redirects: BTreeSet<String>,
+    /// Front-matter aliases to write: (page index, output path).
+    pub(crate) aliases: Vec<(usize, String)>,
+    /// Content files (content-relative) that are not copied.
+    pub(crate) lost_assets: BTreeSet<String>,
+}
+
+/// Where a path's claim comes from, to point a diagnostic at it.
+#[derive(Debug, Clone)]
+enum Origin {
+    /// rb-site's own pages: nothing in the content to point at.
+    SiteWide,
+    /// A page's own path (field `slug`), or its alias (field `aliases`), or a taxonomy term
+    /// it names first: (page index, front-matter field).
+    Page(usize, &'static str),
+    /// An alert's page.
+    Alert(String),
+    /// A folder's section page or a content file: the path to name.
+    File(String),
+}
+
+/// Who holds each path: a description for messages, and where the claim comes from.
+struct Claims {
+    taken: BTreeMap<String, (String, Origin)>,
+}
+
+impl Claims {
+    /// The holder of `path`, exact or by a reserved folder.
+    fn holder(&self, path: &str) -> Option<String> {
+        if let Some((holder, _)) = self.taken.get(path) {
+            return Some(holder.clone());
+        }
+        RESERVED_FOLDERS
+            .iter()
+            .find(|(folder, _, reserves)| path.starts_with(folder) && reserves(path))
+            .map(|(folder, what, _)| format!("the folder {folder}, {what}"))
+    }
+
+    /// Claims `path` unless it is taken; returns who holds it when it is.
+    fn claim(
+        &mut self,
+        path: &str,
+        origin: Origin,
+        holder: impl FnOnce() -> String,
+    ) -> Result<(), String> {
+        match self.holder(path) {
+            Some(taken) => Err(taken),
+            None => {
+                self.taken.insert(path.to_string(), (holder(), origin));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Decides every output path of a checked site: what [`crate::render`] writes, and the
+/// diagnostics about paths that collide or cannot be written.
+pub(crate) fn plan(
+    config: &Config,
+    site: &Site,
+    graph: &AlertGraph,
+) -> (OutputPlan, Vec<Diagnostic>) {
+    let content_dir = content_prefix(config, site);
+    let mut plan = OutputPlan::default();
+    let mut diagnostics = Vec::new();
+    let mut claims = Claims {
+        taken: BTreeMap::new(),
+    };
+    let mut site_wide: Vec<(String, &str)> = vec![
+        ("index.html".into(), "the home page"),
+        ("404.html".into(), "the not-found page"),
+        ("print.html".into(), "the print page"),
+        ("alerts/index.html".into(), "the alerts index"),
+        ("alerts.json".into(), "the alert map"),
+        (
+            "review-overdue/index.html".into(),
+            "the list of overdue reviews",
+        ),
+    ];
+    if config.book.base_url.is_some() {
+        site_wide.push(("sitemap.xml".into(), "the sitemap"));
+    }
+    for (path, what) in site_wide {
+        claims
+            .taken
+            .insert(path, (what.to_string(), Origin::SiteWide));
+    }
+    for (name, field) in TAXONOMY_FIELDS {
+        claims.taken.insert(
+            format!("{name}/index.html"),
+            (format!("the {name} index"), Origin::SiteWide),
+        );
+        for (i, page) in site.pages.iter().enumerate() {
+            if page.kind != PageKind::Runbook {
+                continue;
+            }
+            for value in crate::render::taxonomy_values(name, page) {
+                let path = format!("{name}/{}/index.html", slugify(&value));
+                claims.taken.entry(path).or_insert_with(|| {
+                    (
+                        format!("the {name} page of {value:?}"),
+                        Origin::Page(i, field),
+                    )
+                });
+            }
+        }
+    }
+
+    for (i, page) in site.pages.iter().enumerate() {
+        let Some(path) = crate::render::page_output_path(page) else {
+            continue;
+        };
+        if let Err(holder) = claims.claim(&path, Origin::Page(i, "slug"), || {
+            page.doc.source.path.clone()
+        }) {
+            plan.lost_pages.insert(i);
+            let span = page.doc.field_spans.get("slug").cloned().unwrap_or(0..0);
+            let help = if page.kind == PageKind::Section {
+                "rename the folder: rb-site generates this path, so the page cannot be written there"
+            } else {
+                "give the page another `slug` or file name, or move it to another folder"
+            };
+            diagnostics.push(
+                page.doc
+                    .source_ref()
+                    .diag(
+                        "reserved-path",
+                        span,
+                        format!(
+                            "{} would be written to {path}, which is {holder}",
+                            page.doc.source.path
+                        ),
+                    )
+                    .with_help(help),
+            );
+        }
+    }
+
+    for (dir, section) in &site.sections {
+        if dir.is_empty() || section.index_page.is_some() {
+            continue;
+        }
+        let path = format!("{}index.html", section_url(dir));
+        if let Err(holder) =
+            claims.claim(&path, Origin::File(format!("{content_dir}{dir}/")), || {
+                format!("the section page of {content_dir}{dir}/")
+            })
+        {
+            plan.lost_sections.insert(dir.clone());
+            let first = section.pages.first().map(|&i| &site.pages[i]);
+            let message = format!(
+                "the folder {content_dir}{dir}/ has no _index.md and its generated section page, {path}, is {holder}: the folder has no section page"
+            );
+            let diagnostic = match first {
+                Some(page) => {
+                    Diagnostic::file(&page.doc.source.path, "section-page-replaced", message)
+                }
+                None => Diagnostic::file(
+                    &format!("{content_dir}{dir}/"),
+                    "section-page-replaced",
+                    message,
+                ),
+            };
+            diagnostics.push(
+                diagnostic.with_help("rename the folder to give it a section page of its own"),
+            );
+        }
+    }
+
+    for (file, alert) in &graph.redirects {
+        if let Err(holder) = claims.claim(file, Origin::Alert(alert.clone()), || {
+            format!("the page of alert {alert:?}")
+        }) {
+            plan.lost_redirects.insert(file.clone());
+            let message = format!("the page of alert {alert:?}, {file}, is {holder}");
+            diagnostics.push(alert_diagnostic(
+                site,
+                graph,
+                alert,
+                "duplicate-url",
+                message,
+            ));
+        }
+    }
+
+    for (i, page) in site.pages.iter().enumerate() {
+        if plan.lost_pages.contains(&i) {
+            continue;
+        }
+        for alias in &page.doc.front.aliases {
+            let span = page.doc.field_spans.get("aliases").cloned().unwrap_or(0..0);
+            let path = alias_path(alias);
+            if path.split('/').any(|s| s == ".." || s == ".") {
+                diagnostics.push(page.doc.source_ref().diag(
+                    "invalid-field",
+                    span,
+                    format!("alias {alias:?} leaves the site"),
+                ));
+                continue;
+            }
+            match claims.claim(&path, Origin::Page(i, "aliases"), || {
+                format!("an alias of {}", page.doc.source.path)
+            }) {
+                Ok(()) => plan.aliases.push((i, path)),
+                Err(holder) => diagnostics.push(page.doc.source_ref().diag(
+                    "duplicate-url",
+                    span,
+                    format!("alias {alias:?} would overwrite {path}, which is {holder}"),
+                )),
+            }
+        }
+    }
+
+    for asset in &site.assets {
+        if let Err(holder) =
+            claims.claim(asset, Origin::File(format!("{content_dir}{asset}")), || {
+                format!("{content_dir}{asset}")
+            })
+        {
+            plan.lost_assets.insert(asset.clone());
+            diagnostics.push(
+                Diagnostic::file(
+                    &format!("{content_dir}{asset}"),
+                    "reserved-path",
+                    format!("{content_dir}{asset} would be copied to {asset}, which is {holder}"),
+                )
+                .with_help("move the file to another folder"),
+            );
+        }
+    }
+
+    // File-system limits, on every path that is written.
+    for (path, (_, origin)) in &claims.taken {
+        let Some(long) = path.split('/').find(|s| s.len() > MAX_NAME_BYTES) else {
+            continue;
+        };
+        let message = format!(
+            "the output path {}… has a name of {} bytes; file systems allow {MAX_NAME_BYTES}",
+            truncate(path, 60),
+            long.len()
+        );
+        let diagnostic = match origin {
+            Origin::Page(i, field) => {
+                let page = &site.pages[*i];
+                let span = page.doc.field_spans.get(*field).cloned().unwrap_or(0..0);
+                page.doc.source_ref().diag("path-too-long", span, message)
+            }
+            Origin::Alert(alert) => alert_diagnostic(site, graph, alert, "path-too-long", message),
+            Origin::File(file) => Diagnostic::file(file, "path-too-long", message),
+            Origin::SiteWide => continue,
+        };
+        diagnostics.push(diagnostic.with_help(
+            "shorten the name (the page's `slug` or file name, the alert's name, the tag)",
+        ));
+    }
+    (plan, diagnostics)
+}
+
+/// A diagnostic about an alert's page: at its first rule, else at the runbook that claims it.
+fn alert_diagnostic(
+    site: &Site,
+    graph: &AlertGraph,
+    alert: &str,
+    code: &'static str,
+    message: String,
+) -> Diagnostic {
+    let entry = graph.entries.get(alert);
+    if let Some(rule) = entry
+        .and_then(|e| e.rules.first())
+        .map(|&r| &graph.rules[r])
+    {
+        return Diagnostic::at(&rule.file, rule.line, 0, code, message);
+    }
+    match entry.and_then(|e| e.runbook).map(|i| &site.pages[i]) {
+        Some(page) => {
+            let span = page.doc.field_spans.get("alerts").cloned().unwrap_or(0..0);
+            page.doc.source_ref().diag(code, span, message)
+        }
+        None => Diagnostic::file(crate::config::CONFIG_FILE, code, message),
+    }
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The file an alias is written to: `old/path/` is `old/path/index.html`, `x.html` itself.
+pub(crate) fn alias_path(alias: &str) -> String {
+    let trimmed = alias.trim().trim_start_matches('/');
+    if trimmed.ends_with(".html") {
+        trimmed.to_string()
+    } else if trimmed.is_empty() {
+        "index.html".to_string()
+    } else {
+        format!("{}/index.html", trimmed.trim_end_matches('/'))
+    }
+}
+
+/// The URL of a folder's generated section page (as the render stage writes it).
+fn section_url(dir: &str) -> String {
+    let slugs: Vec<String> = dir.split('/').map(slugify).collect();
+    format!("{}/", slugs.join("/"))
+}
+
+/// The content folder as diagnostics name files (`content/`): as the pages' paths show it.
+fn content_prefix(config: &Config, site: &Site) -> String {
+    if let Some(page) = site.pages.first() {
+        let source = &page.doc.source;
+        return source
+            .path
+            .strip_suffix(source.rel.as_str())
+            .unwrap_or("")
+            .to_string();
+    }
+    let dir = config
+        .build
+        .content_dir
+        .to_string_lossy()
+        .replace('\\', "/");
+    let dir = dir.trim_start_matches("./").trim_end_matches('/');
+    if dir.is_empty() || dir == "." {
+        String::new()
+    } else {
+        format!("{dir}/")
+    }
+}
