@@ -138,8 +138,8 @@ mod tests {
         assert_eq!(
             tables,
             [
-                "alerts", "book", "build", "kinds", "mermaid", "paths", "search", "sections",
-                "serve", "validate"
+                "alerts", "book", "build", "kinds", "markdown", "mermaid", "paths", "search",
+                "sections", "serve", "validate"
             ]
         );
     }
