@@ -688,7 +688,7 @@ fn init_new_site(dir: &Path) -> Result<ExitCode> {
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "Runbooks".into());
     let book = format!(
-        "#:schema ./{BOOK_SCHEMA}\n[book]\ntitle = {}\nlanguage = \"en\"\n# base-url = \"https://runbooks.example.com/\"\n\n[build]\ncontent-dir = \"content\"\nbuild-dir = \"site\"\n\n[validate]\nrequired-fields = [\"title\", \"owner\"]\n\n[alerts]\nrules = [\"rules/**/*.yaml\", \"rules/**/*.yml\"]  # Prometheus rule files\nrequire-runbook-for = [\"critical\"]\n",
+        "#:schema ./{BOOK_SCHEMA}\n[book]\ntitle = {}\nlanguage = \"en\"\n# base-url = \"https://runbooks.example.com/\"\n\n[build]\ncontent-dir = \"content\"\nbuild-dir = \"site\"\n\n[validate]\nrequired-fields = [\"title\", \"owner\"]\n\n[alerts]\nrules = [\"rules/**/*.yaml\"]  # Prometheus rule files (add \"rules/**/*.yml\" for that spelling)\nrequire-runbook-for = [\"critical\"]\n",
         yaml_string(&format!("{title} runbooks"))
     );
     std::fs::write(dir.join(crate::config::CONFIG_FILE), book)?;

@@ -197,7 +197,7 @@ fn issue_12_init_finds_gitlab_rule_files() {
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains(
-            "  rule files: rules/**/*.yml, thanos-rules/**/*.yml (101 files, 914 alerting rules)\n"
+            "  rule files: rules/**/*.yml, thanos-rules/**/*.yml (101 files, 945 alerting rules)\n"
         ),
         "{stderr}"
     );
