@@ -211,7 +211,7 @@ fn render_into(
         || {
             rayon::join(
                 // The index covers every page: `serve` refreshes it in its deferred pass, with
-                // print.html, so a save's reload never waits for it.
+                // the print binders, so a save's reload never waits for it.
                 || -> Result<()> {
                     if with_search {
                         let files =

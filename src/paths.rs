@@ -3,10 +3,11 @@
 //! thread finished first.
 //!
 //! Paths are claimed in a fixed order, and the first claim wins:
-//! 1. what rb-site generates for the whole site: the home page, `404.html`, `print.html`,
-//!    `sitemap.xml`, `alerts/index.html` and `alerts.json`, the taxonomy pages (`tags/`,
-//!    `services/`, `owners/`, `severities/` and their terms), and the files of the folders
-//!    `static/` (the theme's) and `search/` (the index's `.js` shards); pages may live there.
+//! 1. what rb-site generates for the whole site: the home page, `404.html`, `sitemap.xml`,
+//!    `alerts/index.html` and `alerts.json`, the taxonomy pages (`tags/`, `services/`,
+//!    `owners/`, `severities/` and their terms), all of `print/` (the print binders, one per
+//!    service), and the files of the folders `static/` (the theme's) and `search/` (the
+//!    index's `.js` shards), where pages may live.
 //!    A content page or file on one of these paths is a `reserved-path` error, never written;
 //! 2. content pages (two pages on one URL were already told apart by the link stage);
 //! 3. the section pages rb-site generates for folders without `_index.md` (one that gives way
@@ -32,14 +33,16 @@ const MAX_NAME_BYTES: usize = 255;
 /// Which paths of a reserved folder rb-site may write.
 type Reserves = fn(&str) -> bool;
 
-/// Folders where rb-site writes files whose names it may change between versions (theme files,
-/// index shards), what it puts there, and which of the names there it reserves. Pages
-/// (`…/index.html`) may live in these folders: rb-site writes no page there.
+/// Folders where rb-site writes files whose names depend on the site or may change between
+/// versions (theme files, index shards, print binders), what it puts there, and which of the
+/// names there it reserves. Pages (`…/index.html`) may live in `static/` and `search/`: rb-site
+/// writes no page there.
 const RESERVED_FOLDERS: &[(&str, &str, Reserves)] = &[
     ("static/", "the theme's files", |name| {
         !name.ends_with("/index.html")
     }),
     ("search/", "the search index", |name| name.ends_with(".js")),
+    ("print/", "the print binders", |_| true),
 ];
 
 /// The taxonomies the render stage lists, with the front-matter field each reads.
@@ -130,7 +133,6 @@ pub(crate) fn plan(
     let mut site_wide: Vec<(String, &str)> = vec![
         ("index.html".into(), "the home page"),
         ("404.html".into(), "the not-found page"),
-        ("print.html".into(), "the print page"),
         ("alerts/index.html".into(), "the alerts index"),
         ("alerts.json".into(), "the alert map"),
         (

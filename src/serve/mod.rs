@@ -275,7 +275,7 @@ fn rebuild_loop(
 ) {
     let mut deferred = false;
     loop {
-        // The listing pages, print.html and the search index are O(site): they are rendered
+        // The listing pages, the print binders and the search index are O(site): they are rendered
         // after the reload, once the edits pause; a burst that comes first is built first.
         let wait = deferred.then_some(DEFERRED_AFTER);
         let burst = match watch::next_burst(changes, wait) {

@@ -499,7 +499,7 @@ fn symlink_rows() -> Vec<Row> {
             stderr: "",
             after: |p| {
                 assert_eq!(p.site("leak/index.html"), None);
-                assert!(p.site("print.html").is_some());
+                assert!(p.site("print/index.html").is_some());
                 assert!(!p.whole_site().contains("zebrafish"));
             },
         },

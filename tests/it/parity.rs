@@ -85,6 +85,7 @@ fn issue_12_check_reports_generated_path_collisions_mermaid_aliases_and_long_nam
             at("content/alerts/_index.md", 1, "reserved-path"),
             at("content/db/failover.md", 5, "invalid-field"),
             at("content/db/failover.md", 10, "mermaid-error"),
+            at("content/print.md", 1, "reserved-path"),
             at("content/static/graph.svg", 1, "reserved-path"),
             at("content/tags.md", 1, "reserved-path"),
             at("rules/db.yaml", 10, "path-too-long"),
@@ -98,10 +99,14 @@ fn issue_12_check_reports_generated_path_collisions_mermaid_aliases_and_long_nam
     );
     assert_eq!(message(1), "alias \"../../outside/\" leaves the site");
     assert_eq!(
-        message(4),
+        message(3),
+        "content/print.md would be written to print/index.html, which is the folder print/, the print binders"
+    );
+    assert_eq!(
+        message(5),
         "content/tags.md would be written to tags/index.html, which is the tags index"
     );
-    assert!(message(5).ends_with("has a name of 284 bytes; file systems allow 255"));
+    assert!(message(6).ends_with("has a name of 284 bytes; file systems allow 255"));
 }
 
 /// Hashes of every file of a built site.

@@ -7,7 +7,7 @@
 //!   a title, most front matter): that file is read and parsed again and put in place in the
 //!   site; it is validated again with the pages that link to its anchors ([`checks`]); the alert
 //!   graph is built again only when what it reads of the page changed. Its page and the pages
-//!   beside it are rendered before the reload; the pages that list it, `print.html` and the
+//!   beside it are rendered before the reload; the pages that list it, the print binders and the
 //!   search index are left for [`Builder::render_deferred`], once edits pause ([`plan`]);
 //! - a page added, removed or moved, or a slug, draft flag or folder kind changed: the site is
 //!   linked and checked again as a whole, and every page rendered, with the unchanged Markdown
@@ -41,7 +41,7 @@ use checks::Checks;
 use plan::{Before, Deferred};
 
 /// One file of the site in memory, with its ETag computed on first request (hashing a large
-/// `print.html` on every rebuild would cost more than the rebuild).
+/// the print binders on every rebuild would cost more than the rebuild).
 #[derive(Debug)]
 pub(crate) struct SiteFile {
     pub(crate) bytes: Vec<u8>,
@@ -137,7 +137,7 @@ struct State {
     unreadable: BTreeSet<String>,
     assets: BTreeSet<String>,
     files: Arc<Files>,
-    /// The files of the last render of `print.html` and the search index: the next one
+    /// The files of the last render of the print binders and the search index: the next one
     /// replaces them all (the index's files change with the words of the site).
     print_outputs: PrintOutputs,
     /// Work left for [`Builder::render_deferred`].
@@ -149,7 +149,7 @@ pub(crate) struct Builder {
     config: Config,
     state: Option<State>,
     cache: RenderCache,
-    /// Leave the listing pages, `print.html` and the search index out of incremental builds,
+    /// Leave the listing pages, the print binders and the search index out of incremental builds,
     /// for [`Builder::render_deferred`] after the reload.
     defer: bool,
     /// Makes the next [`Builder::build`] panic: how tests prove `serve` survives a bug.
@@ -187,7 +187,7 @@ impl Builder {
         self.cache = RenderCache::default();
     }
 
-    /// Renders what the last builds left for later (listing pages, `print.html`, the search
+    /// Renders what the last builds left for later (listing pages, the print binders, the search
     /// index); returns every file, now current, and the report.
     pub(crate) fn render_deferred(&mut self) -> Result<Built> {
         let started = Instant::now();
@@ -494,7 +494,7 @@ impl Builder {
 
 /// The files after rendering `which`: the rendered ones, and the rest kept from `old`. A render
 /// of the listings replaces them all (a tag no page uses any more loses its page), so only
-/// page files are kept then; a render of `print.html` and the search index replaces the files
+/// page files are kept then; a render of the print binders and the search index replaces the files
 /// of the last one. Returns the files and the print and search files among them.
 fn merge(
     old: &Files,

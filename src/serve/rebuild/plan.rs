@@ -3,7 +3,7 @@
 //! Before the reload: the changed pages, the pages that show them beside themselves (previous
 //! and next links) and the pages whose Alerts panel changed. Later, once edits pause: the pages
 //! that list them (section pages, the home page, taxonomies, alert pages, navigation),
-//! `print.html` and the search index, each O(site) at 10,000 runbooks.
+//! the print binders and the search index, each O(site) at 10,000 runbooks.
 //!
 //! The served site must never hold a link to a file that is not there yet: a change that makes
 //! a page link to a new generated file (a new tag or service, an alias, a new alert page), a

@@ -115,7 +115,7 @@ fn incremental_rebuilds_equal_a_full_build_file_for_file() {
     assert_same_as_full_build(&first, root, "first build");
     let total = first.files.len();
 
-    // A body edit: one file parsed; that page alone before the reload, print.html and the
+    // A body edit: one file parsed; that page alone before the reload, the print binders and the
     // search index after it.
     edit(
         root,
