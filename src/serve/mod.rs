@@ -388,15 +388,6 @@ fn build_once(
     last_report: &mut Option<Report>,
     write: bool,
 ) -> Outcome {
-    if changes.config {
-        match Config::load(&builder.config().root) {
-            Ok(mut config) => {
-                config.worker = builder.config().worker.clone();
-                builder.set_config(config);
-            }
-            Err(err) => return Outcome::fatal(&err),
-        }
-    }
     let built = match builder.build(changes) {
         Ok(built) => built,
         Err(err) => return Outcome::fatal(&err),

@@ -21,6 +21,8 @@
 mod checks;
 mod plan;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -181,7 +183,7 @@ impl Builder {
     }
 
     /// Replaces the configuration (after `book.toml` changed): the next build starts afresh.
-    pub(crate) fn set_config(&mut self, config: Config) {
+    fn set_config(&mut self, config: Config) {
         self.config = config;
         self.state = None;
         self.cache = RenderCache::default();
@@ -229,7 +231,8 @@ impl Builder {
         })
     }
 
-    /// Builds the site: from scratch the first time, then as `changes` require.
+    /// Builds the site: from scratch the first time or after `book.toml` changed (read again
+    /// here), then as `changes` require.
     pub(crate) fn build(&mut self, changes: &Changes) -> Result<Built> {
         #[cfg(test)]
         if std::mem::take(&mut self.panic_next) {
@@ -238,6 +241,12 @@ impl Builder {
             panic!("a panic forced by a test");
         }
         let started = Instant::now();
+        if changes.config {
+            // `book.toml` changed: read it again (a broken one keeps the last build's state).
+            let mut config = Config::load(&self.config.root)?;
+            config.worker = self.config.worker.clone();
+            self.set_config(config);
+        }
         let previous = self.state.take();
         let result = match previous {
             Some(state) if !changes.config => self.incremental(state, changes),
