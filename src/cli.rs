@@ -491,7 +491,7 @@ pub fn runbook_template(
     text.push_str("tags: []\n");
     text.push_str(&format!(
         "last_reviewed: {}\n",
-        crate::render::today_string()
+        crate::model::today().to_string()
     ));
     text.push_str("---\n\n");
     text.push_str(&format!("# {title}\n\n"));

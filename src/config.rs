@@ -12,6 +12,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::{Level, LineIndex, Report};
 
+/// The search index's fields, in the order of its per-field arrays; `[search.boosts]` keys name
+/// them. `code` is fenced code (not Mermaid): worth finding (`kubectl rollout undo`, metric
+/// names) but noisy, so it weighs least.
+pub const SEARCH_FIELDS: [&str; 8] = [
+    "title", "alerts", "service", "owner", "tags", "headings", "body", "code",
+];
+
 /// The file name rb-site looks for in the root folder.
 pub const CONFIG_FILE: &str = "book.toml";
 
@@ -419,27 +426,14 @@ impl Config {
             paths,
             markdown,
         } = raw;
+        let spans = KeySpans::new(text);
         let mut alerts = alerts;
-        let headers = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| l.trim() == "[[alerts.claims]]")
-            .map(|(i, _)| i + 1);
-        for (claim, line) in alerts.claims.iter_mut().zip(headers) {
-            claim.line = line;
+        for (i, claim) in alerts.claims.iter_mut().enumerate() {
+            claim.line = spans.line(&[Key("alerts"), Key("claims"), Item(i)]);
         }
-        // `toml` keeps no spans once deserialized: find the key's line for the message.
-        let line_of = |key: &str| -> String {
-            text.lines()
-                .position(|l| {
-                    l.trim_start()
-                        .trim_start_matches('"')
-                        .strip_prefix(key)
-                        .is_some_and(|rest| rest.trim_start().starts_with(['=', '"']))
-                })
-                .map(|i| format!("{}:1: ", i + 1))
-                .unwrap_or_else(|| " ".into())
-        };
+        // Where a key is written, for the messages: `LINE:COL: `.
+        let at = |path: &[Step]| spans.at(path);
+        let line_of = |table: &str, key: &str| at(&[Key(table), Key(key)]);
 
         if book.title.trim().is_empty() {
             book.title = root
@@ -455,7 +449,7 @@ impl Config {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bail!(
                     "{}book.base-url: expected an absolute http(s) URL, found {url:?}",
-                    line_of("base-url")
+                    line_of("book", "base-url")
                 );
             }
             if !url.ends_with('/') {
@@ -467,7 +461,7 @@ impl Config {
         {
             bail!(
                 "{}book.edit-url-template: expected an http(s) URL, found {template:?}",
-                line_of("edit-url-template")
+                line_of("book", "edit-url-template")
             );
         }
         if let Some(template) = &book.edit_url_template
@@ -475,20 +469,20 @@ impl Config {
         {
             bail!(
                 "{}book.edit-url-template: the template has no {{path}} placeholder",
-                line_of("edit-url-template")
+                line_of("book", "edit-url-template")
             );
         }
         if build.theme.is_empty() || build.theme.contains(['/', '\\']) || build.theme == ".." {
             bail!(
                 "{}build.theme: expected a theme name, found {:?}",
-                line_of("theme"),
+                line_of("build", "theme"),
                 build.theme
             );
         }
         if validate.severities.is_empty() {
             bail!(
                 "{}validate.severities: the list must not be empty",
-                line_of("severities")
+                line_of("validate", "severities")
             );
         }
         for code in validate.levels.keys() {
@@ -498,17 +492,17 @@ impl Config {
                     .unwrap_or_default();
                 bail!(
                     "{}validate.levels: unknown rule {code:?}{hint}",
-                    line_of(code)
+                    at(&[Key("validate"), Key("levels"), Key(code)])
                 );
             }
         }
 
         for field in search.boosts.keys() {
-            if !crate::search::FIELDS.contains(&field.as_str()) {
+            if !SEARCH_FIELDS.contains(&field.as_str()) {
                 bail!(
                     "{}search.boosts: unknown field {field:?} (known: {})",
-                    line_of(field),
-                    crate::search::FIELDS.join(", ")
+                    at(&[Key("search"), Key("boosts"), Key(field)]),
+                    SEARCH_FIELDS.join(", ")
                 );
             }
         }
@@ -517,7 +511,7 @@ impl Config {
         if !kinds.contains_key(&validate.default_kind) {
             bail!(
                 "{}validate.default-kind: no kind named {:?} (known: {})",
-                line_of("default-kind"),
+                line_of("validate", "default-kind"),
                 validate.default_kind,
                 kinds.keys().cloned().collect::<Vec<_>>().join(", ")
             );
@@ -536,7 +530,7 @@ impl Config {
         if !(mermaid.timeout > 0.0 && mermaid.timeout <= 86_400.0) {
             bail!(
                 "{}mermaid.timeout: expected seconds above 0 (at most 86400), found {}",
-                line_of("timeout"),
+                line_of("mermaid", "timeout"),
                 mermaid.timeout
             );
         }
@@ -544,7 +538,7 @@ impl Config {
             if alias.starts_with('/') || alias.contains("..") || alias.contains("://") {
                 bail!(
                     "{}alerts.url-aliases: {alias:?} must be a relative path inside the site",
-                    line_of("url-aliases")
+                    line_of("alerts", "url-aliases")
                 );
             }
         }
@@ -555,7 +549,7 @@ impl Config {
             )?)),
             None => None,
         };
-        validate_alert_links(&alerts, &paths, &kinds, &line_of)?;
+        validate_alert_links(&alerts, &paths, &kinds, &at)?;
         let mut path_matchers = Vec::with_capacity(paths.len());
         for settings in &paths {
             let mut builder = globset::GlobSetBuilder::new();
@@ -707,44 +701,45 @@ fn validate_alert_links(
     alerts: &AlertsConfig,
     paths: &[PathSettings],
     kinds: &BTreeMap<String, KindConfig>,
-    line_of: &dyn Fn(&str) -> String,
+    at: &dyn Fn(&[Step]) -> String,
 ) -> Result<()> {
     if alerts.runbook_keys.iter().any(|k| k.trim().is_empty()) {
         bail!(
             "{}alerts.runbook-keys: a key must not be empty",
-            line_of("runbook-keys")
+            at(&[Key("alerts"), Key("runbook-keys")])
         );
     }
-    for repo in &alerts.repos {
+    for (i, repo) in alerts.repos.iter().enumerate() {
         let url = repo.url.trim_end_matches('/');
         if !(url.starts_with("http://") || url.starts_with("https://"))
             || url.split('/').filter(|s| !s.is_empty()).count() < 3
         {
             bail!(
                 "{}alerts.repos: url must be a repository's http(s) URL, found {:?}",
-                line_of("url"),
+                at(&[Key("alerts"), Key("repos"), Item(i), Key("url")]),
                 repo.url
             );
         }
     }
-    for claim in &alerts.claims {
+    for (i, claim) in alerts.claims.iter().enumerate() {
         if claim.page.trim().is_empty() || claim.alerts.is_empty() {
             bail!(
                 "{}alerts.claims: each claim needs a page and at least one alert",
-                line_of("page")
+                at(&[Key("alerts"), Key("claims"), Item(i)])
             );
         }
     }
-    for settings in paths {
+    for (i, settings) in paths.iter().enumerate() {
+        let key = |key: &str| at(&[Key("paths"), Item(i), Key(key)]);
         if settings.matches.is_empty() {
             bail!(
                 "{}paths: each [[paths]] entry needs `match`, a list of globs",
-                line_of("match")
+                at(&[Key("paths"), Item(i)])
             );
         }
         for glob in &settings.matches {
             if let Err(err) = globset::Glob::new(glob) {
-                bail!("{}paths.match: {glob:?}: {err}", line_of("match"));
+                bail!("{}paths.match: {glob:?}: {err}", key("match"));
             }
         }
         if let Some(kind) = &settings.kind
@@ -752,7 +747,7 @@ fn validate_alert_links(
         {
             bail!(
                 "{}paths.kind: no kind named {kind:?} (known: {})",
-                line_of("kind"),
+                key("kind"),
                 kinds.keys().cloned().collect::<Vec<_>>().join(", ")
             );
         }
@@ -760,17 +755,95 @@ fn validate_alert_links(
             if !pattern.contains("{alert}") && !pattern.contains("{alert_lower}") {
                 bail!(
                     "{}paths.heading-claims: {pattern:?} has no {{alert}} or {{alert_lower}}",
-                    line_of("heading-claims")
+                    key("heading-claims")
                 );
             }
         }
         for code in settings.levels.keys() {
             if !crate::diag::is_known_code(code) {
-                bail!("{}paths.levels: unknown rule {code:?}", line_of(code));
+                bail!(
+                    "{}paths.levels: unknown rule {code:?}",
+                    at(&[Key("paths"), Item(i), Key("levels"), Key(code)])
+                );
             }
         }
     }
     Ok(())
+}
+
+/// One step of a path into `book.toml`: a key of a table, or an entry of an array of tables.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Item(usize),
+}
+use Step::{Item, Key};
+
+/// Where the keys of a `book.toml` are written, from `toml`'s spanned document: serde's
+/// structs keep no spans once deserialized, and a search of the text would find a `timeout`
+/// of another table.
+struct KeySpans<'t> {
+    text: &'t str,
+    document: Option<toml::Spanned<toml::de::DeTable<'t>>>,
+}
+
+impl<'t> KeySpans<'t> {
+    fn new(text: &'t str) -> KeySpans<'t> {
+        KeySpans {
+            text,
+            document: toml::de::DeTable::parse(text).ok(),
+        }
+    }
+
+    /// The byte span of the key (or array entry) at `path`, or of the deepest part of it that
+    /// is written.
+    fn span(&self, path: &[Step]) -> Option<std::ops::Range<usize>> {
+        use toml::de::DeValue;
+        let document = self.document.as_ref()?;
+        let mut table = document.get_ref();
+        let mut span = None;
+        let mut steps = path.iter().peekable();
+        while let Some(step) = steps.next() {
+            let Key(key) = step else { return span };
+            let (name, value) = table.iter().find(|(name, _)| name.get_ref() == key)?;
+            span = Some(name.span());
+            let mut value = value;
+            if let Some(Item(i)) = steps.peek() {
+                steps.next();
+                let DeValue::Array(items) = value.get_ref() else {
+                    return span;
+                };
+                let Some(item) = items.get(*i) else {
+                    return span;
+                };
+                span = Some(item.span());
+                value = item;
+            }
+            match value.get_ref() {
+                DeValue::Table(inner) => table = inner,
+                _ => return span,
+            }
+        }
+        span
+    }
+
+    /// `LINE:COL: ` of the key at `path`, or a space when it is not written.
+    fn at(&self, path: &[Step]) -> String {
+        match self.span(path) {
+            Some(span) => {
+                let (line, col) = LineIndex::new(self.text).line_col(span.start);
+                format!("{line}:{col}: ")
+            }
+            None => " ".into(),
+        }
+    }
+
+    /// The line of the key at `path` (0 when it is not written).
+    fn line(&self, path: &[Step]) -> usize {
+        self.span(path)
+            .map(|span| LineIndex::new(self.text).line_col(span.start).0)
+            .unwrap_or(0)
+    }
 }
 
 /// How a section name is written as a heading: `rollback` -> `Rollback`.
@@ -908,6 +981,30 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(config.alerts.claims[0].line, 4);
+    }
+
+    #[test]
+    fn errors_point_at_the_key_in_its_own_table() {
+        let err = |text: &str| parse(text).expect_err("invalid").to_string();
+        // Another table's `timeout`, and a key named in a string, come first in the text.
+        let text =
+            "[book]\ntitle = \"timeout = 3\"\n\n[mermaid]\nrender = \"build\"\n  timeout = 0\n";
+        assert!(
+            err(text).starts_with("6:3: mermaid.timeout"),
+            "{}",
+            err(text)
+        );
+        // The second [[paths]] entry, not the first `kind`.
+        let text = "[[paths]]\nmatch = [\"a/**\"]\nkind = \"runbook\"\n\n[[paths]]\nmatch = [\"b/**\"]\nkind = \"playbook\"\n";
+        assert!(err(text).starts_with("7:1: paths.kind"), "{}", err(text));
+        let text = "[validate.levels]\nbroken-link = \"off\"\nbroken-lnk = \"off\"\n";
+        assert!(
+            err(text).starts_with("3:1: validate.levels"),
+            "{}",
+            err(text)
+        );
+        let text = "[[alerts.claims]]\npage = \"a.md\"\nalerts = [\"A\"]\n\n[[alerts.claims]]\npage = \"b.md\"\n";
+        assert!(err(text).starts_with("5:1: alerts.claims"), "{}", err(text));
     }
 
     #[test]

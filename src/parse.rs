@@ -221,7 +221,7 @@ pub fn placeholder_tags(html: &str) -> Vec<(usize, &str)> {
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == ':')
             .collect();
         let is_tag = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-        let advance = if is_tag && !crate::render::markdown::is_html_element(&name) {
+        let advance = if is_tag && !crate::model::is_html_element(&name) {
             found.push((offset + open, tag));
             open + end
         } else {
@@ -246,10 +246,10 @@ mod tests {
         for name in [
             "a", "details", "kbd", "br", "summary", "sup", "tspan", "wbr", "mfrac",
         ] {
-            assert!(crate::render::markdown::is_html_element(name), "{name}");
+            assert!(crate::model::is_html_element(name), "{name}");
         }
-        assert!(!crate::render::markdown::is_html_element("cluster-id"));
-        assert!(!crate::render::markdown::is_html_element("NODE"));
+        assert!(!crate::model::is_html_element("cluster-id"));
+        assert!(!crate::model::is_html_element("NODE"));
     }
 
     #[test]

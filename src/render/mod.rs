@@ -542,11 +542,6 @@ struct SubsectionView {
     count: usize,
 }
 
-/// Today as `YYYY-MM-DD` (UTC, or `SOURCE_DATE_EPOCH`).
-pub fn today_string() -> String {
-    templates::today().to_string()
-}
-
 /// The folder URL of an alert's page: `alerts/<name>/`, made URL-safe as the alert stage does.
 pub fn alert_url(name: &str) -> String {
     format!("alerts/{}/", crate::alerts::url_safe_name(name))

@@ -25,19 +25,18 @@ pub(crate) fn tera(theme: &Theme) -> Result<tera::Tera> {
     Ok(tera)
 }
 
-/// Escapes text for HTML element content and quoted attributes. Tera's default also escapes `/`,
-/// which bloats every URL and is not needed in either place.
+/// Escapes text for HTML element content and quoted attributes: the one escaper of rb-site's
+/// templates and generated pages, `pulldown-cmark-escape`'s, which leaves `/` readable (Tera's
+/// default escapes it, which bloats every URL). `'` is escaped too, for theme overrides that quote
+/// attributes with it.
 pub(crate) fn escape_html(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
+    for (i, part) in text.split('\'').enumerate() {
+        if i > 0 {
+            escaped.push_str("&#39;");
         }
+        // Writing into a String cannot fail.
+        let _ = pulldown_cmark_escape::escape_html(&mut escaped, part);
     }
     escaped
 }
@@ -130,7 +129,7 @@ pub(crate) struct ReviewClock {
 impl ReviewClock {
     pub(crate) fn new(config: &Config) -> ReviewClock {
         ReviewClock {
-            today: today(),
+            today: crate::model::today(),
             interval_days: i64::from(config.validate.review_interval_days),
         }
     }
@@ -146,16 +145,6 @@ impl ReviewClock {
                 .age_days(page)
                 .is_some_and(|age| age > self.interval_days)
     }
-}
-
-/// Today's date in UTC; `SOURCE_DATE_EPOCH` pins it for reproducible builds.
-pub(crate) fn today() -> jiff::civil::Date {
-    let now = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.parse::<i64>().ok())
-        .and_then(|secs| jiff::Timestamp::from_second(secs).ok())
-        .unwrap_or_else(jiff::Timestamp::now);
-    now.to_zoned(jiff::tz::TimeZone::UTC).date()
 }
 
 /// Breadcrumbs from the home page down to a page's folder.

@@ -30,11 +30,9 @@ pub mod fixture;
 pub use index::build_index;
 pub use record::{Indexer, SearchRecord, record_for, records_for};
 
-/// Index fields, in the order of the per-field arrays. `code` is fenced code (not Mermaid): worth
-/// finding (`kubectl rollout undo`, metric names) but noisy, so it weighs least.
-pub const FIELDS: [&str; 8] = [
-    "title", "alerts", "service", "owner", "tags", "headings", "body", "code",
-];
+/// Index fields, in the order of the per-field arrays ([`crate::config::SEARCH_FIELDS`], which
+/// `[search.boosts]` names).
+pub use crate::config::SEARCH_FIELDS as FIELDS;
 pub(crate) const FIELD_COUNT: usize = FIELDS.len();
 
 /// Built-in weights, overridden by `[search] boosts` in `book.toml`. An alert name or a title word

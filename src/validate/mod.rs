@@ -23,7 +23,7 @@ pub(crate) use links::anchor_targets;
 
 /// Runs every rule over every page, with today's date (UTC; `SOURCE_DATE_EPOCH` pins it).
 pub fn validate(config: &Config, site: &Site) -> Vec<Diagnostic> {
-    validate_on(config, site, crate::render::templates::today())
+    validate_on(config, site, crate::model::today())
 }
 
 /// Runs every rule over every page, judging review dates against `today`.

@@ -66,7 +66,7 @@ impl Checks {
             duplicates,
             ..
         } = linked;
-        let today = crate::render::templates::today();
+        let today = crate::model::today();
         let (rules, rule_diagnostics) = rules;
         let mut checks = Checks {
             today,
@@ -117,7 +117,7 @@ impl Checks {
                 self.placement.insert(id, diagnostics);
             }
         }
-        let today = crate::render::templates::today();
+        let today = crate::model::today();
         let again: BTreeSet<usize> = if today == self.today {
             changed
                 .iter()

@@ -111,9 +111,7 @@ impl PageSpec {
         field("kind", self.kind.map(str::to_string));
         field("slug", self.slug.map(str::to_string));
         field("weight", self.weight.map(|w| w.to_string()));
-        let list = |items: &[&str]| {
-            (!items.is_empty()).then(|| format!("[{}]", items.join(", ")))
-        };
+        let list = |items: &[&str]| (!items.is_empty()).then(|| format!("[{}]", items.join(", ")));
         field("alerts", list(&self.alerts));
         field(
             "tags",
@@ -204,7 +202,9 @@ impl Model {
             }
         );
         if self.book & 8 != 0 {
-            text.push_str("\n[validate.levels]\nduplicate-url = \"warning\"\nbroken-link = \"warning\"\n");
+            text.push_str(
+                "\n[validate.levels]\nduplicate-url = \"warning\"\nbroken-link = \"warning\"\n",
+            );
         }
         text.push_str("\n[alerts]\nrules = [\"rules/*.yaml\"]\n");
         if self.book & 16 != 0 {
