@@ -44,6 +44,8 @@ struct Shown {
     alias_and_terms: String,
     /// Display order of its section, by page index.
     section_order: Vec<usize>,
+    /// The slug of its service: every runbook of the service lists it in its sidebar.
+    service: Option<String>,
 }
 
 /// What the previous build showed of the pages about to change, by page index.
@@ -64,6 +66,7 @@ impl Before {
                 .get(page.doc.dir())
                 .map(|s| s.pages.clone())
                 .unwrap_or_default(),
+            service: service_slug(page),
         });
     }
 
@@ -88,6 +91,23 @@ impl Before {
             }
             later.listings = true;
             new_targets |= shown.alias_and_terms != alias_and_terms(page);
+            // The sidebar of every runbook of its service, before and after, lists it (and
+            // counts the service's runbooks).
+            let services: BTreeSet<String> = [shown.service.clone(), service_slug(page)]
+                .into_iter()
+                .flatten()
+                .collect();
+            if !services.is_empty() {
+                later.pages.extend(
+                    site.pages
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, p)| {
+                            service_slug(p).is_some_and(|slug| services.contains(&slug))
+                        })
+                        .map(|(i, _)| i),
+                );
+            }
             if page.kind == PageKind::Section {
                 // Its title is in the breadcrumbs of every page below it.
                 later.pages.extend(0..site.pages.len());
@@ -189,4 +209,12 @@ fn alias_and_terms(page: &Page) -> String {
         front.severity
     ])
     .to_string()
+}
+
+/// The slug of a runbook's service, as its sidebar groups it (None for other pages).
+fn service_slug(page: &Page) -> Option<String> {
+    if page.kind != PageKind::Runbook {
+        return None;
+    }
+    crate::render::services::service_of(page).map(|name| crate::model::slugify(&name))
 }

@@ -419,3 +419,20 @@ fn incremental_checks_equal_a_full_build_diagnostic_for_diagnostic() {
     let built = build(&mut builder, &content_change("db/failover-2.md"));
     assert_same_as_full_build(&built, root, "duplicate edited");
 }
+
+/// Found by the property test: a runbook moving to another service changes the sidebar of
+/// every runbook of both services (their lists and counts), not only its own page.
+#[test]
+fn issue_17_a_service_change_reaches_every_sidebar_of_both_services() {
+    for defer in [false, true] {
+        let dir = copy_fixture();
+        let root = dir.path();
+        let mut builder = Builder::new(Config::load(root).expect("config"), defer);
+        let first = builder.build(&Changes::default()).expect("first build");
+        assert_same_as_full_build(&first, root, "first build");
+        edit(root, "db/backup.md", "service: db", "service: api");
+        let built = build(&mut builder, &content_change("db/backup.md"));
+        assert!(page(&built, "api/latency/index.html").contains("Backup restore"));
+        assert_same_as_full_build(&built, root, "service change");
+    }
+}
