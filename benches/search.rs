@@ -1,8 +1,8 @@
 //! Search index build benchmark: `cargo bench --bench search -- [DIR...] [--write OUT] [--runs N]`.
 //!
 //! Each DIR is a generated site (`gen_corpus.py N DIR --flavor rbsite`, default `/tmp/gen1k` and
-//! `/tmp/gen10k`). Pages are parsed from its Markdown with the search fixture (the pipeline's
-//! parse stage stands in later), then timed (median of several runs): the whole index build, that
+//! `/tmp/gen10k`). Pages are parsed from its Markdown by the real parse and link stages
+//! (`search::fixture`), then timed (median of several runs): the whole index build, that
 //! is records for all pages (parallel) and `build_index` over them, and each part on its own. `--write OUT` also writes a browsable site (one HTML
 //! page per runbook with the search box, plus the index) for the side-by-side with Pagefind.
 

@@ -489,10 +489,7 @@ pub fn runbook_template(
         }
     }
     text.push_str("tags: []\n");
-    text.push_str(&format!(
-        "last_reviewed: {}\n",
-        crate::model::today().to_string()
-    ));
+    text.push_str(&format!("last_reviewed: {}\n", crate::model::today()));
     text.push_str("---\n\n");
     text.push_str(&format!("# {title}\n\n"));
     text.push_str("What this runbook is for, and what the alert means for users.\n\n");

@@ -284,33 +284,6 @@ pub fn slugify(text: &str) -> String {
     slug
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn days_between_counts_whole_days() {
-        let date = |s: &str| s.parse::<jiff::civil::Date>().expect("date");
-        assert_eq!(
-            days_between(date("2025-12-01"), date("2026-11-21")),
-            Some(355)
-        );
-        assert_eq!(
-            days_between(date("2026-11-21"), date("2026-11-20")),
-            Some(-1)
-        );
-    }
-
-    #[test]
-    fn slugs_are_lowercase_and_dashed() {
-        assert_eq!(slugify("DB Failover"), "db-failover");
-        assert_eq!(slugify("KubePodCrashLooping"), "kubepodcrashlooping");
-        assert_eq!(slugify("  TLS: cert -- expiry!  "), "tls-cert-expiry");
-        assert_eq!(slugify("disk_almost_full"), "disk-almost-full");
-        assert_eq!(slugify("Überwachung"), "überwachung");
-    }
-}
-
 /// Today's date in UTC; `SOURCE_DATE_EPOCH` pins it for reproducible builds.
 pub fn today() -> jiff::civil::Date {
     let now = std::env::var("SOURCE_DATE_EPOCH")
@@ -543,4 +516,31 @@ pub const HTML_ELEMENTS: &[&str] = &[
 pub fn is_html_element(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     HTML_ELEMENTS.binary_search(&lower.as_str()).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_between_counts_whole_days() {
+        let date = |s: &str| s.parse::<jiff::civil::Date>().expect("date");
+        assert_eq!(
+            days_between(date("2025-12-01"), date("2026-11-21")),
+            Some(355)
+        );
+        assert_eq!(
+            days_between(date("2026-11-21"), date("2026-11-20")),
+            Some(-1)
+        );
+    }
+
+    #[test]
+    fn slugs_are_lowercase_and_dashed() {
+        assert_eq!(slugify("DB Failover"), "db-failover");
+        assert_eq!(slugify("KubePodCrashLooping"), "kubepodcrashlooping");
+        assert_eq!(slugify("  TLS: cert -- expiry!  "), "tls-cert-expiry");
+        assert_eq!(slugify("disk_almost_full"), "disk-almost-full");
+        assert_eq!(slugify("Überwachung"), "überwachung");
+    }
 }

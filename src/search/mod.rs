@@ -16,14 +16,19 @@
 //!   anchors and plain text for excerpts and phrase checks;
 //! - `search/f/<facet>-<n>.js`: the documents with one facet value (service, owner, severity, tag, kind).
 //!
-//! `query` holds a reference evaluator with the algorithm of `search.js`, used by the tests.
+//! `query` holds a reference evaluator with the algorithm of `search.js`, and `fixture` builds
+//! pages from Markdown through the real parse and link stages: both are for the tests and
+//! benchmarks only (feature `test-support`), not in the `rb-site` binary.
 
 mod index;
 mod keys;
+#[cfg(any(test, feature = "test-support"))]
+#[doc(hidden)]
 pub mod query;
 mod record;
 mod tokenize;
 
+#[cfg(any(test, feature = "test-support"))]
 #[doc(hidden)]
 pub mod fixture;
 
