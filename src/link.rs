@@ -1,4 +1,4 @@
-//! Stage 4, link: place documents in the site. Every page gets its URL, kind, title and alert
+//! Stage 3, link: place documents in the site. Every page gets its URL, kind, title and alert
 //! claims; folders become sections; tags are gathered; and links between pages are resolved.
 //!
 //! URL scheme: `content/<dir>/<name>.md` is `<dir>/<slug>/` (written as `<dir>/<slug>/index.html`),

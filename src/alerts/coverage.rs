@@ -1,4 +1,4 @@
-//! Stage 4b: the alert <-> runbook graph and its coverage diagnostics.
+//! Stage 5b: the alert <-> runbook graph and its coverage diagnostics.
 //!
 //! Joins the alerting rules (by name) with the runbooks that claim them, picks each alert's
 //! anchor on its runbook, works out every redirect path the site will serve for it (the alert

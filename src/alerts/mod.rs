@@ -1,8 +1,8 @@
-//! Stage 4: Prometheus rule files + runbook claims -> the alert <-> runbook graph, both ways.
+//! Stage 5: Prometheus rule files + runbook claims -> the alert <-> runbook graph, both ways.
 //!
-//! [`rules`] reads the rule files (stage 4a), [`coverage`] joins them with the runbooks that claim
+//! [`rules`] reads the rule files (stage 5a), [`coverage`] joins them with the runbooks that claim
 //! each alert ([`claims`], by the [`conventions`] real rule files use) and checks both sides
-//! (stage 4b), expanding link templates as Prometheus does ([`template`]); [`pages`] turns the
+//! (stage 5b), expanding link templates as Prometheus does ([`template`]); [`pages`] turns the
 //! graph into redirect pages, the alerts index and `alerts.json`, [`report`] is `rb-site alerts`,
 //! and [`fix`] is `rb-site alerts --fix`.
 

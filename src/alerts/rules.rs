@@ -1,4 +1,4 @@
-//! Stage 4a: Prometheus rule files -> alerting rules with their file and line.
+//! Stage 5a: Prometheus rule files -> alerting rules with their file and line.
 //!
 //! Reads the files matched by `[alerts] rules` (globs relative to the root, sorted paths), in both
 //! shapes seen in the wild: plain rule files (`groups:` at the top) and Kubernetes `PrometheusRule`

@@ -1,4 +1,4 @@
-//! Stage 5, render: the linked [`Site`] becomes an [`Output`], every file of the site by its
+//! Stage 6, render: the linked [`Site`] becomes an [`Output`], every file of the site by its
 //! path, held in memory or streamed to the write stage. Bodies are rendered from the parsed
 //! events ([`markdown`], with [`highlight`] and [`mermaid`]), then the pages around them, in
 //! parallel; templates come from the theme ([`templates`]); the pages that list pages are in

@@ -1,4 +1,4 @@
-//! Stage 6: the search index, built from the parsed runbooks and written under `search/`.
+//! Stage 6b: the search index, built from the parsed runbooks and written under `search/`.
 //!
 //! Two steps, so `serve` re-indexes only what changed: [`record_for`] turns one page into a
 //! [`SearchRecord`] (terms with per-field counts, section texts; pure, parallel, cacheable by page

@@ -1,4 +1,4 @@
-//! Stage 3, validate: named rules over the linked site, each producing diagnostics with exact
+//! Stage 4, validate: named rules over the linked site, each producing diagnostics with exact
 //! positions. Validation never stops at the first problem: every page is checked, every rule run.
 //!
 //! The rules live in one file per family: [`sections`] (required sections, empty sections, step
