@@ -781,7 +781,7 @@ fn escape_text(out: &mut String, text: &str) {
     let _ = pulldown_cmark_escape::escape_html_body_text(out, text);
 }
 
-/// A double-quoted SVG attribute value (`&`, `<`, `>`, `"`).
+/// A quoted SVG attribute value (`&`, `<`, `>`, `"`, `'`).
 fn escape_attr(out: &mut String, text: &str) {
     let _ = pulldown_cmark_escape::escape_html(out, text);
 }
@@ -897,7 +897,7 @@ mod tests {
             "<svg id=\"p-2-svg\" role=\"img\" aria-labelledby=\"p-2-title\" font-family=\"trebuchet ms,verdana,arial,sans-serif\" aria-describedby=\"p-2-desc\">\
              <title id=\"p-2-title\">T &lt;1&gt;</title><desc id=\"p-2-desc\">D</desc>\
              <defs><marker id=\"p-2-arrow\"/></defs>\
-             <path marker-end=\"url(#p-2-arrow)\" style=\"fill:url('#p-2-g')\"/>\
+             <path marker-end=\"url(#p-2-arrow)\" style=\"fill:url(&#39;#p-2-g&#39;)\"/>\
              <use href=\"#p-2-arrow\" xlink:href=\"#p-2-arrow\"/>\
              <a xlink:href=\"https://example.com/\"><text>a &amp; b</text></a>\
              <style>#p-2-svg{fill:red}#p-2-svg #p-2-arrow,#p-2-svg .node rect{stroke:blue}@media print{#p-2-svg .x{fill:black}}</style>\
