@@ -456,3 +456,183 @@ fn issue_13_readme_notification_templates_render_with_amtool() {
          <li><a href=\"https://runbooks.example.com/alerts/job-up-low/\">Runbook</a> <b>job:up:low</b> Few targets are up.</li>\n</ul>"
     );
 }
+
+/// One `GET` to a server on 127.0.0.1, as a browser without JavaScript makes it:
+/// (status, `Location` header, body).
+fn http_get(port: u16, path: &str) -> (u16, Option<String>, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("response");
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("GET {path}: no status in {head:?}"));
+    let location = head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("location")
+            .then(|| value.trim().to_string())
+    });
+    (status, location, body.to_string())
+}
+
+/// `target` (relative, as written in a page) resolved against the page at `from` (a URL path).
+fn resolve(from: &str, target: &str) -> String {
+    if target.starts_with('/') {
+        return target.to_string();
+    }
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop(); // the file name, or "" after a trailing slash
+    for part in target.split('/') {
+        match part {
+            ".." => {
+                parts.pop();
+            }
+            "." => {}
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
+/// Follows HTTP redirects and meta refreshes (no JavaScript) from `path` to the page a reader
+/// lands on: (its URL path, the fragment it lands on, its HTML).
+fn land_over_http(port: u16, path: &str) -> (String, Option<String>, String) {
+    let (mut path, mut fragment) = match path.split_once('#') {
+        Some((p, f)) => (p.to_string(), Some(f.to_string())),
+        None => (path.to_string(), None),
+    };
+    for _ in 0..5 {
+        let (status, location, body) = http_get(port, &path);
+        if (300..400).contains(&status) {
+            let location = location.unwrap_or_else(|| panic!("{path}: {status} without Location"));
+            let location = location
+                .split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+                .unwrap_or(location);
+            path = resolve(&path, &location);
+            continue;
+        }
+        assert_eq!(status, 200, "GET {path}");
+        let Some(target) = body
+            .split("http-equiv=\"refresh\" content=\"0; url=")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        else {
+            return (path, fragment, body);
+        };
+        // A meta refresh keeps the target's own fragment; the reader's is lost without JS.
+        let (target, target_fragment) = match target.split_once('#') {
+            Some((p, f)) => (p, Some(f.to_string())),
+            None => (target, None),
+        };
+        fragment = target_fragment.or(fragment);
+        path = resolve(&path, target);
+    }
+    panic!("{path}: redirects do not end");
+}
+
+/// Issue 16 item 3: every alert URL form the README documents ("Stable alert URLs", "URLs",
+/// `url-aliases`) opens its runbook, and the heading named after the alert, from a plain static
+/// file server (Python's `http.server`, which maps a URL to a file and nothing more) in a client
+/// that runs no JavaScript.
+#[test]
+fn issue_16_every_documented_alert_url_form_opens_the_runbook_from_a_static_host() {
+    let Some(python) = tool("python3") else {
+        return;
+    };
+    let site = fixture("alert-url-forms");
+    let work = tempfile::tempdir().expect("tempdir");
+    let out = work.path().join("out");
+    build_into(site.path(), &out).assert().success();
+
+    let port = free_port();
+    let log = work.path().join("http.log");
+    let mut server = Running::start(
+        "python3 -m http.server",
+        &python,
+        &[
+            "-m".into(),
+            "http.server".into(),
+            port.to_string(),
+            "--bind".into(),
+            "127.0.0.1".into(),
+            "--directory".into(),
+            out.display().to_string(),
+        ],
+        &log,
+    );
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        server.assert_alive(&log);
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "http.server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let replication = ("/db/replication/index.html", Some("dbreplicationlag"));
+    let targets = ("/ops/targets/index.html", None);
+    let forms = [
+        // alerts/<AlertName>/, as rules and notification templates write it.
+        ("/alerts/DbReplicationLag/", replication),
+        // Without the trailing slash: the server's own redirect to the folder.
+        ("/alerts/DbReplicationLag", replication),
+        // index.html spelled out, as the alerts index and file:// links write it.
+        ("/alerts/DbReplicationLag/index.html", replication),
+        // alerts/<alertname in lowercase>/, for tools that lowercase names.
+        ("/alerts/dbreplicationlag/", replication),
+        // A url-alias, runbooks/{group}/{alert_lower}/.
+        ("/runbooks/database/dbreplicationlag/", replication),
+        // A name with characters outside A-Za-z0-9_-: job:up:low -> alerts/job-up-low/.
+        ("/alerts/job-up-low/", targets),
+        ("/runbooks/ops/job-up-low/", targets),
+        // A lowercase name: its page is its lowercase form.
+        ("/alerts/disk_full/", targets),
+        ("/runbooks/ops/disk_full/", targets),
+    ];
+    for (form, (page, anchor)) in forms {
+        let (landed, fragment, html) = land_over_http(port, form);
+        assert_eq!(landed, page, "{form} lands on the wrong page");
+        assert_eq!(
+            fragment.as_deref(),
+            anchor,
+            "{form} lands on the wrong heading"
+        );
+        if let Some(anchor) = anchor {
+            assert!(
+                html.contains(&format!("id=\"{anchor}\"")),
+                "{form}: #{anchor} is no heading of {page}"
+            );
+        }
+        server.assert_alive(&log);
+    }
+    // And nothing else under alerts/ but the index and one folder per form above.
+    let mut folders: Vec<String> = std::fs::read_dir(out.join("alerts"))
+        .expect("alerts/")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    assert_eq!(
+        folders,
+        [
+            "DbReplicationLag",
+            "dbreplicationlag",
+            "disk_full",
+            "index.html",
+            "job-up-low"
+        ]
+    );
+}
