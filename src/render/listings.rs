@@ -96,7 +96,7 @@ impl Renderer<'_> {
             .flat_map(|p| p.alerts.iter().map(String::as_str))
             .collect();
         let home = serde_json::json!({
-            "code_css": super::markdown::code_css_languages(&content_html),
+            "highlight_css": self.highlight_rules.for_html([content_html.as_str()]),
             "content_html": content_html,
             "counts": {
                 "runbooks": runbooks.len(),
