@@ -16,7 +16,7 @@ pub(crate) mod services;
 pub mod templates;
 pub(crate) mod worker;
 
-use listings::nav_script;
+use listings::nav_files;
 pub use mermaid::layout_config as mermaid_layout_config;
 pub use output::{Output, Stream};
 
@@ -394,7 +394,9 @@ pub fn render_pages(
         output.insert(path, bytes)?;
         renderer.aliases(&mut output)?;
         renderer.sitemap(&mut output)?;
-        output.insert("static/nav.js", nav_script(site))?;
+        for (path, bytes) in nav_files(site) {
+            output.insert(path, bytes)?;
+        }
         // highlight.css is read by the build, not by browsers: pages inline what they use.
         for (name, bytes) in theme
             .statics
