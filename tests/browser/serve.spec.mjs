@@ -169,6 +169,13 @@ describe("rb-site serve in the browser", () => {
 
     writeFileSync(content("db/failover.md"), good.replace("owner: team-db", "owner: team-db\nownr: x"));
     const badge = page.locator("#rb-live-badge");
+    // The page reloads once per rebuild that changed it, and a badge may be read mid-reload:
+    // wait for the reloaded page's badge to say it, rather than reading the first one seen.
+    await page.waitForFunction(
+      () => /1 warning/.test(document.querySelector("#rb-live-badge summary")?.textContent || ""),
+      null,
+      { timeout: RELOAD_TIMEOUT },
+    );
     await badge.waitFor({ state: "visible", timeout: RELOAD_TIMEOUT });
     assert.match(await badge.innerText(), /1 warning/);
     await badge.getByRole("button", { name: "Dismiss" }).click();

@@ -7,8 +7,10 @@
 //! folder of the site and of a folder outside it is hashed before and after); and, where the
 //! row says, what the built site holds.
 //!
-//! Rows for other issues' limits (highlighting and Mermaid budgets, name lengths, check/build
-//! parity) belong to their own tests and may join this table later.
+//! The rows of issue 14's F3 and F5 (highlighting, Mermaid and heading-id bounds), name lengths
+//! and `book.toml` dangers are here too; their finer points (the budgets' messages, the cache of
+//! an outcome) are in `bounds.rs`. Every row also asserts that no library internal (a Rust
+//! `Debug` dump, a parser's option name) reaches the output.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -51,6 +53,13 @@ impl Place {
             None => format!("{text}\n{header}{line}\n"),
         };
         std::fs::write(path, text).expect("write book.toml");
+    }
+
+    /// Writes a file relative to the root (book.toml's folder), outside the content.
+    fn write_root(&self, rel: &str, bytes: impl AsRef<[u8]>) {
+        let path = self.root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, bytes).expect("write");
     }
 
     #[cfg(unix)]
@@ -286,6 +295,151 @@ fn rows() -> Vec<Row> {
                     assert!(site.contains(&format!("<title>{title}")), "{title} built");
                 }
             },
+        },
+        Row {
+            name: "F3: one bash line of </div> x 950, highlighted in bounded time",
+            setup: |p| {
+                p.write(
+                    "f3.md",
+                    format!("# F3\n\n```bash\n{}\n```\n", "</div>".repeat(950)),
+                )
+            },
+            command: "build",
+            exit: 0,
+            diagnostics: &[],
+            stderr: "",
+            after: |p| {
+                let page = p.site("f3/index.html").expect("page built");
+                assert!(page.contains("hl-redirection"), "highlighted");
+            },
+        },
+        Row {
+            name: "F5: a 1,000-node flowchart is a mermaid-timeout warning, shown as source",
+            setup: |p| {
+                p.book("mermaid", "timeout = 1");
+                let mut chart = String::from("# F5\n\n```mermaid\nflowchart TD\n");
+                for i in 0..1000 {
+                    chart.push_str(&format!(
+                        "    n{i}[Step {i}] --> n{}[Step {}]\n",
+                        i + 1,
+                        i + 1
+                    ));
+                    if i % 7 == 0 {
+                        chart.push_str(&format!("    n{i} --> n{}\n", (i * 13) % 1000));
+                    }
+                }
+                chart.push_str("```\n");
+                p.write("f5.md", chart);
+            },
+            command: "build",
+            exit: 0,
+            diagnostics: &[("mermaid-timeout", "content/f5.md", 3)],
+            stderr: "",
+            after: |p| {
+                let page = p.site("f5/index.html").expect("page built");
+                assert!(
+                    page.contains("This diagram took too long to draw"),
+                    "the page says why"
+                );
+                assert!(page.contains("n999[Step 999]"), "the source is shown");
+            },
+        },
+        Row {
+            name: "F5: 20,000 identical headings, checked in linear time",
+            setup: |p| p.write("headings.md", "## a\n\n".repeat(20_000)),
+            command: "check",
+            exit: 0,
+            diagnostics: &[],
+            stderr: "",
+            after: NOTHING,
+        },
+        Row {
+            name: "->>+ and -->>- activation arrows (GitLab's chef-process-overview)",
+            setup: |p| {
+                p.write(
+                    "seq.md",
+                    "# Seq\n\n```mermaid\nsequenceDiagram\n    participant Chef\n    participant VM\n    \
+                     Chef->>+VM: converge\n    VM-->>-Chef: done\n```\n",
+                )
+            },
+            command: "build",
+            exit: 0,
+            diagnostics: &[],
+            stderr: "",
+            after: |p| {
+                let page = p.site("seq/index.html").expect("page built");
+                assert!(page.contains("<svg") && page.contains("converge"), "drawn");
+            },
+        },
+        Row {
+            name: "a slug over 255 bytes: path-too-long in check as in build",
+            setup: |p| {
+                p.write(
+                    "long-slug.md",
+                    format!("---\ntitle: Long\nslug: {}\n---\n# Long\n", "s".repeat(300)),
+                )
+            },
+            command: "check",
+            exit: 1,
+            diagnostics: &[("path-too-long", "content/long-slug.md", 3)],
+            stderr: "",
+            after: NOTHING,
+        },
+        Row {
+            name: "an alert name over 255 bytes",
+            setup: |p| {
+                p.book("alerts", "rules = [\"rules/*.yaml\"]");
+                p.write_root(
+                    "rules/long.yaml",
+                    format!(
+                        "groups:\n  - name: long\n    rules:\n      - alert: {}\n        expr: up == 0\n",
+                        "A".repeat(300)
+                    ),
+                );
+                p.write(
+                    "long-alert.md",
+                    format!(
+                        "---\ntitle: Long\nalerts: [{}]\n---\n# Long\n",
+                        "A".repeat(300)
+                    ),
+                );
+            },
+            command: "build",
+            exit: 1,
+            diagnostics: &[
+                ("path-too-long", "rules/long.yaml", 4),
+                ("path-too-long", "rules/long.yaml", 4),
+                ("runbook-url-missing", "rules/long.yaml", 4),
+            ],
+            stderr: "",
+            after: NOTHING,
+        },
+        Row {
+            name: "duplicate rule group names (Prometheus refuses them)",
+            setup: |p| {
+                p.book("alerts", "rules = [\"rules/*.yaml\"]");
+                p.write_root(
+                    "rules/dup.yaml",
+                    "groups:\n  - name: disk\n    rules: []\n  - name: disk\n    rules: []\n",
+                );
+            },
+            command: "check",
+            exit: 1,
+            diagnostics: &[("rule-file-error", "rules/dup.yaml", 4)],
+            stderr: "the group name \\\"disk\\\" is repeated in this file",
+            after: NOTHING,
+        },
+        Row {
+            name: "book.toml: build-dir is a folder of someone else's files",
+            setup: |p| {
+                std::fs::write(p.outside.join("notes.txt"), "keep me\n").expect("write");
+                p.book("build", "build-dir = \"../outside\"");
+            },
+            command: "build",
+            exit: 2,
+            diagnostics: &[],
+            stderr: "choose another build-dir",
+            after: NOTHING,
         },
         Row {
             name: "F7: raw HTML is sanitized by default",
@@ -624,6 +778,19 @@ fn run_row(row: &Row) -> Result<(), String> {
     }
     if stderr.contains("panicked") {
         return fail("panicked".into());
+    }
+    // Library internals never reach the user (issue 14: "budget breached: Nodes { … }",
+    // "set DuplicateKeyPolicy in Options").
+    for internal in [
+        "DuplicateKeyPolicy",
+        "budget breached",
+        "Nodes {",
+        "Error {",
+        "Os {",
+    ] {
+        if stderr.contains(internal) || stdout.contains(internal) {
+            return fail(format!("the output shows a library internal: {internal:?}"));
+        }
     }
     let exit = output.status.code();
     if exit != Some(row.exit) {
