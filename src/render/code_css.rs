@@ -42,10 +42,7 @@ impl HighlightRules {
         let mut rules = Vec::new();
         let mut media: Option<String> = None;
         let mut rest = css.as_str();
-        loop {
-            let Some(at) = rest.find(['{', '}']) else {
-                break;
-            };
+        while let Some(at) = rest.find(['{', '}']) {
             let (head, tail) = rest.split_at(at);
             if let Some(after) = tail.strip_prefix('}') {
                 // The end of an `@media` block.
