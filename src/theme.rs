@@ -79,32 +79,8 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../themes/default/static/code.css"),
     ),
     (
-        "static/code-css.css",
-        include_bytes!("../themes/default/static/code-css.css"),
-    ),
-    (
-        "static/code-html.css",
-        include_bytes!("../themes/default/static/code-html.css"),
-    ),
-    (
-        "static/code-java.css",
-        include_bytes!("../themes/default/static/code-java.css"),
-    ),
-    (
-        "static/code-js.css",
-        include_bytes!("../themes/default/static/code-js.css"),
-    ),
-    (
-        "static/code-php.css",
-        include_bytes!("../themes/default/static/code-php.css"),
-    ),
-    (
-        "static/code-python.css",
-        include_bytes!("../themes/default/static/code-python.css"),
-    ),
-    (
-        "static/code-scss.css",
-        include_bytes!("../themes/default/static/code-scss.css"),
+        "static/highlight.css",
+        include_bytes!("../themes/default/static/highlight.css"),
     ),
     (
         "static/redirect.js",

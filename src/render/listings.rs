@@ -96,7 +96,7 @@ impl Renderer<'_> {
             .flat_map(|p| p.alerts.iter().map(String::as_str))
             .collect();
         let home = serde_json::json!({
-            "code_css": super::markdown::code_css_languages(&content_html),
+            "highlight_css": self.highlight_rules.for_html([content_html.as_str()]),
             "content_html": content_html,
             "counts": {
                 "runbooks": runbooks.len(),
@@ -342,9 +342,24 @@ enum Listing {
     },
 }
 
-/// `static/nav.js`: the site's navigation by service, one shared file that every page loads.
-/// Short keys (`t` title, `u` URL, `s` severity): at 10,000 runbooks every byte is 10 KB.
-pub(super) fn nav_script(site: &Site) -> Vec<u8> {
+/// A site with at most this many runbooks keeps every service's runbooks in `static/nav.js`
+/// itself: one small file, and every group of the sidebar can open at once.
+const NAV_INLINE_RUNBOOKS: usize = 100;
+/// Runbooks listed in one service's navigation file; the sidebar links the service's page for
+/// the rest. Keeps the largest file a reader can load near 60 KB (7 KB gzipped).
+pub(super) const NAV_SERVICE_RUNBOOKS: usize = 500;
+/// Runbooks without a service listed in `static/nav.js` (under "More").
+const NAV_OTHER_RUNBOOKS: usize = 100;
+
+/// The site's navigation by service, the files the sidebar is built from.
+///
+/// `static/nav.js`, loaded by every page, names each service with its Services page, overview
+/// and count. On a small site it also lists each service's runbooks; on a larger one each
+/// service's runbooks are in `static/nav/<service>.js`, loaded when a reader opens that service
+/// in the sidebar (a runbook page carries its own service's list in its HTML), so what a page
+/// loads does not grow with the site. Short keys (`t` title, `u` URL, `s` severity): at 10,000
+/// runbooks every byte is 10 KB.
+pub(super) fn nav_files(site: &Site) -> Vec<(String, Vec<u8>)> {
     let page_entry = |i: &usize| {
         let page = &site.pages[*i];
         match &page.doc.front.severity {
@@ -352,9 +367,39 @@ pub(super) fn nav_script(site: &Site) -> Vec<u8> {
             None => serde_json::json!({ "t": page.title, "u": page.url }),
         }
     };
-    let services: Vec<_> = service_groups(site)
+    let groups = service_groups(site);
+    let inline = groups.iter().map(|g| g.pages.len()).sum::<usize>() <= NAV_INLINE_RUNBOOKS;
+    let mut files = Vec::new();
+    let services: Vec<_> = groups
         .iter()
-        .map(|g| serde_json::json!({ "name": g.name, "url": g.url, "overview": g.overview, "pages": g.pages.iter().map(page_entry).collect::<Vec<_>>() }))
+        .map(|g| {
+            let mut service = serde_json::json!({
+                "name": g.name, "url": g.url, "overview": g.overview, "count": g.pages.len(),
+            });
+            let listed = &g.pages[..g.pages.len().min(NAV_SERVICE_RUNBOOKS)];
+            let pages: Vec<_> = listed.iter().map(page_entry).collect();
+            if inline {
+                service["pages"] = serde_json::json!(pages);
+            } else {
+                // A name with no letters or digits (all punctuation) still needs a file name.
+                let slug = Some(slugify(&g.name))
+                    .filter(|slug| !slug.is_empty())
+                    .unwrap_or_else(|| "-".to_string());
+                let path = format!("static/nav/{slug}.js");
+                let call = serde_json::json!([slug, pages]).to_string();
+                let bytes = format!(
+                    "window.rbNavPages && window.rbNavPages({});\n",
+                    &call[1..call.len() - 1]
+                )
+                .into_bytes();
+                // The file's hash in its URL: a browser never pairs a new nav.js with an old list.
+                let src = format!("{path}?h={}", &blake3::hash(&bytes).to_hex()[..10]);
+                files.push((path, bytes));
+                service["key"] = serde_json::json!(slug);
+                service["src"] = serde_json::json!(src);
+            }
+            service
+        })
         .collect();
     let other: Vec<_> = site
         .sections
@@ -363,10 +408,15 @@ pub(super) fn nav_script(site: &Site) -> Vec<u8> {
             s.pages
                 .iter()
                 .filter(|&&i| service_of(&site.pages[i]).is_none())
+                .take(NAV_OTHER_RUNBOOKS)
                 .map(page_entry)
                 .collect()
         })
         .unwrap_or_default();
     let data = serde_json::json!({ "services": services, "other": other });
-    format!("window.rbNav && window.rbNav({data});\n").into_bytes()
+    files.push((
+        "static/nav.js".to_string(),
+        format!("window.rbNav && window.rbNav({data});\n").into_bytes(),
+    ));
+    files
 }

@@ -802,13 +802,17 @@ pub(crate) fn diagram_css() -> String {
     let mut css =
         String::from("/* Mermaid diagrams: palette colours follow the colour scheme. */\n\n");
     let _ = write!(css, ":root {{\n{}}}\n", vars(false));
+    // Dark on screens only: a printed diagram is light whatever the screen's scheme.
     let _ = write!(
         css,
-        "@media (prefers-color-scheme: dark) {{\n:root:not([data-theme=light]) {{\n{}}}\n}}\n",
+        "@media screen and (prefers-color-scheme: dark) {{\n:root:not([data-theme=light]) {{\n{}}}\n}}\n",
         vars(true)
     );
-    let _ = write!(css, ":root[data-theme=dark] {{\n{}}}\n", vars(true));
-    let _ = write!(css, "@media print {{\n:root {{\n{}}}\n}}\n\n", vars(false));
+    let _ = write!(
+        css,
+        "@media screen {{\n:root[data-theme=dark] {{\n{}}}\n}}\n\n",
+        vars(true)
+    );
     css.push_str(
         "figure.mermaid {\n  margin: 1.5em 0;\n  overflow-x: auto;\n  text-align: center;\n}\n\
          figure.mermaid svg {\n  max-width: 100%;\n  height: auto;\n}\n",

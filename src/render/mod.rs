@@ -5,6 +5,7 @@
 //! [`listings`]. Whole-site data (navigation) goes into one shared file that pages load, so no
 //! page grows with the size of the site.
 
+mod code_css;
 pub(crate) mod highlight;
 mod listings;
 pub(crate) mod markdown;
@@ -15,7 +16,7 @@ pub(crate) mod services;
 pub mod templates;
 pub(crate) mod worker;
 
-use listings::nav_script;
+use listings::nav_files;
 pub use mermaid::layout_config as mermaid_layout_config;
 pub use output::{Output, Stream};
 
@@ -84,6 +85,8 @@ struct Renderer<'a> {
     services: Vec<services::ServiceGroup>,
     /// Page index -> its service in `services`.
     service_of_page: std::collections::HashMap<usize, usize>,
+    /// The theme's highlighting rules, from which each page gets the ones its code uses.
+    highlight_rules: code_css::HighlightRules,
 }
 
 /// What a render covers: the whole site, or (for `serve`) some pages and some site-wide outputs.
@@ -240,6 +243,14 @@ pub fn render_pages(
         extras,
         services: service_groups,
         service_of_page,
+        highlight_rules: code_css::HighlightRules::parse(
+            theme
+                .statics
+                .get(code_css::HIGHLIGHT_CSS)
+                .map(|bytes| String::from_utf8_lossy(bytes))
+                .as_deref()
+                .unwrap_or_default(),
+        ),
     };
 
     let highlighter = cache
@@ -383,8 +394,15 @@ pub fn render_pages(
         output.insert(path, bytes)?;
         renderer.aliases(&mut output)?;
         renderer.sitemap(&mut output)?;
-        output.insert("static/nav.js", nav_script(site))?;
-        for (name, bytes) in &theme.statics {
+        for (path, bytes) in nav_files(site) {
+            output.insert(path, bytes)?;
+        }
+        // highlight.css is read by the build, not by browsers: pages inline what they use.
+        for (name, bytes) in theme
+            .statics
+            .iter()
+            .filter(|(name, _)| name.as_str() != code_css::HIGHLIGHT_CSS)
+        {
             output.insert(format!("static/{name}"), bytes.clone())?;
         }
         for asset in site
@@ -489,8 +507,8 @@ struct RunbookView<'a> {
     breadcrumbs: Vec<Crumb>,
     toc: &'a [TocEntry],
     content_html: &'a str,
-    /// Languages whose highlighting rules the page loads (`static/code-<lang>.css`).
-    code_css: Vec<&'static str>,
+    /// The highlighting rules the page's code uses, inlined in its `<head>`.
+    highlight_css: String,
     extra: &'a BTreeMap<String, serde_json::Value>,
     prev: Option<Crumb>,
     next: Option<Crumb>,
@@ -525,7 +543,7 @@ struct SectionView {
     description: Option<String>,
     url: String,
     content_html: String,
-    code_css: Vec<&'static str>,
+    highlight_css: String,
     breadcrumbs: Vec<Crumb>,
     /// This numbered page's runbooks (all of them when they fit on one page).
     pages: Vec<ListItem>,
@@ -657,7 +675,7 @@ impl Renderer<'_> {
                     breadcrumbs: templates::breadcrumbs(self.site, page),
                     toc: &body.toc,
                     content_html: &body.html,
-                    code_css: markdown::code_css_languages(&body.html),
+                    highlight_css: self.highlight_rules.for_html([body.html.as_str()]),
                     extra: &front.extra,
                     prev,
                     next,
@@ -760,7 +778,7 @@ impl Renderer<'_> {
             description: page.and_then(|p| p.doc.front.description.clone()),
             url: templates::section_url(dir),
             content_html: content_html.to_string(),
-            code_css: markdown::code_css_languages(content_html),
+            highlight_css: self.highlight_rules.for_html([content_html]),
             breadcrumbs,
             pages: self.list_items(&shown),
             count: all.len(),

@@ -102,10 +102,9 @@ impl Renderer<'_> {
                         })
                     })
                     .collect();
-                let code_css: std::collections::BTreeSet<&str> = pages
-                    .iter()
-                    .flat_map(|&i| super::markdown::code_css_languages(&bodies[i].html))
-                    .collect();
+                let highlight_css = self
+                    .highlight_rules
+                    .for_html(pages.iter().map(|&i| bodies[i].html.as_str()));
                 let total = part_counts[*b];
                 let view = serde_json::json!({
                     "service": binders[*b].0,
@@ -113,7 +112,7 @@ impl Renderer<'_> {
                     "prev": (*number > 1).then(|| part_url(*b, number - 1)),
                     "next": (*number < total).then(|| part_url(*b, number + 1)),
                     "pages": views,
-                    "code_css": code_css,
+                    "highlight_css": highlight_css,
                 });
                 let mut context = self.context("print", &url);
                 context.insert("print", &view);

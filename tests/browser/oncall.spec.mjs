@@ -30,6 +30,8 @@ const KB = 1024;
 const MAX_HTML = 150 * KB;
 /** The theme's CSS + JS on one page, gzipped. */
 const MAX_ASSETS_GZIP = 30 * KB;
+/** One service's sidebar list (static/nav/<service>.js), loaded when a reader opens it. */
+const MAX_NAV_FILE = 64 * KB;
 
 let browser;
 /** Paths (site-relative) found from the built site: a runbook with a diagram, the alerts index. */
@@ -78,6 +80,12 @@ before(async () => {
   candidates.sort((a, b) => b[0] - a[0] || a[1].localeCompare(b[1]));
   assert.ok(candidates.length, "no runbook with a Mermaid diagram in the site");
   pages.diagram = candidates[0][1];
+  // A runbook with highlighted code (keywords), for the inlined highlighting rules.
+  for (const file of htmlFiles(SITE)) {
+    if (!file.path.endsWith("/index.html") || file.path.startsWith("print/")) continue;
+    const html = readFileSync(join(SITE, file.path), "utf8");
+    if (html.includes('data-page-type="runbook"') && html.includes('class="hl-string ')) { pages.code = file.path; break; }
+  }
   pages.alerts = existsSync(join(SITE, "alerts/index.html")) ? "alerts/index.html" : null;
 });
 
@@ -114,7 +122,7 @@ describe(`issue 15, ${LABEL}: bounded pages`, () => {
     // Each runbook's service is its front matter's (the generated site puts 1,000 runbooks in one
     // folder, runbooks/, under 40 services).
     assert.ok(!nav.services.some((s) => s.name === "runbooks") || LABEL === "demo", "services are folders, not the service field");
-    const total = nav.services.reduce((n, s) => n + s.pages.length, 0);
+    const total = nav.services.reduce((n, s) => n + s.count, 0);
     const runbooksStat = await page.locator(".stats li", { hasText: "runbook" }).first().innerText();
     assert.equal(parseInt(runbooksStat, 10), total);
     await context.close();
@@ -429,26 +437,112 @@ describe(`issue 15, ${LABEL}: checklists`, () => {
 
 describe(`issue 15, ${LABEL}: weight`, () => {
   for (const which of ["home", "diagram", "alerts"]) {
-    test(`${which} page: the theme's CSS + JS are at most 30 KB gzipped`, async (t) => {
+    test(`${which} page: the CSS + JS it loads, nav data and inline styles included, are at most 30 KB gzipped`, async (t) => {
       const path = which === "home" ? "index.html" : pages[which];
       if (!path) return t.skip("not built");
+      // What the browser really fetches while the page loads (theme files, nav data, anything
+      // a script adds), not what the HTML names.
+      const context = await newContext();
+      const page = await context.newPage();
+      const fetched = new Map();
+      page.on("response", async (response) => {
+        const url = response.url();
+        if (!/\.(css|js)(\?|$)/.test(url)) return;
+        try { fetched.set(url.replace(/\?.*/, ""), await response.body()); } catch { /* redirect */ }
+      });
+      await page.goto(BASE + path, { waitUntil: "networkidle" });
+      await context.close();
       const html = readFileSync(join(SITE, path), "utf8");
-      const assets = [...html.matchAll(/(?:href|src)="([^"]+\.(?:css|js))(?:\?[^"]*)?"/g)].map((m) => m[1])
-        .filter((a) => !a.endsWith("nav.js"));
-      let total = 0;
+      const inline = [...html.matchAll(/<(style|script)\b[^>]*>([\s\S]*?)<\/\1>/g)].map((m) => m[2]).join("");
+      const rows = [...fetched].map(([url, body]) => [url.slice(BASE.length), gzipSync(body, { level: 9 }).length]);
+      rows.push(["(inline <style>/<script>)", gzipSync(inline, { level: 9 }).length]);
+      const total = rows.reduce((n, [, size]) => n + size, 0);
+      writeFileSync(join(ARTIFACTS, `issue15-${LABEL}-weight-${which}.json`), JSON.stringify({ path, total, rows }, null, 2) + "\n");
+      assert.ok(fetched.size > 0, "no CSS or JS seen");
+      assert.ok([...fetched.keys()].some((u) => u.endsWith("/static/nav.js")), "nav.js is loaded and counted");
+      assert.ok(total <= MAX_ASSETS_GZIP, `${path}: ${total} bytes gzipped: ${JSON.stringify(rows)}`);
+      // No stylesheet carries highlighting rules for classes the page's code does not use.
+      const used = new Set([...html.matchAll(/class="([^"]*)"/g)].flatMap((m) => m[1].split(/\s+/)).filter((c) => c.startsWith("hl-")));
       const foreign = [];
-      for (const asset of assets) {
-        const text = readFileSync(new URL(asset, "file://" + join(SITE, path)).pathname, "utf8");
-        total += gzipSync(text, { level: 9 }).length;
-        // No stylesheet carries highlighting rules for a language the page does not show.
-        for (const [, kind, lang] of text.matchAll(/\.hl-(source|text)\.hl-([a-z0-9_]+)/g)) {
-          if (!new RegExp(`hl-${kind} hl-${lang}[" ]`).test(html)) foreign.push(`${asset}: ${lang}`);
-        }
+      const sheets = [...fetched].filter(([url]) => url.endsWith(".css")).map(([url, body]) => [url, body.toString("utf8")]);
+      sheets.push(["inline", inline]);
+      for (const [url, text] of sheets) {
+        for (const [, cls] of text.matchAll(/\.(hl-[a-z0-9_-]+)/gi)) if (!used.has(cls)) foreign.push(`${url}: ${cls}`);
       }
-      assert.ok(total <= MAX_ASSETS_GZIP, `${path}: ${total} bytes gzipped (${assets.join(", ")})`);
-      assert.deepEqual([...new Set(foreign)], [], `${path} loads rules for languages it does not use`);
+      assert.deepEqual([...new Set(foreign)].slice(0, 10), [], `${path} loads highlighting rules its code does not use`);
     });
   }
+
+  test("inlined highlighting follows light, dark (by preference and by toggle) and print", async (t) => {
+    if (!pages.code) return t.skip("no runbook with highlighted strings");
+    const colours = async (page) => page.evaluate(() => {
+      const code = document.querySelector("pre code.hl-code") || document.querySelector(".hl-code");
+      const keyword = document.querySelector(".hl-string");
+      return { bg: getComputedStyle(code).backgroundColor, keyword: getComputedStyle(keyword).color, text: getComputedStyle(code).color };
+    });
+    const light = await newContext();
+    const { page } = await open(light, pages.code);
+    const day = await colours(page);
+    await light.close();
+    const dark = await newContext({ colorScheme: "dark" });
+    const night = await open(dark, pages.code);
+    const byPreference = await colours(night.page);
+    await night.page.emulateMedia({ media: "print" });
+    const printed = await colours(night.page);
+    await dark.close();
+    const toggled = await newContext();
+    const lit = await open(toggled, pages.code);
+    await lit.page.locator(".theme-toggle").click();
+    const byToggle = await colours(lit.page);
+    await toggled.close();
+    assert.notEqual(day.keyword, "rgb(0, 0, 0)", "keywords are coloured");
+    assert.notEqual(byPreference.bg, day.bg, "dark code background by preference");
+    assert.notEqual(byPreference.keyword, day.keyword, "dark keyword colour by preference");
+    assert.deepEqual(byToggle, byPreference, "the toggle gives the same dark colours");
+    // Print is light even when the reader prefers dark (style.css greys the print background).
+    assert.deepEqual([printed.keyword, printed.text], [day.keyword, day.text], "printed token colours are the light ones");
+    assert.notEqual(printed.bg, byPreference.bg, "no dark code background on paper");
+  });
+
+  test("the sidebar's per-service lists are bounded, loaded only when a service is opened", async () => {
+    const nav = JSON.parse(((t) => t.slice(t.indexOf("(") + 1, t.lastIndexOf(")")))(readFileSync(join(SITE, "static/nav.js"), "utf8")));
+    const split = nav.services.filter((s) => s.src);
+    if (LABEL === "demo") assert.equal(split.length, 0, "a small site keeps every list in nav.js");
+    else assert.equal(split.length, nav.services.length, "a larger site loads each service's list on demand");
+    for (const svc of split) {
+      const file = join(SITE, svc.src.replace(/\?.*/, ""));
+      assert.ok(statSync(file).size <= MAX_NAV_FILE, `${svc.src}: ${statSync(file).size} bytes`);
+    }
+    if (!split.length) return;
+    const context = await newContext();
+    const { page, problems } = await open(context, pages.diagram);
+    const requested = [];
+    page.on("request", (r) => { if (r.url().includes("/static/nav/")) requested.push(r.url()); });
+    // The page's own service is open, from the page's own HTML, with the page marked.
+    await page.locator("#rb-nav-tree details.nav-group[open] a[aria-current=page]").waitFor({ timeout: 5000 });
+    assert.equal(await page.locator("#rb-nav-tree .nav-static").count(), 0, "the page's own list moved into its group");
+    const groups = page.locator("#rb-nav-tree details.nav-group");
+    assert.equal(await groups.count(), nav.services.length);
+    assert.deepEqual(requested, [], "no service list loads before a reader opens one");
+    // Open another service: its runbooks arrive from its own file.
+    const closed = page.locator("#rb-nav-tree details.nav-group:not([open])").first();
+    const name = await closed.locator(".nav-group-title").innerText();
+    const svc = nav.services.find((s) => s.name === name);
+    await closed.locator("summary").click();
+    await page.waitForFunction((n) => {
+      const g = [...document.querySelectorAll("#rb-nav-tree details.nav-group")].find((d) => d.querySelector(".nav-group-title").textContent === n);
+      return g && g.querySelectorAll("a").length > 1;
+    }, name);
+    const links = await page.evaluate((n) => {
+      const g = [...document.querySelectorAll("#rb-nav-tree details.nav-group")].find((d) => d.querySelector(".nav-group-title").textContent === n);
+      return g.querySelectorAll("a:not(.nav-overview)").length;
+    }, name);
+    assert.equal(links, Math.min(svc.count, 500), `${name}: ${links} runbooks listed of ${svc.count}`);
+    assert.equal(requested.length, 1, `one file loaded: ${requested}`);
+    assert.ok(requested[0].includes(svc.src), requested[0]);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
 });
 
 describe(`issue 15, ${LABEL}: screenshots`, () => {

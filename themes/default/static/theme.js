@@ -22,48 +22,85 @@
     return list;
   }
 
-  /* ---- Sidebar: built once from the site-wide nav data (services, their runbooks as
-     {t: title, u: URL, s: severity}), replacing the page's own service list. ---- */
+  /* ---- Sidebar: built once from the site-wide nav data, replacing the page's own service
+     list. static/nav.js names every service with its count; a small site lists each service's
+     runbooks there ({t: title, u: URL, s: severity}), a larger one in static/nav/<service>.js,
+     loaded when the service is opened (window.rbNavPages), so no page loads the whole site. ---- */
+  var loaded = {};
+  var waiting = {};
+  window.rbNavPages = function (key, pages) {
+    loaded[key] = pages || [];
+    (waiting[key] || []).forEach(function (done) { done(loaded[key]); });
+    delete waiting[key];
+  };
+  function servicePages(svc, done) {
+    if (svc.pages) return done(svc.pages);
+    if (loaded[svc.key]) return done(loaded[svc.key]);
+    if (waiting[svc.key]) return waiting[svc.key].push(done);
+    waiting[svc.key] = [done];
+    var script = el("script", { src: root + svc.src });
+    // Offline or missing: the group keeps its link to the service's page.
+    script.onerror = function () { delete waiting[svc.key]; };
+    doc.head.appendChild(script);
+  }
+
   window.rbNav = function (data) {
     var host = doc.getElementById("rb-nav-tree");
     if (!host || !data) return;
     var services = data.services || [];
+    var own = host.querySelector(".nav-static ul");
     var total = 0;
     var current = null;
     services.forEach(function (svc) {
-      total += (svc.pages || []).length;
+      total += svc.count != null ? svc.count : (svc.pages || []).length;
       if (svc.url === pageUrl || svc.overview === pageUrl) current = svc;
       (svc.pages || []).forEach(function (p) { if (p.u === pageUrl) current = svc; });
     });
+    // Runbook pages of a larger site: the page's own list says which service is current.
+    var ownHead = host.querySelector(".nav-static .nav-group-head a");
+    if (!current && own && ownHead) {
+      services.forEach(function (svc) { if (ownHead.getAttribute("href") === href(svc.url)) current = svc; });
+    }
     var frag = doc.createDocumentFragment();
     frag.appendChild(el("h2", { "class": "nav-heading" }, "Services"));
     var currentLink = null;
     services.forEach(function (svc) {
       var group = el("details", { "class": "nav-group" });
-      var pages = svc.pages || [];
-      group.open = svc === current || (!current && total <= 40);
+      var count = svc.count != null ? svc.count : (svc.pages || []).length;
       var summary = el("summary");
       summary.appendChild(el("span", { "class": "nav-group-title" }, svc.name));
-      summary.appendChild(el("span", { "class": "nav-count", "aria-label": pages.length + " runbooks" }, String(pages.length)));
+      summary.appendChild(el("span", { "class": "nav-count", "aria-label": count + " runbooks" }, String(count)));
       group.appendChild(summary);
       var list = el("ul");
+      function item(p) {
+        var li = el("li");
+        var a = el("a", { href: href(p.u), "class": p.overview ? "nav-overview" : null });
+        if (!p.overview) a.appendChild(el("span", { "class": "sev-dot sev-" + (p.s ? String(p.s).toLowerCase() : "none"), title: p.s || null }));
+        a.appendChild(doc.createTextNode(p.t));
+        if (p.s) a.appendChild(el("span", { "class": "visually-hidden" }, " (" + p.s + ")"));
+        if (p.u === pageUrl) { a.setAttribute("aria-current", "page"); currentLink = a; }
+        li.appendChild(a);
+        return li;
+      }
       // Built when first opened: at 10,000 runbooks the closed groups cost nothing.
       function fill() {
         if (list.firstChild) return;
-        var items = [{ t: svc.overview ? "Overview" : "All " + pages.length + " runbooks", u: svc.overview || svc.url, overview: true }].concat(pages);
-        items.forEach(function (p) {
-          var li = el("li");
-          var a = el("a", { href: href(p.u), "class": p.overview ? "nav-overview" : null });
-          if (!p.overview) a.appendChild(el("span", { "class": "sev-dot sev-" + (p.s ? String(p.s).toLowerCase() : "none"), title: p.s || null }));
-          a.appendChild(doc.createTextNode(p.t));
-          if (p.s) a.appendChild(el("span", { "class": "visually-hidden" }, " (" + p.s + ")"));
-          if (p.u === pageUrl) { a.setAttribute("aria-current", "page"); currentLink = a; }
-          li.appendChild(a);
-          list.appendChild(li);
+        list.appendChild(item({ t: svc.overview ? "Overview" : "All " + count + " runbooks", u: svc.overview || svc.url, overview: true }));
+        servicePages(svc, function (pages) {
+          pages.forEach(function (p) { list.appendChild(item(p)); });
+          if (pages.length < count) list.appendChild(item({ t: "All " + count + " runbooks →", u: svc.url, overview: true }));
         });
       }
-      if (group.open) fill();
-      group.addEventListener("toggle", function () { if (group.open) fill(); });
+      if (svc === current && own && !svc.pages) {
+        // The page's own list (the runbooks around it): nothing to load.
+        list = own;
+        currentLink = own.querySelector("a[aria-current=page]");
+        group.open = true;
+      } else {
+        group.open = !!svc.pages && (svc === current || (!current && total <= 40));
+        if (group.open) fill();
+        group.addEventListener("toggle", function () { if (group.open) fill(); });
+      }
       group.appendChild(list);
       frag.appendChild(group);
     });
