@@ -244,13 +244,22 @@ describe(`issue 15, ${LABEL}: phones`, () => {
     assert.ok(height > 3 * PHONE.height, "the runbook is long enough to scroll");
     await page.mouse.move(180, 400);
     for (let i = 0; i < 8; i++) { await page.mouse.wheel(0, 300); await page.waitForTimeout(50); }
-    await page.waitForTimeout(300);
+    // Wheel scrolling is asynchronous: wait for the page to have scrolled down, then up a little,
+    // rather than for a fixed time (a loaded machine may take longer; the test must not flake).
+    await page.waitForFunction((h) => scrollY > 1.5 * h, PHONE.height, { timeout: 10_000 });
+    const down = await page.evaluate(() => scrollY);
     await page.mouse.wheel(0, -120);
-    await page.waitForTimeout(400);
-    const seen = await page.evaluate(() => {
-      const inView = (sel) => { const r = document.querySelector(sel).getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight && r.height > 0; };
-      return { y: scrollY, header: inView(".site-header"), search: inView("#rb-search-input"), menu: inView(".nav-toggle") };
-    });
+    await page.waitForFunction((y) => scrollY < y, down, { timeout: 10_000 });
+    const inView = () => {
+      const seen = (sel) => { const r = document.querySelector(sel).getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight && r.height > 0; };
+      return { y: scrollY, header: seen(".site-header"), search: seen("#rb-search-input"), menu: seen(".nav-toggle") };
+    };
+    // The header slides back in (a transition): wait up to 5 s for it, then report what is seen.
+    await page.waitForFunction(() => {
+      const r = document.querySelector(".site-header").getBoundingClientRect();
+      return r.top >= 0 && r.height > 0;
+    }, null, { timeout: 5_000 }).catch(() => {});
+    const seen = await page.evaluate(inView);
     assert.ok(seen.y > PHONE.height, `scrolled to ${seen.y}`);
     assert.deepEqual(seen, { y: seen.y, header: true, search: true, menu: true });
     await context.close();
