@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
 use crate::config::Config;
 use crate::diag::{LineIndex, SourceRef};
@@ -45,6 +45,11 @@ pub fn front_matter(bytes: &[u8]) {
     let _ = crate::frontmatter::parse(&config, &source);
 }
 
+/// The theme, compiled templates and highlighter [`page`] renders with, set up once per process
+/// as `serve` keeps them between saves: setting them up per input made each run take a third of
+/// a second. Its Markdown cache holds the one page `content/fuzz.md`, so it does not grow.
+static PAGE_CACHE: LazyLock<Mutex<crate::render::RenderCache>> = LazyLock::new(Mutex::default);
+
 /// One page through parse, link, validate, alert linking and render (pages, listings, search).
 pub fn page(bytes: &[u8]) {
     let (Some(config), Some(text)) = (config(PAGE_BOOK), decode(bytes)) else {
@@ -59,7 +64,16 @@ pub fn page(bytes: &[u8]) {
     let (site, link_diagnostics) = crate::link::link(&config, vec![document], BTreeSet::new());
     diagnostics.extend(link_diagnostics);
     if let Ok(mut checked) = crate::check_site(&config, site, diagnostics, 1) {
-        let _ = crate::render_site(&config, &mut checked);
+        // A panic while the lock is held is the finding itself: the fuzzer stops there.
+        let mut cache = PAGE_CACHE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _ = crate::render_site_pages(
+            &config,
+            &mut checked,
+            &crate::render::PageSet::All,
+            &mut cache,
+        );
     }
 }
 
