@@ -42,7 +42,9 @@ fn runs(text: &str) -> impl Iterator<Item = &str> {
         .filter(|run| !run.is_empty())
 }
 
-/// Folded words of `text`, in order: what the client computes for a query.
+/// Folded words of `text`, in order: what the client computes for a query (used by the
+/// reference query engine, which only the tests and benchmarks build).
+#[cfg(any(test, feature = "test-support"))]
 pub(crate) fn words(text: &str) -> Vec<String> {
     let stripped = strip_diacritics(text);
     runs(&stripped)
