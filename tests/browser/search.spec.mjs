@@ -187,6 +187,30 @@ describe("search", () => {
     await page.close();
   });
 
+  test("search.js loads when the box is first used; what was typed while it loaded is searched", async (t) => {
+    const base = bases.http || served;
+    if (!base) return t.skip("no served site");
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const requested = [];
+    page.on("request", (req) => { if (/\/static\/search\.js(\?|$)/.test(req.url())) requested.push(req.url()); });
+    // A slow network: the reader finishes typing before the client arrives.
+    await page.route(/\/static\/search\.js(\?|$)/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      await route.continue();
+    });
+    await page.goto(base + "index.html", { waitUntil: "load" });
+    await page.waitForTimeout(300);
+    assert.deepEqual(requested, [], "search.js is not loaded with the page");
+    await page.keyboard.press("/");
+    await page.keyboard.type(cases.unique.word, { delay: 5 });
+    assert.equal(await page.evaluate(() => typeof window.rbSearch), "undefined", "typed before the client arrived");
+    await page.waitForSelector("#rb-search-results:not([hidden]) a.rb-result-main");
+    assert.equal(requested.length, 1, `loaded once: ${requested}`);
+    const hrefs = await resultHrefs(page);
+    assert.ok(hrefs[0].endsWith(cases.unique.url + "index.html?highlight=" + cases.unique.word), hrefs[0]);
+    await page.close();
+  });
+
   test("keyboard: / s and Ctrl-K focus, arrows and Enter open, Esc closes and clears highlights", async (t) => {
     const base = bases.http || served;
     if (!base) return t.skip("no served site");

@@ -445,15 +445,9 @@
       var first = highlightPage(new Set(words(highlight)));
       if (first && !location.hash) first.scrollIntoView({ block: 'center' });
     }
+    // The shortcuts that focus the box (/ s Ctrl+K) are theme.js's: it loads this file.
     document.addEventListener('keydown', function (ev) {
-      var t = ev.target, typing = t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
-      if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 'k' && input) {
-        ev.preventDefault(); input.focus(); input.select();
-      } else if (!typing && !ev.ctrlKey && !ev.metaKey && !ev.altKey && (ev.key === '/' || ev.key === 's') && input) {
-        ev.preventDefault(); input.focus(); input.select();
-      } else if (ev.key === 'Escape' && t !== input) {
-        clearHighlight();
-      }
+      if (ev.key === 'Escape' && ev.target !== input) clearHighlight();
     });
     if (!box || !input || !panel) return;
 
@@ -570,6 +564,8 @@
         if (!panel.hidden) { ev.preventDefault(); open(false); } else if (!clearHighlight()) { input.blur(); }
       }
     });
+    // Loaded on demand: what the reader typed while this file was on its way.
+    if (input.value.trim()) run();
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init); else init();

@@ -306,6 +306,36 @@
     if (header && header.contains(event.target)) html.classList.remove("header-away");
   });
 
+  /* ---- Search: static/search.js, the largest script, loads when a reader first reaches for
+     the search box (focus, typing, the / s Ctrl+K shortcuts) or at once on a page opened from a
+     search result (?highlight=): a page opened from a notification does not wait for it.
+     search.js reads what was typed before it arrived. ---- */
+  var searchBox = doc.querySelector(".rb-search[data-search-script]");
+  var searchInput = doc.getElementById("rb-search-input");
+  var searchRequested = false;
+  function loadSearch() {
+    if (searchRequested || !searchBox) return;
+    searchRequested = true;
+    doc.head.appendChild(el("script", { src: searchBox.getAttribute("data-search-script") }));
+  }
+  if (searchInput) {
+    searchInput.addEventListener("focus", loadSearch);
+    searchInput.addEventListener("input", loadSearch);
+    searchInput.addEventListener("pointerdown", loadSearch);
+    if (doc.activeElement === searchInput) loadSearch();
+  }
+  if (/[?&]highlight=/.test(location.search)) loadSearch();
+  doc.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    var find = (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k";
+    var slash = !typing && !event.ctrlKey && !event.metaKey && !event.altKey && (event.key === "/" || event.key === "s");
+    if (!searchInput || !(find || slash)) return;
+    event.preventDefault();
+    searchInput.focus();
+    searchInput.select();
+  });
+
   /* ---- Print: collapsed sections print open, and close again afterwards. ---- */
   var openedForPrint = [];
   window.addEventListener("beforeprint", function () {
