@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use rb_site::alerts::check_alerts;
+use rb_site::cli::alerts::check_alerts;
 use rb_site::config::Config;
 
 const FILES: usize = 10;

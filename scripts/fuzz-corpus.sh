@@ -30,6 +30,17 @@ find "${sources[@]}" -type f -size -64k \( -name '*.md' -o -name '*.markdown' \)
         # Front matter seeds: the files that have a block.
         if head -c 4 "$file" | grep -qE '^(---|\+\+\+)'; then seed front_matter "$file"; fi
     done
+# Mermaid seeds: each ```mermaid block of the Markdown files, on its own.
+blocks=$(mktemp -d)
+find "${sources[@]}" -type f \( -name '*.md' -o -name '*.markdown' \) -print0 2>/dev/null |
+    xargs -0 -r awk -v out="$blocks" '
+        /^[ \t]*(```|~~~)[ \t]*mermaid/ { inside = 1; n += 1; file = out "/" n; next }
+        inside && /^[ \t]*(```|~~~)/ { inside = 0; close(file); next }
+        inside { print > file }'
+for block in "$blocks"/*; do
+    [ -s "$block" ] && seed mermaid "$block"
+done
+rm -rf "$blocks"
 find "${sources[@]}" -type f -size -64k \( -name '*.yml' -o -name '*.yaml' \) -print0 2>/dev/null |
     while IFS= read -r -d '' file; do
         if grep -q 'groups:' "$file"; then seed rule_file "$file"; fi

@@ -226,7 +226,7 @@ fn render_into(
                 || -> Result<()> {
                     if which.listings() {
                         let files = timings::time("alert pages", || {
-                            alerts::alert_outputs(
+                            render::alert_pages::alert_outputs(
                                 config,
                                 &checked.site,
                                 &checked.alerts,

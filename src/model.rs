@@ -50,7 +50,7 @@ pub struct FrontMatter {
     /// One of `[validate] severities` in book.toml (default: critical, warning, info).
     #[schemars(schema_with = "crate::schema::severity")]
     pub severity: Option<String>,
-    /// Alerts this runbook answers: each gets alerts/<Name>/.
+    /// Alerts this runbook answers: each gets `alerts/<Name>/`.
     #[schemars(schema_with = "crate::schema::text_list")]
     pub alerts: Vec<String>,
     #[schemars(schema_with = "crate::schema::text_list")]

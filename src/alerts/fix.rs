@@ -1,4 +1,5 @@
-//! `rb-site alerts --fix`: writes each alert's page URL into its rule's runbook annotation.
+//! What `rb-site alerts --fix` ([`crate::cli::alerts`]) writes: each alert's page URL in its
+//! rule's runbook annotation.
 //!
 //! The edit is textual and minimal: the value of `runbook_url` (or of `runbook`, where the rule
 //! keeps its link there) is replaced in place, in the quoting style it had; a missing key is
@@ -15,10 +16,10 @@ use anyhow::{Context as _, bail};
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use super::coverage::{absolute_or_root, link_alerts};
-use super::rules::{AlertRule, Text, load_rules, parse_rule_file};
+use super::coverage::{AlertGraph, absolute_or_root};
+use super::rules::{AlertRule, Text, parse_rule_file};
 use crate::config::Config;
-use crate::diag::{Diagnostic, Report};
+use crate::diag::Diagnostic;
 
 /// The diagnostics `--fix` answers, for alerts that have a runbook.
 const FIXABLE: [&str; 3] = [
@@ -46,20 +47,13 @@ pub(crate) struct FileFix {
     pub skipped: Vec<Diagnostic>,
 }
 
-/// `rb-site alerts --fix [--dry-run]`. Returns the exit status: 0 when every link was written
-/// (or, with `dry_run`, could be), 1 when some could not be.
-pub fn run_alerts_fix(root: &Path, dry_run: bool) -> anyhow::Result<u8> {
-    let config = Config::load(root)?;
-    if config.book.base_url.is_none() {
-        bail!(
-            "`rb-site alerts --fix` writes absolute links: set book.base-url (the URL the site is published at) in {}",
-            crate::config::CONFIG_FILE
-        );
-    }
-    let (site, _, _) = crate::load_site(&config)?;
-    let (rules, mut diagnostics) = load_rules(&config);
-    let (graph, coverage) = link_alerts(&config, &site, rules);
-
+/// The links `--fix` writes, per rule file: one for each rule of an alert that has a page and a
+/// fixable coverage diagnostic (missing, mismatched or templated link).
+pub(crate) fn planned_fixes(
+    config: &Config,
+    graph: &AlertGraph,
+    coverage: &[Diagnostic],
+) -> BTreeMap<String, Vec<LinkFix>> {
     let mut wanted: BTreeMap<String, Vec<LinkFix>> = BTreeMap::new();
     for diagnostic in coverage.iter().filter(|d| FIXABLE.contains(&d.code)) {
         let Some(rule) = graph
@@ -79,67 +73,11 @@ pub fn run_alerts_fix(root: &Path, dry_run: bool) -> anyhow::Result<u8> {
                 line: rule.line,
                 alert: rule.name.clone(),
                 key,
-                url: absolute_or_root(&config, &entry.page_dir),
+                url: absolute_or_root(config, &entry.page_dir),
             });
         }
     }
-
-    let mut written = 0;
-    let mut fixed = 0;
-    for (file, fixes) in &wanted {
-        let path = config.root.join(file);
-        let before = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let result = fix_rule_file(file, &before, fixes);
-        diagnostics.extend(result.skipped.iter().cloned());
-        if result.after == before {
-            continue;
-        }
-        fixed += fixes.len() - result.skipped.len();
-        if dry_run {
-            let diff = similar::TextDiff::from_lines(&before, &result.after);
-            anstream::print!(
-                "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&format!("a/{file}"), &format!("b/{file}"))
-            );
-            continue;
-        }
-        match replace_if_unchanged(&path, &before, &result.after) {
-            Ok(()) => written += 1,
-            Err(err) => diagnostics.push(Diagnostic::file(
-                file,
-                "alerts-fix-skipped",
-                format!("{err:#}"),
-            )),
-        }
-    }
-
-    let mut report = Report::default();
-    report.extend(
-        |code| config.level_of(code),
-        diagnostics
-            .into_iter()
-            .filter(|d| d.code == "alerts-fix-skipped" || d.code.starts_with("rule-")),
-    );
-    let report = report.sorted();
-    anstream::eprint!(
-        "{}",
-        crate::diag::render(&report, crate::diag::Format::Human, 0, false)
-    );
-    if dry_run {
-        eprintln!("{fixed} runbook links would be written (dry run: no file changed)");
-    } else {
-        eprintln!("Wrote {fixed} runbook links in {written} rule files");
-    }
-    Ok(u8::from(
-        report.has_errors()
-            || report
-                .diagnostics()
-                .iter()
-                .any(|d| d.code == "alerts-fix-skipped"),
-    ))
+    wanted
 }
 
 /// The annotation `--fix` writes: `runbook` where the rule keeps its link there and has no
@@ -186,7 +124,7 @@ pub fn relink_every_alert(
 
 /// Writes `after` over `path` through a temporary file and a rename, unless the file no longer
 /// holds `before` (someone edited it since it was read).
-fn replace_if_unchanged(path: &Path, before: &str, after: &str) -> anyhow::Result<()> {
+pub(crate) fn replace_if_unchanged(path: &Path, before: &str, after: &str) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut temp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;

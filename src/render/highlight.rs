@@ -2,8 +2,9 @@
 //! copy button copies.
 //!
 //! Highlighting uses syntect with bat's maintained grammars (the `two-face` crate) and writes CSS
-//! classes (`hl-…`), never inline styles, so one stylesheet ([`highlight_css`]) gives a light and
-//! a dark theme that follow the reader's colour scheme and the theme toggle. The grammars are
+//! classes (`hl-…`), never inline styles, so stylesheets give a light and a dark theme that follow
+//! the reader's colour scheme and the theme toggle: each page inlines the rules of the classes its
+//! code uses ([`super::code_css`]), from `static/highlight.css`. The grammars are
 //! loaded once per process. A language without a grammar renders as plain escaped text.
 //!
 //! syntect's grammars run at about half a megabyte of code a second, the largest cost of a build,

@@ -7,7 +7,8 @@
 //! an XML parser: every id (and every `url(#…)` / `href="#…"` reference to one) gets a prefix
 //! unique to the page and the diagram, `<style>` selectors are scoped to the diagram, and the
 //! root gets `role="img"` and an accessible name. Colours are the theme's palette, which
-//! [`diagram_css`] maps to CSS variables so diagrams follow light and dark mode and print.
+//! `static/code.css` maps to CSS variables so diagrams follow light and dark mode and print
+//! (a unit test checks it against `diagram_css`).
 
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};

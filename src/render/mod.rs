@@ -5,6 +5,7 @@
 //! [`listings`]. Whole-site data (navigation) goes into one shared file that pages load, so no
 //! page grows with the size of the site.
 
+pub(crate) mod alert_pages;
 mod code_css;
 pub(crate) mod highlight;
 mod listings;

@@ -4,10 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use rb_site::alerts::{
-    AlertsFormat, AlertsReport, CoverageSummary, alerts_report, alerts_report_for,
-    parse_rule_file_counted, render_alerts,
-};
+use rb_site::alerts::{AlertsReport, CoverageSummary, parse_rule_file_counted};
+use rb_site::cli::alerts::{AlertsFormat, alerts_report, alerts_report_for, render_alerts};
 use rb_site::config::Config;
 
 fn fixture(name: &str) -> PathBuf {

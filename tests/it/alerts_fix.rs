@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use rb_site::alerts::check_alerts;
+use rb_site::cli::alerts::check_alerts;
 use rb_site::config::Config;
 
 use crate::support::{fixture, rb_site, read, repo, tool};

@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use rb_site::alerts::{AlertsReport, alerts_report, alerts_report_for};
+use rb_site::alerts::AlertsReport;
+use rb_site::cli::alerts::{alerts_report, alerts_report_for};
 use rb_site::config::Config;
 
 fn root() -> PathBuf {

@@ -121,6 +121,36 @@ const URL: &[&str] = &[
     "\\",
 ];
 
+/// Pieces of Mermaid: diagram kinds, nodes, edges of every arrow, subgraphs, activations.
+const MERMAID: &[&str] = &[
+    "graph TD\n",
+    "flowchart LR\n",
+    "sequenceDiagram\n",
+    "stateDiagram-v2\n",
+    "classDiagram\n",
+    "A-->B\n",
+    "A --> B{Is it?}\n",
+    "B -- yes --> C[(db)]\n",
+    "C -.-> D((x))\n",
+    "subgraph s\n",
+    "end\n",
+    "participant VM\n",
+    "A->>+VM: call\n",
+    "VM-->>-A: ok\n",
+    "Note over A: n\n",
+    "[*] --> S1\n",
+    "%% comment\n",
+    "classDef c fill:#f00\n",
+    "click A \"javascript:x\"\n",
+    "\"",
+    "[",
+    "]",
+    "(",
+    "{",
+    "|",
+    ";",
+];
+
 proptest! {
     #![proptest_config(config())]
 
@@ -132,6 +162,11 @@ proptest! {
     #[test]
     fn page_never_panics(bytes in shaped(MARKDOWN)) {
         rb_site::fuzzing::page(&bytes);
+    }
+
+    #[test]
+    fn mermaid_never_panics(bytes in shaped(MERMAID)) {
+        rb_site::fuzzing::mermaid(&bytes);
     }
 
     #[test]
@@ -153,6 +188,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         rb_site::fuzzing::front_matter(&bytes);
         rb_site::fuzzing::page(&bytes);
+        rb_site::fuzzing::mermaid(&bytes);
         rb_site::fuzzing::rule_file(&bytes);
         rb_site::fuzzing::book_toml(&bytes);
         rb_site::fuzzing::request_path(&bytes);

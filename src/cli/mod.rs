@@ -10,6 +10,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
+pub mod alerts;
+
 use crate::config::Config;
 use crate::diag::{self, Format};
 use crate::model::slugify;
@@ -136,8 +138,8 @@ pub struct AlertsArgs {
     #[command(flatten)]
     pub root: RootArg,
     /// Output format of the alert map
-    #[arg(long, value_enum, default_value_t = crate::alerts::AlertsFormat::Table)]
-    pub format: crate::alerts::AlertsFormat,
+    #[arg(long, value_enum, default_value_t = alerts::AlertsFormat::Table)]
+    pub format: alerts::AlertsFormat,
     /// Write each alert's page URL into the runbook_url annotation of rules whose link is missing or wrong
     #[arg(long)]
     pub fix: bool,
@@ -198,11 +200,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             write: args.write,
             worker: worker_program(),
         }),
-        Command::Alerts(args) if args.fix => Ok(ExitCode::from(crate::alerts::run_alerts_fix(
+        Command::Alerts(args) if args.fix => Ok(ExitCode::from(alerts::run_alerts_fix(
             &args.root.root,
             args.dry_run,
         )?)),
-        Command::Alerts(args) => Ok(ExitCode::from(crate::alerts::run_alerts_report(
+        Command::Alerts(args) => Ok(ExitCode::from(alerts::run_alerts_report(
             &args.root.root,
             args.format,
         )?)),
