@@ -108,9 +108,15 @@ impl Baseline {
         self.len() == 0
     }
 
+    /// `report` sorted, with the problems this baseline knows moved out of its diagnostics.
+    /// Applying it again (after more diagnostics joined) splits the whole report afresh.
+    pub fn apply(&self, report: Report) -> Report {
+        report.split_known(|all| self.split(all))
+    }
+
     /// Splits `diagnostics` into (new, known): each known problem forgives as many occurrences
     /// as its count, the first ones in report order.
-    pub(crate) fn split(&self, diagnostics: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+    fn split(&self, diagnostics: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
         let mut left: BTreeMap<Key, usize> = self
             .problems
             .iter()
@@ -160,8 +166,8 @@ mod tests {
             diagnostic("a.md", 11, "link to `x`"),
             diagnostic("a.md", 12, "link to `x`"),
             diagnostic("c.md", 1, "link to `z`"),
-        ])
-        .with_baseline(&baseline);
+        ]);
+        let after = baseline.apply(after);
         let lines: Vec<(&str, usize)> = after
             .diagnostics()
             .iter()
@@ -174,7 +180,7 @@ mod tests {
         assert_eq!(rewritten.len(), 4);
         assert!(!rewritten.problems.iter().any(|p| p.file == "b.md"));
         // Applying again gives the same split.
-        let again = after.clone().with_baseline(&baseline);
+        let again = baseline.apply(after.clone());
         assert_eq!(again.diagnostics(), after.diagnostics());
     }
 

@@ -615,7 +615,7 @@ impl Config {
     /// A report ready to show: sorted, with the baseline's known problems set apart.
     pub fn finish_report(&self, report: Report) -> Report {
         match &self.known_problems {
-            Some(baseline) => report.with_baseline(baseline),
+            Some(baseline) => baseline.apply(report),
             None => report.sorted(),
         }
     }

@@ -543,14 +543,17 @@ impl Report {
         &self.known
     }
 
-    /// Sorted, with the problems `baseline` knows moved out of the diagnostics. Applying it
-    /// again (after more diagnostics joined) splits the whole report afresh.
-    pub fn with_baseline(mut self, baseline: &crate::baseline::Baseline) -> Report {
+    /// Sorted, with every diagnostic (the known ones too) split afresh by `split` into (new,
+    /// known): how a baseline sets apart the problems it knows.
+    pub fn split_known(
+        mut self,
+        split: impl FnOnce(Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Diagnostic>),
+    ) -> Report {
         let mut all = std::mem::take(&mut self.diagnostics);
         all.append(&mut self.known);
         all.sort();
         all.dedup();
-        let (new, known) = baseline.split(all);
+        let (new, known) = split(all);
         self.diagnostics = new;
         self.known = known;
         self

@@ -36,46 +36,93 @@ pub type PageId = String;
 )]
 pub struct FrontMatter {
     /// The page title (else the first H1).
-    #[schemars(schema_with = "crate::schema::text")]
+    #[schemars(schema_with = "field_schema::text")]
     pub title: Option<String>,
     /// One line shown under the title and in listings.
-    #[schemars(schema_with = "crate::schema::text")]
+    #[schemars(schema_with = "field_schema::text")]
     pub description: Option<String>,
     /// The service this runbook belongs to.
-    #[schemars(schema_with = "crate::schema::text")]
+    #[schemars(schema_with = "field_schema::text")]
     pub service: Option<String>,
     /// The team that answers for this runbook.
-    #[schemars(schema_with = "crate::schema::text")]
+    #[schemars(schema_with = "field_schema::text")]
     pub owner: Option<String>,
     /// One of `[validate] severities` in book.toml (default: critical, warning, info).
-    #[schemars(schema_with = "crate::schema::severity")]
+    #[schemars(schema_with = "field_schema::severity")]
     pub severity: Option<String>,
     /// Alerts this runbook answers: each gets `alerts/<Name>/`.
-    #[schemars(schema_with = "crate::schema::text_list")]
+    #[schemars(schema_with = "field_schema::text_list")]
     pub alerts: Vec<String>,
-    #[schemars(schema_with = "crate::schema::text_list")]
+    #[schemars(schema_with = "field_schema::text_list")]
     pub tags: Vec<String>,
     /// When the runbook was last reviewed: YYYY-MM-DD (or an RFC 3339 timestamp).
-    #[schemars(schema_with = "crate::schema::date")]
+    #[schemars(schema_with = "field_schema::date")]
     pub last_reviewed: Option<jiff::civil::Date>,
     /// Which required sections apply: runbook, alert, reference or a kind from book.toml.
-    #[schemars(schema_with = "crate::schema::text")]
+    #[schemars(schema_with = "field_schema::text")]
     pub kind: Option<String>,
     /// The last URL segment (default: from the file name).
-    #[schemars(schema_with = "crate::schema::text")]
+    #[schemars(schema_with = "field_schema::text")]
     pub slug: Option<String>,
     /// Drafts are left out unless --drafts.
-    #[schemars(schema_with = "crate::schema::boolean")]
+    #[schemars(schema_with = "field_schema::boolean")]
     pub draft: bool,
     /// Old URLs that keep working: a redirect page is written at each.
-    #[schemars(schema_with = "crate::schema::text_list")]
+    #[schemars(schema_with = "field_schema::text_list")]
     pub aliases: Vec<String>,
     /// Order within its section (lower first; then by title).
-    #[schemars(schema_with = "crate::schema::integer")]
+    #[schemars(schema_with = "field_schema::integer")]
     pub weight: Option<i64>,
     /// Anything else for your templates.
-    #[schemars(schema_with = "crate::schema::mapping")]
+    #[schemars(schema_with = "field_schema::mapping")]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// JSON Schemas of the front-matter fields as the front-matter reader accepts them, more
+/// loosely than their typed values (`rb-site schema front-matter`, [`crate::schema`]).
+mod field_schema {
+    use schemars::{Schema, SchemaGenerator, json_schema};
+
+    /// A text field: a string, or a number (read as its text).
+    pub(crate) fn text(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": ["string", "number"] })
+    }
+
+    /// A severity: text; the accepted values are configured in book.toml, these are the defaults.
+    pub(crate) fn severity(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": ["string", "number"],
+            "examples": ["critical", "warning", "info"],
+        })
+    }
+
+    /// A list of texts; one text stands for a list of one, an empty value for none.
+    pub(crate) fn text_list(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": ["array", "string", "number", "null"],
+            "items": { "type": ["string", "number"] },
+        })
+    }
+
+    /// `YYYY-MM-DD`, or an RFC 3339 timestamp whose date is taken.
+    pub(crate) fn date(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ].*)?$",
+        })
+    }
+
+    pub(crate) fn boolean(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "boolean" })
+    }
+
+    pub(crate) fn integer(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "integer" })
+    }
+
+    pub(crate) fn mapping(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "object" })
+    }
 }
 
 /// Where each front-matter key was written, as byte offsets in the file.
@@ -215,6 +262,82 @@ pub struct Page {
     pub runbook_kind: String,
     /// Alerts this page answers: front matter's `alerts`, or the file name with `name-from-file`.
     pub alerts: Vec<String>,
+}
+
+/// A taxonomy: one page per value of a front-matter field across the runbooks, under `<name>/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Taxonomy {
+    /// Its folder in the site: `services`, `owners`, `tags`, `severities`.
+    pub name: &'static str,
+    /// Its heading.
+    pub title: &'static str,
+    /// The front-matter field its values come from.
+    pub field: &'static str,
+}
+
+/// The taxonomies, in the order the site lists them. The link, paths and render stages all
+/// read this one table.
+pub const TAXONOMIES: &[Taxonomy] = &[
+    Taxonomy {
+        name: "services",
+        title: "Services",
+        field: "service",
+    },
+    Taxonomy {
+        name: "owners",
+        title: "Owners",
+        field: "owner",
+    },
+    Taxonomy {
+        name: "tags",
+        title: "Tags",
+        field: "tags",
+    },
+    Taxonomy {
+        name: "severities",
+        title: "Severities",
+        field: "severity",
+    },
+];
+
+impl Page {
+    /// The page's service: front matter's `service`, else its top-level content folder; `None`
+    /// for a page at the top of the content folder without the field.
+    pub fn service(&self) -> Option<String> {
+        if let Some(service) = self.doc.front.service.as_deref().map(str::trim)
+            && !service.is_empty()
+        {
+            return Some(service.to_string());
+        }
+        self.doc
+            .dir()
+            .split('/')
+            .next()
+            .filter(|top| !top.is_empty())
+            .map(str::to_string)
+    }
+
+    /// The values under which a taxonomy (by [`Taxonomy::name`]) lists this page.
+    pub fn taxonomy_values(&self, taxonomy: &str) -> Vec<String> {
+        let front = &self.doc.front;
+        match taxonomy {
+            "services" => self.service().into_iter().collect(),
+            "owners" => front.owner.iter().cloned().collect(),
+            "tags" => front.tags.clone(),
+            "severities" => front.severity.iter().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The site-relative path of the page's own file; `None` for the home page's `_index.md`
+    /// (the home page is site-wide).
+    pub fn output_path(&self) -> Option<String> {
+        if self.kind == PageKind::Section && self.url.is_empty() {
+            None
+        } else {
+            Some(format!("{}index.html", self.url))
+        }
+    }
 }
 
 /// A content folder with its pages, for section pages and navigation.

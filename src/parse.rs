@@ -130,11 +130,7 @@ fn parse_markdown(text: &str, body_start: usize) -> (Events, Outline) {
             }),
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
-                    CodeBlockKind::Fenced(info) => info
-                        .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
-                        .next()
-                        .unwrap_or("")
-                        .to_lowercase(),
+                    CodeBlockKind::Fenced(info) => fence_language(info),
                     CodeBlockKind::Indented => String::new(),
                 };
                 outline.code_blocks.push(CodeBlock {
@@ -231,6 +227,17 @@ pub fn placeholder_tags(html: &str) -> Vec<(usize, &str)> {
         rest = &rest[advance..];
     }
     found
+}
+
+/// A fence's language: the first word of the info string, without `{.…}` decoration,
+/// lowercased (` ```Bash title="x" ` is `bash`).
+pub(crate) fn fence_language(info: &str) -> String {
+    info.split(|c: char| c.is_whitespace() || c == ',')
+        .next()
+        .unwrap_or_default()
+        .trim_matches(|c| c == '{' || c == '}')
+        .trim_start_matches('.')
+        .to_ascii_lowercase()
 }
 
 #[cfg(test)]

@@ -45,14 +45,6 @@ const RESERVED_FOLDERS: &[(&str, &str, Reserves)] = &[
     ("print/", "the print binders", |_| true),
 ];
 
-/// The taxonomies the render stage lists, with the front-matter field each reads.
-const TAXONOMY_FIELDS: &[(&str, &str)] = &[
-    ("services", "service"),
-    ("owners", "owner"),
-    ("tags", "tags"),
-    ("severities", "severity"),
-];
-
 /// What the render stage writes besides what it always writes: the losers of every collision
 /// are left out, whichever thread would have reached the path first.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -148,7 +140,7 @@ pub(crate) fn plan(
             .taken
             .insert(path, (what.to_string(), Origin::SiteWide));
     }
-    for (name, field) in TAXONOMY_FIELDS {
+    for &crate::model::Taxonomy { name, field, .. } in crate::model::TAXONOMIES {
         claims.taken.insert(
             format!("{name}/index.html"),
             (format!("the {name} index"), Origin::SiteWide),
@@ -157,7 +149,7 @@ pub(crate) fn plan(
             if page.kind != PageKind::Runbook {
                 continue;
             }
-            for value in crate::render::taxonomy_values(name, page) {
+            for value in page.taxonomy_values(name) {
                 let path = format!("{name}/{}/index.html", slugify(&value));
                 claims.taken.entry(path).or_insert_with(|| {
                     (
@@ -170,7 +162,7 @@ pub(crate) fn plan(
     }
 
     for (i, page) in site.pages.iter().enumerate() {
-        let Some(path) = crate::render::page_output_path(page) else {
+        let Some(path) = page.output_path() else {
             continue;
         };
         if let Err(holder) = claims.claim(&path, Origin::Page(i, "slug"), || {

@@ -3,10 +3,10 @@
 //! Both are derived (`schemars`) from the types the parser fills: [`crate::model::FrontMatter`]
 //! and the `book.toml` structs in [`crate::config`], so a field added there appears here. The
 //! front matter is read field by field ([`crate::frontmatter`]), more loosely than its typed
-//! value (a title may be a number, a list may be one string): the `schema_with` functions below
-//! describe what that reader accepts.
+//! value (a title may be a number, a list may be one string): the `schema_with` functions beside
+//! the type describe what that reader accepts.
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use schemars::{JsonSchema, Schema};
 
 /// Which schema to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -51,47 +51,6 @@ fn schema_of<T: JsonSchema>() -> Schema {
     schemars::generate::SchemaSettings::draft2020_12()
         .into_generator()
         .into_root_schema_for::<T>()
-}
-
-/// A text field: a string, or a number (read as its text).
-pub(crate) fn text(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": ["string", "number"] })
-}
-
-/// A severity: text; the accepted values are configured in book.toml, these are the defaults.
-pub(crate) fn severity(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({
-        "type": ["string", "number"],
-        "examples": ["critical", "warning", "info"],
-    })
-}
-
-/// A list of texts; one text stands for a list of one, an empty value for none.
-pub(crate) fn text_list(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({
-        "type": ["array", "string", "number", "null"],
-        "items": { "type": ["string", "number"] },
-    })
-}
-
-/// `YYYY-MM-DD`, or an RFC 3339 timestamp whose date is taken.
-pub(crate) fn date(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({
-        "type": "string",
-        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ].*)?$",
-    })
-}
-
-pub(crate) fn boolean(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": "boolean" })
-}
-
-pub(crate) fn integer(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": "integer" })
-}
-
-pub(crate) fn mapping(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": "object" })
 }
 
 #[cfg(test)]

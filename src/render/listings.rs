@@ -9,10 +9,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::markdown::RenderedBody;
-use super::services::{
-    LIST_PAGE_SIZE, ServiceGroup, page_url, paginate, service_groups, service_of,
-};
-use super::{Output, Renderer, TAXONOMIES, taxonomy_values, templates};
+use super::services::{LIST_PAGE_SIZE, ServiceGroup, page_url, paginate, service_groups};
+use super::{Output, Renderer, templates};
+use crate::model::TAXONOMIES;
 
 /// Services shown on the home page, the largest first; the Services page lists them all.
 const HOME_SERVICES: usize = 12;
@@ -147,13 +146,13 @@ impl Renderer<'_> {
 
     pub(super) fn taxonomies(&self) -> Result<Files> {
         let mut jobs: Vec<Listing> = Vec::new();
-        for (name, title) in TAXONOMIES {
+        for &crate::model::Taxonomy { name, title, .. } in TAXONOMIES {
             let mut terms: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
             for (i, page) in self.site.pages.iter().enumerate() {
                 if page.kind != PageKind::Runbook {
                     continue;
                 }
-                for value in taxonomy_values(name, page) {
+                for value in page.taxonomy_values(name) {
                     terms
                         .entry(slugify(&value))
                         .or_insert_with(|| (value.clone(), Vec::new()))
@@ -407,7 +406,7 @@ pub(super) fn nav_files(site: &Site) -> Vec<(String, Vec<u8>)> {
         .map(|s| {
             s.pages
                 .iter()
-                .filter(|&&i| service_of(&site.pages[i]).is_none())
+                .filter(|&&i| site.pages[i].service().is_none())
                 .take(NAV_OTHER_RUNBOOKS)
                 .map(page_entry)
                 .collect()

@@ -420,7 +420,7 @@ impl Pass<'_> {
 
     fn code_block(&mut self, kind: &CodeBlockKind<'static>, code: &str, span: Range<usize>) {
         let lang = match kind {
-            CodeBlockKind::Fenced(info) => fence_language(info),
+            CodeBlockKind::Fenced(info) => crate::parse::fence_language(info),
             CodeBlockKind::Indented => String::new(),
         };
         if lang == "mermaid"
@@ -564,17 +564,6 @@ fn code_block_text(events: &[(Event<'static>, Range<usize>)], start: usize) -> (
         }
     }
     (code, i)
-}
-
-/// A fence's language: the first word of the info string, without `{.…}` decoration,
-/// lowercased (` ```Bash title="x" ` is `bash`).
-pub(crate) fn fence_language(info: &str) -> String {
-    info.split(|c: char| c.is_whitespace() || c == ',')
-        .next()
-        .unwrap_or_default()
-        .trim_matches(|c| c == '{' || c == '}')
-        .trim_start_matches('.')
-        .to_ascii_lowercase()
 }
 
 /// A GitHub alert's kind: its class suffix, title and icon (drawn for rb-site on a 16×16 grid,

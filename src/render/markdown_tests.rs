@@ -308,10 +308,10 @@ fn html_element_names() {
 
 #[test]
 fn fence_languages() {
-    assert_eq!(fence_language("Bash title=\"x\""), "bash");
-    assert_eq!(fence_language("{.yaml}"), "yaml");
-    assert_eq!(fence_language("json,linenos"), "json");
-    assert_eq!(fence_language(""), "");
+    assert_eq!(crate::parse::fence_language("Bash title=\"x\""), "bash");
+    assert_eq!(crate::parse::fence_language("{.yaml}"), "yaml");
+    assert_eq!(crate::parse::fence_language("json,linenos"), "json");
+    assert_eq!(crate::parse::fence_language(""), "");
 }
 
 /// `themes/default/static/code.css` and `highlight.css` are what `code_css()` and

@@ -55,25 +55,6 @@ pub struct Rendered {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// The taxonomies every site has: (name, title, the front-matter values of a page).
-const TAXONOMIES: &[(&str, &str)] = &[
-    ("services", "Services"),
-    ("owners", "Owners"),
-    ("tags", "Tags"),
-    ("severities", "Severities"),
-];
-
-pub(crate) fn taxonomy_values(name: &str, page: &Page) -> Vec<String> {
-    let front = &page.doc.front;
-    match name {
-        "services" => services::service_of(page).into_iter().collect(),
-        "owners" => front.owner.iter().cloned().collect(),
-        "tags" => front.tags.clone(),
-        "severities" => front.severity.iter().cloned().collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// Shared, read-only state for rendering one site.
 struct Renderer<'a> {
     config: &'a Config,
@@ -171,16 +152,6 @@ impl RenderCache {
     /// Forgets the theme and templates: a theme file changed on disk.
     pub fn forget_templates(&mut self) {
         self.templates = None;
-    }
-}
-
-/// The output path of a page's own file, `None` for the home page's `_index.md` (the home
-/// page is site-wide). The files a partial render leaves out are exactly these paths.
-pub fn page_output_path(page: &Page) -> Option<String> {
-    if page.kind == PageKind::Section && page.url.is_empty() {
-        None
-    } else {
-        Some(format!("{}index.html", page.url))
     }
 }
 
@@ -318,7 +289,7 @@ pub fn render_pages(
     }
     let wanted: Vec<usize> = (0..site.pages.len())
         .filter(|&i| {
-            page_output_path(&site.pages[i]).is_some()
+            site.pages[i].output_path().is_some()
                 && !extras.outputs.lost_pages.contains(&i)
                 && (fresh[i] || which.contains(i))
         })
@@ -467,9 +438,9 @@ pub fn base_context(config: &Config, theme: &Theme) -> tera::Context {
     base.insert("asset_version", &asset_version(theme));
     base.insert("nav_url", "static/nav.js");
     base.insert("checklist_stale_hours", &config.build.checklist_stale_hours);
-    let taxonomy_links: Vec<_> = TAXONOMIES
+    let taxonomy_links: Vec<_> = crate::model::TAXONOMIES
         .iter()
-        .map(|(name, title)| serde_json::json!({ "name": name, "title": title, "url": format!("{name}/") }))
+        .map(|t| serde_json::json!({ "name": t.name, "title": t.title, "url": format!("{}/", t.name) }))
         .collect();
     base.insert("taxonomies", &taxonomy_links);
     base

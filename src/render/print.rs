@@ -96,7 +96,7 @@ impl Renderer<'_> {
                             rewrite_links(&bodies[i].html, &page.url, anchor, &anchors, &root);
                         serde_json::json!({
                             "title": page.title, "url": page.url, "anchor": anchor,
-                            "service": super::services::service_of(page), "owner": page.doc.front.owner,
+                            "service": page.service(), "owner": page.doc.front.owner,
                             "severity": page.doc.front.severity, "source_path": page.doc.source.path,
                             "content_html": content_html,
                         })

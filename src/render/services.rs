@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{Page, PageKind, Site, slugify};
+use crate::model::{PageKind, Site, slugify};
 
 /// Runbooks on one listing page (term, section, review-overdue pages). At about 700 bytes of
 /// HTML a runbook this keeps a listing page near 80 KB.
@@ -15,22 +15,6 @@ pub(crate) const LIST_PAGE_SIZE: usize = 100;
 
 /// Runbooks of its service listed in a runbook page's own HTML (the no-JavaScript sidebar).
 pub(crate) const PAGE_NAV_SIZE: usize = 40;
-
-/// The service of a runbook: `service`, else its top-level folder; None for a runbook at the
-/// top of the content folder without the field.
-pub(crate) fn service_of(page: &Page) -> Option<String> {
-    if let Some(service) = page.doc.front.service.as_deref().map(str::trim)
-        && !service.is_empty()
-    {
-        return Some(service.to_string());
-    }
-    page.doc
-        .dir()
-        .split('/')
-        .next()
-        .filter(|top| !top.is_empty())
-        .map(str::to_string)
-}
 
 /// One service: its name as written, its Services page, the top-level folder of the same name
 /// (its overview page) if the site has one, and its runbooks in site order.
@@ -49,7 +33,7 @@ pub(crate) fn service_groups(site: &Site) -> Vec<ServiceGroup> {
         if page.kind != PageKind::Runbook {
             continue;
         }
-        let Some(name) = service_of(page) else {
+        let Some(name) = page.service() else {
             continue;
         };
         let slug = slugify(&name);

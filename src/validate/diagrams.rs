@@ -7,7 +7,6 @@ use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
 use crate::config::{Config, MermaidRender};
 use crate::diag::Diagnostic;
 use crate::model::Page;
-use crate::render::markdown::fence_language;
 use crate::render::mermaid::parse_failure;
 
 /// Checks every Mermaid block of one page, when diagrams are drawn at all.
@@ -16,15 +15,17 @@ pub(super) fn check(config: &Config, page: &Page, out: &mut Vec<Diagnostic>) {
         return;
     }
     let doc = &page.doc;
-    for block in &doc.outline.code_blocks {
-        let Some((Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))), span)) =
+    for block in doc
+        .outline
+        .code_blocks
+        .iter()
+        .filter(|b| b.lang == "mermaid")
+    {
+        let Some((Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))), span)) =
             doc.events.get(block.event)
         else {
             continue;
         };
-        if fence_language(info) != "mermaid" {
-            continue;
-        }
         let code: String = doc.events[block.event + 1..]
             .iter()
             .map_while(|(event, _)| match event {

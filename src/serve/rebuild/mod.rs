@@ -37,7 +37,7 @@ use crate::config::Config;
 use crate::diag::{Diagnostic, Report};
 use crate::link::{self, Linked};
 use crate::model::{Document, PageKind, Site};
-use crate::render::{Output, PageSet, RenderCache, page_output_path};
+use crate::render::{Output, PageSet, RenderCache};
 use crate::{alerts, load, parse, render_site_pages};
 use checks::Checks;
 use plan::{Before, Deferred};
@@ -546,7 +546,7 @@ fn merge(
         let page_paths: PrintOutputs = if *listings {
             site.pages
                 .iter()
-                .filter_map(page_output_path)
+                .filter_map(crate::model::Page::output_path)
                 .map(Arc::from)
                 .collect()
         } else {

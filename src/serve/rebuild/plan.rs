@@ -216,5 +216,5 @@ fn service_slug(page: &Page) -> Option<String> {
     if page.kind != PageKind::Runbook {
         return None;
     }
-    crate::render::services::service_of(page).map(|name| crate::model::slugify(&name))
+    page.service().map(|name| crate::model::slugify(&name))
 }
