@@ -106,7 +106,7 @@ pub fn check_site(
         timings::time("alert links", || alerts::link_alerts(config, &site, rules));
     diagnostics.extend(coverage_diagnostics);
 
-    let mut extras = alert_extras(&graph)?;
+    let mut extras = alert_extras(&graph);
     let (outputs, path_diagnostics) =
         timings::time("output paths", || paths::plan(config, &site, &graph));
     diagnostics.extend(path_diagnostics);
@@ -124,15 +124,15 @@ pub fn check_site(
 }
 
 /// What pages show of the alert graph: each runbook's Alerts panel, the home page's coverage.
-pub(crate) fn alert_extras(graph: &alerts::AlertGraph) -> Result<Extras> {
+pub(crate) fn alert_extras(graph: &alerts::AlertGraph) -> Extras {
     let mut extras = Extras::default();
     for (i, panel) in alerts::alerts_panels(graph) {
         if !panel.is_empty() {
-            extras.alert_panels.insert(i, serde_json::to_value(panel)?);
+            extras.alert_panels.insert(i, panel);
         }
     }
-    extras.coverage = Some(serde_json::to_value(alerts::coverage_summary(graph))?);
-    Ok(extras)
+    extras.coverage = Some(alerts::coverage_summary(graph));
+    extras
 }
 
 /// Stage 6: renders a checked site into memory, with the alert pages and the search index.

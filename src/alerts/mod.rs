@@ -27,8 +27,6 @@ pub use report::AlertsReport;
 pub(crate) use rules::{AlertRule, load_rules};
 #[doc(hidden)]
 pub use rules::{ParsedRuleFile, parse_rule_file_counted};
+pub use summary::{AlertPanelEntry, AlertRow, CoverageSummary};
 #[allow(unused_imports)]
-pub(crate) use summary::{
-    AlertPanelEntry, alert_rows, alerts_panel, alerts_panels, coverage_summary,
-};
-pub use summary::{AlertRow, CoverageSummary};
+pub(crate) use summary::{alert_rows, alerts_panel, alerts_panels, coverage_summary};

@@ -9,9 +9,8 @@ use crate::config::Config;
 use crate::model::Site;
 
 /// One alert rule as shown in a runbook's Alerts panel.
-#[allow(dead_code)] // Until the render stage shows the panel on runbook pages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct AlertPanelEntry {
+pub struct AlertPanelEntry {
     pub name: String,
     pub severity: Option<String>,
     #[serde(rename = "for")]

@@ -9,7 +9,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::markdown::RenderedBody;
-use super::services::{LIST_PAGE_SIZE, ServiceGroup, page_url, paginate, service_groups};
+use super::services::{LIST_PAGE_SIZE, Pager, ServiceGroup, page_url, paginate, service_groups};
+use super::templates::ListItem;
 use super::{Output, Renderer, templates};
 use crate::model::TAXONOMIES;
 
@@ -67,22 +68,24 @@ impl Renderer<'_> {
             .take(HOME_SERVICES)
             .map(|group| {
                 let runbooks = || group.pages.iter().map(|&i| &self.site.pages[i]);
-                let mut owners: Vec<String> =
-                    runbooks().filter_map(|p| p.doc.front.owner.clone()).collect();
+                let mut owners: Vec<String> = runbooks()
+                    .filter_map(|p| p.doc.front.owner.clone())
+                    .collect();
                 owners.sort();
                 owners.dedup();
                 let overdue = runbooks().filter(|p| self.review.overdue(p)).count();
-                serde_json::json!({
-                    "name": group.name,
-                    "title": group.name,
-                    "url": group.url,
-                    "overview": group.overview,
-                    "owners": owners,
-                    "count": group.pages.len(),
-                    "overdue": overdue,
-                    "severities": templates::severity_counts(runbooks()),
-                    "pages": self.list_items(&group.pages[..group.pages.len().min(HOME_SERVICE_RUNBOOKS)]),
-                })
+                HomeService {
+                    name: &group.name,
+                    title: &group.name,
+                    url: &group.url,
+                    overview: group.overview.as_deref(),
+                    owners,
+                    count: group.pages.len(),
+                    overdue,
+                    severities: templates::severity_counts(runbooks()),
+                    pages: self
+                        .list_items(&group.pages[..group.pages.len().min(HOME_SERVICE_RUNBOOKS)]),
+                }
             })
             .collect();
         let runbooks: Vec<usize> = (0..self.site.pages.len())
@@ -94,19 +97,19 @@ impl Renderer<'_> {
             .runbooks()
             .flat_map(|p| p.alerts.iter().map(String::as_str))
             .collect();
-        let home = serde_json::json!({
-            "highlight_css": self.highlight_rules.for_html([content_html.as_str()]),
-            "content_html": content_html,
-            "counts": {
-                "runbooks": runbooks.len(),
-                "services": self.services.len(),
-                "alerts": alerts.len(),
-                "overdue": overdue.len(),
+        let home = HomeView {
+            highlight_css: self.highlight_rules.for_html([content_html.as_str()]),
+            content_html: &content_html,
+            counts: HomeCounts {
+                runbooks: runbooks.len(),
+                services: self.services.len(),
+                alerts: alerts.len(),
+                overdue: overdue.len(),
             },
-            "services": services,
-            "overdue": self.list_items(&overdue[..overdue.len().min(HOME_OVERDUE)]),
-            "coverage": self.extras.coverage,
-        });
+            services,
+            overdue: self.list_items(&overdue[..overdue.len().min(HOME_OVERDUE)]),
+            coverage: self.extras.coverage.as_ref(),
+        };
         let mut context = self.context("home", "");
         context.insert("home", &home);
         let source = home_index.map_or("index.html", |i| {
@@ -134,11 +137,16 @@ impl Renderer<'_> {
         paginate(OVERDUE_URL, &overdue, LIST_PAGE_SIZE)
             .into_par_iter()
             .map(|(url, shown, pager)| {
-                let view = serde_json::json!({
-                    "taxonomy": "review-overdue", "taxonomy_title": "Review overdue",
-                    "name": "Review overdue", "url": OVERDUE_URL, "count": overdue.len(),
-                    "pages": self.list_items(&shown), "pager": (pager.total > 1).then_some(pager),
-                });
+                let view = TermView {
+                    taxonomy: "review-overdue",
+                    taxonomy_title: "Review overdue",
+                    name: "Review overdue",
+                    url: OVERDUE_URL,
+                    count: overdue.len(),
+                    overview: None,
+                    pages: self.list_items(&shown),
+                    pager: (pager.total > 1).then_some(pager),
+                };
                 self.listing("term.html", "term", &url, &view, "review-overdue")
             })
             .collect()
@@ -184,26 +192,48 @@ impl Renderer<'_> {
             .map(|job| match job {
                 Listing::Taxonomy { name, title, terms } => {
                     let url = format!("{name}/");
-                    let term_views: Vec<_> = terms
+                    let terms = terms
                         .iter()
-                        .map(|(slug, value, count)| serde_json::json!({ "name": value, "url": format!("{name}/{slug}/"), "count": count }))
+                        .map(|(slug, value, count)| TermLink {
+                            name: value,
+                            url: format!("{name}/{slug}/"),
+                            count: *count,
+                        })
                         .collect();
-                    let view = serde_json::json!({ "name": name, "title": title, "url": url, "terms": term_views });
+                    let view = TaxonomyView {
+                        name,
+                        title,
+                        url: &url,
+                        terms,
+                    };
                     self.listing("taxonomy.html", "taxonomy", &url, &view, name)
                         .map(|file| vec![file])
                 }
-                Listing::Term { name, title, slug, value, pages } => {
+                Listing::Term {
+                    name,
+                    title,
+                    slug,
+                    value,
+                    pages,
+                } => {
                     let base = format!("{name}/{slug}/");
                     paginate(&base, &pages, LIST_PAGE_SIZE)
                         .into_iter()
                         .map(|(url, shown, pager)| {
-                            let view = serde_json::json!({
-                                "taxonomy": name, "taxonomy_title": title, "name": value,
-                                "url": base, "count": pages.len(),
-                                "overview": (name == "services").then(|| self.services.iter().find(|g| g.url == base).and_then(|g| g.overview.clone())).flatten(),
-                                "pages": self.list_items(&shown),
-                                "pager": (pager.total > 1).then_some(pager),
-                            });
+                            let overview = (name == "services")
+                                .then(|| self.services.iter().find(|g| g.url == base))
+                                .flatten()
+                                .and_then(|g| g.overview.as_deref());
+                            let view = TermView {
+                                taxonomy: name,
+                                taxonomy_title: title,
+                                name: &value,
+                                url: &base,
+                                count: pages.len(),
+                                overview,
+                                pages: self.list_items(&shown),
+                                pager: (pager.total > 1).then_some(pager),
+                            };
                             self.listing("term.html", "term", &url, &view, name)
                         })
                         .collect::<Result<Files>>()
@@ -282,7 +312,11 @@ impl Renderer<'_> {
             .map(|b| format!("{b}{target_url}"));
         context.insert(
             "redirect",
-            &serde_json::json!({ "target": target, "title": title, "canonical": canonical }),
+            &RedirectView {
+                target,
+                title,
+                canonical,
+            },
         );
         self.tera
             .render("redirect.html", &context)
@@ -299,18 +333,21 @@ impl Renderer<'_> {
         let Some(base_url) = &self.config.book.base_url else {
             return Ok(());
         };
-        let mut entries: Vec<_> = vec![serde_json::json!({ "loc": base_url, "lastmod": null })];
+        let mut entries = vec![SitemapEntry {
+            loc: base_url.clone(),
+            lastmod: None,
+        }];
         for page in &self.site.pages {
             if page.url.is_empty() {
                 continue;
             }
-            entries.push(serde_json::json!({
-                "loc": format!("{base_url}{}", page.url),
-                "lastmod": page.doc.front.last_reviewed.map(|d| d.to_string()),
-            }));
+            entries.push(SitemapEntry {
+                loc: format!("{base_url}{}", page.url),
+                lastmod: page.doc.front.last_reviewed.map(|d| d.to_string()),
+            });
         }
         let mut context = self.base.clone();
-        context.insert("sitemap", &serde_json::json!({ "entries": entries }));
+        context.insert("sitemap", &SitemapView { entries });
         let bytes = self.tera.render("sitemap.xml", &context).map_err(|err| {
             anyhow!(
                 "template sitemap.xml failed: {}",
@@ -361,9 +398,10 @@ const NAV_OTHER_RUNBOOKS: usize = 100;
 pub(super) fn nav_files(site: &Site) -> Vec<(String, Vec<u8>)> {
     let page_entry = |i: &usize| {
         let page = &site.pages[*i];
-        match &page.doc.front.severity {
-            Some(severity) => serde_json::json!({ "t": page.title, "u": page.url, "s": severity }),
-            None => serde_json::json!({ "t": page.title, "u": page.url }),
+        NavPage {
+            s: page.doc.front.severity.as_deref(),
+            t: &page.title,
+            u: &page.url,
         }
     };
     let groups = service_groups(site);
@@ -372,20 +410,26 @@ pub(super) fn nav_files(site: &Site) -> Vec<(String, Vec<u8>)> {
     let services: Vec<_> = groups
         .iter()
         .map(|g| {
-            let mut service = serde_json::json!({
-                "name": g.name, "url": g.url, "overview": g.overview, "count": g.pages.len(),
-            });
+            let mut service = NavService {
+                count: g.pages.len(),
+                key: None,
+                name: &g.name,
+                overview: g.overview.as_deref(),
+                pages: None,
+                src: None,
+                url: &g.url,
+            };
             let listed = &g.pages[..g.pages.len().min(NAV_SERVICE_RUNBOOKS)];
-            let pages: Vec<_> = listed.iter().map(page_entry).collect();
+            let pages: Vec<NavPage> = listed.iter().map(page_entry).collect();
             if inline {
-                service["pages"] = serde_json::json!(pages);
+                service.pages = Some(pages);
             } else {
                 // A name with no letters or digits (all punctuation) still needs a file name.
                 let slug = Some(slugify(&g.name))
                     .filter(|slug| !slug.is_empty())
                     .unwrap_or_else(|| "-".to_string());
                 let path = format!("static/nav/{slug}.js");
-                let call = serde_json::json!([slug, pages]).to_string();
+                let call = serde_json::to_string(&(&slug, &pages)).unwrap_or_default();
                 let bytes = format!(
                     "window.rbNavPages && window.rbNavPages({});\n",
                     &call[1..call.len() - 1]
@@ -394,8 +438,8 @@ pub(super) fn nav_files(site: &Site) -> Vec<(String, Vec<u8>)> {
                 // The file's hash in its URL: a browser never pairs a new nav.js with an old list.
                 let src = format!("{path}?h={}", &blake3::hash(&bytes).to_hex()[..10]);
                 files.push((path, bytes));
-                service["key"] = serde_json::json!(slug);
-                service["src"] = serde_json::json!(src);
+                service.key = Some(slug);
+                service.src = Some(src);
             }
             service
         })
@@ -412,10 +456,131 @@ pub(super) fn nav_files(site: &Site) -> Vec<(String, Vec<u8>)> {
                 .collect()
         })
         .unwrap_or_default();
-    let data = serde_json::json!({ "services": services, "other": other });
+    let data = serde_json::to_string(&NavData { other, services }).unwrap_or_default();
     files.push((
         "static/nav.js".to_string(),
         format!("window.rbNav && window.rbNav({data});\n").into_bytes(),
     ));
     files
+}
+
+// The views the templates get, and the navigation data (JSON, fields in alphabetical order as
+// the scripts have always read them).
+
+/// `index.html`'s `home`.
+#[derive(Serialize)]
+struct HomeView<'a> {
+    /// The highlighting rules the home page's own content uses.
+    highlight_css: String,
+    content_html: &'a str,
+    counts: HomeCounts,
+    /// The largest services.
+    services: Vec<HomeService<'a>>,
+    /// The longest overdue reviews.
+    overdue: Vec<ListItem>,
+    coverage: Option<&'a crate::alerts::CoverageSummary>,
+}
+
+#[derive(Serialize)]
+struct HomeCounts {
+    runbooks: usize,
+    services: usize,
+    alerts: usize,
+    overdue: usize,
+}
+
+/// One service on the home page, with its first runbooks.
+#[derive(Serialize)]
+struct HomeService<'a> {
+    name: &'a str,
+    /// The name again: what the home template shows.
+    title: &'a str,
+    url: &'a str,
+    overview: Option<&'a str>,
+    owners: Vec<String>,
+    count: usize,
+    overdue: usize,
+    severities: BTreeMap<String, usize>,
+    pages: Vec<ListItem>,
+}
+
+/// `taxonomy.html`'s `taxonomy`: the index of one taxonomy's terms.
+#[derive(Serialize)]
+struct TaxonomyView<'a> {
+    name: &'a str,
+    title: &'a str,
+    url: &'a str,
+    terms: Vec<TermLink<'a>>,
+}
+
+#[derive(Serialize)]
+struct TermLink<'a> {
+    name: &'a str,
+    url: String,
+    count: usize,
+}
+
+/// `term.html`'s `term`: one page of a term's runbooks (or of `review-overdue/`).
+#[derive(Serialize)]
+struct TermView<'a> {
+    taxonomy: &'a str,
+    taxonomy_title: &'a str,
+    name: &'a str,
+    url: &'a str,
+    count: usize,
+    /// A service's overview page (its top-level folder), on the services' term pages.
+    overview: Option<&'a str>,
+    pages: Vec<ListItem>,
+    pager: Option<Pager>,
+}
+
+/// `redirect.html`'s `redirect`.
+#[derive(Serialize)]
+struct RedirectView<'a> {
+    target: &'a str,
+    title: &'a str,
+    canonical: Option<String>,
+}
+
+/// `sitemap.xml`'s `sitemap`.
+#[derive(Serialize)]
+struct SitemapView {
+    entries: Vec<SitemapEntry>,
+}
+
+#[derive(Serialize)]
+struct SitemapEntry {
+    loc: String,
+    lastmod: Option<String>,
+}
+
+/// `static/nav.js`'s data.
+#[derive(Serialize)]
+struct NavData<'a> {
+    other: Vec<NavPage<'a>>,
+    services: Vec<NavService<'a>>,
+}
+
+/// A service in the sidebar: its runbooks inline (`pages`) or in a file (`key`, `src`).
+#[derive(Serialize)]
+struct NavService<'a> {
+    count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    name: &'a str,
+    overview: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pages: Option<Vec<NavPage<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    src: Option<String>,
+    url: &'a str,
+}
+
+/// A runbook in the sidebar: severity, title, URL.
+#[derive(Serialize)]
+struct NavPage<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    s: Option<&'a str>,
+    t: &'a str,
+    u: &'a str,
 }

@@ -40,9 +40,9 @@ use templates::{Crumb, ListItem, NameUrl, ReviewClock, SiteView};
 #[derive(Debug, Default, Clone)]
 pub struct Extras {
     /// Page index -> the runbook page's `alert_panel` entries.
-    pub alert_panels: BTreeMap<usize, serde_json::Value>,
+    pub alert_panels: BTreeMap<usize, Vec<crate::alerts::AlertPanelEntry>>,
     /// The home page's `coverage`.
-    pub coverage: Option<serde_json::Value>,
+    pub coverage: Option<crate::alerts::CoverageSummary>,
     /// Which outputs give way to others (from [`crate::paths`]).
     pub outputs: crate::paths::OutputPlan,
 }
@@ -438,12 +438,24 @@ pub fn base_context(config: &Config, theme: &Theme) -> tera::Context {
     base.insert("asset_version", &asset_version(theme));
     base.insert("nav_url", "static/nav.js");
     base.insert("checklist_stale_hours", &config.build.checklist_stale_hours);
-    let taxonomy_links: Vec<_> = crate::model::TAXONOMIES
+    let taxonomy_links: Vec<TaxonomyLink> = crate::model::TAXONOMIES
         .iter()
-        .map(|t| serde_json::json!({ "name": t.name, "title": t.title, "url": format!("{}/", t.name) }))
+        .map(|t| TaxonomyLink {
+            name: t.name,
+            title: t.title,
+            url: format!("{}/", t.name),
+        })
         .collect();
     base.insert("taxonomies", &taxonomy_links);
     base
+}
+
+/// A taxonomy in every page's navigation (`taxonomies`).
+#[derive(Serialize)]
+struct TaxonomyLink {
+    name: &'static str,
+    title: &'static str,
+    url: String,
 }
 
 /// A short hash of the static files, appended to their URLs so browsers never use stale copies.
@@ -471,7 +483,7 @@ struct RunbookView<'a> {
     review_overdue: bool,
     review_age_days: Option<i64>,
     alerts: Vec<NameUrl>,
-    alert_panel: serde_json::Value,
+    alert_panel: &'a [crate::alerts::AlertPanelEntry],
     tags: Vec<NameUrl>,
     service_url: Option<String>,
     owner_url: Option<String>,
@@ -622,8 +634,7 @@ impl Renderer<'_> {
                         .extras
                         .alert_panels
                         .get(&index)
-                        .cloned()
-                        .unwrap_or(serde_json::Value::Array(Vec::new())),
+                        .map_or(&[], Vec::as_slice),
                     tags: front
                         .tags
                         .iter()

@@ -8,9 +8,11 @@ use std::collections::HashMap;
 
 use anyhow::{Result, anyhow};
 use rayon::prelude::*;
+use serde::Serialize;
 
 use super::Renderer;
 use super::markdown::RenderedBody;
+use super::services::PagerLink;
 use crate::model::Site;
 
 /// A part holds runbooks until their bodies pass this many bytes (at least one runbook), which
@@ -85,7 +87,12 @@ impl Renderer<'_> {
                 let root = Site::root_prefix(&url);
                 let anchors: HashMap<&str, String> = pages
                     .iter()
-                    .map(|&i| (self.site.pages[i].url.as_str(), anchor_of(&self.site.pages[i].url)))
+                    .map(|&i| {
+                        (
+                            self.site.pages[i].url.as_str(),
+                            anchor_of(&self.site.pages[i].url),
+                        )
+                    })
                     .collect();
                 let views: Vec<_> = pages
                     .iter()
@@ -94,26 +101,31 @@ impl Renderer<'_> {
                         let anchor = &anchors[page.url.as_str()];
                         let content_html =
                             rewrite_links(&bodies[i].html, &page.url, anchor, &anchors, &root);
-                        serde_json::json!({
-                            "title": page.title, "url": page.url, "anchor": anchor,
-                            "service": page.service(), "owner": page.doc.front.owner,
-                            "severity": page.doc.front.severity, "source_path": page.doc.source.path,
-                            "content_html": content_html,
-                        })
+                        PrintedRunbook {
+                            title: &page.title,
+                            url: &page.url,
+                            anchor,
+                            service: page.service(),
+                            owner: page.doc.front.owner.as_deref(),
+                            severity: page.doc.front.severity.as_deref(),
+                            source_path: &page.doc.source.path,
+                            content_html,
+                        }
                     })
                     .collect();
                 let highlight_css = self
                     .highlight_rules
                     .for_html(pages.iter().map(|&i| bodies[i].html.as_str()));
                 let total = part_counts[*b];
-                let view = serde_json::json!({
-                    "service": binders[*b].0,
-                    "part": number, "parts": total,
-                    "prev": (*number > 1).then(|| part_url(*b, number - 1)),
-                    "next": (*number < total).then(|| part_url(*b, number + 1)),
-                    "pages": views,
-                    "highlight_css": highlight_css,
-                });
+                let view = BinderPart {
+                    service: &binders[*b].0,
+                    part: *number,
+                    parts: total,
+                    prev: (*number > 1).then(|| part_url(*b, number - 1)),
+                    next: (*number < total).then(|| part_url(*b, number + 1)),
+                    pages: views,
+                    highlight_css,
+                };
                 let mut context = self.context("print", &url);
                 context.insert("print", &view);
                 let bytes = self
@@ -127,14 +139,21 @@ impl Renderer<'_> {
             .iter()
             .enumerate()
             .map(|(b, (name, _, pages))| {
-                let links: Vec<_> = (1..=part_counts[b])
-                    .map(|n| serde_json::json!({ "number": n, "url": part_url(b, n) }))
+                let parts = (1..=part_counts[b])
+                    .map(|number| PagerLink {
+                        number,
+                        url: part_url(b, number),
+                    })
                     .collect();
-                serde_json::json!({ "name": name, "count": pages.len(), "parts": links })
+                BinderLink {
+                    name,
+                    count: pages.len(),
+                    parts,
+                }
             })
             .collect();
         let mut context = self.context("print", PRINT_URL);
-        context.insert("print", &serde_json::json!({ "binders": index }));
+        context.insert("print", &BinderIndex { binders: index });
         let bytes = self
             .render_template("print.html", &context, "print.html")
             .map_err(|d| anyhow!(d.message))?;
@@ -248,6 +267,45 @@ fn rewrite_one(
         out.push_str(fragment);
     }
     out
+}
+
+/// `print.html`'s `print` on a binder's page: one part of one service's runbooks.
+#[derive(Serialize)]
+struct BinderPart<'a> {
+    service: &'a str,
+    part: usize,
+    parts: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    pages: Vec<PrintedRunbook<'a>>,
+    /// The highlighting rules the part's code uses.
+    highlight_css: String,
+}
+
+/// A runbook in a binder, its links rewritten to point inside the part.
+#[derive(Serialize)]
+struct PrintedRunbook<'a> {
+    title: &'a str,
+    url: &'a str,
+    anchor: &'a str,
+    service: Option<String>,
+    owner: Option<&'a str>,
+    severity: Option<&'a str>,
+    source_path: &'a str,
+    content_html: String,
+}
+
+/// `print.html`'s `print` on `print/`: every binder with its parts.
+#[derive(Serialize)]
+struct BinderIndex<'a> {
+    binders: Vec<BinderLink<'a>>,
+}
+
+#[derive(Serialize)]
+struct BinderLink<'a> {
+    name: &'a str,
+    count: usize,
+    parts: Vec<PagerLink>,
 }
 
 #[cfg(test)]

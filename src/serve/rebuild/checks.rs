@@ -198,7 +198,7 @@ impl Checks {
             .map(|(i, page)| alerts::alert_inputs(page, graph.anchor_pages.contains(&i)))
             .collect();
         self.alert_diagnostics = diagnostics;
-        checked.extras = crate::alert_extras(&graph)?;
+        checked.extras = crate::alert_extras(&graph);
         checked.alerts = graph;
         Ok(())
     }

@@ -163,13 +163,13 @@ impl Before {
 
 /// What the alert graph showed before it was built again.
 pub(super) struct OldAlerts {
-    panels: BTreeMap<usize, serde_json::Value>,
+    panels: BTreeMap<usize, Vec<crate::alerts::AlertPanelEntry>>,
     redirects: Vec<String>,
 }
 
 impl OldAlerts {
     pub(super) fn new(
-        panels: BTreeMap<usize, serde_json::Value>,
+        panels: BTreeMap<usize, Vec<crate::alerts::AlertPanelEntry>>,
         redirects: Vec<String>,
     ) -> OldAlerts {
         OldAlerts { panels, redirects }
