@@ -40,7 +40,12 @@ pub(crate) fn link_parts(config: &Config, docs: Vec<Document>, assets: BTreeSet<
     let mut by_page: BTreeMap<PageId, Vec<Diagnostic>> = BTreeMap::new();
     let mut duplicates = Vec::new();
     let mut left_out = Vec::new();
-    let folder_kinds = folder_kinds(docs.iter());
+    // A draft left out of the site sets nothing for the pages below it, as `serve` sees it too
+    // (it places an edited page with the kinds of the section pages in the site).
+    let folder_kinds = folder_kinds(
+        docs.iter()
+            .filter(|doc| !doc.front.draft || config.build.drafts),
+    );
 
     let mut pages: Vec<Page> = Vec::with_capacity(docs.len());
     for doc in docs {
@@ -603,6 +608,24 @@ mod tests {
         assert_eq!(kind("ops/a.md").as_deref(), Some("alert"));
         assert_eq!(kind("ops/b.md").as_deref(), Some("reference"));
         assert_eq!(kind("c.md").as_deref(), Some("runbook"));
+    }
+
+    #[test]
+    fn a_draft_section_page_sets_no_kind_unless_drafts_are_built() {
+        let files = [
+            ("ops/_index.md", "---\nkind: alert\ndraft: true\n---\n"),
+            ("ops/a.md", "# A"),
+        ];
+        let kind_of_a = |config: &str| {
+            let (site, _) = site(&files, config);
+            site.page_by_source("ops/a.md")
+                .map(|p| p.runbook_kind.clone())
+        };
+        assert_eq!(kind_of_a("").as_deref(), Some("runbook"));
+        assert_eq!(
+            kind_of_a("[build]\ndrafts = true\n").as_deref(),
+            Some("alert")
+        );
     }
 
     #[test]

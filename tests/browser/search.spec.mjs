@@ -193,9 +193,9 @@ describe("search", () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const requested = [];
     page.on("request", (req) => { if (/\/static\/search\.js(\?|$)/.test(req.url())) requested.push(req.url()); });
-    // A slow network: the reader finishes typing before the client arrives.
+    // A slow network (1.5 s): the reader finishes typing before the client arrives.
     await page.route(/\/static\/search\.js(\?|$)/, async (route) => {
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       await route.continue();
     });
     await page.goto(base + "index.html", { waitUntil: "load" });
