@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 
-use crate::alerts::{AlertRow, AlertsReport, CoverageSummary, coverage_summary};
+use crate::alerts::{AlertGraph, AlertRow, AlertsReport, CoverageSummary, coverage_summary};
 use crate::config::Config;
 use crate::diag::{Diagnostic, Report};
 use crate::model::Site;
@@ -35,9 +35,7 @@ pub fn alerts_report(root: &Path) -> anyhow::Result<AlertsReport> {
 
 /// Runs the alert stage on the site a configuration describes.
 pub fn alerts_report_for(config: &Config) -> anyhow::Result<AlertsReport> {
-    let site = load_site(config)?;
-    let (rules, mut diagnostics) = crate::alerts::load_rules(config);
-    let (graph, coverage) = crate::alerts::link_alerts(config, &site, rules);
+    let (site, graph, mut diagnostics, coverage) = link_site_alerts(config)?;
     diagnostics.extend(coverage);
     let (tera, base) = alert_tera(config)?;
     let outputs = crate::render::alert_pages::alert_outputs(config, &site, &graph, &tera, &base)?;
@@ -53,9 +51,7 @@ pub fn alerts_report_for(config: &Config) -> anyhow::Result<AlertsReport> {
 /// Loads the site and the rules and checks coverage, without rendering anything: what
 /// `rb-site check` needs from this stage. Returns the summary and the diagnostics (levels applied).
 pub fn check_alerts(config: &Config) -> anyhow::Result<(CoverageSummary, Report)> {
-    let site = load_site(config)?;
-    let (rules, mut diagnostics) = crate::alerts::load_rules(config);
-    let (graph, coverage) = crate::alerts::link_alerts(config, &site, rules);
+    let (_, graph, mut diagnostics, coverage) = link_site_alerts(config)?;
     diagnostics.extend(coverage);
     let mut report = Report::default();
     report.extend_at(|path, code| config.level_at(path, code), diagnostics);
@@ -70,10 +66,16 @@ fn alert_tera(config: &Config) -> anyhow::Result<(tera::Tera, tera::Context)> {
     Ok((tera, crate::render::base_context(config, &theme)))
 }
 
-/// Stages 1 to 3 of the pipeline: the linked site, whatever its own diagnostics (the build and
-/// `check` report those; `rb-site alerts` is about coverage).
-fn load_site(config: &Config) -> anyhow::Result<Site> {
-    crate::load_site(config).map(|(site, _, _)| site)
+/// Stages 1 to 3 of the pipeline, then the alert stage: the linked site (whatever its own
+/// diagnostics: the build and `check` report those; these commands are about coverage), the
+/// alert graph, the rule files' diagnostics and the coverage diagnostics.
+fn link_site_alerts(
+    config: &Config,
+) -> anyhow::Result<(Site, AlertGraph, Vec<Diagnostic>, Vec<Diagnostic>)> {
+    let (site, _, _) = crate::load_site(config)?;
+    let (rules, rule_diagnostics) = crate::alerts::load_rules(config);
+    let (graph, coverage) = crate::alerts::link_alerts(config, &site, rules);
+    Ok((site, graph, rule_diagnostics, coverage))
 }
 
 /// `rb-site alerts`: prints the map and summary to stdout, diagnostics to stderr.
@@ -97,9 +99,7 @@ pub fn run_alerts_fix(root: &Path, dry_run: bool) -> anyhow::Result<u8> {
             crate::config::CONFIG_FILE
         );
     }
-    let site = load_site(&config)?;
-    let (rules, mut diagnostics) = crate::alerts::load_rules(&config);
-    let (graph, coverage) = crate::alerts::link_alerts(&config, &site, rules);
+    let (_, graph, mut diagnostics, coverage) = link_site_alerts(&config)?;
 
     let wanted = crate::alerts::fix::planned_fixes(&config, &graph, &coverage);
 

@@ -30,7 +30,7 @@ struct Rule {
     media: Option<String>,
     /// Each selector of the rule's list, with the `hl-` classes it names.
     selectors: Vec<(String, Vec<String>)>,
-    /// `{ … }`, as written.
+    /// `{ … }` on one line, as every page that keeps the rule writes it.
     block: String,
 }
 
@@ -59,7 +59,7 @@ impl HighlightRules {
             let Some(close) = tail.find('}') else {
                 break;
             };
-            let block = tail[..=close].to_string();
+            let block = compact(&tail[..=close]);
             rest = &tail[close + 1..];
             if head.is_empty() || head.contains("</") || block.contains("</") {
                 // Nothing to select, or text that would end the page's <style> element.
@@ -116,7 +116,7 @@ impl HighlightRules {
                 open = rule.media.as_deref();
             }
             css.push_str(&kept.join(","));
-            css.push_str(&compact(&rule.block));
+            css.push_str(&rule.block);
             css.push('\n');
         }
         if open.is_some() {
