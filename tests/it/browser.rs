@@ -152,6 +152,18 @@ fn missing_prerequisite() -> Option<String> {
     }
 }
 
+/// What the on-call checks (`oncall.spec.mjs`) need beyond the browser: its print checks read
+/// the PDF Chromium prints with poppler's `pdftotext`.
+fn missing_oncall_prerequisite() -> Option<String> {
+    missing_prerequisite().or_else(|| {
+        Command::new("pdftotext")
+            .arg("-v")
+            .output()
+            .is_err()
+            .then(|| "`pdftotext` is not on PATH (apt-get install -y poppler-utils)".into())
+    })
+}
+
 fn run_with_deadline(command: &mut Command, deadline: Duration) -> ExitStatus {
     let mut child = command.spawn().expect("start node");
     let started = Instant::now();
@@ -184,12 +196,14 @@ fn build_demo_site(dest: &Path) {
 
 #[test]
 fn theme_and_search_in_headless_chromium() {
-    if let Some(why) = missing_prerequisite() {
+    if let Some(why) = missing_oncall_prerequisite() {
         assert!(
             std::env::var_os("CI").is_none(),
             "browser tests cannot run in CI: {why}"
         );
-        crate::support::skip(format!("needs Chromium, playwright-core and node: {why}"));
+        crate::support::skip(format!(
+            "needs Chromium, playwright-core, node and pdftotext: {why}"
+        ));
         return;
     }
     // RB_BROWSER_SITE serves an already built site instead, to iterate on the theme quickly.
@@ -238,14 +252,14 @@ fn theme_and_search_in_headless_chromium() {
 #[test]
 fn issue15_oncall_site_at_1000_runbooks_in_headless_chromium() {
     let generator = Path::new(MANIFEST_DIR).join("../shared/bench/gen_corpus.py");
-    let why = missing_prerequisite()
+    let why = missing_oncall_prerequisite()
         .or_else(|| (!generator.is_file()).then(|| format!("{} not found", generator.display())));
     if let Some(why) = why {
         assert!(
             std::env::var_os("CI").is_none(),
             "browser tests cannot run in CI: {why}"
         );
-        eprintln!("SKIPPED 1,000-runbook browser tests: {why}");
+        crate::support::skip(format!("1,000-runbook browser tests: {why}"));
         return;
     }
     let work = tempfile::tempdir().expect("temp dir");
