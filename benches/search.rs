@@ -70,7 +70,7 @@ fn write_site(out: &Path, pages: &[Page], files: &[(String, Vec<u8>)]) {
         let depth = page.url.matches('/').count();
         let root = "../".repeat(depth);
         let mut body = String::new();
-        pulldown_cmark::html::push_html(&mut body, page.doc.events.iter().map(|(e, _)| e.clone()));
+        pulldown_cmark::html::push_html(&mut body, rb_site::parse::events(&page.doc).into_iter().map(|(e, _)| e));
         let html = format!(
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
              <link rel=\"stylesheet\" href=\"{root}static/search.css\"></head><body>\n<header>\

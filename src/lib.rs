@@ -3,7 +3,8 @@
 //! A build is a pipeline of stages, each a module that takes values and returns values:
 //!
 //! 1. [`load`]: find and read the content files (BOM and CRLF normalised).
-//! 2. [`parse`]: front matter ([`frontmatter`]) and Markdown, parsed once into a [`model::Document`].
+//! 2. [`parse`]: front matter ([`frontmatter`]) and the Markdown's outline, into a
+//!    [`model::Document`]; later stages read the body's events through [`parse::events`].
 //! 3. [`link`]: place documents in the [`model::Site`]: URLs, kinds, sections, alert claims.
 //! 4. [`validate`]: named rules produce [`diag::Diagnostic`]s; nothing stops at the first problem.
 //! 5. [`alerts`]: Prometheus rule files and runbook claims, checked against each other; then

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use pulldown_cmark::Event;
 use serde::Serialize;
 
 use crate::diag::{LineIndex, SourceRef};
@@ -197,9 +196,9 @@ pub struct Document {
     pub field_spans: FieldSpans,
     /// Byte offset where the Markdown body starts (after the front matter).
     pub body_start: usize,
+    /// Headings, links, code blocks and placeholder tags; the events themselves are parsed
+    /// again when needed ([`crate::parse::events`]).
     pub outline: Outline,
-    /// The body's events, with byte spans in the file. Parsed once; rendered from here.
-    pub events: Vec<(Event<'static>, Range<usize>)>,
 }
 
 impl Document {

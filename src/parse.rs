@@ -1,10 +1,12 @@
 //! Stage 2b, parse: front matter plus Markdown, into a [`Document`] with an outline.
 //!
-//! Markdown is parsed once, here, with one set of options. The events are kept (with byte spans
-//! in the file) for the renderer, and an outline is taken from them: headings with unique ids,
-//! link destinations, code blocks and placeholder tags such as `<cluster-id>`.
+//! Markdown is parsed with one set of options. Here the body gives its outline: headings with
+//! unique ids, link destinations, code blocks and placeholder tags such as `<cluster-id>`. The
+//! checks and the renderer read the body's events through [`events`], which parses the text
+//! again, so no stage holds the events of the whole site at once.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use rayon::prelude::*;
@@ -43,7 +45,7 @@ pub fn parse_all(config: &Config, files: Vec<SourceFile>) -> (Vec<Document>, Vec
     (documents, diagnostics)
 }
 
-/// Parses one file: front matter, then the Markdown body.
+/// Parses one file: front matter, then the Markdown body's outline.
 pub fn parse_document(config: &Config, source: SourceFile) -> (Document, Vec<Diagnostic>) {
     let index = LineIndex::new(&source.text);
     let front = {
@@ -54,7 +56,7 @@ pub fn parse_document(config: &Config, source: SourceFile) -> (Document, Vec<Dia
         };
         frontmatter::parse(config, &source_ref)
     };
-    let (events, outline) = parse_markdown(&source.text, front.body_start);
+    let outline = parse_outline(&source.text, front.body_start);
     let document = Document {
         source,
         index,
@@ -62,85 +64,113 @@ pub fn parse_document(config: &Config, source: SourceFile) -> (Document, Vec<Dia
         field_spans: front.field_spans,
         body_start: front.body_start,
         outline,
-        events,
     };
     (document, front.diagnostics)
 }
 
-type Events = Vec<(Event<'static>, std::ops::Range<usize>)>;
+/// A body's Markdown events, with byte spans in the file.
+pub type Events<'a> = Vec<(Event<'a>, Range<usize>)>;
 
-/// Parses the body (`text[body_start..]`) into owned events with file offsets, and its outline.
-fn parse_markdown(text: &str, body_start: usize) -> (Events, Outline) {
-    let body = &text[body_start.min(text.len())..];
-    let mut events: Events = Parser::new_ext(body, markdown_options())
+/// The body's events in order, with byte spans in the file: the same sequence every time, so the
+/// outline's event indices ([`Heading::event`], [`CodeBlock::event`]) point into it. Headings
+/// carry no ids here; [`events`] gives them theirs.
+pub fn event_iter(doc: &Document) -> impl Iterator<Item = (Event<'_>, Range<usize>)> {
+    body_event_iter(&doc.source.text, doc.body_start)
+}
+
+/// The body's events with byte spans in the file, each heading with its unique id from the
+/// outline: what the checks and the renderer read.
+///
+/// Documents keep their text and outline, not their events: parsed again here, borrowing the
+/// text, a page costs microseconds, where keeping owned events for every page of a
+/// 10,000-runbook site took about 300 MB.
+pub fn events(doc: &Document) -> Events<'_> {
+    let mut events: Events<'_> = event_iter(doc).collect();
+    for heading in &doc.outline.headings {
+        if let Some((Event::Start(Tag::Heading { id, .. }), _)) = events.get_mut(heading.event) {
+            *id = Some(CowStr::Borrowed(heading.id.as_str()));
+        }
+    }
+    events
+}
+
+fn body_event_iter(
+    text: &str,
+    body_start: usize,
+) -> impl Iterator<Item = (Event<'_>, Range<usize>)> {
+    let body_start = body_start.min(text.len());
+    Parser::new_ext(&text[body_start..], markdown_options())
         .into_offset_iter()
-        .map(|(event, range)| {
-            (
-                event.into_static(),
-                body_start + range.start..body_start + range.end,
-            )
-        })
-        .collect();
+        .map(move |(event, range)| (event, body_start + range.start..body_start + range.end))
+}
 
+/// A heading whose text is being gathered: its event index, span, level and explicit id.
+struct OpenHeading {
+    event: usize,
+    span: Range<usize>,
+    level: u8,
+    explicit_id: Option<String>,
+    text: String,
+}
+
+/// The outline of the body (`text[body_start..]`): headings with unique ids, link destinations,
+/// code blocks and placeholder tags, each with its span in the file and its event index.
+fn parse_outline(text: &str, body_start: usize) -> Outline {
     let mut outline = Outline::default();
     let mut used_ids = UsedIds::default();
-    let mut open_heading: Option<(usize, String)> = None;
-    for i in 0..events.len() {
-        let (event, span) = &events[i];
+    let mut open_heading: Option<OpenHeading> = None;
+    for (i, (event, span)) in body_event_iter(text, body_start).enumerate() {
         match event {
-            Event::Start(Tag::Heading { .. }) => open_heading = Some((i, String::new())),
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                open_heading = Some(OpenHeading {
+                    event: i,
+                    span,
+                    level: level as u8,
+                    explicit_id: id.map(|id| id.to_string()),
+                    text: String::new(),
+                });
+            }
             Event::End(TagEnd::Heading(_)) => {
-                if let Some((start, heading_text)) = open_heading.take() {
-                    let span = events[start].1.clone();
-                    let (level, explicit_id) = match &events[start].0 {
-                        Event::Start(Tag::Heading { level, id, .. }) => (*level as u8, id.clone()),
-                        _ => continue,
-                    };
-                    let text = heading_text.trim().to_string();
-                    let base = explicit_id
-                        .map(|id| id.to_string())
-                        .unwrap_or_else(|| heading_id(&text));
-                    let id = used_ids.unique(base);
-                    if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start].0 {
-                        *slot = Some(CowStr::from(id.clone()));
-                    }
+                if let Some(open) = open_heading.take() {
+                    let text = open.text.trim().to_string();
+                    let base = open.explicit_id.unwrap_or_else(|| heading_id(&text));
                     outline.headings.push(Heading {
-                        level,
+                        level: open.level,
                         text,
-                        id,
-                        span,
-                        event: start,
+                        id: used_ids.unique(base),
+                        span: open.span,
+                        event: open.event,
                     });
                 }
             }
             Event::Text(t) | Event::Code(t) => {
-                if let Some((_, heading_text)) = &mut open_heading {
-                    heading_text.push_str(t);
+                if let Some(open) = &mut open_heading {
+                    open.text.push_str(&t);
                 }
             }
             Event::Start(Tag::Link { dest_url, .. }) => outline.links.push(Link {
                 dest: dest_url.to_string(),
-                span: span.clone(),
+                span,
                 is_image: false,
             }),
             Event::Start(Tag::Image { dest_url, .. }) => outline.links.push(Link {
                 dest: dest_url.to_string(),
-                span: span.clone(),
+                span,
                 is_image: true,
             }),
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
-                    CodeBlockKind::Fenced(info) => fence_language(info),
+                    CodeBlockKind::Fenced(info) => fence_language(&info),
                     CodeBlockKind::Indented => String::new(),
                 };
                 outline.code_blocks.push(CodeBlock {
                     lang,
-                    span: span.clone(),
+                    span,
                     event: i,
                 });
             }
             Event::Html(html) | Event::InlineHtml(html) => {
-                for (offset, tag) in placeholder_tags(html) {
+                for (offset, tag) in placeholder_tags(&html) {
                     let start = span.start + offset;
                     outline.placeholder_tags.push(PlaceholderTag {
                         text: tag.to_string(),
@@ -151,7 +181,7 @@ fn parse_markdown(text: &str, body_start: usize) -> (Events, Outline) {
             _ => {}
         }
     }
-    (events, outline)
+    outline
 }
 
 /// GitHub's heading anchors: lowercase, spaces to `-`, punctuation other than `-` and `_` dropped.
@@ -245,7 +275,7 @@ mod tests {
     use super::*;
 
     fn outline(text: &str) -> Outline {
-        parse_markdown(text, 0).1
+        parse_outline(text, 0)
     }
 
     #[test]
@@ -283,8 +313,21 @@ mod tests {
 
     #[test]
     fn heading_ids_are_written_into_the_events() {
-        let (events, outline) = parse_markdown("## Steps\n", 0);
-        let heading = &outline.headings[0];
+        let (doc, _) = parse_document(
+            &Config::from_toml(std::path::Path::new("/tmp"), "").expect("config"),
+            SourceFile {
+                path: "content/a.md".into(),
+                rel: "a.md".into(),
+                text: "## Steps\n\n## Steps\n".into(),
+            },
+        );
+        let events = events(&doc);
+        let heading = &doc.outline.headings[1];
+        match &events[heading.event].0 {
+            Event::Start(Tag::Heading { id, .. }) => assert_eq!(id.as_deref(), Some("steps-1")),
+            other => panic!("unexpected {other:?}"),
+        }
+        let heading = &doc.outline.headings[0];
         match &events[heading.event].0 {
             Event::Start(Tag::Heading { id, .. }) => assert_eq!(id.as_deref(), Some("steps")),
             other => panic!("unexpected {other:?}"),
@@ -341,7 +384,7 @@ mod tests {
     #[test]
     fn offsets_are_file_offsets() {
         let text = "---\ntitle: x\n---\n## Steps\n";
-        let (_, o) = parse_markdown(text, 16);
+        let o = parse_outline(text, 16);
         assert_eq!(&text[o.headings[0].span.clone()], "## Steps\n");
     }
 }

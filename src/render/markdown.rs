@@ -104,12 +104,14 @@ impl BodyRenderer {
         doc: &Document,
         resolve_link: &dyn Fn(&str) -> Option<String>,
     ) -> RenderedBody {
+        let events = crate::parse::events(doc);
         let mut pass = Pass {
             renderer: self,
             doc,
+            events: &events,
             resolve_link,
             page_hash: page_hash(&doc.source.rel),
-            out: Vec::with_capacity(doc.events.len() + 16),
+            out: Vec::with_capacity(events.len() + 16),
             toc: Vec::new(),
             diagnostics: Vec::new(),
             tasks: 0,
@@ -180,11 +182,11 @@ impl Sanitizer {
 fn sanitize_body(
     sanitizer: &Sanitizer,
     text: &str,
-    events: Vec<Event<'static>>,
+    events: Vec<Event<'_>>,
     user_html: &[usize],
 ) -> String {
     let nonce = &blake3::hash(text.as_bytes()).to_hex()[..16];
-    let mut kept: Vec<CowStr<'static>> = Vec::new();
+    let mut kept: Vec<CowStr<'_>> = Vec::new();
     let mut user = user_html.iter().peekable();
     let events = events.into_iter().enumerate().map(|(i, event)| {
         let own = user.next_if_eq(&&i).is_some();
@@ -257,9 +259,11 @@ fn page_hash(rel: &str) -> String {
 struct Pass<'a> {
     renderer: &'a BodyRenderer,
     doc: &'a Document,
+    /// The body's events ([`crate::parse::events`]), borrowing its text.
+    events: &'a [(Event<'a>, Range<usize>)],
     resolve_link: &'a dyn Fn(&str) -> Option<String>,
     page_hash: String,
-    out: Vec<Event<'static>>,
+    out: Vec<Event<'a>>,
     toc: Vec<TocEntry>,
     diagnostics: Vec<Diagnostic>,
     tasks: usize,
@@ -275,9 +279,9 @@ struct OpenHeading {
     title: String,
 }
 
-impl Pass<'_> {
+impl<'a> Pass<'a> {
     fn run(&mut self) {
-        let events = &self.doc.events;
+        let events = self.events;
         let mut i = skip_leading_h1(events);
         let mut heading: Option<OpenHeading> = None;
         while let Some((event, span)) = events.get(i) {
@@ -379,7 +383,7 @@ impl Pass<'_> {
 
     /// HTML written in the runbook, by the `[markdown] raw-html` policy. What `sanitize`
     /// cleans is the whole body, once written ([`sanitize_body`]); here its events are noted.
-    fn user_html(&mut self, html: &CowStr<'static>, block: bool) {
+    fn user_html(&mut self, html: &CowStr<'a>, block: bool) {
         if self.renderer.raw_html == RawHtml::Deny {
             self.out.push(Event::Text(html.clone()));
             return;
@@ -393,7 +397,7 @@ impl Pass<'_> {
         });
     }
 
-    fn resolve(&self, dest: &CowStr<'static>) -> CowStr<'static> {
+    fn resolve(&self, dest: &CowStr<'a>) -> CowStr<'a> {
         match (self.resolve_link)(dest) {
             Some(href) => href.into(),
             None => dest.clone(),
@@ -418,7 +422,7 @@ impl Pass<'_> {
         }
     }
 
-    fn code_block(&mut self, kind: &CodeBlockKind<'static>, code: &str, span: Range<usize>) {
+    fn code_block(&mut self, kind: &CodeBlockKind<'_>, code: &str, span: Range<usize>) {
         let lang = match kind {
             CodeBlockKind::Fenced(info) => crate::parse::fence_language(info),
             CodeBlockKind::Indented => String::new(),
@@ -534,7 +538,7 @@ fn heading_level(level: HeadingLevel) -> u8 {
 
 /// Where rendering starts: after the first H1 when it opens the body (the page header shows
 /// the title), else at the start.
-fn skip_leading_h1(events: &[(Event<'static>, Range<usize>)]) -> usize {
+fn skip_leading_h1(events: &[(Event<'_>, Range<usize>)]) -> usize {
     match events.first() {
         Some((
             Event::Start(Tag::Heading {
@@ -552,7 +556,7 @@ fn skip_leading_h1(events: &[(Event<'static>, Range<usize>)]) -> usize {
 
 /// The text of the code block whose start event is just before `start`, and the index after
 /// its end event.
-fn code_block_text(events: &[(Event<'static>, Range<usize>)], start: usize) -> (String, usize) {
+fn code_block_text(events: &[(Event<'_>, Range<usize>)], start: usize) -> (String, usize) {
     let mut code = String::new();
     let mut i = start;
     while let Some((event, _)) = events.get(i) {
@@ -610,7 +614,7 @@ fn callout_open(kind: BlockQuoteKind) -> String {
 
 /// Raw HTML with every tag that names no HTML element (`<cluster-id>`, `<NODE POOL NAME>`)
 /// escaped, so the reader sees the placeholder instead of a browser swallowing it.
-fn escape_placeholder_tags(html: &CowStr<'static>) -> CowStr<'static> {
+fn escape_placeholder_tags<'a>(html: &CowStr<'a>) -> CowStr<'a> {
     // The same scan as validation's `unknown-html-tag`, so the two can never disagree.
     let tags = crate::parse::placeholder_tags(html);
     if tags.is_empty() {

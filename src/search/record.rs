@@ -453,8 +453,8 @@ impl<'i> RecordBuilder<'i> {
         let mut section = 0;
         let mut in_heading = false;
         let mut code: Option<bool> = None; // Some(is_mermaid) inside a code block
-        for (index, (event, _)) in page.doc.events.iter().enumerate() {
-            match event {
+        for (index, (event, _)) in crate::parse::event_iter(&page.doc).enumerate() {
+            match &event {
                 Event::Start(Tag::Heading { level, .. }) => {
                     in_heading = true;
                     if let Some(heading) = headings.get(&index) {
@@ -472,11 +472,11 @@ impl<'i> RecordBuilder<'i> {
                 }
                 Event::End(TagEnd::Heading(_)) => in_heading = false,
                 Event::Start(Tag::CodeBlock(kind)) => {
-                    let lang = match kind {
-                        CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or(""),
-                        CodeBlockKind::Indented => "",
-                    };
-                    code = Some(lang.eq_ignore_ascii_case("mermaid"));
+                    // The language as the renderer reads it, so what it draws is what is skipped.
+                    code = Some(matches!(
+                        kind,
+                        CodeBlockKind::Fenced(info) if crate::parse::fence_language(info) == "mermaid"
+                    ));
                 }
                 Event::End(TagEnd::CodeBlock) => {
                     code = None;

@@ -2,6 +2,8 @@
 //! (cheap); laying the diagram out is the render stage's work, which reports the failures
 //! only layout finds. The messages are the render stage's, so `check` and `build` agree.
 
+use std::ops::Range;
+
 use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
 
 use crate::config::{Config, MermaidRender};
@@ -10,7 +12,12 @@ use crate::model::Page;
 use crate::render::mermaid::parse_failure;
 
 /// Checks every Mermaid block of one page, when diagrams are drawn at all.
-pub(super) fn check(config: &Config, page: &Page, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(
+    config: &Config,
+    page: &Page,
+    events: &[(Event<'_>, Range<usize>)],
+    out: &mut Vec<Diagnostic>,
+) {
     if config.mermaid.render != MermaidRender::Build {
         return;
     }
@@ -22,11 +29,11 @@ pub(super) fn check(config: &Config, page: &Page, out: &mut Vec<Diagnostic>) {
         .filter(|b| b.lang == "mermaid")
     {
         let Some((Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))), span)) =
-            doc.events.get(block.event)
+            events.get(block.event)
         else {
             continue;
         };
-        let code: String = doc.events[block.event + 1..]
+        let code: String = events[block.event + 1..]
             .iter()
             .map_while(|(event, _)| match event {
                 Event::Text(text) => Some(text.as_ref()),

@@ -13,13 +13,13 @@ use crate::diag::Diagnostic;
 use crate::model::Page;
 
 /// Checks one page's text outside code.
-pub(super) fn check(page: &Page, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(page: &Page, events: &[(Event<'_>, Range<usize>)], out: &mut Vec<Diagnostic>) {
     let doc = &page.doc;
     let text = doc.source.text.as_str();
-    let Some(body_start) = doc.events.first().map(|(_, span)| span.start) else {
+    let Some(body_start) = events.first().map(|(_, span)| span.start) else {
         return;
     };
-    let code = code_spans(&doc.events);
+    let code = code_spans(events);
     let in_code = |at: usize| code.iter().any(|span| span.contains(&at));
     let source = doc.source_ref();
     for (open, close) in [("{{<", ">}}"), ("{{%", "%}}"), ("{%", "%}")] {
@@ -96,7 +96,7 @@ fn foreign(
 }
 
 /// Byte spans of code: fenced and indented blocks, and inline code.
-fn code_spans(events: &[(Event<'static>, Range<usize>)]) -> Vec<Range<usize>> {
+fn code_spans(events: &[(Event<'_>, Range<usize>)]) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
     let mut block_start = None;
     for (event, span) in events {

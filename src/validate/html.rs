@@ -15,13 +15,13 @@ use crate::model::Page;
 
 /// Warns about every placeholder tag in a page, except inside HTML comments, which no one sees;
 /// reports every unsafe URL.
-pub(super) fn check(page: &Page, out: &mut Vec<Diagnostic>) {
-    unsafe_urls(page, out);
+pub(super) fn check(page: &Page, events: &[(Event<'_>, Range<usize>)], out: &mut Vec<Diagnostic>) {
+    unsafe_urls(page, events, out);
     let doc = &page.doc;
     if doc.outline.placeholder_tags.is_empty() {
         return;
     }
-    let comments = comment_spans(page);
+    let comments = comment_spans(page, events);
     let source = doc.source_ref();
     let mut limited = super::Limited::new(out, "unknown-html-tag");
     for tag in &doc.outline.placeholder_tags {
@@ -49,10 +49,10 @@ pub(super) fn check(page: &Page, out: &mut Vec<Diagnostic>) {
 
 /// Byte spans in the file of the HTML comments in a page's raw HTML. A comment in an HTML block
 /// may span several events (one per line), so the events are followed in order.
-fn comment_spans(page: &Page) -> Vec<Range<usize>> {
+fn comment_spans(page: &Page, events: &[(Event<'_>, Range<usize>)]) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
     let mut open: Option<usize> = None;
-    for (event, span) in &page.doc.events {
+    for (event, span) in events {
         let (Event::Html(html) | Event::InlineHtml(html)) = event else {
             continue;
         };
@@ -173,7 +173,7 @@ fn attribute_values(html: &str) -> Vec<(usize, &str)> {
     values
 }
 
-fn unsafe_urls(page: &Page, out: &mut Vec<Diagnostic>) {
+fn unsafe_urls(page: &Page, events: &[(Event<'_>, Range<usize>)], out: &mut Vec<Diagnostic>) {
     let doc = &page.doc;
     let source = doc.source_ref();
     let mut found: Vec<(Range<usize>, &'static str)> = Vec::new();
@@ -183,7 +183,7 @@ fn unsafe_urls(page: &Page, out: &mut Vec<Diagnostic>) {
         }
     }
     let mut comments = None;
-    for (event, span) in &doc.events {
+    for (event, span) in events {
         let (Event::Html(html) | Event::InlineHtml(html)) = event else {
             continue;
         };
@@ -192,7 +192,7 @@ fn unsafe_urls(page: &Page, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let start = span.start + offset;
-            let comments = comments.get_or_insert_with(|| comment_spans(page));
+            let comments = comments.get_or_insert_with(|| comment_spans(page, events));
             if !comments.iter().any(|c| c.contains(&start)) {
                 found.push((start..start + value.len(), scheme));
             }

@@ -24,7 +24,8 @@ fn has_anchor(page: &Page, fragment: &str) -> bool {
     if outline.has_anchor(fragment) || outline.has_anchor(&decoded) {
         return true;
     }
-    page.doc.events.iter().any(|(event, _)| match event {
+    // Rare (a heading id matched nothing), so the page is parsed again here rather than kept.
+    crate::parse::event_iter(&page.doc).any(|(event, _)| match &event {
         Event::Html(html) | Event::InlineHtml(html) => {
             html_ids(html).any(|id| id == fragment || id == decoded)
         }

@@ -47,19 +47,21 @@ pub(crate) fn check_page(
     today: jiff::civil::Date,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
+    // The body's events, parsed again once for all the rules that read them.
+    let events = crate::parse::events(&page.doc);
     // A front-matter syntax error was reported while parsing; rules that read what the
     // broken block would have held stay quiet rather than pile up consequences of it.
     let front = FrontMatterState::of(&page.doc);
     if front != FrontMatterState::Unclosed {
-        sections::check(config, page, &mut diagnostics);
+        sections::check(config, page, &events, &mut diagnostics);
     }
     if front == FrontMatterState::Read {
         fields::check(config, page, today, &mut diagnostics);
     }
     links::check(site, page, &mut diagnostics);
-    html::check(page, &mut diagnostics);
-    diagrams::check(config, page, &mut diagnostics);
-    dialects::check(page, &mut diagnostics);
+    html::check(page, &events, &mut diagnostics);
+    diagrams::check(config, page, &events, &mut diagnostics);
+    dialects::check(page, &events, &mut diagnostics);
     diagnostics
 }
 

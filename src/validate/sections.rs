@@ -103,7 +103,12 @@ struct Found<'a> {
 }
 
 /// Runs the section rules over one page.
-pub(super) fn check(config: &Config, page: &Page, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(
+    config: &Config,
+    page: &Page,
+    events: &[(Event<'_>, Range<usize>)],
+    out: &mut Vec<Diagnostic>,
+) {
     if page.kind == PageKind::Section {
         return;
     }
@@ -175,7 +180,7 @@ pub(super) fn check(config: &Config, page: &Page, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let heading = &headings[section.heading];
-        let body = section_body(doc, section.heading);
+        let body = section_body(doc, events, section.heading);
         let span = heading_line(heading);
         match &body.content {
             Content::Empty => out.push(
@@ -290,14 +295,18 @@ struct SectionBody {
 
 /// Reads a section's events. Sub-headings are structure, not content: a steps section made of
 /// empty `### 1. …` headings is empty. An HTML comment is not content either.
-fn section_body(doc: &Document, heading_index: usize) -> SectionBody {
+fn section_body(
+    doc: &Document,
+    events: &[(Event<'_>, Range<usize>)],
+    heading_index: usize,
+) -> SectionBody {
     let headings = &doc.outline.headings;
     let heading = &headings[heading_index];
     let end = headings[heading_index + 1..]
         .iter()
         .find(|h| h.level <= heading.level)
-        .map_or(doc.events.len(), |h| h.event);
-    let events = doc.events.get(heading.event..end).unwrap_or_default();
+        .map_or(events.len(), |h| h.event);
+    let events = events.get(heading.event..end).unwrap_or_default();
 
     let mut text = String::new();
     let mut html = String::new();
