@@ -259,7 +259,7 @@ fn read_source(root_prefix: &str, rel: String, path: &Path) -> Result<SourceFile
 
 /// UTF-8 decoding with the BOM stripped and line endings normalised.
 pub(crate) fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
-    let text = match String::from_utf8(bytes) {
+    let mut text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
             let valid_up_to = err.utf8_error().valid_up_to();
@@ -276,12 +276,14 @@ pub(crate) fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Diagnostic
             ));
         }
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    Ok(if text.contains('\r') {
-        text.replace("\r\n", "\n").replace('\r', "\n")
-    } else {
-        text.to_string()
-    })
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    // Most files need neither change: their buffer is kept as read, not copied.
+    if text.contains('\r') {
+        text = text.replace("\r\n", "\n").replace('\r', "\n");
+    }
+    Ok(text)
 }
 
 #[cfg(test)]
