@@ -73,7 +73,7 @@ pub type Events<'a> = Vec<(Event<'a>, Range<usize>)>;
 
 /// The body's events in order, with byte spans in the file: the same sequence every time, so the
 /// outline's event indices ([`Heading::event`], [`CodeBlock::event`]) point into it. Headings
-/// carry no ids here; [`events`] gives them theirs.
+/// carry only the ids written in the text (`{#id}`); [`events`] gives each its unique one.
 pub fn event_iter(doc: &Document) -> impl Iterator<Item = (Event<'_>, Range<usize>)> {
     body_event_iter(&doc.source.text, doc.body_start)
 }
