@@ -660,6 +660,23 @@ mod tests {
     }
 
     #[test]
+    fn every_fence_the_renderer_draws_as_a_diagram_is_left_out() {
+        // `{.mermaid}` and `Mermaid` are diagrams to the renderer (`parse::fence_language`).
+        let text = "---\ntitle: Fences\n---\n\n```{.mermaid}\ngraph TD; Zebraword-->X\n```\n\n\
+                    ```Mermaid\ngraph TD; Quokkaword-->X\n```\n\n```bash\necho kept\n```\n";
+        let record =
+            record_for(&page_from_markdown("fences.md", text), &config(""), &[]).expect("indexed");
+        assert_eq!(term(&record, "kept").tf[Field::Code as usize], 1);
+        let stems: Vec<&str> = record.terms.iter().map(|t| record.stem(t)).collect();
+        assert!(
+            !stems
+                .iter()
+                .any(|s| s.contains("zebra") || s.contains("quokka")),
+            "{stems:?}"
+        );
+    }
+
+    #[test]
     fn surfaces_map_to_stems() {
         let record = record();
         assert_eq!(forms(&record, "replica"), "replicas");
