@@ -83,7 +83,7 @@ pub fn event_iter(doc: &Document) -> impl Iterator<Item = (Event<'_>, Range<usiz
 ///
 /// Documents keep their text and outline, not their events: parsed again here, borrowing the
 /// text, a page costs microseconds, where keeping owned events for every page of a
-/// 10,000-runbook site took about 300 MB.
+/// 10,000-runbook site took over 300 MB (`check`'s peak went from 496 to 162 MiB).
 pub fn events(doc: &Document) -> Events<'_> {
     let mut events: Events<'_> = event_iter(doc).collect();
     for heading in &doc.outline.headings {
