@@ -226,21 +226,17 @@ fn render_into(
                 // Alert pages list runbooks: `serve` renders them with the other listings.
                 || -> Result<()> {
                     if which.listings() {
-                        let files = timings::time("alert pages", || {
+                        timings::time("alert pages", || {
                             render::alert_pages::alert_outputs(
                                 config,
                                 &checked.site,
                                 &checked.alerts,
                                 tera,
                                 &base,
+                                &checked.extras.outputs.lost_redirects,
+                                &mut alert_output,
                             )
                         })?;
-                        let lost = &checked.extras.outputs.lost_redirects;
-                        for (path, bytes) in files {
-                            if !lost.contains(&path) {
-                                alert_output.insert(path, bytes)?;
-                            }
-                        }
                     }
                     Ok(())
                 },
@@ -297,9 +293,13 @@ fn collision(site: &Site, path: &str) -> diag::Diagnostic {
 
 /// Stage 6b: the search index, from the parsed pages (never from the built HTML).
 pub fn search_index(config: &Config, site: &Site) -> Vec<(String, Vec<u8>)> {
-    let records = search::records_for(&site.pages, config);
+    let records = timings::time("search records", || {
+        search::records_for(&site.pages, config)
+    });
     let records: Vec<&search::SearchRecord> = records.iter().collect();
-    search::build_index(&config.search, &records)
+    timings::time("search files", || {
+        search::build_index(&config.search, &records)
+    })
 }
 
 /// How far a build has got, for a progress display: the pipeline counts, anyone may read.

@@ -38,7 +38,17 @@ pub fn alerts_report_for(config: &Config) -> anyhow::Result<AlertsReport> {
     let (site, graph, mut diagnostics, coverage) = link_site_alerts(config)?;
     diagnostics.extend(coverage);
     let (tera, base) = alert_tera(config)?;
-    let outputs = crate::render::alert_pages::alert_outputs(config, &site, &graph, &tera, &base)?;
+    let mut made = crate::render::Output::default();
+    crate::render::alert_pages::alert_outputs(
+        config,
+        &site,
+        &graph,
+        &tera,
+        &base,
+        &Default::default(),
+        &mut made,
+    )?;
+    let outputs: Vec<(String, Vec<u8>)> = made.files.into_iter().collect();
     Ok(AlertsReport::new(
         config,
         &site,

@@ -4,8 +4,11 @@
 //! Every link written into HTML is relative to the page holding it, so the site works from any
 //! folder and from `file://`; only canonical links and `alerts.json` use `base-url` when it is set.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
+use super::Output;
 use crate::alerts::{AlertGraph, alert_rows, coverage_summary};
 use crate::config::Config;
 use crate::model::Site;
@@ -45,50 +48,53 @@ struct IndexRule {
     group: String,
 }
 
-/// The redirect pages, `alerts/index.html` and `alerts.json`, as (site-relative path, bytes).
+/// The redirect pages (but those in `lost`, which give way to other files), the alerts index
+/// and `alerts.json`, made into `output` in that order.
 pub(crate) fn alert_outputs(
     config: &Config,
     site: &Site,
     graph: &AlertGraph,
     tera: &tera::Tera,
     base_ctx: &tera::Context,
-) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    lost: &BTreeSet<String>,
+    output: &mut Output,
+) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    use rayon::prelude::*;
-    let redirects: Vec<(&String, &String)> = graph.redirects.iter().collect();
-    let mut outputs: Vec<(String, Vec<u8>)> = redirects
-        .into_par_iter()
+    let redirects: Vec<_> = graph
+        .redirects
+        .iter()
+        .filter(|(file, _)| !lost.contains(*file))
         .filter_map(|(file, alert)| {
             let entry = graph.entries.get(alert)?;
             let page = &site.pages[entry.runbook?];
             Some((file, entry, page))
         })
-        .map(|(file, entry, page)| {
-            let root = root_of(file);
-            // index.html spelled out: the redirect must also work from file://.
-            let target = format!("{root}{}index.html", page.url);
-            let fragment = entry
-                .anchor
-                .as_ref()
-                .map(|a| format!("#{a}"))
-                .unwrap_or_default();
-            let canonical = match config.book.base_url.as_deref() {
-                Some(base) => format!("{base}{}", entry.page_dir),
-                None => format!("{root}{}", entry.page_dir),
-            };
-            let mut ctx = base_ctx.clone();
-            ctx.insert("alert", &entry.name);
-            ctx.insert("title", &page.title);
-            ctx.insert("root", &root);
-            ctx.insert("page_type", "redirect");
-            ctx.insert("target", &attr_escape(&format!("{target}{fragment}")));
-            ctx.insert("canonical", &attr_escape(&canonical));
-            let html = tera
-                .render("alert_redirect.html", &ctx)
-                .with_context(|| format!("cannot render {file}"))?;
-            Ok((file.clone(), html.into_bytes()))
-        })
-        .collect::<anyhow::Result<_>>()?;
+        .collect();
+    output.insert_made(&redirects, |&(file, entry, page)| {
+        let root = root_of(file);
+        // index.html spelled out: the redirect must also work from file://.
+        let target = format!("{root}{}index.html", page.url);
+        let fragment = entry
+            .anchor
+            .as_ref()
+            .map(|a| format!("#{a}"))
+            .unwrap_or_default();
+        let canonical = match config.book.base_url.as_deref() {
+            Some(base) => format!("{base}{}", entry.page_dir),
+            None => format!("{root}{}", entry.page_dir),
+        };
+        let mut ctx = base_ctx.clone();
+        ctx.insert("alert", &entry.name);
+        ctx.insert("title", &page.title);
+        ctx.insert("root", &root);
+        ctx.insert("page_type", "redirect");
+        ctx.insert("target", &attr_escape(&format!("{target}{fragment}")));
+        ctx.insert("canonical", &attr_escape(&canonical));
+        let html = tera
+            .render("alert_redirect.html", &ctx)
+            .with_context(|| format!("cannot render {file}"))?;
+        Ok(vec![(file.clone(), html.into_bytes())])
+    })?;
 
     let rows = alert_rows(config, site, graph);
     let index_rows: Vec<IndexRow> = graph
@@ -125,33 +131,27 @@ pub(crate) fn alert_outputs(
     // Numbered pages: alerts/, alerts/page/2/, …, each bounded whatever the number of alerts.
     let summary = coverage_summary(graph);
     let pages = super::services::paginate("alerts/", &index_rows, ALERTS_PAGE_SIZE);
-    let rendered: Vec<(String, Vec<u8>)> = pages
-        .into_par_iter()
-        .map(|(url, rows, pager)| {
-            let mut ctx = base_ctx.clone();
-            ctx.insert("root", &Site::root_prefix(&url));
-            ctx.insert("page_url", &url);
-            ctx.insert("page_type", "alerts");
-            if let Some(base) = config.book.base_url.as_deref() {
-                ctx.insert("canonical", &format!("{base}{url}"));
-            }
-            ctx.insert("alerts", &rows);
-            ctx.insert("pager", &(pager.total > 1).then_some(pager));
-            ctx.insert("summary", &summary);
-            ctx.insert("rules_configured", &graph.rules_configured);
-            let html = tera
-                .render("alerts.html", &ctx)
-                .with_context(|| format!("cannot render {url}index.html"))?;
-            Ok((format!("{url}index.html"), html.into_bytes()))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    outputs.extend(rendered);
+    output.insert_made(&pages, |(url, rows, pager)| {
+        let mut ctx = base_ctx.clone();
+        ctx.insert("root", &Site::root_prefix(url));
+        ctx.insert("page_url", url);
+        ctx.insert("page_type", "alerts");
+        if let Some(base) = config.book.base_url.as_deref() {
+            ctx.insert("canonical", &format!("{base}{url}"));
+        }
+        ctx.insert("alerts", &rows);
+        ctx.insert("pager", &(pager.total > 1).then_some(pager));
+        ctx.insert("summary", &summary);
+        ctx.insert("rules_configured", &graph.rules_configured);
+        let html = tera
+            .render("alerts.html", &ctx)
+            .with_context(|| format!("cannot render {url}index.html"))?;
+        Ok(vec![(format!("{url}index.html"), html.into_bytes())])
+    })?;
 
     let mut json = serde_json::to_vec_pretty(&rows).context("cannot write alerts.json")?;
     json.push(b'\n');
-    outputs.push(("alerts.json".into(), json));
-    outputs.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(outputs)
+    output.insert("alerts.json", json)
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, anyhow};
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::markdown::RenderedBody;
@@ -27,7 +26,7 @@ use crate::model::{PageKind, Site, slugify};
 impl Renderer<'_> {
     /// Section pages for folders that have runbooks but no `_index.md`, and the numbered
     /// continuation pages (`page/2/`, …) of every folder with more runbooks than one page holds.
-    pub(super) fn generated_sections(&self) -> Result<Files> {
+    pub(super) fn generated_sections(&self, output: &mut Output) -> Result<()> {
         let jobs: Vec<(&String, usize)> = self
             .site
             .sections
@@ -42,16 +41,20 @@ impl Renderer<'_> {
                 (first..=total).map(move |number| (dir, number))
             })
             .collect();
-        jobs.into_par_iter()
-            .map(|(dir, number)| {
-                let index = self.site.sections[dir]
-                    .index_page
-                    .map(|i| &self.site.pages[i]);
-                let view = self.section_view(dir, index, "", number);
-                let url = page_url(&templates::section_url(dir), number);
-                self.listing("section.html", "section", &url, &view, dir)
-            })
-            .collect()
+        output.insert_made(&jobs, |&(dir, number)| {
+            let index = self.site.sections[dir]
+                .index_page
+                .map(|i| &self.site.pages[i]);
+            let view = self.section_view(dir, index, "", number);
+            let url = page_url(&templates::section_url(dir), number);
+            Ok(vec![self.listing(
+                "section.html",
+                "section",
+                &url,
+                &view,
+                dir,
+            )?])
+        })
     }
 
     /// The home page: a dashboard of fixed size whatever the size of the site (counts, what
@@ -132,27 +135,31 @@ impl Renderer<'_> {
     }
 
     /// `review-overdue/`: every overdue runbook, in numbered pages.
-    pub(super) fn overdue_pages(&self) -> Result<Files> {
+    pub(super) fn overdue_pages(&self, output: &mut Output) -> Result<()> {
         let overdue = self.overdue();
-        paginate(OVERDUE_URL, &overdue, LIST_PAGE_SIZE)
-            .into_par_iter()
-            .map(|(url, shown, pager)| {
-                let view = TermView {
-                    taxonomy: "review-overdue",
-                    taxonomy_title: "Review overdue",
-                    name: "Review overdue",
-                    url: OVERDUE_URL,
-                    count: overdue.len(),
-                    overview: None,
-                    pages: self.list_items(&shown),
-                    pager: (pager.total > 1).then_some(pager),
-                };
-                self.listing("term.html", "term", &url, &view, "review-overdue")
-            })
-            .collect()
+        let pages = paginate(OVERDUE_URL, &overdue, LIST_PAGE_SIZE);
+        output.insert_made(&pages, |(url, shown, pager)| {
+            let view = TermView {
+                taxonomy: "review-overdue",
+                taxonomy_title: "Review overdue",
+                name: "Review overdue",
+                url: OVERDUE_URL,
+                count: overdue.len(),
+                overview: None,
+                pages: self.list_items(shown),
+                pager: (pager.total > 1).then_some(pager.clone()),
+            };
+            Ok(vec![self.listing(
+                "term.html",
+                "term",
+                url,
+                &view,
+                "review-overdue",
+            )?])
+        })
     }
 
-    pub(super) fn taxonomies(&self) -> Result<Files> {
+    pub(super) fn taxonomies(&self, output: &mut Output) -> Result<()> {
         let mut jobs: Vec<Listing> = Vec::new();
         for &crate::model::Taxonomy { name, title, .. } in TAXONOMIES {
             let mut terms: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
@@ -188,59 +195,56 @@ impl Renderer<'_> {
                     }),
             );
         }
-        jobs.into_par_iter()
-            .map(|job| match job {
-                Listing::Taxonomy { name, title, terms } => {
-                    let url = format!("{name}/");
-                    let terms = terms
-                        .iter()
-                        .map(|(slug, value, count)| TermLink {
-                            name: value,
-                            url: format!("{name}/{slug}/"),
-                            count: *count,
-                        })
-                        .collect();
-                    let view = TaxonomyView {
-                        name,
-                        title,
-                        url: &url,
-                        terms,
-                    };
-                    self.listing("taxonomy.html", "taxonomy", &url, &view, name)
-                        .map(|file| vec![file])
-                }
-                Listing::Term {
+        output.insert_made(&jobs, |job| match job {
+            Listing::Taxonomy { name, title, terms } => {
+                let url = format!("{name}/");
+                let terms = terms
+                    .iter()
+                    .map(|(slug, value, count)| TermLink {
+                        name: value,
+                        url: format!("{name}/{slug}/"),
+                        count: *count,
+                    })
+                    .collect();
+                let view = TaxonomyView {
                     name,
                     title,
-                    slug,
-                    value,
-                    pages,
-                } => {
-                    let base = format!("{name}/{slug}/");
-                    paginate(&base, &pages, LIST_PAGE_SIZE)
-                        .into_iter()
-                        .map(|(url, shown, pager)| {
-                            let overview = (name == "services")
-                                .then(|| self.services.iter().find(|g| g.url == base))
-                                .flatten()
-                                .and_then(|g| g.overview.as_deref());
-                            let view = TermView {
-                                taxonomy: name,
-                                taxonomy_title: title,
-                                name: &value,
-                                url: &base,
-                                count: pages.len(),
-                                overview,
-                                pages: self.list_items(&shown),
-                                pager: (pager.total > 1).then_some(pager),
-                            };
-                            self.listing("term.html", "term", &url, &view, name)
-                        })
-                        .collect::<Result<Files>>()
-                }
-            })
-            .collect::<Result<Vec<Files>>>()
-            .map(|files| files.into_iter().flatten().collect())
+                    url: &url,
+                    terms,
+                };
+                self.listing("taxonomy.html", "taxonomy", &url, &view, name)
+                    .map(|file| vec![file])
+            }
+            Listing::Term {
+                name,
+                title,
+                slug,
+                value,
+                pages,
+            } => {
+                let base = format!("{name}/{slug}/");
+                paginate(&base, pages, LIST_PAGE_SIZE)
+                    .into_iter()
+                    .map(|(url, shown, pager)| {
+                        let overview = (*name == "services")
+                            .then(|| self.services.iter().find(|g| g.url == base))
+                            .flatten()
+                            .and_then(|g| g.overview.as_deref());
+                        let view = TermView {
+                            taxonomy: name,
+                            taxonomy_title: title,
+                            name: value,
+                            url: &base,
+                            count: pages.len(),
+                            overview,
+                            pages: self.list_items(&shown),
+                            pager: (pager.total > 1).then_some(pager),
+                        };
+                        self.listing("term.html", "term", &url, &view, name)
+                    })
+                    .collect::<Result<Files>>()
+            }
+        })
     }
 
     /// A listing page at `url`: `template` with `view` as the context's `page_type` value

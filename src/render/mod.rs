@@ -297,7 +297,7 @@ pub fn render_pages(
     // In slices, inserted in order: a streaming output writes one slice while the next renders,
     // and the rendered pages never pile up in memory.
     crate::timings::time("pages", || -> Result<()> {
-        for slice in wanted.chunks(PAGE_SLICE) {
+        for slice in wanted.chunks(output::SLICE) {
             let pages: Vec<(usize, PageResult)> = slice
                 .par_iter()
                 .map(|&i| (i, renderer.page(i, &site.pages[i], &bodies[i])))
@@ -327,39 +327,56 @@ pub fn render_pages(
     let home_changed = home_index.is_some_and(|i| fresh[i] || which.contains(i));
     // The listings are independent of each other: render them side by side.
     let listings = which.listings();
-    let ((sections, home), (taxonomies, print)) = rayon::join(
+    // Each into its own branch of the output, streamed as made, absorbed in a fixed order.
+    let [mut sections, mut home, mut taxonomies, mut print] = [(); 4].map(|()| output.branch());
+    let ((made_sections, made_home), (made_taxonomies, made_print)) = rayon::join(
         || {
             rayon::join(
-                || {
-                    listings.then(|| {
+                || -> Result<()> {
+                    if listings {
                         crate::timings::time("sections", || {
-                            let mut files = renderer.generated_sections()?;
-                            files.extend(renderer.overdue_pages()?);
-                            Ok(files)
-                        })
-                    })
+                            renderer.generated_sections(&mut sections)?;
+                            renderer.overdue_pages(&mut sections)
+                        })?;
+                    }
+                    Ok(())
                 },
-                || {
-                    (listings || home_changed)
-                        .then(|| crate::timings::time("home", || renderer.home(&bodies)))
+                || -> Result<()> {
+                    if listings || home_changed {
+                        for (path, bytes) in
+                            crate::timings::time("home", || renderer.home(&bodies))?
+                        {
+                            home.insert(path, bytes)?;
+                        }
+                    }
+                    Ok(())
                 },
             )
         },
         || {
             rayon::join(
-                || listings.then(|| crate::timings::time("taxonomies", || renderer.taxonomies())),
-                || {
-                    which
-                        .print()
-                        .then(|| crate::timings::time("print", || renderer.print(&bodies)))
+                || -> Result<()> {
+                    if listings {
+                        crate::timings::time("taxonomies", || {
+                            renderer.taxonomies(&mut taxonomies)
+                        })?;
+                    }
+                    Ok(())
+                },
+                || -> Result<()> {
+                    if which.print() {
+                        crate::timings::time("print", || renderer.print(&bodies, &mut print))?;
+                    }
+                    Ok(())
                 },
             )
         },
     );
-    for files in [sections, home, taxonomies, print].into_iter().flatten() {
-        for (path, bytes) in files? {
-            output.insert(path, bytes)?;
-        }
+    for made in [made_sections, made_home, made_taxonomies, made_print] {
+        made?;
+    }
+    for branch in [sections, home, taxonomies, print] {
+        output.absorb(branch);
     }
     if which.listings() {
         let (path, bytes) = renderer.not_found()?;
@@ -782,6 +799,3 @@ impl Renderer<'_> {
 
 /// A runbook or section page: its output path and bytes, or why its template failed.
 type PageResult = Result<(String, Vec<u8>), Diagnostic>;
-
-/// Pages rendered between two hand-overs to the output.
-const PAGE_SLICE: usize = 256;

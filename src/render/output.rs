@@ -18,6 +18,10 @@ pub struct Output {
     stream: Option<Stream>,
 }
 
+/// How many files [`Output::insert_made`] makes before it inserts them: enough to keep both
+/// cores busy, few enough that a slice of pages is a few megabytes.
+pub(crate) const SLICE: usize = 256;
+
 /// Where a streaming [`Output`] sends its files: (path, bytes).
 pub type Stream = std::sync::mpsc::SyncSender<(String, Vec<u8>)>;
 
@@ -66,6 +70,25 @@ impl Output {
                     free.insert(bytes.into());
                 }
             },
+        }
+        Ok(())
+    }
+
+    /// Makes the files of `jobs` in parallel, a slice at a time, and inserts each slice in job
+    /// order: a streaming output writes one slice while the next is made, so a listing of
+    /// thousands of pages never piles up in memory. Stops at the first job that fails.
+    pub fn insert_made<J: Sync>(
+        &mut self,
+        jobs: &[J],
+        make: impl Fn(&J) -> Result<Vec<(String, Vec<u8>)>> + Sync,
+    ) -> Result<()> {
+        use rayon::prelude::*;
+        for slice in jobs.chunks(SLICE) {
+            let made: Vec<Vec<(String, Vec<u8>)>> =
+                slice.par_iter().map(&make).collect::<Result<_>>()?;
+            for (path, bytes) in made.into_iter().flatten() {
+                self.insert(path, bytes)?;
+            }
         }
         Ok(())
     }

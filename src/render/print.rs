@@ -7,12 +7,11 @@
 use std::collections::HashMap;
 
 use anyhow::{Result, anyhow};
-use rayon::prelude::*;
 use serde::Serialize;
 
-use super::Renderer;
 use super::markdown::RenderedBody;
 use super::services::PagerLink;
+use super::{Output, Renderer};
 use crate::model::Site;
 
 /// A part holds runbooks until their bodies pass this many bytes (at least one runbook), which
@@ -26,7 +25,7 @@ pub(super) const PRINT_URL: &str = "print/";
 const UNSORTED: &str = "Other runbooks";
 
 impl Renderer<'_> {
-    pub(super) fn print(&self, bodies: &[RenderedBody]) -> Result<Files> {
+    pub(super) fn print(&self, bodies: &[RenderedBody], output: &mut Output) -> Result<()> {
         let mut binders: Vec<(String, String, Vec<usize>)> = self
             .services
             .iter()
@@ -80,60 +79,57 @@ impl Renderer<'_> {
             .map(|b| parts.iter().filter(|p| p.0 == b).count())
             .collect();
 
-        let mut files: Files = parts
-            .par_iter()
-            .map(|(b, number, pages)| {
-                let url = part_url(*b, *number);
-                let root = Site::root_prefix(&url);
-                let anchors: HashMap<&str, String> = pages
-                    .iter()
-                    .map(|&i| {
-                        (
-                            self.site.pages[i].url.as_str(),
-                            anchor_of(&self.site.pages[i].url),
-                        )
-                    })
-                    .collect();
-                let views: Vec<_> = pages
-                    .iter()
-                    .map(|&i| {
-                        let page = &self.site.pages[i];
-                        let anchor = &anchors[page.url.as_str()];
-                        let content_html =
-                            rewrite_links(&bodies[i].html, &page.url, anchor, &anchors, &root);
-                        PrintedRunbook {
-                            title: &page.title,
-                            url: &page.url,
-                            anchor,
-                            service: page.service(),
-                            owner: page.doc.front.owner.as_deref(),
-                            severity: page.doc.front.severity.as_deref(),
-                            source_path: &page.doc.source.path,
-                            content_html,
-                        }
-                    })
-                    .collect();
-                let highlight_css = self
-                    .highlight_rules
-                    .for_html(pages.iter().map(|&i| bodies[i].html.as_str()));
-                let total = part_counts[*b];
-                let view = BinderPart {
-                    service: &binders[*b].0,
-                    part: *number,
-                    parts: total,
-                    prev: (*number > 1).then(|| part_url(*b, number - 1)),
-                    next: (*number < total).then(|| part_url(*b, number + 1)),
-                    pages: views,
-                    highlight_css,
-                };
-                let mut context = self.context("print", &url);
-                context.insert("print", &view);
-                let bytes = self
-                    .render_template("print.html", &context, "print.html")
-                    .map_err(|d| anyhow!(d.message))?;
-                Ok((format!("{url}index.html"), bytes))
-            })
-            .collect::<Result<_>>()?;
+        output.insert_made(&parts, |(b, number, pages)| {
+            let url = part_url(*b, *number);
+            let root = Site::root_prefix(&url);
+            let anchors: HashMap<&str, String> = pages
+                .iter()
+                .map(|&i| {
+                    (
+                        self.site.pages[i].url.as_str(),
+                        anchor_of(&self.site.pages[i].url),
+                    )
+                })
+                .collect();
+            let views: Vec<_> = pages
+                .iter()
+                .map(|&i| {
+                    let page = &self.site.pages[i];
+                    let anchor = &anchors[page.url.as_str()];
+                    let content_html =
+                        rewrite_links(&bodies[i].html, &page.url, anchor, &anchors, &root);
+                    PrintedRunbook {
+                        title: &page.title,
+                        url: &page.url,
+                        anchor,
+                        service: page.service(),
+                        owner: page.doc.front.owner.as_deref(),
+                        severity: page.doc.front.severity.as_deref(),
+                        source_path: &page.doc.source.path,
+                        content_html,
+                    }
+                })
+                .collect();
+            let highlight_css = self
+                .highlight_rules
+                .for_html(pages.iter().map(|&i| bodies[i].html.as_str()));
+            let total = part_counts[*b];
+            let view = BinderPart {
+                service: &binders[*b].0,
+                part: *number,
+                parts: total,
+                prev: (*number > 1).then(|| part_url(*b, number - 1)),
+                next: (*number < total).then(|| part_url(*b, number + 1)),
+                pages: views,
+                highlight_css,
+            };
+            let mut context = self.context("print", &url);
+            context.insert("print", &view);
+            let bytes = self
+                .render_template("print.html", &context, "print.html")
+                .map_err(|d| anyhow!(d.message))?;
+            Ok(vec![(format!("{url}index.html"), bytes)])
+        })?;
 
         let index: Vec<_> = binders
             .iter()
@@ -157,13 +153,9 @@ impl Renderer<'_> {
         let bytes = self
             .render_template("print.html", &context, "print.html")
             .map_err(|d| anyhow!(d.message))?;
-        files.push((format!("{PRINT_URL}index.html"), bytes));
-        Ok(files)
+        output.insert(format!("{PRINT_URL}index.html"), bytes)
     }
 }
-
-/// Files rendered by one listing: (output path, bytes).
-type Files = Vec<(String, Vec<u8>)>;
 
 /// A runbook's id in a print part; its headings' ids are prefixed with it.
 fn anchor_of(url: &str) -> String {
