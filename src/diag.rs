@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A configured level for a rule.
@@ -618,50 +619,56 @@ fn render_human(report: &Report, color: bool) -> String {
     } else {
         Renderer::plain()
     };
-    let mut out = String::new();
-    for d in report.diagnostics() {
-        let level = match d.severity {
-            Severity::Error => SnippetLevel::ERROR,
-            Severity::Warning => SnippetLevel::WARNING,
-        };
-        let title = level.primary_title(d.message.as_str()).id(d.code);
-        // The renderer appends `:line:col` to the path itself, from the snippet or the origin.
-        let mut group = match &d.snippet {
-            Some(snippet) => {
-                let source = annotate_snippets::Snippet::source(snippet.line_text.as_str())
-                    .line_start(d.line)
-                    .annotation(
-                        AnnotationKind::Primary.span(snippet.underline.0..snippet.underline.1),
-                    );
-                if snippet.windowed {
-                    // A window of a very long line would show the wrong column: name the place
-                    // and leave the line out.
-                    let origin = annotate_snippets::Origin::path(d.file.as_str())
-                        .line(d.line)
-                        .char_column(d.column);
-                    title.element(origin)
-                } else {
-                    title.element(source.path(d.file.as_str()))
-                }
-            }
-            None => {
-                let mut origin = annotate_snippets::Origin::path(d.file.as_str());
-                if d.line > 0 {
-                    origin = origin.line(d.line);
-                    if d.column > 0 {
-                        origin = origin.char_column(d.column);
+    // Each diagnostic on its own, in parallel (10,000 snippets take a quarter of a second),
+    // then joined in the report's order.
+    let rendered: Vec<String> = report
+        .diagnostics()
+        .par_iter()
+        .map(|d| {
+            let level = match d.severity {
+                Severity::Error => SnippetLevel::ERROR,
+                Severity::Warning => SnippetLevel::WARNING,
+            };
+            let title = level.primary_title(d.message.as_str()).id(d.code);
+            // The renderer appends `:line:col` to the path itself, from the snippet or the origin.
+            let mut group = match &d.snippet {
+                Some(snippet) => {
+                    let source = annotate_snippets::Snippet::source(snippet.line_text.as_str())
+                        .line_start(d.line)
+                        .annotation(
+                            AnnotationKind::Primary.span(snippet.underline.0..snippet.underline.1),
+                        );
+                    if snippet.windowed {
+                        // A window of a very long line would show the wrong column: name the place
+                        // and leave the line out.
+                        let origin = annotate_snippets::Origin::path(d.file.as_str())
+                            .line(d.line)
+                            .char_column(d.column);
+                        title.element(origin)
+                    } else {
+                        title.element(source.path(d.file.as_str()))
                     }
                 }
-                title.element(origin)
+                None => {
+                    let mut origin = annotate_snippets::Origin::path(d.file.as_str());
+                    if d.line > 0 {
+                        origin = origin.line(d.line);
+                        if d.column > 0 {
+                            origin = origin.char_column(d.column);
+                        }
+                    }
+                    title.element(origin)
+                }
+            };
+            if let Some(help) = &d.help {
+                group = group.element(SnippetLevel::HELP.message(help.as_str()));
             }
-        };
-        if let Some(help) = &d.help {
-            group = group.element(SnippetLevel::HELP.message(help.as_str()));
-        }
-        out.push_str(&renderer.render(&[group]));
-        out.push_str("\n\n");
-    }
-    out
+            let mut text = renderer.render(&[group]);
+            text.push_str("\n\n");
+            text
+        })
+        .collect();
+    rendered.concat()
 }
 
 #[derive(Serialize)]

@@ -22,19 +22,33 @@ pub(super) fn check(page: &Page, events: &[(Event<'_>, Range<usize>)], out: &mut
     let code = code_spans(events);
     let in_code = |at: usize| code.iter().any(|span| span.contains(&at));
     let source = doc.source_ref();
-    for (open, close) in [("{{<", ">}}"), ("{{%", "%}}"), ("{%", "%}")] {
+    // Where each tag opens, found in one pass over the braces: searching the text once per
+    // pattern cost 5 % of `check`.
+    let patterns = [("{{<", ">}}"), ("{{%", "%}}"), ("{%", "%}")];
+    let mut opens: [Vec<usize>; 3] = Default::default();
+    for (at, _) in text[body_start..].match_indices('{') {
+        let at = body_start + at;
+        for ((open, _), starts) in patterns.iter().zip(&mut opens) {
+            if text[at..].starts_with(open) {
+                starts.push(at);
+            }
+        }
+    }
+    for ((open, close), starts) in patterns.into_iter().zip(&opens) {
         let mut from = body_start;
-        while let Some(found) = text[from..].find(open) {
-            let start = from + found;
+        for &start in starts {
+            if start < from {
+                continue;
+            }
             from = start + open.len();
             // `{%` also starts `{%` inside `{{%`, found by its own pattern.
             if open == "{%" && text[..start].ends_with('{') {
                 continue;
             }
-            let Some(length) = text[from..]
-                .find(close)
-                .filter(|&n| !text[from..from + n].contains('\n'))
-            else {
+            // A tag closes on its own line.
+            let line = &text[from..];
+            let line = &line[..line.find('\n').unwrap_or(line.len())];
+            let Some(length) = line.find(close) else {
                 continue;
             };
             let end = from + length + close.len();
