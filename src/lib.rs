@@ -149,7 +149,7 @@ pub fn render_site_into(
     output: Output,
     progress: &Progress,
 ) -> Result<Output> {
-    let mut cache = render::RenderCache::default();
+    let mut cache = render::RenderCache::one_render();
     render_into(
         config,
         checked,

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use anyhow::{Result, anyhow};
 use serde::Serialize;
 
-use super::markdown::RenderedBody;
 use super::services::{LIST_PAGE_SIZE, Pager, ServiceGroup, page_url, paginate, service_groups};
 use super::templates::ListItem;
 use super::{Output, Renderer, templates};
@@ -59,11 +58,8 @@ impl Renderer<'_> {
 
     /// The home page: a dashboard of fixed size whatever the size of the site (counts, what
     /// needs attention, the largest services), each list ending in a link to all of it.
-    pub(super) fn home(&self, bodies: &[RenderedBody]) -> Result<Files> {
-        let home_index = self.site.sections.get("").and_then(|s| s.index_page);
-        let content_html = home_index
-            .map(|i| bodies[i].html.clone())
-            .unwrap_or_default();
+    /// `content_html` is the body of the content folder's `_index.md`, if it has one.
+    pub(super) fn home(&self, content_html: &str) -> Result<Files> {
         let mut largest: Vec<&ServiceGroup> = self.services.iter().collect();
         largest.sort_by(|a, b| b.pages.len().cmp(&a.pages.len()).then(a.name.cmp(&b.name)));
         let services: Vec<_> = largest
@@ -101,8 +97,8 @@ impl Renderer<'_> {
             .flat_map(|p| p.alerts.iter().map(String::as_str))
             .collect();
         let home = HomeView {
-            highlight_css: self.highlight_rules.for_html([content_html.as_str()]),
-            content_html: &content_html,
+            highlight_css: self.highlight_rules.for_html([content_html]),
+            content_html,
             counts: HomeCounts {
                 runbooks: runbooks.len(),
                 services: self.services.len(),
@@ -115,6 +111,7 @@ impl Renderer<'_> {
         };
         let mut context = self.context("home", "");
         context.insert("home", &home);
+        let home_index = self.site.sections.get("").and_then(|s| s.index_page);
         let source = home_index.map_or("index.html", |i| {
             self.site.pages[i].doc.source.path.as_str()
         });
@@ -183,17 +180,22 @@ impl Renderer<'_> {
                     .map(|(slug, (value, pages))| (slug.clone(), value.clone(), pages.len()))
                     .collect(),
             });
-            jobs.extend(
-                terms
-                    .into_iter()
-                    .map(|(slug, (value, pages))| Listing::Term {
+            // One job per numbered page: a term of thousands of runbooks is many pages.
+            for (slug, (value, pages)) in terms {
+                let base = format!("{name}/{slug}/");
+                for (url, shown, pager) in paginate(&base, &pages, LIST_PAGE_SIZE) {
+                    jobs.push(Listing::TermPage {
                         name,
                         title,
-                        slug,
-                        value,
-                        pages,
-                    }),
-            );
+                        base: base.clone(),
+                        value: value.clone(),
+                        count: pages.len(),
+                        url,
+                        shown,
+                        pager,
+                    });
+                }
+            }
         }
         output.insert_made(&jobs, |job| match job {
             Listing::Taxonomy { name, title, terms } => {
@@ -215,34 +217,31 @@ impl Renderer<'_> {
                 self.listing("taxonomy.html", "taxonomy", &url, &view, name)
                     .map(|file| vec![file])
             }
-            Listing::Term {
+            Listing::TermPage {
                 name,
                 title,
-                slug,
+                base,
                 value,
-                pages,
+                count,
+                url,
+                shown,
+                pager,
             } => {
-                let base = format!("{name}/{slug}/");
-                paginate(&base, pages, LIST_PAGE_SIZE)
-                    .into_iter()
-                    .map(|(url, shown, pager)| {
-                        let overview = (*name == "services")
-                            .then(|| self.services.iter().find(|g| g.url == base))
-                            .flatten()
-                            .and_then(|g| g.overview.as_deref());
-                        let view = TermView {
-                            taxonomy: name,
-                            taxonomy_title: title,
-                            name: value,
-                            url: &base,
-                            count: pages.len(),
-                            overview,
-                            pages: self.list_items(&shown),
-                            pager: (pager.total > 1).then_some(pager),
-                        };
-                        self.listing("term.html", "term", &url, &view, name)
-                    })
-                    .collect::<Result<Files>>()
+                let overview = (*name == "services")
+                    .then(|| self.services.iter().find(|g| &g.url == base))
+                    .flatten()
+                    .and_then(|g| g.overview.as_deref());
+                let view = TermView {
+                    taxonomy: name,
+                    taxonomy_title: title,
+                    name: value,
+                    url: base,
+                    count: *count,
+                    overview,
+                    pages: self.list_items(shown),
+                    pager: (pager.total > 1).then_some(pager.clone()),
+                };
+                Ok(vec![self.listing("term.html", "term", url, &view, name)?])
             }
         })
     }
@@ -373,12 +372,18 @@ enum Listing {
         /// (slug, value, number of runbooks)
         terms: Vec<(String, String, usize)>,
     },
-    Term {
+    /// One numbered page of a term's runbooks.
+    TermPage {
         name: &'static str,
         title: &'static str,
-        slug: String,
+        /// The term's URL (its first page).
+        base: String,
         value: String,
-        pages: Vec<usize>,
+        /// Runbooks of the term, on all its pages.
+        count: usize,
+        url: String,
+        shown: Vec<usize>,
+        pager: Pager,
     },
 }
 

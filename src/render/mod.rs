@@ -47,8 +47,8 @@ pub struct Extras {
     pub outputs: crate::paths::OutputPlan,
 }
 
-/// What the render stage produces: the files, the rendered bodies (kept for search and serve),
-/// and diagnostics raised while rendering (Mermaid errors, template errors).
+/// What the render stage produces: the files, and diagnostics raised while rendering (Mermaid
+/// errors, template errors).
 #[derive(Debug)]
 pub struct Rendered {
     pub output: Output,
@@ -134,9 +134,20 @@ pub struct RenderCache {
     highlighter: Option<std::sync::Arc<highlight::Highlighter>>,
     /// The theme and its compiled templates, kept across renders until a theme file changes.
     templates: Option<std::sync::Arc<(Theme, tera::Tera)>>,
+    /// A cache for one render only (a build): bodies are let go as soon as the pages and print
+    /// binders have them, and so is the highlighter.
+    one_render: bool,
 }
 
 impl RenderCache {
+    /// A cache for a single render, which keeps nothing for a next one.
+    pub fn one_render() -> RenderCache {
+        RenderCache {
+            one_render: true,
+            ..RenderCache::default()
+        }
+    }
+
     /// The theme and its templates: loaded and compiled on first use, then kept.
     pub fn templates(&mut self, config: &Config) -> Result<std::sync::Arc<(Theme, tera::Tera)>> {
         if let Some(templates) = &self.templates {
@@ -186,6 +197,11 @@ pub struct Inputs<'a> {
 /// Renders the site-wide outputs and the pages in `which` into `output`; bodies come from
 /// `cache` when their inputs are unchanged. With [`PageSet::All`] and an empty cache the output
 /// is the whole site.
+///
+/// Pages go out a slice at a time, the print binders' runbooks first, and a body is let go as
+/// soon as its page and its binder's parts are made, so a build holds a few slices of pages,
+/// never the whole site (at 10,000 runbooks the bodies alone are 140 MB). A cache that is not
+/// [`RenderCache::one_render`] keeps every body for the next render.
 pub fn render_pages(
     inputs: &Inputs,
     which: &PageSet,
@@ -235,74 +251,87 @@ pub fn render_pages(
         })
         .clone();
     let body_renderer = BodyRenderer::new(config, highlighter)?;
-    let keys: Vec<Option<blake3::Hash>> = site
-        .pages
-        .par_iter()
-        .enumerate()
-        .map(|(i, page)| which.body_may_change(i).then(|| body_key(site, page)))
-        .collect();
+    let n = site.pages.len();
     let mut previous = std::mem::take(&mut cache.bodies);
-    let cached: Vec<Option<(blake3::Hash, RenderedBody)>> = site
-        .pages
-        .iter()
-        .map(|page| previous.remove(&page.doc.source.rel))
-        .collect();
-    // (key, body, rendered afresh): a page whose body changed is rendered whatever `which` says.
-    let bodies: Vec<(blake3::Hash, RenderedBody, bool)> = crate::timings::time("bodies", || {
-        site.pages
-            .par_iter()
-            .zip(keys.into_par_iter())
-            .zip(cached.into_par_iter())
-            .map(|((page, key), cached)| match (key, cached) {
-                (None, Some((cached_key, body))) => (cached_key, body, false),
-                (Some(key), Some((cached_key, body))) if cached_key == key => (key, body, false),
-                (key, _) => (
-                    key.unwrap_or_else(|| body_key(site, page)),
-                    body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)),
-                    true,
-                ),
-            })
-            .collect()
-    });
-    let mut keys = Vec::with_capacity(bodies.len());
-    let mut fresh = Vec::with_capacity(bodies.len());
-    let bodies: Vec<RenderedBody> = bodies
-        .into_iter()
-        .map(|(key, body, is_fresh)| {
-            keys.push(key);
-            fresh.push(is_fresh);
-            body
-        })
-        .collect();
-    // Only a render of every body knows which blocks the site still has; partial renders
-    // (serve) leave the pack to the next full one.
-    if fresh.iter().all(|&f| f) {
-        body_renderer.save_caches();
-    }
-
-    let mut diagnostics: Vec<Diagnostic> = bodies
-        .iter()
-        .flat_map(|b| b.diagnostics.iter().cloned())
-        .collect();
     if *which == PageSet::All {
         cache.page_errors.clear();
     }
-    let wanted: Vec<usize> = (0..site.pages.len())
-        .filter(|&i| {
-            site.pages[i].output_path().is_some()
-                && !extras.outputs.lost_pages.contains(&i)
-                && (fresh[i] || which.contains(i))
-        })
-        .collect();
-    // In slices, inserted in order: a streaming output writes one slice while the next renders,
-    // and the rendered pages never pile up in memory.
+    // Bodies are rendered slice by slice, the print binders' runbooks first, binder by binder,
+    // and each body is let go once its page and its binder's parts are made: a build never
+    // holds the bodies of the whole site (`serve` keeps them in its cache all the same).
+    let binders = if which.print() {
+        renderer.binders()
+    } else {
+        Vec::new()
+    };
+    let mut binders_of: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (b, binder) in binders.iter().enumerate() {
+        for &i in &binder.pages {
+            binders_of[i].push(b);
+        }
+    }
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    let mut placed = vec![false; n];
+    for &i in binders
+        .iter()
+        .flat_map(|b| &b.pages)
+        .chain(&(0..n).collect::<Vec<_>>())
+    {
+        if !std::mem::replace(&mut placed[i], true) {
+            order.push(i);
+        }
+    }
+    // Pages whose body is still to come, per binder; bodies held for binders not yet printed,
+    // with how many binders still need each.
+    let mut binder_left: Vec<usize> = binders.iter().map(|b| b.pages.len()).collect();
+    let mut held: std::collections::HashMap<usize, (blake3::Hash, RenderedBody)> =
+        std::collections::HashMap::new();
+    let mut needed: Vec<usize> = binders_of.iter().map(Vec::len).collect();
+    let mut part_counts = vec![0; binders.len()];
+    let mut body_diagnostics: Vec<Vec<Diagnostic>> = vec![Vec::new(); n];
+    let mut fresh = vec![false; n];
+    let mut kept: Vec<(usize, (blake3::Hash, RenderedBody))> = Vec::new();
+    let mut home_html: Option<String> = None;
+    let home_index = site.sections.get("").and_then(|s| s.index_page);
+    let mut print_output = output.branch();
     crate::timings::time("pages", || -> Result<()> {
-        for slice in wanted.chunks(output::SLICE) {
-            let pages: Vec<(usize, PageResult)> = slice
-                .par_iter()
-                .map(|&i| (i, renderer.page(i, &site.pages[i], &bodies[i])))
+        for slice in order.chunks(output::SLICE) {
+            let cached: Vec<Option<(blake3::Hash, RenderedBody)>> = slice
+                .iter()
+                .map(|&i| previous.remove(&site.pages[i].doc.source.rel))
                 .collect();
-            rendered.fetch_add(slice.len(), std::sync::atomic::Ordering::Relaxed);
+            // (page, key, body, rendered afresh): a page whose body changed is rendered
+            // whatever `which` says.
+            let bodies: Vec<(usize, blake3::Hash, RenderedBody, bool)> = slice
+                .par_iter()
+                .zip(cached.into_par_iter())
+                .map(|(&i, cached)| {
+                    let page = &site.pages[i];
+                    let key = which.body_may_change(i).then(|| body_key(site, page));
+                    match (key, cached) {
+                        (None, Some((cached_key, body))) => (i, cached_key, body, false),
+                        (Some(key), Some((cached_key, body))) if cached_key == key => {
+                            (i, key, body, false)
+                        }
+                        (key, _) => (
+                            i,
+                            key.unwrap_or_else(|| body_key(site, page)),
+                            body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)),
+                            true,
+                        ),
+                    }
+                })
+                .collect();
+            let pages: Vec<(usize, PageResult)> = bodies
+                .par_iter()
+                .filter(|(i, _, _, is_fresh)| {
+                    site.pages[*i].output_path().is_some()
+                        && !extras.outputs.lost_pages.contains(i)
+                        && (*is_fresh || which.contains(*i))
+                })
+                .map(|(i, _, body, _)| (*i, renderer.page(*i, &site.pages[*i], body)))
+                .collect();
+            rendered.fetch_add(pages.len(), std::sync::atomic::Ordering::Relaxed);
             for (i, result) in pages {
                 let id = &site.pages[i].doc.source.rel;
                 match result {
@@ -315,21 +344,65 @@ pub fn render_pages(
                     }
                 }
             }
+            let mut ready = Vec::new();
+            for (i, key, body, is_fresh) in bodies {
+                fresh[i] = is_fresh;
+                body_diagnostics[i].clone_from(&body.diagnostics);
+                if Some(i) == home_index {
+                    home_html = Some(body.html.clone());
+                }
+                for &b in &binders_of[i] {
+                    binder_left[b] -= 1;
+                    if binder_left[b] == 0 {
+                        ready.push(b);
+                    }
+                }
+                if needed[i] > 0 {
+                    held.insert(i, (key, body));
+                } else if !cache.one_render {
+                    kept.push((i, (key, body)));
+                }
+            }
+            if ready.is_empty() {
+                continue;
+            }
+            let counts =
+                renderer.print_binders(&binders, &ready, |i| &held[&i].1, &mut print_output)?;
+            for (&b, count) in ready.iter().zip(counts) {
+                part_counts[b] = count;
+                for &i in &binders[b].pages {
+                    needed[i] -= 1;
+                    if needed[i] == 0
+                        && let Some(entry) = held.remove(&i)
+                        && !cache.one_render
+                    {
+                        kept.push((i, entry));
+                    }
+                }
+            }
         }
         Ok(())
     })?;
+    if which.print() {
+        renderer.print_index(&binders, &part_counts, &mut print_output)?;
+    }
+    // Only a render of every body knows which blocks the site still has; partial renders
+    // (serve) leave the pack to the next full one.
+    if fresh.iter().all(|&f| f) {
+        body_renderer.save_caches();
+    }
+    let mut diagnostics: Vec<Diagnostic> = body_diagnostics.into_iter().flatten().collect();
     // Pages that left the site take their errors with them.
     cache
         .page_errors
         .retain(|id, _| site.by_source.contains_key(id));
     diagnostics.extend(cache.page_errors.values().cloned());
-    let home_index = site.sections.get("").and_then(|s| s.index_page);
     let home_changed = home_index.is_some_and(|i| fresh[i] || which.contains(i));
-    // The listings are independent of each other: render them side by side.
+    // The listings are independent of each other: render them side by side, each into its own
+    // branch of the output, streamed as made, absorbed in a fixed order.
     let listings = which.listings();
-    // Each into its own branch of the output, streamed as made, absorbed in a fixed order.
-    let [mut sections, mut home, mut taxonomies, mut print] = [(); 4].map(|()| output.branch());
-    let ((made_sections, made_home), (made_taxonomies, made_print)) = rayon::join(
+    let [mut sections, mut home, mut taxonomies] = [(); 3].map(|()| output.branch());
+    let ((made_sections, made_home), made_taxonomies) = rayon::join(
         || {
             rayon::join(
                 || -> Result<()> {
@@ -343,9 +416,9 @@ pub fn render_pages(
                 },
                 || -> Result<()> {
                     if listings || home_changed {
-                        for (path, bytes) in
-                            crate::timings::time("home", || renderer.home(&bodies))?
-                        {
+                        for (path, bytes) in crate::timings::time("home", || {
+                            renderer.home(home_html.as_deref().unwrap_or_default())
+                        })? {
                             home.insert(path, bytes)?;
                         }
                     }
@@ -353,29 +426,17 @@ pub fn render_pages(
                 },
             )
         },
-        || {
-            rayon::join(
-                || -> Result<()> {
-                    if listings {
-                        crate::timings::time("taxonomies", || {
-                            renderer.taxonomies(&mut taxonomies)
-                        })?;
-                    }
-                    Ok(())
-                },
-                || -> Result<()> {
-                    if which.print() {
-                        crate::timings::time("print", || renderer.print(&bodies, &mut print))?;
-                    }
-                    Ok(())
-                },
-            )
+        || -> Result<()> {
+            if listings {
+                crate::timings::time("taxonomies", || renderer.taxonomies(&mut taxonomies))?;
+            }
+            Ok(())
         },
     );
-    for made in [made_sections, made_home, made_taxonomies, made_print] {
+    for made in [made_sections, made_home, made_taxonomies] {
         made?;
     }
-    for branch in [sections, home, taxonomies, print] {
+    for branch in [sections, home, taxonomies, print_output] {
         output.absorb(branch);
     }
     if which.listings() {
@@ -403,13 +464,14 @@ pub fn render_pages(
             output.insert(asset.clone(), bytes)?;
         }
     }
-    cache.bodies = site
-        .pages
-        .iter()
-        .zip(keys)
-        .zip(bodies)
-        .map(|((page, key), body)| (page.doc.source.rel.clone(), (key, body)))
-        .collect();
+    if cache.one_render {
+        cache.highlighter = None;
+    } else {
+        cache.bodies = kept
+            .into_iter()
+            .map(|(i, entry)| (site.pages[i].doc.source.rel.clone(), entry))
+            .collect();
+    }
     Ok(Rendered {
         output,
         diagnostics,

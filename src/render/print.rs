@@ -24,14 +24,37 @@ pub(super) const PRINT_URL: &str = "print/";
 /// Runbooks without a service print under this name.
 const UNSORTED: &str = "Other runbooks";
 
+/// A print binder: a service's runbooks (or those without a service), printed in parts.
+pub(super) struct Binder {
+    name: String,
+    /// Under [`PRINT_URL`], ending in `/`.
+    slug: String,
+    /// Its runbooks, by page index, in print order.
+    pub(super) pages: Vec<usize>,
+}
+
+impl Binder {
+    /// The URL of part `number` (1-based).
+    fn part_url(&self, number: usize) -> String {
+        let base = format!("{PRINT_URL}{}", self.slug);
+        if number <= 1 {
+            base
+        } else {
+            format!("{base}{number}/")
+        }
+    }
+}
+
 impl Renderer<'_> {
-    pub(super) fn print(&self, bodies: &[RenderedBody], output: &mut Output) -> Result<()> {
-        let mut binders: Vec<(String, String, Vec<usize>)> = self
+    /// The binders: one per service, then one for the runbooks without a service.
+    pub(super) fn binders(&self) -> Vec<Binder> {
+        let mut binders: Vec<Binder> = self
             .services
             .iter()
-            .map(|g| {
-                let slug = g.url.trim_start_matches("services/").to_string();
-                (g.name.clone(), slug, g.pages.clone())
+            .map(|g| Binder {
+                name: g.name.clone(),
+                slug: g.url.trim_start_matches("services/").to_string(),
+                pages: g.pages.clone(),
             })
             .collect();
         let unsorted: Vec<usize> = self
@@ -45,42 +68,53 @@ impl Renderer<'_> {
             .map(|(i, _)| i)
             .collect();
         if !unsorted.is_empty() {
-            binders.push((UNSORTED.into(), "_other/".into(), unsorted));
+            binders.push(Binder {
+                name: UNSORTED.into(),
+                slug: "_other/".into(),
+                pages: unsorted,
+            });
         }
-        // (binder, part number, its runbooks)
-        let mut parts: Vec<(usize, usize, Vec<usize>)> = Vec::new();
-        for (b, (_, _, pages)) in binders.iter().enumerate() {
+        binders
+    }
+
+    /// The parts of the binders in `ready`, whose bodies `body` gives, made into `output`.
+    /// Returns each binder's number of parts, in the order of `ready`.
+    pub(super) fn print_binders<'b>(
+        &self,
+        binders: &[Binder],
+        ready: &[usize],
+        body: impl Fn(usize) -> &'b RenderedBody + Sync,
+        output: &mut Output,
+    ) -> Result<Vec<usize>> {
+        // (binder, part number, part count, its runbooks)
+        let mut parts: Vec<(usize, usize, usize, Vec<usize>)> = Vec::new();
+        let mut counts = Vec::with_capacity(ready.len());
+        for &b in ready {
+            let first = parts.len();
             let mut part: Vec<usize> = Vec::new();
             let mut bytes = 0;
-            for &i in pages {
-                let size = bodies[i].html.len();
+            for &i in &binders[b].pages {
+                let size = body(i).html.len();
                 if !part.is_empty() && bytes + size > PRINT_PART_BYTES {
-                    let number = parts.iter().filter(|p| p.0 == b).count() + 1;
-                    parts.push((b, number, std::mem::take(&mut part)));
+                    parts.push((b, parts.len() - first + 1, 0, std::mem::take(&mut part)));
                     bytes = 0;
                 }
                 part.push(i);
                 bytes += size;
             }
             if !part.is_empty() {
-                let number = parts.iter().filter(|p| p.0 == b).count() + 1;
-                parts.push((b, number, part));
+                parts.push((b, parts.len() - first + 1, 0, part));
             }
+            let count = parts.len() - first;
+            for part in &mut parts[first..] {
+                part.2 = count;
+            }
+            counts.push(count);
         }
-        let part_url = |b: usize, number: usize| {
-            let base = format!("{PRINT_URL}{}", binders[b].1);
-            if number <= 1 {
-                base
-            } else {
-                format!("{base}{number}/")
-            }
-        };
-        let part_counts: Vec<usize> = (0..binders.len())
-            .map(|b| parts.iter().filter(|p| p.0 == b).count())
-            .collect();
 
-        output.insert_made(&parts, |(b, number, pages)| {
-            let url = part_url(*b, *number);
+        output.insert_made(&parts, |(b, number, total, pages)| {
+            let binder = &binders[*b];
+            let url = binder.part_url(*number);
             let root = Site::root_prefix(&url);
             let anchors: HashMap<&str, String> = pages
                 .iter()
@@ -97,7 +131,7 @@ impl Renderer<'_> {
                     let page = &self.site.pages[i];
                     let anchor = &anchors[page.url.as_str()];
                     let content_html =
-                        rewrite_links(&bodies[i].html, &page.url, anchor, &anchors, &root);
+                        rewrite_links(&body(i).html, &page.url, anchor, &anchors, &root);
                     PrintedRunbook {
                         title: &page.title,
                         url: &page.url,
@@ -112,14 +146,13 @@ impl Renderer<'_> {
                 .collect();
             let highlight_css = self
                 .highlight_rules
-                .for_html(pages.iter().map(|&i| bodies[i].html.as_str()));
-            let total = part_counts[*b];
+                .for_html(pages.iter().map(|&i| body(i).html.as_str()));
             let view = BinderPart {
-                service: &binders[*b].0,
+                service: &binder.name,
                 part: *number,
-                parts: total,
-                prev: (*number > 1).then(|| part_url(*b, number - 1)),
-                next: (*number < total).then(|| part_url(*b, number + 1)),
+                parts: *total,
+                prev: (*number > 1).then(|| binder.part_url(number - 1)),
+                next: (*number < *total).then(|| binder.part_url(number + 1)),
                 pages: views,
                 highlight_css,
             };
@@ -130,22 +163,28 @@ impl Renderer<'_> {
                 .map_err(|d| anyhow!(d.message))?;
             Ok(vec![(format!("{url}index.html"), bytes)])
         })?;
+        Ok(counts)
+    }
 
+    /// `print/`: every binder with links to its parts (`part_counts`, by binder).
+    pub(super) fn print_index(
+        &self,
+        binders: &[Binder],
+        part_counts: &[usize],
+        output: &mut Output,
+    ) -> Result<()> {
         let index: Vec<_> = binders
             .iter()
-            .enumerate()
-            .map(|(b, (name, _, pages))| {
-                let parts = (1..=part_counts[b])
+            .zip(part_counts)
+            .map(|(binder, &count)| BinderLink {
+                name: &binder.name,
+                count: binder.pages.len(),
+                parts: (1..=count)
                     .map(|number| PagerLink {
                         number,
-                        url: part_url(b, number),
+                        url: binder.part_url(number),
                     })
-                    .collect();
-                BinderLink {
-                    name,
-                    count: pages.len(),
-                    parts,
-                }
+                    .collect(),
             })
             .collect();
         let mut context = self.context("print", PRINT_URL);
