@@ -12,6 +12,9 @@
 //! 6. [`render`]: the site becomes an in-memory [`render::Output`]; [`search`] adds its index.
 //! 7. [`mod@write`]: the output replaces the build folder atomically.
 //!
+//! Between 5 and 6, `build` takes a shortcut when nothing changed since its last build into the
+//! same folder ([`fingerprint`]): it reports what the checks found and renders nothing.
+//!
 //! [`serve`] runs stages 1 to 6 again as files change, re-parsing, re-checking and re-rendering
 //! only what a change touches ([`link`] and [`validate`] page by page, [`render_site_pages`]).
 //!
@@ -28,6 +31,7 @@ pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod fingerprint;
 pub mod frontmatter;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -319,6 +323,9 @@ pub struct BuildOutcome {
     pub written: Option<write::WriteStats>,
     pub pages: usize,
     pub seconds: f64,
+    /// Nothing changed since the last build into the folder, which was left as it was
+    /// ([`fingerprint`]).
+    pub unchanged: bool,
 }
 
 /// The whole pipeline. Errors in the content leave the previous site untouched.
@@ -342,8 +349,22 @@ pub fn build(config: &Config, dest: &Path, progress: &Progress) -> Result<BuildO
             checked,
             written: None,
             seconds: started.elapsed().as_secs_f64(),
+            unchanged: false,
         });
     }
+    // Nothing changed since the last build into `dest`: the site there is this build's.
+    let fingerprint = timings::time("fingerprint", || fingerprint::of(config, &checked, dest));
+    if let Some(pages) = fingerprint.and_then(|now| fingerprint::unchanged(config, dest, now)) {
+        return Ok(BuildOutcome {
+            checked,
+            written: Some(write::WriteStats::default()),
+            pages,
+            seconds: started.elapsed().as_secs_f64(),
+            unchanged: true,
+        });
+    }
+    fingerprint::forget(config);
+    let reported = checked.report.diagnostics().len() + checked.report.known().len();
     let writer = std::sync::Arc::new(write::Writer::open(dest)?);
     let (stream, writing) = writer.stream()?;
     let rendered = render_site_into(config, &mut checked, Output::streaming(stream), progress);
@@ -366,12 +387,20 @@ pub fn build(config: &Config, dest: &Path, progress: &Progress) -> Result<BuildO
         writer.abandon()?;
         None
     } else {
-        Some(timings::time("write (finish)", || writer.finish(&output))?)
+        let written = timings::time("write (finish)", || writer.finish(&output))?;
+        // Only a build whose rendering reported nothing is worth repeating as it was.
+        let render_reported =
+            checked.report.diagnostics().len() + checked.report.known().len() > reported;
+        if let Some(fingerprint) = fingerprint.filter(|_| !render_reported) {
+            fingerprint::remember(config, dest, fingerprint, pages);
+        }
+        Some(written)
     };
     Ok(BuildOutcome {
         checked,
         written,
         pages,
         seconds: started.elapsed().as_secs_f64(),
+        unchanged: false,
     })
 }

@@ -106,7 +106,7 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too
     #[arg(long)]
     pub strict: bool,
-    /// Rewrite the baseline file ([validate] baseline) with the problems found now: known
+    /// Rewrite the baseline file (`[validate] baseline`) with the problems found now: known
     /// problems that were fixed drop out, new ones become known
     #[arg(long)]
     pub update_baseline: bool,
@@ -346,11 +346,16 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         let runbooks = outcome.checked.site.runbooks().count();
         let sections = outcome.checked.site.sections.len();
         eprintln!(
-            "Built {runbooks} runbook{}, {sections} section{} in {:.2} s -> {}",
+            "Built {runbooks} runbook{}, {sections} section{} in {:.2} s -> {}{}",
             plural(runbooks),
             plural(sections),
             outcome.seconds,
-            display_dest(&dest)
+            display_dest(&dest),
+            if outcome.unchanged {
+                " (nothing changed since the last build: no file written)"
+            } else {
+                ""
+            }
         );
     }
     // The process ends here: let the OS take back the site's memory at once rather than free

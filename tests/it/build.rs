@@ -528,3 +528,144 @@ fn issue16_a_rebuild_with_nothing_changed_writes_no_file() {
     build_into(site.path(), &out).assert().success();
     assert_eq!(tree(&out), first);
 }
+
+/// Issue 16: a build whose inputs did not change since the last build into the same folder
+/// renders and writes nothing, and says so; a change to any kind of input is built, and gives
+/// exactly the site a fresh build of the same inputs gives.
+#[test]
+fn issue16_a_no_change_build_is_skipped_and_every_kind_of_input_change_is_built() {
+    let site = fixture("basic");
+    let root = site.path().to_path_buf();
+    let out = root.join("out");
+    let book = root.join("book.toml");
+    std::fs::write(
+        &book,
+        read(&book) + "\n[alerts]\nrules = [\"rules/*.yaml\"]\n",
+    )
+    .expect("book.toml");
+    let rule = |name: &str| {
+        format!("groups:\n- name: db\n  rules:\n  - alert: {name}\n    expr: up == 0\n")
+    };
+    std::fs::create_dir_all(root.join("rules")).expect("mkdir");
+    std::fs::write(root.join("rules/db.yaml"), rule("DbPrimaryDown")).expect("rules");
+    const DAY: i64 = 86_400;
+    let epoch = std::cell::Cell::new(1_795_000_000_i64);
+    // (said "nothing changed", the site built)
+    let build = |dest: &Path| {
+        let run = build_into(&root, dest)
+            .env("SOURCE_DATE_EPOCH", epoch.get().to_string())
+            .assert()
+            .success();
+        let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+        (
+            stderr.contains("nothing changed since the last build"),
+            tree(dest),
+        )
+    };
+    let (skipped, first) = build(&out);
+    assert!(!skipped, "the first build is a full one");
+    let (skipped, again) = build(&out);
+    assert!(skipped, "a second build with nothing changed says so");
+    assert_eq!(again, first);
+
+    let runbook = root.join("content/db/failover.md");
+    /// What changes, and the change.
+    type Edit<'a> = (&'static str, Box<dyn Fn() + 'a>);
+    let edits: Vec<Edit> = vec![
+        (
+            "a runbook's text",
+            Box::new(|| {
+                let text = read(&runbook);
+                std::fs::write(&runbook, text.replacen("\n## ", "\nA new line.\n\n## ", 1))
+                    .expect("edit");
+            }),
+        ),
+        (
+            "a new asset",
+            Box::new(|| std::fs::write(root.join("content/db/plan.txt"), "one").expect("asset")),
+        ),
+        (
+            "an asset's bytes, same size",
+            Box::new(|| std::fs::write(root.join("content/db/plan.txt"), "two").expect("asset")),
+        ),
+        (
+            "a theme file",
+            Box::new(|| {
+                std::fs::create_dir_all(root.join("themes/default/static")).expect("mkdir");
+                std::fs::write(root.join("themes/default/static/extra.css"), "p{}").expect("css");
+            }),
+        ),
+        (
+            "book.toml",
+            Box::new(|| {
+                let text = read(&book);
+                std::fs::write(
+                    &book,
+                    text.replace("title = \"Basic\"", "title = \"Basic 2\""),
+                )
+                .expect("book.toml");
+            }),
+        ),
+        (
+            "a rule file",
+            Box::new(|| {
+                std::fs::write(root.join("rules/db.yaml"), rule("DbReplicaDown")).expect("rules")
+            }),
+        ),
+        ("the date", Box::new(|| epoch.set(epoch.get() + 400 * DAY))),
+    ];
+    for (round, (what, edit)) in edits.iter().enumerate() {
+        edit();
+        let (skipped, built) = build(&out);
+        assert!(!skipped, "{what}: changed, yet the build was skipped");
+        let fresh = root.join(format!("fresh-{round}"));
+        let (_, reference) = build(&fresh);
+        assert_eq!(
+            built.keys().collect::<Vec<_>>(),
+            reference.keys().collect::<Vec<_>>(),
+            "{what}"
+        );
+        assert!(
+            built == reference,
+            "{what}: the site differs from a fresh build's"
+        );
+        // The fresh build was the last one: back to `out`, a full build, then a skipped one.
+        assert!(
+            !build(&out).0,
+            "{what}: another folder was built in between"
+        );
+        assert!(build(&out).0, "{what}: nothing changed since");
+        std::fs::remove_dir_all(&fresh).expect("rm");
+    }
+}
+
+/// Issue 16: a build whose rendering reported something (here a diagram over its time bound)
+/// is never skipped: the next build tries again.
+#[test]
+fn issue16_a_build_with_render_warnings_is_built_again() {
+    let site = fixture("basic");
+    let book = site.path().join("book.toml");
+    std::fs::write(&book, read(&book) + "\n[mermaid]\ntimeout = 0.2\n").expect("book");
+    // A chain of 1,000 nodes: minutes of layout, abandoned after 0.2 s of CPU.
+    let chain: String = (0..1000)
+        .map(|i| format!("  n{i}[Node {i}] --> n{}[Node {}]\n", i + 1, i + 1))
+        .collect();
+    std::fs::write(
+        site.path().join("content/db/flow.md"),
+        format!("---\ntitle: Flow\nkind: reference\n---\n# Flow\n\n```mermaid\nflowchart LR\n{chain}```\n"),
+    )
+    .expect("page");
+    let out = site.path().join("out");
+    for round in 0..2 {
+        let run = build_into(site.path(), &out).assert().success();
+        let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("mermaid-timeout"),
+            "round {round}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("nothing changed"),
+            "round {round}: a build that warned while rendering was skipped: {stderr}"
+        );
+    }
+}
