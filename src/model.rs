@@ -138,7 +138,7 @@ pub struct Heading {
     pub id: String,
     /// Byte span of the heading in the file.
     pub span: Range<usize>,
-    /// Index in [`Document::events`] of the heading's `Start(Heading)` event.
+    /// Index in the body's events ([`crate::parse::events`]) of the heading's `Start(Heading)` event.
     pub event: usize,
 }
 
@@ -156,7 +156,7 @@ pub struct CodeBlock {
     /// First word of the info string, lowercased; empty for none.
     pub lang: String,
     pub span: Range<usize>,
-    /// Index in [`Document::events`] of the block's `Start(CodeBlock)` event.
+    /// Index in the body's events ([`crate::parse::events`]) of the block's `Start(CodeBlock)` event.
     pub event: usize,
 }
 
