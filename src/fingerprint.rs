@@ -4,15 +4,15 @@
 //! costs), so `build` says the same things whether or not it took the shortcut.
 //!
 //! The fingerprint hashes everything the render and write stages read, rather than a list of
-//! files that could miss one: the `rb-site` program itself (another build of it may render
-//! differently), the whole configuration, today's date (pages show overdue reviews), every page's
-//! path and text, every asset's bytes, the theme's templates and static files, the alert graph
-//! and the values the alert stage hands to rendering (panels, coverage, the output plan), and the
-//! build folder. It is remembered in `.rb-site-cache/last-build` with a hash of the build
-//! folder's manifest, and only after a build that wrote the site and whose rendering reported
-//! nothing: a diagram that ran out of time, or code that could not be highlighted, is tried again
-//! by the next build rather than kept as it was. Anything unreadable means no fingerprint, and so
-//! a full build.
+//! files that could miss one: the `rb-site` program itself, by its file's size and time (another
+//! build of it may render differently), the whole configuration, today's date (pages show
+//! overdue reviews), every page's path and text, every asset's bytes, the theme's templates and
+//! static files, the alert graph and the values the alert stage hands to rendering (panels,
+//! coverage, the output plan), and the build folder. It is remembered in
+//! `.rb-site-cache/last-build` with a hash of the build folder's manifest, and only after a build
+//! that wrote the site and whose rendering reported nothing: a diagram that ran out of time, or
+//! code that could not be highlighted, is tried again by the next build rather than kept as it
+//! was. Anything unreadable means no fingerprint, and so a full build.
 
 use std::path::{Path, PathBuf};
 
@@ -69,7 +69,15 @@ pub fn of(config: &Config, checked: &Checked, dest: &Path) -> Option<Fingerprint
         hasher.update(bytes);
     };
     field(HEADER.as_bytes());
-    field(&std::fs::read(std::env::current_exe().ok()?).ok()?);
+    // The program by its file's size and time, not its bytes: a debug build is 250 MB.
+    let program = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
+    let modified = program
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    field(&program.len().to_le_bytes());
+    field(&modified.as_nanos().to_le_bytes());
     field(format!("{config:?}").as_bytes());
     field(crate::model::today().to_string().as_bytes());
     field(
