@@ -23,6 +23,56 @@ pub(super) const OVERDUE_URL: &str = "review-overdue/";
 use crate::model::{PageKind, Site, slugify};
 
 impl Renderer<'_> {
+    /// The pages that list pages, side by side (they are independent), each into its own
+    /// branch of `output`, streamed as made and absorbed in a fixed order: generated sections
+    /// and review-overdue, the home page, taxonomies. With `all` false only the home page, and
+    /// only when `home` (the home page's body) is given.
+    pub(super) fn listings(
+        &self,
+        all: bool,
+        home: Option<&str>,
+        output: &mut Output,
+    ) -> Result<()> {
+        let [mut sections, mut home_page, mut taxonomies] = [(); 3].map(|()| output.branch());
+        let ((made_sections, made_home), made_taxonomies) = rayon::join(
+            || {
+                rayon::join(
+                    || -> Result<()> {
+                        if all {
+                            crate::timings::time("sections", || {
+                                self.generated_sections(&mut sections)?;
+                                self.overdue_pages(&mut sections)
+                            })?;
+                        }
+                        Ok(())
+                    },
+                    || -> Result<()> {
+                        if let Some(body) = home {
+                            let files = crate::timings::time("home", || self.home(body))?;
+                            for (path, bytes) in files {
+                                home_page.insert(path, bytes)?;
+                            }
+                        }
+                        Ok(())
+                    },
+                )
+            },
+            || -> Result<()> {
+                if all {
+                    crate::timings::time("taxonomies", || self.taxonomies(&mut taxonomies))?;
+                }
+                Ok(())
+            },
+        );
+        for made in [made_sections, made_home, made_taxonomies] {
+            made?;
+        }
+        for branch in [sections, home_page, taxonomies] {
+            output.absorb(branch);
+        }
+        Ok(())
+    }
+
     /// Section pages for folders that have runbooks but no `_index.md`, and the numbered
     /// continuation pages (`page/2/`, …) of every folder with more runbooks than one page holds.
     pub(super) fn generated_sections(&self, output: &mut Output) -> Result<()> {

@@ -264,64 +264,17 @@ pub fn render_pages(
     } else {
         Vec::new()
     };
-    let mut binders_of: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (b, binder) in binders.iter().enumerate() {
-        for &i in &binder.pages {
-            binders_of[i].push(b);
-        }
-    }
-    let mut order: Vec<usize> = Vec::with_capacity(n);
-    let mut placed = vec![false; n];
-    for &i in binders
-        .iter()
-        .flat_map(|b| &b.pages)
-        .chain(&(0..n).collect::<Vec<_>>())
-    {
-        if !std::mem::replace(&mut placed[i], true) {
-            order.push(i);
-        }
-    }
-    // Pages whose body is still to come, per binder; bodies held for binders not yet printed,
-    // with how many binders still need each.
-    let mut binder_left: Vec<usize> = binders.iter().map(|b| b.pages.len()).collect();
-    let mut held: std::collections::HashMap<usize, (blake3::Hash, RenderedBody)> =
-        std::collections::HashMap::new();
-    let mut needed: Vec<usize> = binders_of.iter().map(Vec::len).collect();
+    let order = render_order(n, &binders);
+    let mut ledger = BodyLedger::new(n, &binders, !cache.one_render);
     let mut part_counts = vec![0; binders.len()];
     let mut body_diagnostics: Vec<Vec<Diagnostic>> = vec![Vec::new(); n];
     let mut fresh = vec![false; n];
-    let mut kept: Vec<(usize, (blake3::Hash, RenderedBody))> = Vec::new();
     let mut home_html: Option<String> = None;
     let home_index = site.sections.get("").and_then(|s| s.index_page);
     let mut print_output = output.branch();
     crate::timings::time("pages", || -> Result<()> {
         for slice in order.chunks(output::SLICE) {
-            let cached: Vec<Option<(blake3::Hash, RenderedBody)>> = slice
-                .iter()
-                .map(|&i| previous.remove(&site.pages[i].doc.source.rel))
-                .collect();
-            // (page, key, body, rendered afresh): a page whose body changed is rendered
-            // whatever `which` says.
-            let bodies: Vec<(usize, blake3::Hash, RenderedBody, bool)> = slice
-                .par_iter()
-                .zip(cached.into_par_iter())
-                .map(|(&i, cached)| {
-                    let page = &site.pages[i];
-                    let key = which.body_may_change(i).then(|| body_key(site, page));
-                    match (key, cached) {
-                        (None, Some((cached_key, body))) => (i, cached_key, body, false),
-                        (Some(key), Some((cached_key, body))) if cached_key == key => {
-                            (i, key, body, false)
-                        }
-                        (key, _) => (
-                            i,
-                            key.unwrap_or_else(|| body_key(site, page)),
-                            body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)),
-                            true,
-                        ),
-                    }
-                })
-                .collect();
+            let bodies = slice_bodies(site, which, &body_renderer, &mut previous, slice);
             let pages: Vec<(usize, PageResult)> = bodies
                 .par_iter()
                 .filter(|(i, _, _, is_fresh)| {
@@ -351,34 +304,16 @@ pub fn render_pages(
                 if Some(i) == home_index {
                     home_html = Some(body.html.clone());
                 }
-                for &b in &binders_of[i] {
-                    binder_left[b] -= 1;
-                    if binder_left[b] == 0 {
-                        ready.push(b);
-                    }
-                }
-                if needed[i] > 0 {
-                    held.insert(i, (key, body));
-                } else if !cache.one_render {
-                    kept.push((i, (key, body)));
-                }
+                ledger.arrive(i, key, body, &mut ready);
             }
             if ready.is_empty() {
                 continue;
             }
             let counts =
-                renderer.print_binders(&binders, &ready, |i| &held[&i].1, &mut print_output)?;
+                renderer.print_binders(&binders, &ready, |i| ledger.body(i), &mut print_output)?;
             for (&b, count) in ready.iter().zip(counts) {
                 part_counts[b] = count;
-                for &i in &binders[b].pages {
-                    needed[i] -= 1;
-                    if needed[i] == 0
-                        && let Some(entry) = held.remove(&i)
-                        && !cache.one_render
-                    {
-                        kept.push((i, entry));
-                    }
-                }
+                ledger.printed(&binders[b]);
             }
         }
         Ok(())
@@ -398,47 +333,10 @@ pub fn render_pages(
         .retain(|id, _| site.by_source.contains_key(id));
     diagnostics.extend(cache.page_errors.values().cloned());
     let home_changed = home_index.is_some_and(|i| fresh[i] || which.contains(i));
-    // The listings are independent of each other: render them side by side, each into its own
-    // branch of the output, streamed as made, absorbed in a fixed order.
-    let listings = which.listings();
-    let [mut sections, mut home, mut taxonomies] = [(); 3].map(|()| output.branch());
-    let ((made_sections, made_home), made_taxonomies) = rayon::join(
-        || {
-            rayon::join(
-                || -> Result<()> {
-                    if listings {
-                        crate::timings::time("sections", || {
-                            renderer.generated_sections(&mut sections)?;
-                            renderer.overdue_pages(&mut sections)
-                        })?;
-                    }
-                    Ok(())
-                },
-                || -> Result<()> {
-                    if listings || home_changed {
-                        for (path, bytes) in crate::timings::time("home", || {
-                            renderer.home(home_html.as_deref().unwrap_or_default())
-                        })? {
-                            home.insert(path, bytes)?;
-                        }
-                    }
-                    Ok(())
-                },
-            )
-        },
-        || -> Result<()> {
-            if listings {
-                crate::timings::time("taxonomies", || renderer.taxonomies(&mut taxonomies))?;
-            }
-            Ok(())
-        },
-    );
-    for made in [made_sections, made_home, made_taxonomies] {
-        made?;
-    }
-    for branch in [sections, home, taxonomies, print_output] {
-        output.absorb(branch);
-    }
+    let home_html = home_html.unwrap_or_default();
+    let home = (which.listings() || home_changed).then_some(home_html.as_str());
+    renderer.listings(which.listings(), home, &mut output)?;
+    output.absorb(print_output);
     if which.listings() {
         let (path, bytes) = renderer.not_found()?;
         output.insert(path, bytes)?;
@@ -467,7 +365,8 @@ pub fn render_pages(
     if cache.one_render {
         cache.highlighter = None;
     } else {
-        cache.bodies = kept
+        cache.bodies = ledger
+            .kept
             .into_iter()
             .map(|(i, entry)| (site.pages[i].doc.source.rel.clone(), entry))
             .collect();
@@ -476,6 +375,124 @@ pub fn render_pages(
         output,
         diagnostics,
     })
+}
+
+/// The bodies of the pages in `slice`, as (page, key, body, rendered afresh): from `previous`
+/// when their inputs are unchanged, else rendered. A page whose body changed is rendered
+/// whatever `which` says.
+fn slice_bodies(
+    site: &Site,
+    which: &PageSet,
+    body_renderer: &BodyRenderer,
+    previous: &mut std::collections::HashMap<crate::model::PageId, (blake3::Hash, RenderedBody)>,
+    slice: &[usize],
+) -> Vec<(usize, blake3::Hash, RenderedBody, bool)> {
+    let cached: Vec<Option<(blake3::Hash, RenderedBody)>> = slice
+        .iter()
+        .map(|&i| previous.remove(&site.pages[i].doc.source.rel))
+        .collect();
+    slice
+        .par_iter()
+        .zip(cached.into_par_iter())
+        .map(|(&i, cached)| {
+            let page = &site.pages[i];
+            let key = which.body_may_change(i).then(|| body_key(site, page));
+            match (key, cached) {
+                (None, Some((cached_key, body))) => (i, cached_key, body, false),
+                (Some(key), Some((cached_key, body))) if cached_key == key => (i, key, body, false),
+                (key, _) => (
+                    i,
+                    key.unwrap_or_else(|| body_key(site, page)),
+                    body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)),
+                    true,
+                ),
+            }
+        })
+        .collect()
+}
+
+/// The order pages render in: the print binders' runbooks binder by binder, then the rest.
+fn render_order(n: usize, binders: &[print::Binder]) -> Vec<usize> {
+    let mut placed = vec![false; n];
+    binders
+        .iter()
+        .flat_map(|b| b.pages.iter().copied())
+        .chain(0..n)
+        .filter(|&i| !std::mem::replace(&mut placed[i], true))
+        .collect()
+}
+
+/// Where each rendered body goes until nothing needs it: held while a print binder that has it
+/// waits for others, then kept for the next render (`serve`) or let go (a build).
+struct BodyLedger {
+    /// Per page: the binders that print it.
+    binders_of: Vec<Vec<usize>>,
+    /// Per binder: bodies still to come.
+    left: Vec<usize>,
+    /// Per page: binders not yet printed that print it.
+    needed: Vec<usize>,
+    held: std::collections::HashMap<usize, (blake3::Hash, RenderedBody)>,
+    keep: bool,
+    /// The bodies kept for the cache, by page index, with their keys.
+    kept: Vec<(usize, (blake3::Hash, RenderedBody))>,
+}
+
+impl BodyLedger {
+    fn new(n: usize, binders: &[print::Binder], keep: bool) -> BodyLedger {
+        let mut binders_of = vec![Vec::new(); n];
+        for (b, binder) in binders.iter().enumerate() {
+            for &i in &binder.pages {
+                binders_of[i].push(b);
+            }
+        }
+        BodyLedger {
+            needed: binders_of.iter().map(Vec::len).collect(),
+            binders_of,
+            left: binders.iter().map(|b| b.pages.len()).collect(),
+            held: std::collections::HashMap::new(),
+            keep,
+            kept: Vec::new(),
+        }
+    }
+
+    /// Page `i`'s body has been rendered (and its page made); adds to `ready` the binders whose
+    /// last body it was.
+    fn arrive(&mut self, i: usize, key: blake3::Hash, body: RenderedBody, ready: &mut Vec<usize>) {
+        for &b in &self.binders_of[i] {
+            self.left[b] -= 1;
+            if self.left[b] == 0 {
+                ready.push(b);
+            }
+        }
+        if self.needed[i] > 0 {
+            self.held.insert(i, (key, body));
+        } else {
+            self.done(i, key, body);
+        }
+    }
+
+    /// The body of a page that a binder not yet printed needs.
+    fn body(&self, i: usize) -> &RenderedBody {
+        &self.held[&i].1
+    }
+
+    /// `binder` has been printed: its bodies go on unless another binder still needs them.
+    fn printed(&mut self, binder: &print::Binder) {
+        for &i in &binder.pages {
+            self.needed[i] -= 1;
+            if self.needed[i] == 0
+                && let Some((key, body)) = self.held.remove(&i)
+            {
+                self.done(i, key, body);
+            }
+        }
+    }
+
+    fn done(&mut self, i: usize, key: blake3::Hash, body: RenderedBody) {
+        if self.keep {
+            self.kept.push((i, (key, body)));
+        }
+    }
 }
 
 /// The `__render-worker` subcommand: answers diagram and highlighting jobs from another
