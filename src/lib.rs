@@ -70,6 +70,9 @@ pub struct Checked {
     /// Alerts from rule files and runbook claims, linked both ways.
     pub(crate) alerts: alerts::AlertGraph,
     pub extras: Extras,
+    /// Problems the render stage found that the checks had not (before levels apply): a build
+    /// with any is not remembered as one to skip ([`fingerprint`]).
+    pub render_problems: usize,
 }
 
 /// Stages 1 to 3: read, parse and link the content. Diagnostics are returned unleveled.
@@ -125,6 +128,7 @@ pub fn check_site(
         files,
         alerts: graph,
         extras,
+        render_problems: 0,
     })
 }
 
@@ -263,14 +267,14 @@ fn render_into(
         .chain(report.known())
         .map(key)
         .collect();
-    report.extend_at(
-        |path, code| config.level_at(path, code),
-        rendered
-            .diagnostics
-            .into_iter()
-            .filter(|d| !reported.contains(&key(d))),
-    );
+    let found: Vec<diag::Diagnostic> = rendered
+        .diagnostics
+        .into_iter()
+        .filter(|d| !reported.contains(&key(d)))
+        .collect();
     let collisions = std::mem::take(&mut output.collisions);
+    checked.render_problems = found.len() + collisions.len();
+    report.extend_at(|path, code| config.level_at(path, code), found);
     report.extend_at(
         |path, code| config.level_at(path, code),
         collisions.iter().map(|path| collision(&checked.site, path)),
@@ -364,7 +368,6 @@ pub fn build(config: &Config, dest: &Path, progress: &Progress) -> Result<BuildO
         });
     }
     fingerprint::forget(config);
-    let reported = checked.report.diagnostics().len() + checked.report.known().len();
     let writer = std::sync::Arc::new(write::Writer::open(dest)?);
     let (stream, writing) = writer.stream()?;
     let rendered = render_site_into(config, &mut checked, Output::streaming(stream), progress);
@@ -388,10 +391,8 @@ pub fn build(config: &Config, dest: &Path, progress: &Progress) -> Result<BuildO
         None
     } else {
         let written = timings::time("write (finish)", || writer.finish(&output))?;
-        // Only a build whose rendering reported nothing is worth repeating as it was.
-        let render_reported =
-            checked.report.diagnostics().len() + checked.report.known().len() > reported;
-        if let Some(fingerprint) = fingerprint.filter(|_| !render_reported) {
+        // Only a build whose rendering found nothing is worth repeating as it was.
+        if let Some(fingerprint) = fingerprint.filter(|_| checked.render_problems == 0) {
             fingerprint::remember(config, dest, fingerprint, pages);
         }
         Some(written)

@@ -88,6 +88,7 @@ impl Checks {
             files,
             alerts: alerts::AlertGraph::default(),
             extras: Extras::default(),
+            render_problems: 0,
         };
         checks.link_alerts(config, &mut checked, rules)?;
         checks.plan_outputs(config, &mut checked);
