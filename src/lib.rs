@@ -114,11 +114,14 @@ pub fn check_site(
         timings::time("alert links", || alerts::link_alerts(config, &site, rules));
     diagnostics.extend(coverage_diagnostics);
 
-    let mut extras = alert_extras(&graph);
     let (outputs, path_diagnostics) =
         timings::time("output paths", || paths::plan(config, &site, &graph));
     diagnostics.extend(path_diagnostics);
-    extras.outputs = outputs;
+    // What pages show of the alert graph is made when they render (`check` never needs it).
+    let extras = Extras {
+        outputs,
+        ..Extras::default()
+    };
 
     let mut report = Report::default();
     report.extend_at(|path, code| config.level_at(path, code), diagnostics);
@@ -133,15 +136,12 @@ pub fn check_site(
 }
 
 /// What pages show of the alert graph: each runbook's Alerts panel, the home page's coverage.
-pub(crate) fn alert_extras(graph: &alerts::AlertGraph) -> Extras {
-    let mut extras = Extras::default();
-    for (i, panel) in alerts::alerts_panels(graph) {
-        if !panel.is_empty() {
-            extras.alert_panels.insert(i, panel);
-        }
-    }
+pub(crate) fn show_alerts(extras: &mut Extras, graph: &alerts::AlertGraph) {
+    extras.alert_panels = alerts::alerts_panels(graph)
+        .into_iter()
+        .filter(|(_, panel)| !panel.is_empty())
+        .collect();
     extras.coverage = Some(alerts::coverage_summary(graph));
-    extras
 }
 
 /// Stage 6: renders a checked site into memory, with the alert pages and the search index.
@@ -195,6 +195,9 @@ fn render_into(
     output: Output,
     progress: &Progress,
 ) -> Result<Output> {
+    if checked.extras.coverage.is_none() {
+        show_alerts(&mut checked.extras, &checked.alerts);
+    }
     let templates = timings::time("templates", || cache.templates(config))?;
     let (theme, tera) = (&templates.0, &templates.1);
     let with_search = config.search.enabled && which.print();

@@ -20,6 +20,7 @@
 //! Every path that wins is also checked against file-system limits: a path segment longer than
 //! 255 bytes (a long slug, alert name or tag) is a `path-too-long` error.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::alerts::AlertGraph;
@@ -61,30 +62,59 @@ pub struct OutputPlan {
     pub(crate) lost_assets: BTreeSet<String>,
 }
 
-/// Where a path's claim comes from, to point a diagnostic at it.
+/// Who claimed a path: enough to describe the holder in a message and to point a diagnostic at
+/// the claim, without formatting anything for the 60,000 claims that never collide.
 #[derive(Debug, Clone)]
-enum Origin {
+enum Claim<'a> {
     /// rb-site's own pages: nothing in the content to point at.
-    SiteWide,
-    /// A page's own path (field `slug`), or its alias (field `aliases`), or a taxonomy term
-    /// it names first: (page index, front-matter field).
-    Page(usize, &'static str),
+    SiteWide(Cow<'static, str>),
+    /// A taxonomy term's page, named first by page `page` in front-matter `field`.
+    Term {
+        page: usize,
+        field: &'static str,
+        taxonomy: &'static str,
+        value: String,
+    },
+    /// A page's own file (field `slug`).
+    Page(usize),
+    /// One of a page's front-matter `aliases`.
+    Alias(usize),
+    /// A folder's generated section page: the folder as diagnostics name it.
+    Section(String),
     /// An alert's page.
-    Alert(String),
-    /// A folder's section page or a content file: the path to name.
-    File(String),
+    Alert(&'a str),
+    /// A content file, copied as it is: its path as diagnostics name it.
+    Asset(String),
 }
 
-/// Who holds each path: a description for messages, and where the claim comes from.
-struct Claims {
-    taken: BTreeMap<String, (String, Origin)>,
+impl Claim<'_> {
+    /// The holder, as a message names it.
+    fn describe(&self, site: &Site) -> String {
+        match self {
+            Claim::SiteWide(what) => what.to_string(),
+            Claim::Term {
+                taxonomy, value, ..
+            } => format!("the {taxonomy} page of {value:?}"),
+            Claim::Page(i) => site.pages[*i].doc.source.path.clone(),
+            Claim::Alias(i) => format!("an alias of {}", site.pages[*i].doc.source.path),
+            Claim::Section(folder) => format!("the section page of {folder}"),
+            Claim::Alert(alert) => format!("the page of alert {alert:?}"),
+            Claim::Asset(file) => file.clone(),
+        }
+    }
 }
 
-impl Claims {
+/// Who holds each path. Keys borrow from the site and the alert graph where they can.
+struct Claims<'a> {
+    site: &'a Site,
+    taken: BTreeMap<Cow<'a, str>, Claim<'a>>,
+}
+
+impl<'a> Claims<'a> {
     /// The holder of `path`, exact or by a reserved folder.
     fn holder(&self, path: &str) -> Option<String> {
-        if let Some((holder, _)) = self.taken.get(path) {
-            return Some(holder.clone());
+        if let Some(claim) = self.taken.get(path) {
+            return Some(claim.describe(self.site));
         }
         RESERVED_FOLDERS
             .iter()
@@ -93,16 +123,12 @@ impl Claims {
     }
 
     /// Claims `path` unless it is taken; returns who holds it when it is.
-    fn claim(
-        &mut self,
-        path: &str,
-        origin: Origin,
-        holder: impl FnOnce() -> String,
-    ) -> Result<(), String> {
-        match self.holder(path) {
+    fn claim(&mut self, path: impl Into<Cow<'a, str>>, claim: Claim<'a>) -> Result<(), String> {
+        let path = path.into();
+        match self.holder(&path) {
             Some(taken) => Err(taken),
             None => {
-                self.taken.insert(path.to_string(), (holder(), origin));
+                self.taken.insert(path, claim);
                 Ok(())
             }
         }
@@ -111,39 +137,37 @@ impl Claims {
 
 /// Decides every output path of a checked site: what [`crate::render`] writes, and the
 /// diagnostics about paths that collide or cannot be written.
-pub(crate) fn plan(
+pub(crate) fn plan<'a>(
     config: &Config,
-    site: &Site,
-    graph: &AlertGraph,
+    site: &'a Site,
+    graph: &'a AlertGraph,
 ) -> (OutputPlan, Vec<Diagnostic>) {
     let content_dir = content_prefix(config, site);
     let mut plan = OutputPlan::default();
     let mut diagnostics = Vec::new();
     let mut claims = Claims {
+        site,
         taken: BTreeMap::new(),
     };
-    let mut site_wide: Vec<(String, &str)> = vec![
-        ("index.html".into(), "the home page"),
-        ("404.html".into(), "the not-found page"),
-        ("alerts/index.html".into(), "the alerts index"),
-        ("alerts.json".into(), "the alert map"),
-        (
-            "review-overdue/index.html".into(),
-            "the list of overdue reviews",
-        ),
+    let mut site_wide = vec![
+        ("index.html", "the home page"),
+        ("404.html", "the not-found page"),
+        ("alerts/index.html", "the alerts index"),
+        ("alerts.json", "the alert map"),
+        ("review-overdue/index.html", "the list of overdue reviews"),
     ];
     if config.book.base_url.is_some() {
-        site_wide.push(("sitemap.xml".into(), "the sitemap"));
+        site_wide.push(("sitemap.xml", "the sitemap"));
     }
     for (path, what) in site_wide {
         claims
             .taken
-            .insert(path, (what.to_string(), Origin::SiteWide));
+            .insert(path.into(), Claim::SiteWide(what.into()));
     }
     for &crate::model::Taxonomy { name, field, .. } in crate::model::TAXONOMIES {
         claims.taken.insert(
-            format!("{name}/index.html"),
-            (format!("the {name} index"), Origin::SiteWide),
+            format!("{name}/index.html").into(),
+            Claim::SiteWide(format!("the {name} index").into()),
         );
         for (i, page) in site.pages.iter().enumerate() {
             if page.kind != PageKind::Runbook {
@@ -151,12 +175,15 @@ pub(crate) fn plan(
             }
             for value in page.taxonomy_values(name) {
                 let path = format!("{name}/{}/index.html", slugify(&value));
-                claims.taken.entry(path).or_insert_with(|| {
-                    (
-                        format!("the {name} page of {value:?}"),
-                        Origin::Page(i, field),
-                    )
-                });
+                claims
+                    .taken
+                    .entry(path.into())
+                    .or_insert_with(|| Claim::Term {
+                        page: i,
+                        field,
+                        taxonomy: name,
+                        value,
+                    });
             }
         }
     }
@@ -165,9 +192,7 @@ pub(crate) fn plan(
         let Some(path) = page.output_path() else {
             continue;
         };
-        if let Err(holder) = claims.claim(&path, Origin::Page(i, "slug"), || {
-            page.doc.source.path.clone()
-        }) {
+        if let Err(holder) = claims.claim(path.clone(), Claim::Page(i)) {
             plan.lost_pages.insert(i);
             let span = page.doc.field_spans.get("slug").cloned().unwrap_or(0..0);
             let help = if page.kind == PageKind::Section {
@@ -197,9 +222,7 @@ pub(crate) fn plan(
         }
         let path = format!("{}index.html", section_url(dir));
         if let Err(holder) =
-            claims.claim(&path, Origin::File(format!("{content_dir}{dir}/")), || {
-                format!("the section page of {content_dir}{dir}/")
-            })
+            claims.claim(path.clone(), Claim::Section(format!("{content_dir}{dir}/")))
         {
             plan.lost_sections.insert(dir.clone());
             let first = section.pages.first().map(|&i| &site.pages[i]);
@@ -223,9 +246,7 @@ pub(crate) fn plan(
     }
 
     for (file, alert) in &graph.redirects {
-        if let Err(holder) = claims.claim(file, Origin::Alert(alert.clone()), || {
-            format!("the page of alert {alert:?}")
-        }) {
+        if let Err(holder) = claims.claim(file.as_str(), Claim::Alert(alert)) {
             plan.lost_redirects.insert(file.clone());
             let message = format!("the page of alert {alert:?}, {file}, is {holder}");
             diagnostics.push(alert_diagnostic(
@@ -253,9 +274,7 @@ pub(crate) fn plan(
                 ));
                 continue;
             }
-            match claims.claim(&path, Origin::Page(i, "aliases"), || {
-                format!("an alias of {}", page.doc.source.path)
-            }) {
+            match claims.claim(path.clone(), Claim::Alias(i)) {
                 Ok(()) => plan.aliases.push((i, path)),
                 Err(holder) => diagnostics.push(page.doc.source_ref().diag(
                     "duplicate-url",
@@ -267,11 +286,10 @@ pub(crate) fn plan(
     }
 
     for asset in &site.assets {
-        if let Err(holder) =
-            claims.claim(asset, Origin::File(format!("{content_dir}{asset}")), || {
-                format!("{content_dir}{asset}")
-            })
-        {
+        if let Err(holder) = claims.claim(
+            asset.as_str(),
+            Claim::Asset(format!("{content_dir}{asset}")),
+        ) {
             plan.lost_assets.insert(asset.clone());
             diagnostics.push(
                 Diagnostic::file(
@@ -285,7 +303,7 @@ pub(crate) fn plan(
     }
 
     // File-system limits, on every path that is written.
-    for (path, (_, origin)) in &claims.taken {
+    for (path, claim) in &claims.taken {
         let Some(long) = path.split('/').find(|s| s.len() > MAX_NAME_BYTES) else {
             continue;
         };
@@ -294,15 +312,24 @@ pub(crate) fn plan(
             truncate(path, 60),
             long.len()
         );
-        let diagnostic = match origin {
-            Origin::Page(i, field) => {
-                let page = &site.pages[*i];
-                let span = page.doc.field_spans.get(*field).cloned().unwrap_or(0..0);
-                page.doc.source_ref().diag("path-too-long", span, message)
+        let at_field = |i: usize, field: &str| {
+            let page = &site.pages[i];
+            let span = page.doc.field_spans.get(field).cloned().unwrap_or(0..0);
+            page.doc
+                .source_ref()
+                .diag("path-too-long", span, message.clone())
+        };
+        let diagnostic = match claim {
+            Claim::Term { page, field, .. } => at_field(*page, field),
+            Claim::Page(i) => at_field(*i, "slug"),
+            Claim::Alias(i) => at_field(*i, "aliases"),
+            Claim::Alert(alert) => {
+                alert_diagnostic(site, graph, alert, "path-too-long", message.clone())
             }
-            Origin::Alert(alert) => alert_diagnostic(site, graph, alert, "path-too-long", message),
-            Origin::File(file) => Diagnostic::file(file, "path-too-long", message),
-            Origin::SiteWide => continue,
+            Claim::Section(file) | Claim::Asset(file) => {
+                Diagnostic::file(file, "path-too-long", message.clone())
+            }
+            Claim::SiteWide(_) => continue,
         };
         diagnostics.push(diagnostic.with_help(
             "shorten the name (the page's `slug` or file name, the alert's name, the tag)",

@@ -263,10 +263,12 @@ fn under_root(root: &Path, path: &Path) -> PathBuf {
 
 /// Prints a report to stderr (human) or stdout (machine formats, which are data).
 fn print_report(report: &diag::Report, format: Format, files: usize) {
-    let text = diag::render(report, format, files, true);
+    let choice = anstream::AutoStream::choice(&std::io::stderr());
+    let color = choice != anstream::ColorChoice::Never;
+    let text = diag::render(report, format, files, format == Format::Human && color);
     match format {
         Format::Human => {
-            eprint_styled(&text);
+            eprint_styled(&text, choice);
             if !report.known().is_empty() {
                 let known = report.known().len();
                 anstream::eprintln!("{known} known problem{} (baseline)", plural(known));
@@ -287,16 +289,21 @@ fn print_report(report: &diag::Report, format: Format, files: usize) {
     }
 }
 
-/// Writes `text`, which may hold ANSI styles, to stderr in one write: styled for a terminal that
-/// takes colour, plain otherwise (`NO_COLOR`, a pipe, a file). `anstream::eprint!` writes each
+/// Writes `text` to stderr in one write. Styled text (rendered so because stderr takes colour,
+/// `choice`) goes through `anstream`, which passes it on or, on an old Windows console, turns
+/// it into console calls; plain text is written as it is. `anstream::eprint!` writes each
 /// unstyled run on its own, 20 writes per diagnostic, which made printing 10,000 warnings cost
 /// more than checking them.
-fn eprint_styled(text: &str) {
+fn eprint_styled(text: &str, choice: anstream::ColorChoice) {
     use std::io::Write;
     let stderr = std::io::stderr();
-    let choice = anstream::AutoStream::choice(&stderr);
+    // A closed stderr leaves nowhere to report to.
+    if choice == anstream::ColorChoice::Never {
+        let _ = stderr.lock().write_all(text.as_bytes());
+        return;
+    }
     let mut styled = anstream::AutoStream::new(Vec::with_capacity(text.len()), choice);
-    // Writing into a Vec cannot fail, and a closed stderr leaves nowhere to report to.
+    // Writing into a Vec cannot fail.
     let _ = styled.write_all(text.as_bytes());
     let _ = stderr.lock().write_all(&styled.into_inner());
 }

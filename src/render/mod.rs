@@ -37,11 +37,15 @@ use markdown::{BodyRenderer, RenderedBody, TocEntry};
 use templates::{Crumb, ListItem, NameUrl, ReviewClock, SiteView};
 
 /// Values from later stages that pages show: alert panels by page index, alert coverage.
+///
+/// `check` decides the outputs; the alert panels and coverage are made from the alert graph by
+/// the render stage when `coverage` is `None` ([`crate::show_alerts`]), since only pages show
+/// them.
 #[derive(Debug, Default, Clone)]
 pub struct Extras {
     /// Page index -> the runbook page's `alert_panel` entries.
     pub alert_panels: BTreeMap<usize, Vec<crate::alerts::AlertPanelEntry>>,
-    /// The home page's `coverage`.
+    /// The home page's `coverage`; `None` until the alert graph is shown.
     pub coverage: Option<crate::alerts::CoverageSummary>,
     /// Which outputs give way to others (from [`crate::paths`]).
     pub outputs: crate::paths::OutputPlan,

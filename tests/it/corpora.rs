@@ -278,3 +278,37 @@ fn mixins_corpus() {
         "thanos/mixin/runbook/#thanos-component-absent"
     );
 }
+
+/// `check` renders its report plain when stderr takes no colour (a pipe, `NO_COLOR`) instead of
+/// styling it and stripping the styles again (issue 16: the second copy was 5 MB at 10,000
+/// runbooks). The plain report must be the styled one without its styles, on a real repository's
+/// hundreds of diagnostics: snippets, file-level problems, help lines.
+#[test]
+fn gitlab_corpus_report_is_the_same_text_with_and_without_colour() {
+    let Some(root) = lay_out("gitlab", &[("gitlab-com-runbooks", ".")]) else {
+        return;
+    };
+    let check = |colour: bool| {
+        let mut cmd = rb_site();
+        if colour {
+            cmd.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
+        }
+        let out = cmd
+            .args(["check", "--root"])
+            .arg(root.path())
+            .timeout(std::time::Duration::from_secs(600))
+            .output()
+            .expect("rb-site check");
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stderr).expect("utf-8 report")
+    };
+    let styled = check(true);
+    let plain = check(false);
+    assert!(styled.contains("\u{1b}["), "CLICOLOR_FORCE gave no colour");
+    assert!(
+        !plain.contains('\u{1b}'),
+        "NO_COLOR left styles in the report"
+    );
+    assert!(plain.lines().count() > 1000, "{plain}");
+    assert_eq!(anstream::adapter::strip_str(&styled).to_string(), plain);
+}

@@ -199,7 +199,7 @@ impl Checks {
             .map(|(i, page)| alerts::alert_inputs(page, graph.anchor_pages.contains(&i)))
             .collect();
         self.alert_diagnostics = diagnostics;
-        checked.extras = crate::alert_extras(&graph);
+        crate::show_alerts(&mut checked.extras, &graph);
         checked.alerts = graph;
         Ok(())
     }
