@@ -107,7 +107,7 @@ pub fn tool(name: &str) -> Option<PathBuf> {
             std::env::var_os("CI").is_none(),
             "{name} is not installed, and CI is set: .ci/run must install it"
         );
-        eprintln!("SKIPPED: {name} is not installed");
+        skip(format!("{name} is not installed"));
     }
     found
 }
