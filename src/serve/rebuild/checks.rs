@@ -129,7 +129,9 @@ impl Checks {
             self.today = today;
             (0..checked.site.pages.len()).collect()
         };
-        self.validate(config, &checked.site, &again);
+        crate::timings::time("serve: validate", || {
+            self.validate(config, &checked.site, &again)
+        });
 
         let site = &checked.site;
         let graph = &checked.alerts;
@@ -146,8 +148,8 @@ impl Checks {
         } else {
             None
         };
-        self.plan_outputs(config, checked);
-        checked.report = self.report(config, earlier);
+        crate::timings::time("serve: output paths", || self.plan_outputs(config, checked));
+        checked.report = crate::timings::time("serve: report", || self.report(config, earlier));
         Ok(old)
     }
 
