@@ -262,18 +262,33 @@ fn render_into(
     output.absorb(index_output);
     let mut report = std::mem::take(&mut checked.report);
     // What the check stages already reported (a Mermaid block that does not parse) is not
-    // repeated: `check` and `build` report the same problems once.
-    let key = |d: &diag::Diagnostic| (d.file.clone(), d.line, d.column, d.code, d.message.clone());
-    let reported: BTreeSet<_> = report
-        .diagnostics()
-        .iter()
-        .chain(report.known())
-        .map(key)
-        .collect();
+    // repeated: `check` and `build` report the same problems once. Rendering seldom finds any
+    // problem, and `serve` comes here after every save: the report is looked through only for
+    // what rendering found.
+    let repeated: Vec<bool> = {
+        let found: BTreeSet<_> = rendered.diagnostics.iter().map(diagnostic_key).collect();
+        let reported: BTreeSet<_> = if found.is_empty() {
+            BTreeSet::new()
+        } else {
+            report
+                .diagnostics()
+                .iter()
+                .chain(report.known())
+                .map(diagnostic_key)
+                .filter(|k| found.contains(k))
+                .collect()
+        };
+        rendered
+            .diagnostics
+            .iter()
+            .map(|d| reported.contains(&diagnostic_key(d)))
+            .collect()
+    };
     let found: Vec<diag::Diagnostic> = rendered
         .diagnostics
         .into_iter()
-        .filter(|d| !reported.contains(&key(d)))
+        .zip(repeated)
+        .filter_map(|(d, repeated)| (!repeated).then_some(d))
         .collect();
     let collisions = std::mem::take(&mut output.collisions);
     checked.render_problems = found.len() + collisions.len();
@@ -284,6 +299,17 @@ fn render_into(
     );
     checked.report = config.finish_report(report);
     Ok(output)
+}
+
+/// What tells two diagnostics apart when a stage finds a problem another already reported.
+fn diagnostic_key(d: &diag::Diagnostic) -> (&str, usize, usize, &str, &str) {
+    (
+        d.file.as_str(),
+        d.line,
+        d.column,
+        d.code,
+        d.message.as_str(),
+    )
 }
 
 /// A `duplicate-url` diagnostic for an output path two files wanted, on the content page

@@ -49,6 +49,15 @@ fn broken_diagram_is_reported_and_shown_as_source() {
         stderr.contains("content/flow.md:9:1") && stderr.contains("mermaid-error"),
         "{stderr}"
     );
+    // `check` found it before the renderer did, so it is no problem of rendering: a build of
+    // the same site again is skipped (a render problem would make it run again).
+    let again = build_into(site.path(), &dest).assert().success();
+    let again = String::from_utf8_lossy(&again.get_output().stdout).into_owned()
+        + &String::from_utf8_lossy(&again.get_output().stderr);
+    assert!(
+        again.contains("nothing changed since the last build"),
+        "{again}"
+    );
     let page = read(&dest.join("flow/index.html"));
     assert!(page.contains("<p class=\"mermaid-error-notice\" role=\"note\">"));
     assert!(page.contains("<code class=\"language-mermaid\">flowchart TD\n"));

@@ -512,6 +512,20 @@ fn merge(
     site: &Site,
     old_print_outputs: &PrintOutputs,
 ) -> (Files, PrintOutputs) {
+    if let PageSet::Only {
+        listings: false,
+        print: false,
+        ..
+    } = which
+    {
+        // A save's first pass keeps every file and replaces a few: copying the table (it
+        // holds `Arc`s) is several times cheaper than hashing 60,000 paths into a new one.
+        let mut files = old.clone();
+        for (path, bytes) in output.files {
+            files.insert(Arc::from(path), Arc::new(SiteFile::new(bytes)));
+        }
+        return (files, old_print_outputs.clone());
+    }
     // Sized for the whole site at once: a first pass renders one file and keeps 60,000.
     let mut files = Files::with_capacity_and_hasher(
         old.len().max(output.files.len()),
