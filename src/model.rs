@@ -303,17 +303,21 @@ impl Page {
     /// The page's service: front matter's `service`, else its top-level content folder; `None`
     /// for a page at the top of the content folder without the field.
     pub fn service(&self) -> Option<String> {
+        self.service_name().map(str::to_string)
+    }
+
+    /// [`Page::service`], borrowed from the page.
+    pub fn service_name(&self) -> Option<&str> {
         if let Some(service) = self.doc.front.service.as_deref().map(str::trim)
             && !service.is_empty()
         {
-            return Some(service.to_string());
+            return Some(service);
         }
         self.doc
             .dir()
             .split('/')
             .next()
             .filter(|top| !top.is_empty())
-            .map(str::to_string)
     }
 
     /// The values under which a taxonomy (by [`Taxonomy::name`]) lists this page.

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::model::{PageKind, Site, slugify};
@@ -27,30 +28,52 @@ pub(crate) struct ServiceGroup {
 }
 
 /// Every service with at least one runbook, by slug; the first spelling met names it.
+///
+/// `serve` makes these for every render: pages are grouped by the name as written first (no
+/// copy, no slug per page), then names are slugified once and merged.
 pub(crate) fn service_groups(site: &Site) -> Vec<ServiceGroup> {
-    let mut groups: BTreeMap<String, ServiceGroup> = BTreeMap::new();
+    let mut by_name: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    // Names in the order they are first met: the first spelling of a slug names its group.
+    let mut names: Vec<&str> = Vec::new();
     for (i, page) in site.pages.iter().enumerate() {
         if page.kind != PageKind::Runbook {
             continue;
         }
-        let Some(name) = page.service() else {
+        let Some(name) = page.service_name() else {
             continue;
         };
-        let slug = slugify(&name);
-        groups
-            .entry(slug.clone())
-            .or_insert_with(|| ServiceGroup {
-                overview: site
-                    .sections
-                    .get(&name)
-                    .filter(|s| s.index_page.is_some())
-                    .map(|_| super::templates::section_url(&name)),
-                url: format!("services/{slug}/"),
-                name,
-                pages: Vec::new(),
+        by_name
+            .entry(name)
+            .or_insert_with(|| {
+                names.push(name);
+                Vec::new()
             })
-            .pages
             .push(i);
+    }
+    let mut groups: BTreeMap<String, ServiceGroup> = BTreeMap::new();
+    for name in names {
+        let pages = by_name.remove(name).unwrap_or_default();
+        let slug = slugify(name);
+        match groups.get_mut(&slug) {
+            // Another spelling of the same service: its runbooks join, in site order.
+            Some(group) => {
+                group.pages.extend(pages);
+                group.pages.sort_unstable();
+            }
+            None => {
+                let group = ServiceGroup {
+                    overview: site
+                        .sections
+                        .get(name)
+                        .filter(|s| s.index_page.is_some())
+                        .map(|_| super::templates::section_url(name)),
+                    url: format!("services/{slug}/"),
+                    name: name.to_string(),
+                    pages,
+                };
+                groups.insert(slug, group);
+            }
+        }
     }
     groups.into_values().collect()
 }
@@ -142,6 +165,64 @@ pub(crate) fn window(pages: &[usize], current: usize, size: usize) -> &[usize] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runbooks of one service written two ways (`Kafka Cluster`, `kafka-cluster`), interleaved,
+    /// plus one named by its folder: one group per slug, named by the first spelling met, its
+    /// runbooks in site order.
+    #[test]
+    fn spellings_of_one_service_make_one_group_in_site_order() {
+        let config =
+            crate::config::Config::from_toml(std::path::Path::new("/tmp"), "").expect("config");
+        let docs = [
+            ("a.md", "Kafka Cluster"),
+            ("b.md", "kafka-cluster"),
+            ("c.md", "Redis"),
+            ("d.md", "Kafka Cluster"),
+            ("e.md", "kafka-cluster"),
+        ]
+        .into_iter()
+        .map(|(rel, service)| format!("---\ntitle: {rel}\nservice: {service}\n---\n# T\n"))
+        .chain(["# In a folder\n".to_string()])
+        .zip(["a.md", "b.md", "c.md", "d.md", "e.md", "db/f.md"])
+        .map(|(text, rel)| {
+            let source = crate::model::SourceFile {
+                path: format!("content/{rel}"),
+                rel: rel.to_string(),
+                text,
+            };
+            crate::parse::parse_document(&config, source).0
+        })
+        .collect();
+        let (site, _) = crate::link::link(&config, docs, Default::default());
+        let index = |rel: &str| {
+            site.pages
+                .iter()
+                .position(|p| p.doc.source.rel == rel)
+                .expect(rel)
+        };
+        let groups: Vec<(String, String, Vec<usize>)> = service_groups(&site)
+            .into_iter()
+            .map(|g| (g.name, g.url, g.pages))
+            .collect();
+        let mut kafka = vec![index("a.md"), index("b.md"), index("d.md"), index("e.md")];
+        kafka.sort_unstable();
+        assert_eq!(
+            groups,
+            [
+                ("db".into(), "services/db/".into(), vec![index("db/f.md")]),
+                (
+                    "Kafka Cluster".into(),
+                    "services/kafka-cluster/".into(),
+                    kafka
+                ),
+                (
+                    "Redis".into(),
+                    "services/redis/".into(),
+                    vec![index("c.md")]
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn pages_split_evenly_with_links_around_the_current_one() {
