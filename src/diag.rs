@@ -639,7 +639,7 @@ pub fn render(report: &Report, format: Format, files: usize, color: bool) -> Str
 }
 
 fn render_human(report: &Report, color: bool) -> String {
-    use annotate_snippets::{AnnotationKind, Level as SnippetLevel, Renderer};
+    use annotate_snippets::Renderer;
 
     let renderer = if color {
         Renderer::styled()
@@ -650,56 +650,55 @@ fn render_human(report: &Report, color: bool) -> String {
     // then joined in the report's order, a slice at a time: the text is never held twice.
     let mut out = String::new();
     for slice in report.diagnostics().chunks(256) {
-        let rendered: Vec<String> = slice
-            .par_iter()
-            .map(|d| {
-                let level = match d.severity {
-                    Severity::Error => SnippetLevel::ERROR,
-                    Severity::Warning => SnippetLevel::WARNING,
-                };
-                let title = level.primary_title(d.message.as_str()).id(d.code);
-                // The renderer appends `:line:col` to the path itself, from the snippet or the origin.
-                let mut group = match &d.snippet {
-                    Some(snippet) => {
-                        let source = annotate_snippets::Snippet::source(snippet.line_text.as_str())
-                            .line_start(d.line)
-                            .annotation(
-                                AnnotationKind::Primary
-                                    .span(snippet.underline.0..snippet.underline.1),
-                            );
-                        if snippet.windowed {
-                            // A window of a very long line would show the wrong column: name the place
-                            // and leave the line out.
-                            let origin = annotate_snippets::Origin::path(d.file.as_str())
-                                .line(d.line)
-                                .char_column(d.column);
-                            title.element(origin)
-                        } else {
-                            title.element(source.path(d.file.as_str()))
-                        }
-                    }
-                    None => {
-                        let mut origin = annotate_snippets::Origin::path(d.file.as_str());
-                        if d.line > 0 {
-                            origin = origin.line(d.line);
-                            if d.column > 0 {
-                                origin = origin.char_column(d.column);
-                            }
-                        }
-                        title.element(origin)
-                    }
-                };
-                if let Some(help) = &d.help {
-                    group = group.element(SnippetLevel::HELP.message(help.as_str()));
-                }
-                let mut text = renderer.render(&[group]);
-                text.push_str("\n\n");
-                text
-            })
-            .collect();
+        let rendered: Vec<String> = slice.par_iter().map(|d| render_one(&renderer, d)).collect();
         out.extend(rendered);
     }
     out
+}
+
+/// One diagnostic as rustc prints it, with a blank line after.
+fn render_one(renderer: &annotate_snippets::Renderer, d: &Diagnostic) -> String {
+    use annotate_snippets::{AnnotationKind, Level as SnippetLevel};
+
+    let level = match d.severity {
+        Severity::Error => SnippetLevel::ERROR,
+        Severity::Warning => SnippetLevel::WARNING,
+    };
+    let title = level.primary_title(d.message.as_str()).id(d.code);
+    // The renderer appends `:line:col` to the path itself, from the snippet or the origin.
+    let mut group = match &d.snippet {
+        Some(snippet) => {
+            let source = annotate_snippets::Snippet::source(snippet.line_text.as_str())
+                .line_start(d.line)
+                .annotation(AnnotationKind::Primary.span(snippet.underline.0..snippet.underline.1));
+            if snippet.windowed {
+                // A window of a very long line would show the wrong column: name the place
+                // and leave the line out.
+                let origin = annotate_snippets::Origin::path(d.file.as_str())
+                    .line(d.line)
+                    .char_column(d.column);
+                title.element(origin)
+            } else {
+                title.element(source.path(d.file.as_str()))
+            }
+        }
+        None => {
+            let mut origin = annotate_snippets::Origin::path(d.file.as_str());
+            if d.line > 0 {
+                origin = origin.line(d.line);
+                if d.column > 0 {
+                    origin = origin.char_column(d.column);
+                }
+            }
+            title.element(origin)
+        }
+    };
+    if let Some(help) = &d.help {
+        group = group.element(SnippetLevel::HELP.message(help.as_str()));
+    }
+    let mut text = renderer.render(&[group]);
+    text.push_str("\n\n");
+    text
 }
 
 #[derive(Serialize)]

@@ -263,32 +263,22 @@ fn render_into(
     let mut report = std::mem::take(&mut checked.report);
     // What the check stages already reported (a Mermaid block that does not parse) is not
     // repeated: `check` and `build` report the same problems once. Rendering seldom finds any
-    // problem, and `serve` comes here after every save: the report is looked through only for
-    // what rendering found.
-    let repeated: Vec<bool> = {
-        let found: BTreeSet<_> = rendered.diagnostics.iter().map(diagnostic_key).collect();
-        let reported: BTreeSet<_> = if found.is_empty() {
-            BTreeSet::new()
-        } else {
-            report
-                .diagnostics()
-                .iter()
-                .chain(report.known())
-                .map(diagnostic_key)
-                .filter(|k| found.contains(k))
-                .collect()
-        };
-        rendered
-            .diagnostics
+    // problem, and `serve` comes here after every save: the report's keys are borrowed, and
+    // gathered only when rendering found something.
+    let reported: BTreeSet<_> = if rendered.diagnostics.is_empty() {
+        BTreeSet::new()
+    } else {
+        report
+            .diagnostics()
             .iter()
-            .map(|d| reported.contains(&diagnostic_key(d)))
+            .chain(report.known())
+            .map(diagnostic_key)
             .collect()
     };
     let found: Vec<diag::Diagnostic> = rendered
         .diagnostics
         .into_iter()
-        .zip(repeated)
-        .filter_map(|(d, repeated)| (!repeated).then_some(d))
+        .filter(|d| !reported.contains(&diagnostic_key(d)))
         .collect();
     let collisions = std::mem::take(&mut output.collisions);
     checked.render_problems = found.len() + collisions.len();

@@ -512,36 +512,17 @@ fn merge(
     site: &Site,
     old_print_outputs: &PrintOutputs,
 ) -> (Files, PrintOutputs) {
-    if let PageSet::Only {
-        listings: false,
-        print: false,
-        ..
-    } = which
-    {
-        // A save's first pass keeps every file and replaces a few: copying the table (it
-        // holds `Arc`s) is several times cheaper than hashing 60,000 paths into a new one.
-        let mut files = old.clone();
-        for (path, bytes) in output.files {
-            files.insert(Arc::from(path), Arc::new(SiteFile::new(bytes)));
-        }
-        return (files, old_print_outputs.clone());
-    }
-    // Sized for the whole site at once: a first pass renders one file and keeps 60,000.
-    let mut files = Files::with_capacity_and_hasher(
-        old.len().max(output.files.len()),
-        rustc_hash::FxBuildHasher,
-    );
-    files.extend(
-        output
-            .files
-            .into_iter()
-            .map(|(path, bytes)| (Arc::from(path), Arc::new(SiteFile::new(bytes)))),
-    );
+    let rendered: Vec<(Arc<str>, Arc<SiteFile>)> = output
+        .files
+        .into_iter()
+        .map(|(path, bytes)| (Arc::from(path), Arc::new(SiteFile::new(bytes))))
+        .collect();
     let print_outputs = if which.print() {
         // The search index's files, told from the other outputs under `search/` (pages,
         // assets) by their names: pages end in `index.html`, assets are known.
-        files
-            .keys()
+        rendered
+            .iter()
+            .map(|(path, _)| path)
             .filter(|path| {
                 path.starts_with("print/")
                     || (path.starts_with("search/")
@@ -553,32 +534,38 @@ fn merge(
     } else {
         old_print_outputs.clone()
     };
-    if let PageSet::Only {
-        listings, print, ..
-    } = which
-    {
-        let page_paths: PrintOutputs = if *listings {
-            site.pages
-                .iter()
-                .filter_map(crate::model::Page::output_path)
-                .map(Arc::from)
-                .collect()
-        } else {
-            PrintOutputs::default()
-        };
-        for (path, file) in old {
-            let keep = if old_print_outputs.contains(path) {
-                !*print
-            } else {
-                !*listings || page_paths.contains(path)
-            };
-            if keep {
-                files
-                    .entry(Arc::clone(path))
-                    .or_insert_with(|| Arc::clone(file));
+    // What this render did not make is kept from the last one, unless this render stands for
+    // all of its kind: every file (a full render), the listings (every file but the pages'),
+    // the print binders and search index. A save's first pass renders neither: the table is
+    // copied (it holds `Arc`s), which is several times cheaper than hashing 60,000 paths anew.
+    let mut files = match which {
+        PageSet::All => Files::with_capacity_and_hasher(rendered.len(), rustc_hash::FxBuildHasher),
+        PageSet::Only {
+            listings, print, ..
+        } => {
+            let mut files = old.clone();
+            if *listings || *print {
+                let page_paths: PrintOutputs = if *listings {
+                    site.pages
+                        .iter()
+                        .filter_map(crate::model::Page::output_path)
+                        .map(Arc::from)
+                        .collect()
+                } else {
+                    PrintOutputs::default()
+                };
+                files.retain(|path, _| {
+                    if old_print_outputs.contains(path) {
+                        !*print
+                    } else {
+                        !*listings || page_paths.contains(path)
+                    }
+                });
             }
+            files
         }
-    }
+    };
+    files.extend(rendered);
     (files, print_outputs)
 }
 
