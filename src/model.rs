@@ -158,6 +158,9 @@ pub struct CodeBlock {
     pub span: Range<usize>,
     /// Index in the body's events ([`crate::parse::events`]) of the block's `Start(CodeBlock)` event.
     pub event: usize,
+    /// The block's text, for a fenced `mermaid` block: what the checks parse and the render
+    /// stage lays out, known without parsing the page again.
+    pub diagram: Option<String>,
 }
 
 /// Raw inline or block HTML that names an element that is not HTML (`<cluster-id>`).

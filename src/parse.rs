@@ -119,6 +119,8 @@ fn parse_outline(text: &str, body_start: usize) -> Outline {
     let mut outline = Outline::default();
     let mut used_ids = UsedIds::default();
     let mut open_heading: Option<OpenHeading> = None;
+    // The text of the Mermaid block being read, if one is.
+    let mut open_diagram: Option<String> = None;
     for (i, (event, span)) in body_event_iter(text, body_start).enumerate() {
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
@@ -147,6 +149,9 @@ fn parse_outline(text: &str, body_start: usize) -> Outline {
                 if let Some(open) = &mut open_heading {
                     open.text.push_str(&t);
                 }
+                if let Some(diagram) = &mut open_diagram {
+                    diagram.push_str(&t);
+                }
             }
             Event::Start(Tag::Link { dest_url, .. }) => outline.links.push(Link {
                 dest: dest_url.to_string(),
@@ -163,11 +168,22 @@ fn parse_outline(text: &str, body_start: usize) -> Outline {
                     CodeBlockKind::Fenced(info) => fence_language(&info),
                     CodeBlockKind::Indented => String::new(),
                 };
+                if lang == "mermaid" {
+                    open_diagram = Some(String::new());
+                }
                 outline.code_blocks.push(CodeBlock {
                     lang,
                     span,
                     event: i,
+                    diagram: None,
                 });
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let (Some(diagram), Some(block)) =
+                    (open_diagram.take(), outline.code_blocks.last_mut())
+                {
+                    block.diagram = Some(diagram);
+                }
             }
             Event::Html(html) | Event::InlineHtml(html) => {
                 for (offset, tag) in placeholder_tags(&html) {

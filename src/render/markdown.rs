@@ -91,6 +91,19 @@ impl BodyRenderer {
         self.highlighter.save(true);
     }
 
+    /// Lays out, on every core, the diagrams of `docs` that the cache does not hold yet, before
+    /// their pages are rendered ([`MermaidRenderer::lay_out_ahead`]).
+    pub(crate) fn lay_out_diagrams<'a>(&self, docs: impl Iterator<Item = &'a Document>) {
+        if let Some(mermaid) = &self.mermaid {
+            mermaid.lay_out_ahead(docs.flat_map(|doc| {
+                doc.outline
+                    .code_blocks
+                    .iter()
+                    .filter_map(|block| block.diagram.as_deref())
+            }));
+        }
+    }
+
     /// The diagram renderer, if diagrams are rendered: its counters tell how many were laid out.
     #[cfg(test)]
     pub(crate) fn mermaid(&self) -> Option<&MermaidRenderer> {

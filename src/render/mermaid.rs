@@ -10,13 +10,16 @@
 //! `static/code.css` maps to CSS variables so diagrams follow light and dark mode and print
 //! (a unit test checks it against `diagram_css`).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use mermaid_rs_renderer::{LayoutConfig, Theme};
+use rayon::prelude::*;
 
 use super::worker::{Job, Outcome, WorkerPool};
 
@@ -162,6 +165,9 @@ pub(crate) struct MermaidRenderer {
     layouts: AtomicUsize,
     /// `None`: laid out in-process, unbounded.
     bounded: Option<Bounded>,
+    /// Diagrams that failed under this renderer, by source: a diagram laid out ahead of its
+    /// page ([`MermaidRenderer::lay_out_ahead`]), or on two pages, fails once.
+    failures: Mutex<HashMap<String, MermaidFailure>>,
 }
 
 impl MermaidRenderer {
@@ -190,6 +196,7 @@ impl MermaidRenderer {
             key_prefix,
             layouts: AtomicUsize::new(0),
             bounded: None,
+            failures: Mutex::default(),
         }
     }
 
@@ -237,6 +244,9 @@ impl MermaidRenderer {
         {
             return Err(MermaidFailure::timed_out(bounded.bound));
         }
+        if let Some(failure) = self.failures().get(source) {
+            return Err(failure.clone());
+        }
         self.layouts.fetch_add(1, Ordering::Relaxed);
         let laid_out = match &self.bounded {
             None => self.lay_out(source),
@@ -255,12 +265,43 @@ impl MermaidRenderer {
                 ))),
             },
         };
-        let svg = laid_out?;
+        let svg = laid_out.inspect_err(|failure| {
+            self.failures().insert(source.to_string(), failure.clone());
+        })?;
         if let Some(path) = cache_path {
             // The cache only saves time: a folder we cannot write costs a re-layout next build.
             let _ = super::replace_cache_file(&path, svg.as_bytes());
         }
         Ok(svg)
+    }
+
+    /// Lays out, on every thread and longest first, the diagrams among `sources` that the cache
+    /// does not hold yet, and caches them, so that rendering the pages afterwards only reads
+    /// the cache. Laid out page by page instead, a slice of pages waits for its last diagram
+    /// with one core idle: at 10,000 runbooks (2,000 diagrams) a cold build lost 5 s of 63 so.
+    /// Without a cache there is nowhere to keep them, and nothing is done.
+    pub(crate) fn lay_out_ahead<'a>(&self, sources: impl Iterator<Item = &'a str>) {
+        let mut missing: Vec<&str> = sources
+            .filter(|&source| {
+                self.cache_path(source).is_some_and(|path| !path.is_file())
+                    && !self.timeout_mark(source).is_some_and(|mark| mark.is_file())
+            })
+            .collect();
+        // The longest first: the last diagrams to start are the quickest, so both cores end
+        // together. Length is a fair stand-in for the time a layout takes.
+        missing.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        missing.dedup();
+        missing.par_iter().with_max_len(1).for_each(|source| {
+            // A failure is kept in `failures` for the page to report.
+            let _ = self.render_svg(source);
+        });
+    }
+
+    fn failures(&self) -> std::sync::MutexGuard<'_, HashMap<String, MermaidFailure>> {
+        // The map is only ever inserted into: one a panicking thread left is still whole.
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The file marking that a diagram's source ran out of time under this renderer and bound.
@@ -978,6 +1019,34 @@ mod tests {
             .render_svg("flowchart LR\n  X --> Y\n")
             .expect("renders");
         assert_eq!(second.layouts(), 1);
+    }
+
+    #[test]
+    fn diagrams_laid_out_ahead_are_not_laid_out_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let renderer = MermaidRenderer::new(Some(dir.path().to_path_buf()));
+        let other = "flowchart LR\n  X --> Y\n";
+        let broken = "flowchart TD\n  A --> B\n  subgraph S\n";
+        renderer.lay_out_ahead([FLOWCHART, other, broken, FLOWCHART].into_iter());
+        // Each distinct diagram once, the broken one included.
+        assert_eq!(renderer.layouts(), 3);
+        // The pages then find the two in the cache and the failure in memory.
+        let ahead = renderer.render_svg(FLOWCHART).expect("cached");
+        renderer.render_svg(other).expect("cached");
+        let failure = renderer.render_svg(broken).expect_err("still broken");
+        assert_eq!(failure.code, "mermaid-error");
+        assert_eq!(renderer.layouts(), 3);
+        // What was laid out ahead is what laying out in place gives.
+        assert_eq!(
+            ahead,
+            MermaidRenderer::new(None)
+                .render_svg(FLOWCHART)
+                .expect("renders")
+        );
+        // Another build (a new renderer) finds everything but the failure cached already.
+        let next = MermaidRenderer::new(Some(dir.path().to_path_buf()));
+        next.lay_out_ahead([FLOWCHART, other].into_iter());
+        assert_eq!(next.layouts(), 0);
     }
 
     #[test]

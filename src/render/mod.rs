@@ -276,6 +276,13 @@ pub fn render_pages(
     let mut home_html: Option<String> = None;
     let home_index = site.sections.get("").and_then(|s| s.index_page);
     let mut print_output = output.branch();
+    if previous.is_empty() {
+        // Every body is rendered: the diagrams missing from the cache are laid out first, so
+        // that no slice of pages waits on one core for its last diagram.
+        crate::timings::time("diagrams", || {
+            body_renderer.lay_out_diagrams(order.iter().map(|&i| &site.pages[i].doc));
+        });
+    }
     crate::timings::time("pages", || -> Result<()> {
         for slice in order.chunks(output::SLICE) {
             let bodies = slice_bodies(site, which, &body_renderer, &mut previous, slice);

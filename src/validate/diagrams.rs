@@ -2,46 +2,22 @@
 //! (cheap); laying the diagram out is the render stage's work, which reports the failures
 //! only layout finds. The messages are the render stage's, so `check` and `build` agree.
 
-use std::ops::Range;
-
-use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
-
 use crate::config::{Config, MermaidRender};
 use crate::diag::Diagnostic;
 use crate::model::Page;
 use crate::render::mermaid::parse_failure;
 
 /// Checks every Mermaid block of one page, when diagrams are drawn at all.
-pub(super) fn check(
-    config: &Config,
-    page: &Page,
-    events: &[(Event<'_>, Range<usize>)],
-    out: &mut Vec<Diagnostic>,
-) {
+pub(super) fn check(config: &Config, page: &Page, out: &mut Vec<Diagnostic>) {
     if config.mermaid.render != MermaidRender::Build {
         return;
     }
     let doc = &page.doc;
-    for block in doc
-        .outline
-        .code_blocks
-        .iter()
-        .filter(|b| b.lang == "mermaid")
-    {
-        let Some((Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))), span)) =
-            events.get(block.event)
-        else {
+    for block in &doc.outline.code_blocks {
+        let Some(code) = &block.diagram else {
             continue;
         };
-        let code: String = events[block.event + 1..]
-            .iter()
-            .map_while(|(event, _)| match event {
-                Event::Text(text) => Some(text.as_ref()),
-                Event::End(TagEnd::CodeBlock) => None,
-                _ => Some(""),
-            })
-            .collect();
-        if let Some(failure) = parse_failure(&code) {
+        if let Some(failure) = parse_failure(code) {
             // As the render stage words each kind of failure (`render::markdown`).
             let (message, help) = if failure.code == "mermaid-unsupported" {
                 (
@@ -56,7 +32,7 @@ pub(super) fn check(
             };
             out.push(
                 doc.source_ref()
-                    .diag(failure.code, span.clone(), message)
+                    .diag(failure.code, block.span.clone(), message)
                     .with_help(help),
             );
         }

@@ -60,7 +60,7 @@ pub(crate) fn check_page(
     }
     links::check(site, page, &mut diagnostics);
     html::check(page, &events, &mut diagnostics);
-    diagrams::check(config, page, &events, &mut diagnostics);
+    diagrams::check(config, page, &mut diagnostics);
     dialects::check(page, &events, &mut diagnostics);
     diagnostics
 }

@@ -66,6 +66,49 @@ fn broken_diagram_is_reported_and_shown_as_source() {
     assert_eq!(std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0), 0);
 }
 
+/// Issue 16 item 2: a build lays out the diagrams its cache lacks before rendering the pages.
+/// The text it lays out must be exactly what the page's fence holds, or every diagram would be
+/// laid out twice under two keys: one cache file per distinct diagram proves it, for a fence at
+/// the top level, one indented in a list item, one in a block quote and one on two pages.
+#[test]
+fn issue16_diagrams_are_laid_out_once_each_ahead_of_their_pages() {
+    let site = tempfile::tempdir().expect("tempdir");
+    write(
+        site.path(),
+        "book.toml",
+        "[book]\ntitle = \"T\"\n[validate]\ndefault-kind = \"reference\"\n",
+    );
+    let top = "```mermaid\nflowchart LR\n  A --> B\n```\n";
+    write(
+        site.path(),
+        "content/one.md",
+        &format!(
+            "# One\n\n{top}\n1. First\n\n   ```mermaid\n   flowchart TD\n     C --> D\n   ```\n\n\
+             > ```mermaid\n> flowchart TD\n>   E --> F\n> ```\n"
+        ),
+    );
+    write(site.path(), "content/two.md", &format!("# Two\n\n{top}"));
+    let dest = site.path().join("out");
+    build_into(site.path(), &dest).assert().success();
+    let cache = site.path().join(".rb-site-cache/mermaid");
+    let mut files: Vec<String> = std::fs::read_dir(&cache)
+        .expect("cache folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(files.iter().all(|f| f.ends_with(".svg")), "{files:?}");
+    for (page, figures) in [("one/index.html", 3), ("two/index.html", 1)] {
+        let html = read(&dest.join(page));
+        assert_eq!(
+            html.matches("<figure class=\"mermaid\"").count(),
+            figures,
+            "{page}"
+        );
+        assert!(!html.contains("mermaid-error"), "{page}");
+    }
+}
+
 fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
