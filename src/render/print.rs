@@ -211,34 +211,34 @@ fn rewrite_links(
     anchors: &HashMap<&str, String>,
     root: &str,
 ) -> String {
-    let html = html.replace(" id=\"", &format!(" id=\"{anchor}-"));
+    let bytes = html.as_bytes();
     let mut out = String::with_capacity(html.len() + 256);
-    let mut rest = html.as_str();
-    while let Some(at) = rest.find(['h', 's']) {
-        let (before, from) = rest.split_at(at);
-        out.push_str(before);
-        let attr = if from.starts_with("href=\"") {
-            "href=\""
-        } else if from.starts_with("src=\"") {
-            "src=\""
-        } else {
-            out.push_str(&from[..1]);
-            rest = &from[1..];
+    // `html[..copied]` is in `out`, rewritten.
+    let mut copied = 0;
+    // Every attribute is `name="value"`: look at each `="`, which text never holds (the body's
+    // text escapes its quotes), and at the attribute name before it.
+    for eq in memchr::memmem::find_iter(bytes, b"=\"") {
+        if eq < copied {
             continue;
-        };
-        let value_start = &from[attr.len()..];
-        let Some(end) = value_start.find('"') else {
-            out.push_str(from);
-            rest = "";
-            break;
-        };
-        let value = &value_start[..end];
-        out.push_str(attr);
-        out.push_str(&rewrite_one(value, page_url, anchor, anchors, root));
-        out.push('"');
-        rest = &value_start[end + 1..];
+        }
+        let name = &html[..eq];
+        let value_start = eq + 2;
+        if name.ends_with(" id") {
+            out.push_str(&html[copied..value_start]);
+            out.push_str(anchor);
+            out.push('-');
+            copied = value_start;
+        } else if name.ends_with("href") || name.ends_with("src") {
+            let Some(len) = memchr::memchr(b'"', &bytes[value_start..]) else {
+                break;
+            };
+            out.push_str(&html[copied..value_start]);
+            let value = &html[value_start..value_start + len];
+            out.push_str(&rewrite_one(value, page_url, anchor, anchors, root));
+            copied = value_start + len;
+        }
     }
-    out.push_str(rest);
+    out.push_str(&html[copied..]);
     out
 }
 
