@@ -217,7 +217,7 @@ fn render_into(
                     tera,
                     extras: &checked.extras,
                 };
-                render::render_pages(&inputs, which, cache, output, &progress.rendered)
+                render::render_pages(&inputs, which, cache, output, progress)
             })
         },
         || {
@@ -336,6 +336,11 @@ pub struct Progress {
     pub pages: std::sync::atomic::AtomicUsize,
     /// Pages rendered so far.
     pub rendered: std::sync::atomic::AtomicUsize,
+    /// Diagrams missing from the cache, laid out before the pages render (0: none, or not
+    /// known yet).
+    pub diagrams: std::sync::atomic::AtomicUsize,
+    /// Of those, laid out so far.
+    pub laid_out: std::sync::atomic::AtomicUsize,
 }
 
 /// What a build did, for the summary line.

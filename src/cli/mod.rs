@@ -437,9 +437,8 @@ fn update_baseline(config: &Config, report: &diag::Report) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A spinner on stderr while a build runs, on terminals only.
 /// The progress display of a build on a terminal: a spinner while the content is checked, then
-/// a bar of pages rendered. Drawn by a thread of its own that reads the build's counters.
+/// a bar of the diagrams laid out (when the cache lacks some), then of pages rendered. Drawn by a thread of its own that reads the build's counters.
 struct ProgressDisplay(Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>);
 
 impl ProgressDisplay {
@@ -454,21 +453,40 @@ impl ProgressDisplay {
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_message("Checking the content…");
             let tick = std::time::Duration::from_millis(100);
-            let mut counting = false;
+            let style = |template: &str| {
+                indicatif::ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> ")
+            };
+            // What the bar counts: nothing yet, diagrams, then pages.
+            let mut counting = "";
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(tick) {
+                let (diagrams, laid_out) = (
+                    progress.diagrams.load(Relaxed),
+                    progress.laid_out.load(Relaxed),
+                );
                 let pages = progress.pages.load(Relaxed);
-                if pages > 0 && !counting {
-                    counting = true;
-                    bar.set_length(pages as u64);
-                    bar.set_style(
-                        indicatif::ProgressStyle::with_template(
-                            "{spinner} Rendering [{bar:30}] {pos}/{len} pages",
-                        )
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                        .progress_chars("=> "),
-                    );
+                let rendered = progress.rendered.load(Relaxed);
+                if laid_out < diagrams && rendered == 0 {
+                    if counting != "diagrams" {
+                        counting = "diagrams";
+                        bar.set_style(style(
+                            "{spinner} Laying out diagrams [{bar:30}] {pos}/{len} (cached for the next build)",
+                        ));
+                        bar.set_length(diagrams as u64);
+                    }
+                    bar.set_position(laid_out as u64);
+                } else if pages > 0 {
+                    if counting != "pages" {
+                        counting = "pages";
+                        bar.set_style(style("{spinner} Rendering [{bar:30}] {pos}/{len} pages"));
+                        bar.update(|state| {
+                            state.set_len(pages as u64);
+                            state.set_pos(0);
+                        });
+                    }
+                    bar.set_position(rendered as u64);
                 }
-                bar.set_position(progress.rendered.load(Relaxed) as u64);
                 bar.tick();
             }
             bar.finish_and_clear();

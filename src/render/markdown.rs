@@ -93,14 +93,19 @@ impl BodyRenderer {
 
     /// Lays out, on every core, the diagrams of `docs` that the cache does not hold yet, before
     /// their pages are rendered ([`MermaidRenderer::lay_out_ahead`]).
-    pub(crate) fn lay_out_diagrams<'a>(&self, docs: impl Iterator<Item = &'a Document>) {
+    pub(crate) fn lay_out_diagrams<'a>(
+        &self,
+        docs: impl Iterator<Item = &'a Document>,
+        progress: &crate::Progress,
+    ) {
         if let Some(mermaid) = &self.mermaid {
-            mermaid.lay_out_ahead(docs.flat_map(|doc| {
+            let sources = docs.flat_map(|doc| {
                 doc.outline
                     .code_blocks
                     .iter()
                     .filter_map(|block| block.diagram.as_deref())
-            }));
+            });
+            mermaid.lay_out_ahead(sources, &progress.diagrams, &progress.laid_out);
         }
     }
 

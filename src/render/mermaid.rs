@@ -280,7 +280,13 @@ impl MermaidRenderer {
     /// the cache. Laid out page by page instead, a slice of pages waits for its last diagram
     /// with one core idle: at 10,000 runbooks (2,000 diagrams) a cold build lost 5 s of 63 so.
     /// Without a cache there is nowhere to keep them, and nothing is done.
-    pub(crate) fn lay_out_ahead<'a>(&self, sources: impl Iterator<Item = &'a str>) {
+    /// `total` is set to how many it lays out, and `done` counts them, for a progress display.
+    pub(crate) fn lay_out_ahead<'a>(
+        &self,
+        sources: impl Iterator<Item = &'a str>,
+        total: &AtomicUsize,
+        done: &AtomicUsize,
+    ) {
         let mut missing: Vec<&str> = sources
             .filter(|&source| {
                 self.cache_path(source).is_some_and(|path| !path.is_file())
@@ -291,9 +297,11 @@ impl MermaidRenderer {
         // together. Length is a fair stand-in for the time a layout takes.
         missing.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         missing.dedup();
+        total.store(missing.len(), Ordering::Relaxed);
         missing.par_iter().with_max_len(1).for_each(|source| {
             // A failure is kept in `failures` for the page to report.
             let _ = self.render_svg(source);
+            done.fetch_add(1, Ordering::Relaxed);
         });
     }
 
@@ -1027,9 +1035,15 @@ mod tests {
         let renderer = MermaidRenderer::new(Some(dir.path().to_path_buf()));
         let other = "flowchart LR\n  X --> Y\n";
         let broken = "flowchart TD\n  A --> B\n  subgraph S\n";
-        renderer.lay_out_ahead([FLOWCHART, other, broken, FLOWCHART].into_iter());
+        let (total, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        renderer.lay_out_ahead(
+            [FLOWCHART, other, broken, FLOWCHART].into_iter(),
+            &total,
+            &done,
+        );
         // Each distinct diagram once, the broken one included.
         assert_eq!(renderer.layouts(), 3);
+        assert_eq!((total.into_inner(), done.into_inner()), (3, 3));
         // The pages then find the two in the cache and the failure in memory.
         let ahead = renderer.render_svg(FLOWCHART).expect("cached");
         renderer.render_svg(other).expect("cached");
@@ -1045,8 +1059,10 @@ mod tests {
         );
         // Another build (a new renderer) finds everything but the failure cached already.
         let next = MermaidRenderer::new(Some(dir.path().to_path_buf()));
-        next.lay_out_ahead([FLOWCHART, other].into_iter());
+        let (total, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        next.lay_out_ahead([FLOWCHART, other].into_iter(), &total, &done);
         assert_eq!(next.layouts(), 0);
+        assert_eq!(total.into_inner(), 0);
     }
 
     #[test]

@@ -211,7 +211,7 @@ pub fn render_pages(
     which: &PageSet,
     cache: &mut RenderCache,
     mut output: Output,
-    rendered: &std::sync::atomic::AtomicUsize,
+    progress: &crate::Progress,
 ) -> Result<Rendered> {
     let Inputs {
         config,
@@ -280,7 +280,7 @@ pub fn render_pages(
         // Every body is rendered: the diagrams missing from the cache are laid out first, so
         // that no slice of pages waits on one core for its last diagram.
         crate::timings::time("diagrams", || {
-            body_renderer.lay_out_diagrams(order.iter().map(|&i| &site.pages[i].doc));
+            body_renderer.lay_out_diagrams(order.iter().map(|&i| &site.pages[i].doc), progress);
         });
     }
     crate::timings::time("pages", || -> Result<()> {
@@ -295,7 +295,9 @@ pub fn render_pages(
                 })
                 .map(|(i, _, body, _)| (*i, renderer.page(*i, &site.pages[*i], body)))
                 .collect();
-            rendered.fetch_add(pages.len(), std::sync::atomic::Ordering::Relaxed);
+            progress
+                .rendered
+                .fetch_add(pages.len(), std::sync::atomic::Ordering::Relaxed);
             for (i, result) in pages {
                 let id = &site.pages[i].doc.source.rel;
                 match result {
