@@ -317,6 +317,32 @@ fn init_makes_a_site_that_builds_and_refuses_a_non_empty_folder() {
         ));
 }
 
+/// A repository without runbooks yet (only a home page) builds: its
+/// print index says there is nothing to print. It used to fail with a template error, because
+/// an empty list of binders looked like a binder's part to the template. Found by the serve
+/// property test (every runbook deleted or renamed away).
+#[test]
+fn a_site_without_runbooks_builds_with_an_empty_print_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("content")).expect("mkdir");
+    std::fs::write(root.join("book.toml"), "[book]\ntitle = \"T\"\n").expect("book");
+    std::fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\n# Home\n",
+    )
+    .expect("home");
+    let dest = root.join("out");
+    build_into(root, &dest).assert().success();
+    let print = read(&dest.join("print/index.html"));
+    assert!(
+        print.contains("<title>Print binders · T</title>"),
+        "{print}"
+    );
+    assert!(print.contains("No runbooks to print yet."), "{print}");
+    assert!(read(&dest.join("index.html")).contains("<h1"));
+}
+
 #[test]
 fn every_command_has_help() {
     for command in [
