@@ -21,7 +21,7 @@ use super::*;
 use crate::serve::watch::Classifier;
 
 /// Cases in the default test run (each a sequence of up to [`STEPS`] bursts).
-const DEFAULT_CASES: u32 = 12;
+const DEFAULT_CASES: u32 = 60;
 /// Cases in the ignored long run.
 const LONG_CASES: u32 = 300;
 /// Bursts of edits per case, at most.
