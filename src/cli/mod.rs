@@ -438,7 +438,8 @@ fn update_baseline(config: &Config, report: &diag::Report) -> Result<ExitCode> {
 }
 
 /// The progress display of a build on a terminal: a spinner while the content is checked, then
-/// a bar of the diagrams laid out (when the cache lacks some), then of pages rendered. Drawn by a thread of its own that reads the build's counters.
+/// a bar of the diagrams laid out (when the cache lacks some), then of pages rendered. Drawn by
+/// a thread of its own that reads the build's counters.
 struct ProgressDisplay(Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>);
 
 impl ProgressDisplay {
@@ -459,7 +460,13 @@ impl ProgressDisplay {
                     .progress_chars("=> ")
             };
             // What the bar counts: nothing yet, diagrams, then pages.
-            let mut counting = "";
+            #[derive(PartialEq)]
+            enum Counting {
+                Nothing,
+                Diagrams,
+                Pages,
+            }
+            let mut counting = Counting::Nothing;
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(tick) {
                 let (diagrams, laid_out) = (
                     progress.diagrams.load(Relaxed),
@@ -468,8 +475,8 @@ impl ProgressDisplay {
                 let pages = progress.pages.load(Relaxed);
                 let rendered = progress.rendered.load(Relaxed);
                 if laid_out < diagrams && rendered == 0 {
-                    if counting != "diagrams" {
-                        counting = "diagrams";
+                    if counting != Counting::Diagrams {
+                        counting = Counting::Diagrams;
                         bar.set_style(style(
                             "{spinner} Laying out diagrams [{bar:30}] {pos}/{len} (cached for the next build)",
                         ));
@@ -477,8 +484,8 @@ impl ProgressDisplay {
                     }
                     bar.set_position(laid_out as u64);
                 } else if pages > 0 {
-                    if counting != "pages" {
-                        counting = "pages";
+                    if counting != Counting::Pages {
+                        counting = Counting::Pages;
                         bar.set_style(style("{spinner} Rendering [{bar:30}] {pos}/{len} pages"));
                         bar.update(|state| {
                             state.set_len(pages as u64);

@@ -280,7 +280,8 @@ impl MermaidRenderer {
     /// the cache. Laid out page by page instead, a slice of pages waits for its last diagram
     /// with one core idle: at 10,000 runbooks (2,000 diagrams) a cold build lost 5 s of 63 so.
     /// Without a cache there is nowhere to keep them, and nothing is done.
-    /// `total` is set to how many it lays out, and `done` counts them, for a progress display.
+    ///
+    /// For a progress display, `total` is set to how many it lays out and `done` counts them.
     pub(crate) fn lay_out_ahead<'a>(
         &self,
         sources: impl Iterator<Item = &'a str>,
