@@ -17,6 +17,8 @@
 //!
 //! [`serve`] runs stages 1 to 6 again as files change, re-parsing, re-checking and re-rendering
 //! only what a change touches ([`link`] and [`validate`] page by page, [`render_site_pages`]).
+//! `check` and `serve` run stages 4 and 5 through one type, [`checks::Checks`]: `check` once,
+//! `serve` keeping it between builds and patching it.
 //!
 //! Exit codes of the `rb-site` binary: 0 success; 1 content errors (diagnostics of level error,
 //! or warnings under `--strict`); 2 usage, configuration or I/O errors.
@@ -28,6 +30,7 @@
 pub mod adopt;
 pub mod alerts;
 pub mod baseline;
+mod checks;
 pub mod cli;
 pub mod config;
 pub mod diag;
@@ -96,43 +99,20 @@ pub fn check(config: &Config) -> Result<Checked> {
     check_site(config, site, diagnostics, files)
 }
 
-/// Stages 4 and 5 on a linked site. `serve` does the same page by page and keeps the results
-/// between rebuilds (`serve::rebuild::checks`); its tests compare the two.
+/// Stages 4 and 5 on a linked site ([`checks::Checks::run`], which `serve` keeps and patches).
 /// `diagnostics` are those of the earlier stages, unleveled.
 pub fn check_site(
     config: &Config,
     site: Site,
-    mut diagnostics: Vec<diag::Diagnostic>,
+    diagnostics: Vec<diag::Diagnostic>,
     files: usize,
 ) -> Result<Checked> {
-    diagnostics.extend(timings::time("validate", || {
-        validate::validate(config, &site)
-    }));
-    let (rules, rule_diagnostics) = timings::time("alert rules", || alerts::load_rules(config));
-    diagnostics.extend(rule_diagnostics);
-    let (graph, coverage_diagnostics) =
-        timings::time("alert links", || alerts::link_alerts(config, &site, rules));
-    diagnostics.extend(coverage_diagnostics);
-
-    let (outputs, path_diagnostics) =
-        timings::time("output paths", || paths::plan(config, &site, &graph));
-    diagnostics.extend(path_diagnostics);
+    let rules = timings::time("alert rules", || alerts::load_rules(config));
+    let (mut checked, checks) =
+        checks::Checks::run(config, site, Default::default(), Vec::new(), rules, files);
     // What pages show of the alert graph is made when they render (`check` never needs it).
-    let extras = Extras {
-        outputs,
-        ..Extras::default()
-    };
-
-    let mut report = Report::default();
-    report.extend_at(|path, code| config.level_at(path, code), diagnostics);
-    Ok(Checked {
-        site,
-        report: config.finish_report(report),
-        files,
-        alerts: graph,
-        extras,
-        render_problems: 0,
-    })
+    checked.report = checks.into_report(config, diagnostics);
+    Ok(checked)
 }
 
 /// What pages show of the alert graph: each runbook's Alerts panel, the home page's coverage.

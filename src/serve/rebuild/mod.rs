@@ -18,7 +18,6 @@
 //! The result equals a full build file for file and diagnostic for diagnostic once the
 //! deferred pass has run; the tests check it after every kind of edit.
 
-mod checks;
 mod plan;
 #[cfg(test)]
 mod proptests;
@@ -33,13 +32,13 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::Checked;
+use crate::checks::Checks;
 use crate::config::Config;
 use crate::diag::{Diagnostic, Report};
 use crate::link::{self, Linked};
 use crate::model::{Document, PageKind, Site};
 use crate::render::{Output, PageSet, RenderCache};
 use crate::{alerts, load, parse, render_site_pages};
-use checks::Checks;
 use plan::{Before, Deferred};
 
 /// One file of the site in memory, with its ETag computed on first request (hashing a large
@@ -380,8 +379,15 @@ impl Builder {
             .into_iter()
             .map(|doc| (doc.source.rel.clone(), doc))
             .collect();
-        let (mut checked, checks) =
-            Checks::full(&self.config, linked, rules, &earlier, files_count)?;
+        let (mut checked, checks) = Checks::run(
+            &self.config,
+            linked.site,
+            linked.by_page,
+            linked.duplicates,
+            rules,
+            files_count,
+        );
+        checked.report = checks.report(&self.config, earlier.values().flatten());
 
         let which = PageSet::All;
         let output = render_site_pages(&self.config, &mut checked, &which, &mut self.cache)?;
@@ -433,7 +439,7 @@ impl Builder {
         );
         let mut before = Before::default();
         let mut placement = BTreeMap::new();
-        let mut changed = BTreeSet::new();
+        let mut replaced = BTreeMap::new();
         for (doc, diagnostics) in edits.parsed {
             let rel = doc.source.rel.clone();
             if diagnostics.is_empty() {
@@ -449,12 +455,14 @@ impl Builder {
             before.record(&checked.site, index);
             let (page, diagnostics) = link::place(&self.config, doc, &folder_kinds);
             placement.insert(rel, diagnostics);
-            link::replace_page(&mut checked.site, index, page);
-            changed.insert(index);
+            replaced.insert(index, link::replace_page(&mut checked.site, index, page));
         }
         let old_alerts = crate::timings::time("serve: checks", || {
-            checks.patch(&self.config, &mut checked, &changed, placement, &earlier)
-        })?;
+            checks.patch(&self.config, &mut checked, &replaced, placement)
+        });
+        checked.report = crate::timings::time("serve: report", || {
+            checks.report(&self.config, earlier.values().flatten())
+        });
         let (plan, later) = before.plan(&checked, old_alerts.as_ref(), edits.asset_touched);
 
         let mut pending = deferred.unwrap_or_default();

@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Checked;
+use crate::checks::SupersededAlerts;
 use crate::model::{Page, PageKind, Site};
 use crate::render::PageSet;
 
@@ -75,7 +76,7 @@ impl Before {
     pub(super) fn plan(
         &self,
         checked: &Checked,
-        old_alerts: Option<&OldAlerts>,
+        old_alerts: Option<&SupersededAlerts>,
         asset_touched: bool,
     ) -> (Plan, Deferred) {
         let site = &checked.site;
@@ -158,21 +159,6 @@ impl Before {
             everything_now: new_targets,
         };
         (plan, later)
-    }
-}
-
-/// What the alert graph showed before it was built again.
-pub(super) struct OldAlerts {
-    panels: BTreeMap<usize, Vec<crate::alerts::AlertPanelEntry>>,
-    redirects: Vec<String>,
-}
-
-impl OldAlerts {
-    pub(super) fn new(
-        panels: BTreeMap<usize, Vec<crate::alerts::AlertPanelEntry>>,
-        redirects: Vec<String>,
-    ) -> OldAlerts {
-        OldAlerts { panels, redirects }
     }
 }
 
