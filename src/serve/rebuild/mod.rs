@@ -5,8 +5,9 @@
 //! What a change costs:
 //! - one page's text, when the list of pages, their URLs and the assets stay the same (a body,
 //!   a title, most front matter): that file is read and parsed again and put in place in the
-//!   site; it is validated again with the pages that link to its anchors ([`crate::checks`]); the alert
-//!   graph is built again only when what it reads of the page changed. Its page and the pages
+//!   site; it is validated again with the pages that link to its anchors
+//!   ([`crate::checks`]); the alert graph is built again only when what it reads of the page
+//!   changed. Its page and the pages
 //!   beside it are rendered before the reload; the pages that list it, the print binders and the
 //!   search index are left for [`Builder::render_deferred`], once edits pause ([`plan`]);
 //! - a page added, removed or moved, or a slug, draft flag or folder kind changed: the site is
