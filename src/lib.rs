@@ -239,7 +239,7 @@ fn render_into(
     alerted?;
     let mut output = rendered.output;
     output.absorb(alert_output);
-    output.absorb(index_output);
+    output.absorb_whole_site(index_output);
     let mut report = std::mem::take(&mut checked.report);
     // What the check stages already reported (a Mermaid block that does not parse) is not
     // repeated: `check` and `build` report the same problems once. Rendering seldom finds any

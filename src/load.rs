@@ -16,11 +16,19 @@ use crate::model::SourceFile;
 /// Everything found under the content folder.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    /// Markdown files, sorted by content-relative path.
+    /// Markdown files, in [`walk_order`].
     pub files: Vec<SourceFile>,
     /// Other files: (content-relative path, path on disk), sorted.
     pub assets: Vec<(String, PathBuf)>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The order [`load`] finds files in, by content-relative path: file names sorted within each
+/// folder, and a folder's files where the folder's name sorts. So `a/x.md` comes before
+/// `a-b.md`, which plain string order puts first (`-` sorts before `/`). Linking reads the
+/// documents in this order: `serve`, which keeps them in a map, sorts them back into it.
+pub(crate) fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.split('/').cmp(b.split('/'))
 }
 
 /// Reads every Markdown file and lists every asset under the content folder.
@@ -298,6 +306,36 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(text, "---\ntitle: x\n---\nbody\n");
+    }
+
+    #[test]
+    fn load_finds_files_in_walk_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("book.toml"), "[book]\ntitle = \"t\"\n").expect("write");
+        let names = [
+            "a-b.md",
+            "a/x.md",
+            "a/b/y.md",
+            "a.md",
+            "a b.md",
+            "b.md",
+            "a/_index.md",
+        ];
+        for name in names {
+            let path = dir.path().join("content").join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, "# x\n").expect("write");
+        }
+        let config = Config::load(dir.path()).expect("config");
+        let loaded = load(&config).expect("load");
+        let found: Vec<&str> = loaded.files.iter().map(|f| f.rel.as_str()).collect();
+        let mut expected = names.to_vec();
+        expected.sort_by(|a, b| walk_order(a, b));
+        assert_eq!(found, expected);
+        // The order is not plain string order, which puts `a-b.md` and `a b.md` before `a/`.
+        let mut plain = names.to_vec();
+        plain.sort_unstable();
+        assert_ne!(found, plain);
     }
 
     #[test]

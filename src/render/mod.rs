@@ -349,7 +349,7 @@ pub fn render_pages(
     let home_html = home_html.unwrap_or_default();
     let home = (which.listings() || home_changed).then_some(home_html.as_str());
     renderer.listings(which.listings(), home, &mut output)?;
-    output.absorb(print_output);
+    output.absorb_whole_site(print_output);
     if which.listings() {
         let (path, bytes) = renderer.not_found()?;
         output.insert(path, bytes)?;

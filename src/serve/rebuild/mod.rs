@@ -370,9 +370,8 @@ impl Builder {
         } = scanned;
         let files_count = documents.len() + unreadable.len();
         let mut ordered: Vec<Document> = documents.into_values().collect();
-        // The order `load` walks in (file names sorted within each folder), so that linking
-        // sees the documents exactly as a full build does.
-        ordered.sort_by(|a, b| a.source.rel.split('/').cmp(b.source.rel.split('/')));
+        // Linking sees the documents in the order a full build loads them.
+        ordered.sort_by(|a, b| load::walk_order(&a.source.rel, &b.source.rel));
         let mut linked: Linked = crate::timings::time("link", || {
             link::link_parts(&self.config, ordered, assets.clone())
         });
@@ -521,25 +520,22 @@ fn merge(
     site: &Site,
     old_print_outputs: &PrintOutputs,
 ) -> (Files, PrintOutputs) {
+    let whole_site: std::collections::HashSet<&str> =
+        output.whole_site.iter().map(String::as_str).collect();
+    let mut rendered_whole_site = PrintOutputs::default();
     let rendered: Vec<(Arc<str>, Arc<SiteFile>)> = output
         .files
         .into_iter()
-        .map(|(path, bytes)| (Arc::from(path), Arc::new(SiteFile::new(bytes))))
+        .map(|(path, bytes)| {
+            let path: Arc<str> = Arc::from(path);
+            if whole_site.contains(&*path) {
+                rendered_whole_site.insert(Arc::clone(&path));
+            }
+            (path, Arc::new(SiteFile::new(bytes)))
+        })
         .collect();
     let print_outputs = if which.print() {
-        // The search index's files, told from the other outputs under `search/` (pages,
-        // assets) by their names: pages end in `index.html`, assets are known.
-        rendered
-            .iter()
-            .map(|(path, _)| path)
-            .filter(|path| {
-                path.starts_with("print/")
-                    || (path.starts_with("search/")
-                        && path.ends_with(".js")
-                        && !site.assets.contains(&***path))
-            })
-            .cloned()
-            .collect()
+        rendered_whole_site
     } else {
         old_print_outputs.clone()
     };
