@@ -3,7 +3,8 @@
 //! median of several edits. Plain std timing, no harness.
 //!
 //! Run: `cargo bench --bench serve` (sizes: `RB_SITE_BENCH_SIZES=1000,10000`, edits per kind:
-//! `RB_SITE_BENCH_EDITS=7`). Needs `../shared/bench/gen_corpus.py` (or `RB_SITE_SHARED=/path/to/shared`)
+//! `RB_SITE_BENCH_EDITS=7`). `RB_SITE_BENCH_BASELINE=/path/to/rb-site` also measures that
+//! binary on the same site in the same run, before this one, for a before/after comparison. Needs `../shared/bench/gen_corpus.py` (or `RB_SITE_SHARED=/path/to/shared`)
 //! and python3.
 
 use std::io::{BufRead, BufReader, Write};
@@ -41,12 +42,17 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(7);
+    let mut binaries: Vec<(String, PathBuf)> = Vec::new();
+    if let Some(baseline) = std::env::var_os("RB_SITE_BENCH_BASELINE") {
+        binaries.push(("baseline".into(), PathBuf::from(baseline)));
+    }
+    binaries.push(("serve".into(), PathBuf::from(env!("CARGO_BIN_EXE_rb-site"))));
     for size in sizes {
-        bench_size(&generator, size, edits);
+        bench_size(&generator, size, edits, &binaries);
     }
 }
 
-fn bench_size(generator: &Path, size: usize, edits: usize) {
+fn bench_size(generator: &Path, size: usize, edits: usize, binaries: &[(String, PathBuf)]) {
     let dir =
         std::env::temp_dir().join(format!("rb-site-serve-bench-{size}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -59,8 +65,15 @@ fn bench_size(generator: &Path, size: usize, edits: usize) {
         .status()
         .expect("run gen_corpus.py");
     assert!(status.success(), "gen_corpus.py failed");
+    for (label, binary) in binaries {
+        bench_binary(&dir, size, edits, label, binary);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
-    let mut server = Server::start(&dir);
+/// Measures one binary's `serve` on the generated site in `dir` (which its edits change).
+fn bench_binary(dir: &Path, size: usize, edits: usize, label: &str, binary: &Path) {
+    let mut server = Server::start(binary, dir);
     let mut events = Events::connect(server.addr);
     let runbooks: Vec<PathBuf> = {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("content/runbooks"))
@@ -95,9 +108,8 @@ fn bench_size(generator: &Path, size: usize, edits: usize) {
     }
     let first_build = server.first_build.clone();
     server.stop();
-    let _ = std::fs::remove_dir_all(&dir);
     println!(
-        "serve {size} runbooks: first build: {first_build}; save->reload median {:.0} ms body edit (min {:.0}, max {:.0}), {:.0} ms title edit (min {:.0}, max {:.0}); {edits} edits each",
+        "{label} {size} runbooks: first build: {first_build}; save->reload median {:.0} ms body edit (min {:.0}, max {:.0}), {:.0} ms title edit (min {:.0}, max {:.0}); {edits} edits each",
         median(&body),
         min(&body),
         max(&body),
@@ -106,7 +118,7 @@ fn bench_size(generator: &Path, size: usize, edits: usize) {
         max(&title),
     );
     println!(
-        "serve {size} runbooks: save->deferred pass done (listings, print, search; starts after {} ms idle) median {:.0} ms body edit (max {:.0}), {:.0} ms title edit (max {:.0})",
+        "{label} {size} runbooks: save->deferred pass done (listings, print, search; starts after {} ms idle) median {:.0} ms body edit (max {:.0}), {:.0} ms title edit (max {:.0})",
         250,
         median(&body_later),
         max(&body_later),
@@ -155,8 +167,8 @@ struct Server {
 }
 
 impl Server {
-    fn start(root: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rb-site"))
+    fn start(binary: &Path, root: &Path) -> Server {
+        let mut child = Command::new(binary)
             .args(["serve", "--root"])
             .arg(root)
             .args(["--port", "0"])

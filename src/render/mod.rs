@@ -170,21 +170,52 @@ impl RenderCache {
     }
 }
 
-/// The inputs of a page's body: if this hash is unchanged, so is the rendered body.
-fn body_key(site: &Site, page: &Page) -> blake3::Hash {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(page.doc.source.text.as_bytes());
-    hasher.update(b"\0");
-    hasher.update(page.url.as_bytes());
-    for link in &page.doc.outline.links {
-        hasher.update(b"\0");
-        hasher.update(
-            link::href(site, page, &link.dest)
-                .unwrap_or_default()
-                .as_bytes(),
-        );
+/// Everything a page's body is rendered from: its document (its path, its text and what the
+/// parse stage made of them) and where each of its links leads. [`BodyInputs::render`] gives
+/// the body renderer nothing else, so the hash of these inputs ([`BodyInputs::key`]) is the key
+/// of the body cache: `serve` renders a body again exactly when one of them changed.
+struct BodyInputs<'a> {
+    doc: &'a crate::model::Document,
+    /// Each link and image destination of the body, and the href it becomes (None: as written).
+    hrefs: std::collections::HashMap<&'a str, Option<String>>,
+}
+
+impl<'a> BodyInputs<'a> {
+    fn of(site: &Site, page: &'a Page) -> BodyInputs<'a> {
+        let hrefs = page
+            .doc
+            .outline
+            .links
+            .iter()
+            .map(|link| (link.dest.as_str(), link::href(site, page, &link.dest)))
+            .collect();
+        BodyInputs {
+            doc: &page.doc,
+            hrefs,
+        }
     }
-    hasher.finalize()
+
+    /// The hash of the inputs: the same key, the same body.
+    fn key(&self) -> blake3::Hash {
+        let mut hasher = blake3::Hasher::new();
+        for part in [&self.doc.source.rel, &self.doc.source.text] {
+            hasher.update(&part.len().to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        for link in &self.doc.outline.links {
+            let href = self.hrefs.get(link.dest.as_str()).cloned().flatten();
+            for part in [Some(&link.dest), href.as_ref()] {
+                let part = part.map_or(&b"\xff"[..], |p| p.as_bytes());
+                hasher.update(&part.len().to_le_bytes());
+                hasher.update(part);
+            }
+        }
+        hasher.finalize()
+    }
+
+    fn render(&self, renderer: &BodyRenderer) -> RenderedBody {
+        renderer.render(self.doc, &|dest| self.hrefs.get(dest).cloned().flatten())
+    }
 }
 
 /// What rendering reads: the configuration, the linked site, the theme and its templates, and
@@ -409,16 +440,16 @@ fn slice_bodies(
         .zip(cached.into_par_iter())
         .map(|(&i, cached)| {
             let page = &site.pages[i];
-            let key = which.body_may_change(i).then(|| body_key(site, page));
-            match (key, cached) {
-                (None, Some((cached_key, body))) => (i, cached_key, body, false),
-                (Some(key), Some((cached_key, body))) if cached_key == key => (i, key, body, false),
-                (key, _) => (
-                    i,
-                    key.unwrap_or_else(|| body_key(site, page)),
-                    body_renderer.render(&page.doc, &|dest| link::href(site, page, dest)),
-                    true,
-                ),
+            if !which.body_may_change(i)
+                && let Some((key, body)) = cached
+            {
+                return (i, key, body, false);
+            }
+            let inputs = BodyInputs::of(site, page);
+            let key = inputs.key();
+            match cached {
+                Some((cached_key, body)) if cached_key == key => (i, key, body, false),
+                _ => (i, key, inputs.render(body_renderer), true),
             }
         })
         .collect()
@@ -891,3 +922,59 @@ impl Renderer<'_> {
 
 /// A runbook or section page: its output path and bytes, or why its template failed.
 type PageResult = Result<(String, Vec<u8>), Diagnostic>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SourceFile;
+
+    /// A site of `files` (content-relative path, text), parsed and linked.
+    fn site(files: &[(&str, &str)]) -> Site {
+        let config = Config::from_toml(std::path::Path::new("/tmp"), "").expect("config");
+        let sources = files
+            .iter()
+            .map(|(rel, text)| SourceFile {
+                path: format!("content/{rel}"),
+                rel: (*rel).to_string(),
+                text: (*text).to_string(),
+            })
+            .collect();
+        let (docs, _) = crate::parse::parse_all(&config, sources);
+        crate::link::link(&config, docs, std::collections::BTreeSet::new()).0
+    }
+
+    fn key(site: &Site, rel: &str) -> blake3::Hash {
+        BodyInputs::of(site, site.page_by_source(rel).expect("page")).key()
+    }
+
+    /// The body cache's key moves with what the body is rendered from (its text, where its links
+    /// lead) and with nothing else.
+    #[test]
+    fn a_body_key_is_its_text_and_where_its_links_lead() {
+        let a = "---\ntitle: A\n---\nSee [B](b.md#steps) and [C](c.md).\n";
+        let before = site(&[("a.md", a), ("b.md", "# B\n"), ("c.md", "# C\n")]);
+        // Another page's text, title or body: not this body's input.
+        let unrelated = site(&[("a.md", a), ("b.md", "# B\n\nMore.\n"), ("c.md", "# C\n")]);
+        assert_eq!(key(&before, "a.md"), key(&unrelated, "a.md"));
+        // A linked page moves (its slug): the href changes, so does the key.
+        let moved = site(&[
+            ("a.md", a),
+            ("b.md", "---\nslug: bee\n---\n# B\n"),
+            ("c.md", "# C\n"),
+        ]);
+        assert_ne!(key(&before, "a.md"), key(&moved, "a.md"));
+        // A linked page vanishes: the link is left as written.
+        let gone = site(&[("a.md", a), ("c.md", "# C\n")]);
+        assert_ne!(key(&before, "a.md"), key(&gone, "a.md"));
+        // Its own text.
+        let edited = site(&[
+            ("a.md", &format!("{a}\nMore.\n")),
+            ("b.md", "# B\n"),
+            ("c.md", "# C\n"),
+        ]);
+        assert_ne!(key(&before, "a.md"), key(&edited, "a.md"));
+        // The same body at another path is another page (its ids carry a hash of the path).
+        let renamed = site(&[("z.md", a), ("b.md", "# B\n"), ("c.md", "# C\n")]);
+        assert_ne!(key(&before, "a.md"), key(&renamed, "z.md"));
+    }
+}

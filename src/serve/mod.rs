@@ -175,6 +175,7 @@ pub fn serve(options: ServeOptions) -> Result<ExitCode> {
         &mut last_report,
         options.write,
     );
+    first.after.run(builder.config(), last_report.as_ref());
     let shared = Arc::new(Shared {
         site: RwLock::new(Arc::new(Snapshot::new(
             first.files.unwrap_or_default(),
@@ -323,6 +324,7 @@ fn rebuild_loop(
                 deferred,
             )
         });
+        outcome.after.run(builder.config(), last_report.as_ref());
     }
 }
 
@@ -332,6 +334,48 @@ struct Outcome {
     files: Option<Arc<Files>>,
     overlay: String,
     deferred: bool,
+    /// What to do once the browsers have the new site.
+    after: After,
+}
+
+/// What a build prints and writes once the browsers are told: the reload waits for none of it
+/// (printing a report of 10,000 warnings takes longer than the rebuild).
+#[derive(Default)]
+struct After {
+    /// The diagnostics changed: print the whole report (the last one, as `last_report` holds it).
+    report: bool,
+    /// Status lines, printed after the report.
+    lines: Vec<String>,
+    /// The files to write to the build folder (`serve --write`).
+    write: Option<Arc<Files>>,
+}
+
+impl After {
+    fn run(self, config: &Config, last_report: Option<&Report>) {
+        if self.report
+            && let Some(report) = last_report
+        {
+            let text = crate::diag::render(report, crate::diag::Format::Human, 0, true);
+            anstream::eprint!("{text}");
+        }
+        for line in &self.lines {
+            eprintln!("{line}");
+        }
+        if let Some(files) = self.write {
+            let dest = config.build_dir();
+            let output = crate::render::Output::in_memory(
+                files
+                    .iter()
+                    .map(|(path, file)| (path.to_string(), file.bytes.clone()))
+                    .collect(),
+            );
+            if let Err(err) = crate::write::check_build_dir(config, &dest)
+                .and_then(|()| crate::write::write(&dest, &output))
+            {
+                eprintln!("error: cannot write the site: {err:#}");
+            }
+        }
+    }
 }
 
 impl Outcome {
@@ -343,6 +387,7 @@ impl Outcome {
             files: None,
             overlay: fatal_overlay(&format!("{err:#}")),
             deferred: false,
+            after: After::default(),
         }
     }
 }
@@ -393,9 +438,10 @@ fn build_once(
         Err(err) => return Outcome::fatal(&err),
     };
     let report = &built.report;
+    let mut after = After::default();
     if last_report.as_ref().map(Report::diagnostics) != Some(report.diagnostics()) {
-        let text = crate::diag::render(report, crate::diag::Format::Human, 0, true);
-        anstream::eprint!("{text}");
+        after.report = true;
+        *last_report = Some(report.clone());
     }
     let what = if last_good.is_none() {
         "Built"
@@ -404,7 +450,7 @@ fn build_once(
     } else {
         "Rebuilt"
     };
-    eprintln!(
+    after.lines.push(format!(
         "{what} in {:.0} ms: {} file{} parsed, {} rendered; {} error{}, {} warning{}",
         built.millis,
         built.parsed,
@@ -414,12 +460,11 @@ fn build_once(
         plural(report.errors()),
         report.warnings(),
         plural(report.warnings())
-    );
+    ));
     let overlay = overlay(report);
-    *last_report = Some(built.report.clone());
     if report.has_errors() {
         let keep = if last_good.is_some() {
-            eprintln!("Still serving the last good build");
+            after.lines.push("Still serving the last good build".into());
             None
         } else {
             // Nothing good yet: show what rendered, under the overlay.
@@ -429,28 +474,17 @@ fn build_once(
             files: keep,
             overlay,
             deferred: false,
+            after,
         };
     }
     if write {
-        let config = builder.config();
-        let dest = config.build_dir();
-        let output = crate::render::Output::in_memory(
-            built
-                .files
-                .iter()
-                .map(|(path, file)| (path.to_string(), file.bytes.clone()))
-                .collect(),
-        );
-        if let Err(err) = crate::write::check_build_dir(config, &dest)
-            .and_then(|()| crate::write::write(&dest, &output))
-        {
-            eprintln!("error: cannot write the site: {err:#}");
-        }
+        after.write = Some(Arc::clone(&built.files));
     }
     Outcome {
         files: Some(built.files),
         overlay,
         deferred: built.deferred,
+        after,
     }
 }
 
