@@ -226,6 +226,17 @@ describe("search", () => {
     await page.keyboard.press("Escape");
     assert.equal(await page.getAttribute("#rb-search-results", "hidden"), "");
     assert.equal(await page.getAttribute("#rb-search-input", "aria-expanded"), "false");
+    // Escape before the results arrive: the search on its way does not open them after all.
+    await page.keyboard.type("x", { delay: 0 });
+    await page.keyboard.press("Escape");
+    await page.waitForTimeout(400);
+    assert.equal(await page.getAttribute("#rb-search-results", "hidden"), "", "a late search reopened the results");
+    assert.equal(await page.getAttribute("#rb-search-input", "aria-expanded"), "false");
+    // Back to the title word: its results open, and Escape closes them again.
+    await page.keyboard.press("Backspace");
+    await page.waitForSelector("#rb-search-results:not([hidden]) a.rb-result-main");
+    await page.keyboard.press("Escape");
+    assert.equal(await page.getAttribute("#rb-search-results", "hidden"), "");
     await page.keyboard.press("ArrowDown");
     await page.waitForSelector("#rb-search-results:not([hidden]) a.rb-result-main");
     await page.keyboard.press("ArrowDown");

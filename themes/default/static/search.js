@@ -452,12 +452,16 @@
     if (!box || !input || !panel) return;
 
     var engine = new Engine(), chips = {}, active = -1, timer = 0, seq = 0, shown = [];
+    // A search is due or on its way: its results will open the list.
+    var busy = false;
 
     function open(on) {
       panel.hidden = !on;
       input.setAttribute('aria-expanded', on ? 'true' : 'false');
       if (!on) { active = -1; input.removeAttribute('aria-activedescendant'); }
     }
+    // The reader closed the results: a search still on its way must not open them again.
+    function close() { clearTimeout(timer); seq++; busy = false; open(false); }
     function options() { return Array.from(panel.querySelectorAll('[role=option]')); }
     function move(to) {
       var list = options();
@@ -546,14 +550,15 @@
     function run() {
       var q = input.value, mine = ++seq;
       var filters = Object.keys(chips).map(function (f) { return [f, chips[f]]; });
-      if (!q.trim() && !filters.length) { open(false); panel.textContent = ''; return; }
+      if (!q.trim() && !filters.length) { busy = false; open(false); panel.textContent = ''; return; }
+      busy = true;
       engine.search(q, LIMIT, filters).then(function (result) {
-        if (mine === seq) render(result, q);
+        if (mine === seq) { busy = false; render(result, q); }
       });
     }
-    input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(run, 60); });
+    input.addEventListener('input', function () { clearTimeout(timer); busy = true; timer = setTimeout(run, 60); });
     input.addEventListener('focus', function () { if (shown.length && input.value.trim()) open(true); });
-    input.addEventListener('blur', function () { setTimeout(function () { if (!box.contains(document.activeElement)) open(false); }, 150); });
+    input.addEventListener('blur', function () { setTimeout(function () { if (!box.contains(document.activeElement)) close(); }, 150); });
     input.addEventListener('keydown', function (ev) {
       if (ev.key === 'ArrowDown') { ev.preventDefault(); if (panel.hidden) run(); else move(active + 1); }
       else if (ev.key === 'ArrowUp') { ev.preventDefault(); move(active - 1); }
@@ -561,7 +566,7 @@
         var list = options(), target = list[active >= 0 ? active : 0];
         if (target && !panel.hidden) { ev.preventDefault(); location.href = target.href; }
       } else if (ev.key === 'Escape') {
-        if (!panel.hidden) { ev.preventDefault(); open(false); } else if (!clearHighlight()) { input.blur(); }
+        if (!panel.hidden || busy) { ev.preventDefault(); close(); } else if (!clearHighlight()) { input.blur(); }
       }
     });
     // Loaded on demand: what the reader typed while this file was on its way.
