@@ -53,7 +53,13 @@ async function open(context, path, { expectRedirect = false } = {}) {
   });
   page.on("pageerror", (err) => problems.push(`uncaught exception: ${err.message}`));
   page.on("requestfailed", (req) => {
-    if (new URL(req.url()).origin === ORIGIN) problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+    const error = req.failure()?.errorText;
+    // ERR_ABORTED is the browser cancelling a request because the page went away (a reload or a
+    // navigation the test made while, say, the favicon was still on its way); a missing file
+    // shows as an HTTP status below, and a refused or broken one as another error.
+    if (new URL(req.url()).origin === ORIGIN && error !== "net::ERR_ABORTED") {
+      problems.push(`request failed: ${req.url()} ${error}`);
+    }
   });
   page.on("response", (res) => {
     if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
