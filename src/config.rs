@@ -446,15 +446,9 @@ impl Config {
             book.language = "en".into();
         }
         if let Some(url) = &mut book.base_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                bail!(
-                    "{}book.base-url: expected an absolute http(s) URL, found {url:?}",
-                    line_of("book", "base-url")
-                );
-            }
-            if !url.ends_with('/') {
-                url.push('/');
-            }
+            *url = base_url(url).map_err(|why| {
+                anyhow::anyhow!("{}book.base-url: {why}", line_of("book", "base-url"))
+            })?;
         }
         if let Some(template) = &book.edit_url_template
             && !(template.starts_with("http://") || template.starts_with("https://"))
@@ -855,6 +849,27 @@ pub fn section_heading(name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Checks a base URL (`book.base-url`, `--base-url`): an absolute `http(s)` URL with a host and
+/// neither query nor fragment, as the site's pages are found under it. Returns it as the URL
+/// standard writes it (`https:///x` is `https://x/`), ending in `/` (the site is a folder).
+pub fn base_url(raw: &str) -> Result<String, String> {
+    let parsed = url::Url::parse(raw)
+        .map_err(|err| format!("expected an absolute http(s) URL, found {raw:?} ({err})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || !parsed.has_host() {
+        return Err(format!("expected an absolute http(s) URL, found {raw:?}"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!(
+            "expected the URL of the site's folder, without `?` or `#`, found {raw:?}"
+        ));
+    }
+    let mut url = String::from(parsed);
+    if !url.ends_with('/') {
+        url.push('/');
+    }
+    Ok(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -911,6 +926,34 @@ mod tests {
         );
         let config = Config::from_toml(Path::new("."), "").expect("defaults");
         assert_eq!(config.markdown.raw_html, RawHtml::Sanitize);
+    }
+
+    #[test]
+    fn a_base_url_is_an_http_folder_url() {
+        assert_eq!(
+            base_url("https://x.example").as_deref(),
+            Ok("https://x.example/")
+        );
+        assert_eq!(
+            base_url("https:///x.example/rb").as_deref(),
+            Ok("https://x.example/rb/")
+        );
+        for bad in [
+            "notaurl/x",
+            "ftp://x.example/",
+            "https://x.example/?a=1",
+            "http://x/#top",
+            "data:text/html,x",
+        ] {
+            assert!(base_url(bad).is_err(), "{bad}");
+        }
+        let err = parse("[book]\nbase-url = \"https://x.example/?v=2\"\n")
+            .expect_err("query")
+            .to_string();
+        assert!(
+            err.starts_with("2:1: book.base-url: expected the URL of the site's folder"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -29,4 +29,4 @@ pub(crate) use rules::{AlertRule, load_rules};
 pub use rules::{ParsedRuleFile, parse_rule_file_counted};
 pub use summary::{AlertPanelEntry, AlertRow, CoverageSummary};
 #[allow(unused_imports)]
-pub(crate) use summary::{alert_rows, alerts_panel, alerts_panels, coverage_summary};
+pub(crate) use summary::{alert_rows, alerts_panels, coverage_summary};

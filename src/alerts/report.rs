@@ -36,7 +36,7 @@ impl AlertsReport {
             rows: alert_rows(config, site, graph),
             statuses: graph.entries.values().map(|e| e.status.label()).collect(),
             summary: coverage_summary(graph),
-            report: report.sorted(),
+            report: config.finish_report(report),
             outputs,
             page_anchors: site
                 .pages

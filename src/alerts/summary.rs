@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::coverage::{AlertEntry, AlertGraph, CoverageStatus, alert_service};
+use super::coverage::{AlertEntry, AlertGraph, CoverageStatus, alert_service, url_safe_name};
 use crate::config::Config;
 use crate::model::Site;
 
@@ -20,6 +20,10 @@ pub struct AlertPanelEntry {
     /// Site-relative URL of the alert's page (`alerts/KubePodCrashLooping/`); prefix it with the
     /// page's way back to the root.
     pub url: String,
+    /// The card's HTML id, `alert-` and the URL-safe name (`alert-mtail-log-errors` for
+    /// `mtail log errors`); on the first card of each alert only, so ids stay unique when one
+    /// alert has several rules.
+    pub id: Option<String>,
 }
 
 /// Coverage figures for the home page and `rb-site alerts`.
@@ -42,14 +46,9 @@ pub struct CoverageSummary {
     pub external: usize,
 }
 
-/// Alerts answered by one runbook page, one row per rule (or one per claimed alert with no rule).
-#[allow(dead_code)] // Until the render stage shows the panel on runbook pages.
-pub(crate) fn alerts_panel(graph: &AlertGraph, page_index: usize) -> Vec<AlertPanelEntry> {
-    alerts_panels(graph).remove(&page_index).unwrap_or_default()
-}
-
-/// Every runbook page's alert panel, by page index, in one pass over the alerts: asking
-/// [`alerts_panel`] page by page scans every alert for every page, quadratic in the site.
+/// Every runbook page's alert panel, by page index, one row per rule (or one per claimed alert
+/// with no rule), in one pass over the alerts: asking page by page would scan every alert for
+/// every page, quadratic in the site.
 pub(crate) fn alerts_panels(
     graph: &AlertGraph,
 ) -> std::collections::BTreeMap<usize, Vec<AlertPanelEntry>> {
@@ -61,6 +60,7 @@ pub(crate) fn alerts_panels(
         };
         let panel = panels.entry(page_index).or_default();
         let url = entry.page_dir.clone();
+        let id = Some(format!("alert-{}", url_safe_name(&entry.name)));
         if entry.rules.is_empty() {
             panel.push(AlertPanelEntry {
                 name: entry.name.clone(),
@@ -69,10 +69,11 @@ pub(crate) fn alerts_panels(
                 summary: None,
                 expr: None,
                 url,
+                id,
             });
             continue;
         }
-        for rule in graph.rules_of(entry) {
+        for (i, rule) in graph.rules_of(entry).enumerate() {
             panel.push(AlertPanelEntry {
                 name: rule.name.clone(),
                 severity: rule.severity().map(str::to_string),
@@ -80,6 +81,7 @@ pub(crate) fn alerts_panels(
                 summary: rule.summary().map(str::to_string),
                 expr: Some(rule.expr.clone()),
                 url: url.clone(),
+                id: if i == 0 { id.clone() } else { None },
             });
         }
     }

@@ -65,7 +65,7 @@ pub fn check_alerts(config: &Config) -> anyhow::Result<(CoverageSummary, Report)
     diagnostics.extend(coverage);
     let mut report = Report::default();
     report.extend_at(|path, code| config.level_at(path, code), diagnostics);
-    Ok((coverage_summary(&graph), report.sorted()))
+    Ok((coverage_summary(&graph), config.finish_report(report)))
 }
 
 /// The site's theme (the default one embeds `alerts.html` and `alert_redirect.html`) and the
@@ -95,6 +95,10 @@ pub fn run_alerts_report(root: &Path, format: AlertsFormat) -> anyhow::Result<u8
     let stdout = render_alerts(&alerts, format);
     let stderr = crate::diag::render(&alerts.report, crate::diag::Format::Human, 0, false);
     anstream::eprint!("{stderr}");
+    let known = alerts.report.known().len();
+    if known > 0 {
+        anstream::eprintln!("{known} known problem{} (baseline)", super::plural(known));
+    }
     anstream::print!("{stdout}");
     Ok(u8::from(alerts.report.has_errors()))
 }

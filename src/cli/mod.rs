@@ -83,7 +83,7 @@ pub struct BuildArgs {
     #[arg(long, value_name = "DIR")]
     pub dest: Option<PathBuf>,
     /// Absolute URL the site is published at (overrides book.base-url)
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = crate::config::base_url)]
     pub base_url: Option<String>,
     /// How to print diagnostics
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -327,11 +327,7 @@ fn worker_program() -> Option<std::path::PathBuf> {
 fn build(args: BuildArgs) -> Result<ExitCode> {
     let mut config = load_config(&args.root.root)?;
     if let Some(base_url) = args.base_url {
-        let mut url = base_url;
-        if !url.ends_with('/') {
-            url.push('/');
-        }
-        config.book.base_url = Some(url);
+        config.book.base_url = Some(base_url);
     }
     config.build.drafts |= args.drafts;
     let dest = args.dest.unwrap_or_else(|| config.build_dir());

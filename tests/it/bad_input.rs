@@ -114,6 +114,25 @@ fn a_missing_content_folder_is_a_usage_error() {
         .stderr(predicates::str::contains("cannot read the content folder"));
 }
 
+/// `--base-url` is held to what `book.base-url` is: a usage error (2), before anything is read.
+#[test]
+fn a_base_url_that_is_no_url_is_a_usage_error() {
+    let site = fixture("basic");
+    for bad in ["notaurl/runbooks", "https://acme.example/?v=2"] {
+        let assert = rb_site()
+            .args(["build", "--base-url", bad, "--root"])
+            .arg(site.path())
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!("invalid value '{bad}' for '--base-url <URL>'")),
+            "{stderr}"
+        );
+    }
+    assert!(!site.path().join("site").exists());
+}
+
 #[test]
 fn a_typo_in_book_toml_names_the_key_and_line() {
     let site = fixture("basic");

@@ -228,6 +228,44 @@ fn gitlab_corpus() {
         ])
     );
     insta::assert_snapshot!(built.errors.join("\n"));
+    // Adopted with a baseline of those problems, the repository builds, and `rb-site alerts`
+    // forgives the same known problems `check` does.
+    let book = root.path().join("book.toml");
+    let text = crate::support::read(&book).replace(
+        "[validate]\n",
+        "[validate]\nbaseline = \"rb-site-baseline.json\"\n",
+    );
+    std::fs::write(&book, text).expect("book.toml");
+    rb_site()
+        .args(["check", "--update-baseline", "--root"])
+        .arg(root.path())
+        .assert()
+        .success();
+    rb_site()
+        .args(["build", "--root"])
+        .arg(root.path())
+        .assert()
+        .success();
+    rb_site()
+        .args(["alerts", "--root"])
+        .arg(root.path())
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("known problems (baseline)"));
+    // An alert named with spaces (`mtail log errors`, rules/mtail.yml:12): its card on the runbook
+    // links to the alert's page under its URL-safe name, and the card's id is a valid one.
+    let page = crate::support::read(&root.path().join("site/uncategorized/mtail/index.html"));
+    assert!(
+        page.contains(
+            r#"<h3 id="alert-mtail-log-errors"><a href="../../alerts/mtail-log-errors/index.html">"#
+        ),
+        "the Alerts panel of uncategorized/mtail/"
+    );
+    assert!(
+        root.path()
+            .join("site/alerts/mtail-log-errors/index.html")
+            .is_file()
+    );
 }
 
 /// kubernetes-mixin's and Thanos's `runbook.md`: one page, one heading (or table row) per alert.
