@@ -185,6 +185,14 @@ impl Outline {
         self.headings.iter().find(|h| h.level == 1)
     }
 
+    /// The H1 that opens the body, if one does: the page's header shows the title in its place,
+    /// with its id, so links to its anchor still land (the body is rendered without it).
+    pub fn title_heading(&self) -> Option<&Heading> {
+        self.headings
+            .first()
+            .filter(|h| h.level == 1 && h.event == 0)
+    }
+
     pub fn has_anchor(&self, id: &str) -> bool {
         self.headings.iter().any(|h| h.id == id)
     }

@@ -630,6 +630,8 @@ struct RunbookView<'a> {
     severity_url: Option<String>,
     breadcrumbs: Vec<Crumb>,
     toc: &'a [TocEntry],
+    /// The id of the H1 the header stands in for ([`crate::model::Outline::title_heading`]).
+    title_id: Option<&'a str>,
     content_html: &'a str,
     /// The highlighting rules the page's code uses, inlined in its `<head>`.
     highlight_css: String,
@@ -664,6 +666,8 @@ struct PageNavItem {
 #[derive(Serialize)]
 struct SectionView {
     title: String,
+    /// The id of the H1 the header stands in for ([`crate::model::Outline::title_heading`]).
+    title_id: Option<String>,
     description: Option<String>,
     url: String,
     content_html: String,
@@ -797,6 +801,7 @@ impl Renderer<'_> {
                         .map(|s| Self::taxonomy_url("severities", s)),
                     breadcrumbs: templates::breadcrumbs(self.site, page),
                     toc: &body.toc,
+                    title_id: page.doc.outline.title_heading().map(|h| h.id.as_str()),
                     content_html: &body.html,
                     highlight_css: self.highlight_rules.for_html([body.html.as_str()]),
                     extra: &front.extra,
@@ -898,6 +903,9 @@ impl Renderer<'_> {
         };
         SectionView {
             title: templates::section_title(self.site, dir),
+            title_id: page
+                .and_then(|p| p.doc.outline.title_heading())
+                .map(|h| h.id.clone()),
             description: page.and_then(|p| p.doc.front.description.clone()),
             url: templates::section_url(dir),
             content_html: content_html.to_string(),

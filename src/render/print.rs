@@ -132,8 +132,13 @@ impl Renderer<'_> {
                     let anchor = &anchors[page.url.as_str()];
                     let content_html =
                         rewrite_links(&body(i).html, &page.url, anchor, &anchors, &root);
+                    let heading = page.doc.outline.title_heading();
                     PrintedRunbook {
                         title: &page.title,
+                        title_id: format!(
+                            "{anchor}-{}",
+                            heading.map_or("title", |h| h.id.as_str())
+                        ),
                         url: &page.url,
                         anchor,
                         service: page.service(),
@@ -317,6 +322,9 @@ struct BinderPart<'a> {
 #[derive(Serialize)]
 struct PrintedRunbook<'a> {
     title: &'a str,
+    /// The header's id: the anchor and the id of the H1 the header stands in for (links to it
+    /// are rewritten the same way), else the anchor and `title`.
+    title_id: String,
     url: &'a str,
     anchor: &'a str,
     service: Option<String>,

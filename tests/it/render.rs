@@ -256,3 +256,48 @@ fn issue_12_foreign_dialects_in_the_corpora() {
         );
     }
 }
+
+/// The H1 that opens a body is shown as the page's header, not twice: the header carries its id,
+/// so a link to that anchor, which `check` accepts, lands on the title (runbooks and sections).
+#[test]
+fn a_link_to_the_title_h1_lands_on_the_header() {
+    let site = tempfile::tempdir().expect("tempdir");
+    write(
+        site.path(),
+        "book.toml",
+        "[book]\ntitle = \"T\"\n[validate]\ndefault-kind = \"reference\"\n",
+    );
+    write(
+        site.path(),
+        "content/db/_index.md",
+        "# Databases {#dbs}\n\nAll of them.\n",
+    );
+    write(
+        site.path(),
+        "content/db/disk.md",
+        "---\nservice: db\n---\n# Disk full\n\nSee [the title](#disk-full), [the section](_index.md#dbs).\n\n## Steps\n",
+    );
+    let dest = site.path().join("out");
+    build_into(site.path(), &dest).assert().success();
+    let page = read(&dest.join("db/disk/index.html"));
+    assert!(
+        page.contains("<h1 id=\"disk-full\">Disk full</h1>"),
+        "{page}"
+    );
+    assert_eq!(page.matches("id=\"disk-full\"").count(), 1);
+    let section = read(&dest.join("db/index.html"));
+    assert!(
+        section.contains("<h1 id=\"dbs\">Databases</h1>"),
+        "{section}"
+    );
+    // In the service's print binder, the link and the header are renamed alike.
+    let binder = read(&dest.join("print/db/index.html"));
+    assert!(
+        binder.contains("href=\"#rb-db-disk-disk-full\""),
+        "{binder}"
+    );
+    assert!(
+        binder.contains("<h1 id=\"rb-db-disk-disk-full\">Disk full</h1>"),
+        "{binder}"
+    );
+}

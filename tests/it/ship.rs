@@ -551,11 +551,16 @@ fn ci_integration_files_parse_and_use_real_flags() {
         }
     }
     for command in &commands {
-        let args: Vec<&str> = command
-            .split_whitespace()
-            .filter(|word| !word.starts_with('$'))
-            .map(|word| if word.starts_with("\"$") { "x" } else { word })
-            .collect();
+        // A variable stands for a value of the kind its option takes.
+        let mut args: Vec<&str> = Vec::new();
+        for word in command.split_whitespace().filter(|w| !w.starts_with('$')) {
+            let value = match args.last() {
+                _ if !word.starts_with("\"$") => word,
+                Some(&"--base-url") => "https://acme.example/runbooks/",
+                _ => "x",
+            };
+            args.push(value);
+        }
         if args == ["rb-site", "--version"] {
             continue;
         }
