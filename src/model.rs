@@ -146,8 +146,12 @@ pub struct Heading {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     pub dest: String,
+    /// The whole `[text](dest)` in Markdown; the attribute's value as written in raw HTML.
     pub span: Range<usize>,
     pub is_image: bool,
+    /// Written as an attribute of raw HTML (`<img src="…">`), which the renderer rewrites in
+    /// place.
+    pub in_html: bool,
 }
 
 /// A fenced or indented code block.

@@ -56,7 +56,8 @@ pub fn parse_document(config: &Config, source: SourceFile) -> (Document, Vec<Dia
         };
         frontmatter::parse(config, &source_ref)
     };
-    let outline = parse_outline(&source.text, front.body_start);
+    let html_links = config.markdown.raw_html != crate::config::RawHtml::Deny;
+    let outline = parse_outline(&source.text, front.body_start, html_links);
     let document = Document {
         source,
         index,
@@ -114,14 +115,19 @@ struct OpenHeading {
 }
 
 /// The outline of the body (`text[body_start..]`): headings with unique ids, link destinations,
-/// code blocks and placeholder tags, each with its span in the file and its event index.
-fn parse_outline(text: &str, body_start: usize) -> Outline {
+/// code blocks and placeholder tags, each with its span in the file and its event index. With
+/// `html_links`, the links and images of raw HTML (`<img src>`, `<a href>`) are links too.
+fn parse_outline(text: &str, body_start: usize, html_links: bool) -> Outline {
     let mut outline = Outline::default();
+    let mut html = HtmlReader::default();
     let mut used_ids = UsedIds::default();
     let mut open_heading: Option<OpenHeading> = None;
     // The text of the Mermaid block being read, if one is.
     let mut open_diagram: Option<String> = None;
     for (i, (event, span)) in body_event_iter(text, body_start).enumerate() {
+        if html_links {
+            html.read(text, &event, &span);
+        }
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
                 open_heading = Some(OpenHeading {
@@ -157,11 +163,13 @@ fn parse_outline(text: &str, body_start: usize) -> Outline {
                 dest: dest_url.to_string(),
                 span,
                 is_image: false,
+                in_html: false,
             }),
             Event::Start(Tag::Image { dest_url, .. }) => outline.links.push(Link {
                 dest: dest_url.to_string(),
                 span,
                 is_image: true,
+                in_html: false,
             }),
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
@@ -197,6 +205,24 @@ fn parse_outline(text: &str, body_start: usize) -> Outline {
             _ => {}
         }
     }
+    let html_links: Vec<Link> = html
+        .finish()
+        .into_iter()
+        .filter(|attribute| !attribute.span.is_empty())
+        .filter_map(|attribute| {
+            let is_image = html_link(&attribute)?;
+            Some(Link {
+                dest: attribute.value.trim().to_string(),
+                span: attribute.span,
+                is_image,
+                in_html: true,
+            })
+        })
+        .collect();
+    if !html_links.is_empty() {
+        outline.links.extend(html_links);
+        outline.links.sort_by_key(|link| link.span.start);
+    }
     // Every document keeps its outline: without the lists' spare room, 10,000 runbooks hold
     // a few MB less.
     outline.headings.shrink_to_fit();
@@ -204,6 +230,154 @@ fn parse_outline(text: &str, body_start: usize) -> Outline {
     outline.code_blocks.shrink_to_fit();
     outline.placeholder_tags.shrink_to_fit();
     outline
+}
+
+/// An attribute of a start tag in a body's raw HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HtmlAttribute {
+    /// The element's name, lowercase (`img`).
+    pub tag: String,
+    /// The attribute's name, lowercase (`src`).
+    pub name: String,
+    /// The value as a browser reads it: character references decoded (`&amp;` is `&`).
+    pub value: String,
+    /// The value as written, in the file. When the value cannot be placed exactly (the event's
+    /// text is not the file's, as in a container that strips prefixes), an empty span where the
+    /// HTML starts.
+    pub span: Range<usize>,
+}
+
+/// The elements and attributes of raw HTML that link to a page or file, as Markdown links and
+/// images do; `true` for an image (or other embedded file), `false` for a link.
+const HTML_LINK_ATTRIBUTES: [(&str, &str, bool); 10] = [
+    ("a", "href", false),
+    ("area", "href", false),
+    ("iframe", "src", false),
+    ("img", "src", true),
+    ("source", "src", true),
+    ("video", "src", true),
+    ("video", "poster", true),
+    ("audio", "src", true),
+    ("track", "src", true),
+    ("embed", "src", true),
+];
+
+/// Reads the raw HTML of a body's events with a WHATWG tokenizer (`html5gum`), as a browser
+/// would: an HTML block's lines, one event each, are read as one piece, so a tag or a comment
+/// over several lines is one; text and comments hold no attributes, and references in values
+/// are decoded. Feed it every event in order ([`HtmlReader::read`]), then [`HtmlReader::finish`].
+#[derive(Default)]
+pub struct HtmlReader {
+    /// The HTML block being gathered.
+    block: String,
+    /// For each of its events: where its text starts in `block` and in the file, and whether
+    /// the event's text is the file's text there (not in a container that strips prefixes).
+    chunks: Vec<(usize, usize, bool)>,
+    found: Vec<HtmlAttribute>,
+}
+
+impl HtmlReader {
+    pub fn read(&mut self, text: &str, event: &Event<'_>, span: &Range<usize>) {
+        let exact = |html: &str| text.get(span.clone()) == Some(html);
+        match event {
+            Event::Html(html) => {
+                self.chunks
+                    .push((self.block.len(), span.start, exact(html)));
+                self.block.push_str(html);
+            }
+            Event::InlineHtml(html) => {
+                self.flush();
+                self.chunks.push((0, span.start, exact(html)));
+                self.block.push_str(html);
+                self.flush();
+            }
+            _ => self.flush(),
+        }
+    }
+
+    /// Every attribute found, in the order written.
+    pub fn finish(mut self) -> Vec<HtmlAttribute> {
+        self.flush();
+        self.found.sort_by_key(|a| a.span.start);
+        self.found
+    }
+
+    fn flush(&mut self) {
+        if self.block.is_empty() {
+            return;
+        }
+        // The callback emitter, as it places each attribute's value exactly (the token emitter
+        // places the whole attribute).
+        let mut tag: Option<String> = None;
+        let mut name = String::new();
+        let mut values: Vec<(String, String, String, html5gum::Span<usize>)> = Vec::new();
+        let mut emitter = html5gum::emitters::callback::CallbackEmitter::new(
+            |event: html5gum::emitters::callback::CallbackEvent<'_>, span| {
+                use html5gum::emitters::callback::CallbackEvent as E;
+                match event {
+                    E::OpenStartTag { name } => {
+                        tag = Some(String::from_utf8_lossy(name).into_owned());
+                    }
+                    E::AttributeName { name: attribute } => {
+                        name = String::from_utf8_lossy(attribute).into_owned();
+                    }
+                    E::AttributeValue { value } => {
+                        // Attributes can be seen in end tags too, where they mean nothing.
+                        if let Some(tag) = &tag {
+                            let value = String::from_utf8_lossy(value).into_owned();
+                            values.push((tag.clone(), name.clone(), value, span));
+                        }
+                    }
+                    E::CloseStartTag { .. }
+                    | E::EndTag { .. }
+                    | E::String { .. }
+                    | E::Comment { .. }
+                    | E::Doctype { .. } => tag = None,
+                    E::Error(_) => {}
+                }
+                None::<std::convert::Infallible>
+            },
+        );
+        // `<script>`, `<style>` and `<textarea>` hold text, not tags.
+        emitter.naively_switch_states(true);
+        let _ = html5gum::Tokenizer::new_with_emitter(self.block.as_str(), emitter).finish();
+        for (tag, name, value, at) in values {
+            // Where the value is in the file: inside one event's text, whose place is known.
+            let chunk = self.chunks.partition_point(|c| c.0 <= at.start);
+            let (block_at, file, exact) = self.chunks[chunk.saturating_sub(1)];
+            let span = if exact && at.end > at.start {
+                let start = file + at.start - block_at;
+                start..start + at.end - at.start
+            } else {
+                file..file
+            };
+            self.found.push(HtmlAttribute {
+                tag,
+                name,
+                value,
+                span,
+            });
+        }
+        self.block.clear();
+        self.chunks.clear();
+    }
+}
+
+/// The attributes of a document's raw HTML ([`HtmlReader`]).
+pub fn html_attributes(doc: &Document) -> Vec<HtmlAttribute> {
+    let mut reader = HtmlReader::default();
+    for (event, span) in event_iter(doc) {
+        reader.read(&doc.source.text, &event, &span);
+    }
+    reader.finish()
+}
+
+/// Whether an attribute of raw HTML links to a page or file: `Some(is_image)`.
+fn html_link(attribute: &HtmlAttribute) -> Option<bool> {
+    HTML_LINK_ATTRIBUTES
+        .iter()
+        .find(|(tag, name, _)| *tag == attribute.tag && *name == attribute.name)
+        .map(|&(_, _, image)| image)
 }
 
 /// GitHub's heading anchors: lowercase, spaces to `-`, punctuation other than `-` and `_` dropped.
@@ -297,7 +471,69 @@ mod tests {
     use super::*;
 
     fn outline(text: &str) -> Outline {
-        parse_outline(text, 0)
+        parse_outline(text, 0, true)
+    }
+
+    /// Raw HTML is read as a browser reads it: a tag over several lines of an HTML block is one,
+    /// comments hold nothing, references are decoded, and each value is placed in the file.
+    #[test]
+    fn raw_html_attributes_are_read_as_a_browser_reads_them() {
+        let text = "Intro.\n\n<div id='x' data-id=\"no\">\n<img\n  src=\"img/a.png\" alt=a>\n</div>\n\n\
+                    <!-- <img src=\"gone.png\"> -->\n\n\
+                    <script>let a = '<img src=\"js.png\">';</script>\n\n\
+                    A <a href=\"java&#x73;cript&colon;x\">link</a> and <a name=old-anchor></a title=\"end\">.\n";
+        let mut reader = HtmlReader::default();
+        for (event, span) in body_event_iter(text, 0) {
+            reader.read(text, &event, &span);
+        }
+        let attributes = reader.finish();
+        let found: Vec<(&str, &str, &str, &str)> = attributes
+            .iter()
+            .map(|a| {
+                (
+                    a.tag.as_str(),
+                    a.name.as_str(),
+                    a.value.as_str(),
+                    &text[a.span.clone()],
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("div", "id", "x", "x"),
+                ("div", "data-id", "no", "no"),
+                ("img", "src", "img/a.png", "img/a.png"),
+                ("img", "alt", "a", "a"),
+                ("a", "href", "javascript:x", "java&#x73;cript&colon;x"),
+                ("a", "name", "old-anchor", "old-anchor"),
+            ]
+        );
+    }
+
+    #[test]
+    fn raw_html_links_and_images_are_links() {
+        let o = outline(
+            "[md](a.md)\n\n<img src=\"img/b.png\">\n\nSee <a href=\" c.md#x \">c</a>, <b title=\"d.md\">d</b>.\n",
+        );
+        let links: Vec<(&str, bool, bool)> = o
+            .links
+            .iter()
+            .map(|l| (l.dest.as_str(), l.is_image, l.in_html))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                ("a.md", false, false),
+                ("img/b.png", true, true),
+                ("c.md#x", false, true)
+            ]
+        );
+        assert!(
+            parse_outline("<img src=\"b.png\">\n", 0, false)
+                .links
+                .is_empty()
+        );
     }
 
     #[test]
@@ -406,7 +642,7 @@ mod tests {
     #[test]
     fn offsets_are_file_offsets() {
         let text = "---\ntitle: x\n---\n## Steps\n";
-        let o = parse_outline(text, 16);
+        let o = parse_outline(text, 16, true);
         assert_eq!(&text[o.headings[0].span.clone()], "## Steps\n");
     }
 }

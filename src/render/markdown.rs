@@ -392,8 +392,8 @@ impl<'a> Pass<'a> {
                     }
                     self.out.push(Event::Html(TOC_PLACEHOLDER.into()));
                 }
-                Event::Html(html) => self.user_html(html, true),
-                Event::InlineHtml(html) => self.user_html(html, false),
+                Event::Html(html) => self.user_html(html, span, true),
+                Event::InlineHtml(html) => self.user_html(html, span, false),
                 _ => self.out.push(event.clone()),
             }
         }
@@ -401,18 +401,51 @@ impl<'a> Pass<'a> {
 
     /// HTML written in the runbook, by the `[markdown] raw-html` policy. What `sanitize`
     /// cleans is the whole body, once written ([`sanitize_body`]); here its events are noted.
-    fn user_html(&mut self, html: &CowStr<'a>, block: bool) {
+    fn user_html(&mut self, html: &CowStr<'a>, span: &Range<usize>, block: bool) {
         if self.renderer.raw_html == RawHtml::Deny {
             self.out.push(Event::Text(html.clone()));
             return;
         }
-        let html = escape_placeholder_tags(html);
+        let html = self.resolve_html_links(html, span);
+        let html = escape_placeholder_tags(&html);
         self.user_html.push(self.out.len());
         self.out.push(if block {
             Event::Html(html)
         } else {
             Event::InlineHtml(html)
         });
+    }
+
+    /// The links of raw HTML in this piece of it (the parse stage found them, as
+    /// [`crate::model::Link::in_html`]), written as hrefs the way Markdown links are.
+    fn resolve_html_links(&self, html: &CowStr<'a>, span: &Range<usize>) -> CowStr<'a> {
+        let links = &self.doc.outline.links;
+        let first = links.partition_point(|link| link.span.start < span.start);
+        let inside = links[first..]
+            .iter()
+            .take_while(|link| link.span.end <= span.end)
+            .filter(|link| link.in_html);
+        let text = &self.doc.source.text;
+        if text.get(span.clone()) != Some(html.as_ref()) {
+            return html.clone();
+        }
+        let mut out = String::new();
+        let mut copied = 0;
+        for link in inside {
+            let Some(href) = (self.resolve_link)(&link.dest) else {
+                continue;
+            };
+            let (start, end) = (link.span.start - span.start, link.span.end - span.start);
+            out.push_str(&html[copied..start]);
+            // Writing into a String cannot fail.
+            let _ = pulldown_cmark_escape::escape_href(&mut out, &href);
+            copied = end;
+        }
+        if copied == 0 {
+            return html.clone();
+        }
+        out.push_str(&html[copied..]);
+        out.into()
     }
 
     fn resolve(&self, dest: &CowStr<'a>) -> CowStr<'a> {

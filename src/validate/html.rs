@@ -100,102 +100,24 @@ fn unsafe_scheme(url: &str) -> Option<&'static str> {
     UNSAFE_SCHEMES.into_iter().find(|s| url.starts_with(s))
 }
 
-/// Decodes the character references a browser decodes in an attribute value (`&#106;`,
-/// `&#x6A;`, `&colon;`, `&Tab;`, `&NewLine;`), enough to see the scheme they spell.
-fn decode_references(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let end = rest[1..]
-            .find(|c: char| !c.is_ascii_alphanumeric() && c != '#')
-            .map_or(rest.len(), |e| e + 1);
-        let name = &rest[1..end];
-        let decoded = match name.strip_prefix('#') {
-            Some(number) => {
-                let code = match number.strip_prefix(['x', 'X']) {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                    None => number.parse().ok(),
-                };
-                code.and_then(char::from_u32)
-            }
-            None => match name.to_ascii_lowercase().as_str() {
-                "colon" => Some(':'),
-                "tab" => Some('\t'),
-                "newline" => Some('\n'),
-                _ => None,
-            },
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = rest[end..].strip_prefix(';').unwrap_or(&rest[end..]);
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Attribute values in a piece of raw HTML: (offset of the value in `html`, the value).
-fn attribute_values(html: &str) -> Vec<(usize, &str)> {
-    let mut values = Vec::new();
-    let bytes = html.as_bytes();
-    let mut i = 0;
-    while let Some(eq) = html[i..].find('=') {
-        let mut at = i + eq + 1;
-        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
-            at += 1;
-        }
-        let (start, end) = match bytes.get(at) {
-            Some(&q @ (b'"' | b'\'')) => {
-                let start = at + 1;
-                let end = html[start..]
-                    .find(q as char)
-                    .map_or(html.len(), |e| start + e);
-                (start, end)
-            }
-            _ => {
-                let end = html[at..]
-                    .find(|c: char| c.is_ascii_whitespace() || c == '>')
-                    .map_or(html.len(), |e| at + e);
-                (at, end)
-            }
-        };
-        values.push((start, &html[start..end]));
-        i = end.max(i + eq + 1);
-    }
-    values
-}
-
 fn unsafe_urls(page: &Page, events: &[(Event<'_>, Range<usize>)], out: &mut Vec<Diagnostic>) {
     let doc = &page.doc;
     let source = doc.source_ref();
     let mut found: Vec<(Range<usize>, &'static str)> = Vec::new();
-    for link in &doc.outline.links {
+    // A link of raw HTML is found again below, with every other attribute.
+    for link in doc.outline.links.iter().filter(|link| !link.in_html) {
         if let Some(scheme) = unsafe_scheme(&link.dest) {
             found.push((link.span.clone(), scheme));
         }
     }
-    let mut comments = None;
+    // Raw HTML as a browser reads it: references decoded, nothing inside comments.
+    let mut html = crate::parse::HtmlReader::default();
     for (event, span) in events {
-        let (Event::Html(html) | Event::InlineHtml(html)) = event else {
-            continue;
-        };
-        for (offset, value) in attribute_values(html) {
-            let Some(scheme) = unsafe_scheme(&decode_references(value)) else {
-                continue;
-            };
-            let start = span.start + offset;
-            let comments = comments.get_or_insert_with(|| comment_spans(page, events));
-            if !comments.iter().any(|c| c.contains(&start)) {
-                found.push((start..start + value.len(), scheme));
-            }
+        html.read(&doc.source.text, event, span);
+    }
+    for attribute in html.finish() {
+        if let Some(scheme) = unsafe_scheme(&attribute.value) {
+            found.push((attribute.span, scheme));
         }
     }
     for (span, scheme) in found {
@@ -235,19 +157,5 @@ mod tests {
         ] {
             assert_eq!(unsafe_scheme(url), None, "{url:?}");
         }
-        assert_eq!(
-            decode_references("&#106;ava&#x73;cript&colon;x"),
-            "javascript:x"
-        );
-        assert_eq!(decode_references("a & b &amp; c"), "a & b &amp; c");
-    }
-
-    #[test]
-    fn attribute_values_with_and_without_quotes() {
-        let html = r#"<a href="javascript:x" title='t' data-x=y>"#;
-        let values: Vec<&str> = attribute_values(html).into_iter().map(|(_, v)| v).collect();
-        assert_eq!(values, ["javascript:x", "t", "y"]);
-        let (at, value) = attribute_values(html)[0];
-        assert_eq!(&html[at..at + value.len()], "javascript:x");
     }
 }

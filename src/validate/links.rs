@@ -5,8 +5,6 @@
 //! write hrefs, so a link the check accepts is a link that works. External links are not fetched.
 //! Footnote references are not links (the parser reports them as footnotes), so they are not checked.
 
-use pulldown_cmark::Event;
-
 use crate::diag::Diagnostic;
 use crate::link::{Target, resolve};
 use crate::model::{Page, Site};
@@ -25,25 +23,8 @@ fn has_anchor(page: &Page, fragment: &str) -> bool {
         return true;
     }
     // Rare (a heading id matched nothing), so the page is parsed again here rather than kept.
-    crate::parse::event_iter(&page.doc).any(|(event, _)| match &event {
-        Event::Html(html) | Event::InlineHtml(html) => {
-            html_ids(html).any(|id| id == fragment || id == decoded)
-        }
-        _ => false,
-    })
-}
-
-/// Values of `id="…"` and `name="…"` attributes in an HTML fragment.
-fn html_ids(html: &str) -> impl Iterator<Item = &str> {
-    ["id=", "name="].into_iter().flat_map(move |attribute| {
-        html.match_indices(attribute).filter_map(move |(at, _)| {
-            let starts_attribute = html[..at].ends_with(char::is_whitespace);
-            let value = &html[at + attribute.len()..];
-            let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-            let value = &value[1..];
-            let end = value.find(quote)?;
-            starts_attribute.then_some(&value[..end])
-        })
+    crate::parse::html_attributes(&page.doc).iter().any(|a| {
+        (a.name == "id" || a.name == "name") && (a.value == fragment || a.value == decoded)
     })
 }
 
@@ -196,13 +177,6 @@ fn looks_like_email(dest: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn html_anchors_are_found() {
-        let ids: Vec<&str> =
-            html_ids(r#"<a name="old-anchor"></a><div id='x' data-id="no">"#).collect();
-        assert_eq!(ids, ["x", "old-anchor"]);
-    }
 
     #[test]
     fn emails_are_not_links() {

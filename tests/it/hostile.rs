@@ -447,7 +447,7 @@ fn rows() -> Vec<Row> {
                 p.write(
                     "html.md",
                     "# HTML\n\n<details open><summary>More</summary>\n\nPress <kbd>Ctrl</kbd>.<br>\n\n</details>\n\n\
-                     <script>alert(1)</script>\n<img src=x onerror=\"alert(2)\">\n<iframe src=\"https://example.com\"></iframe>\n",
+                     <script>alert(1)</script>\n<img src=\"https://example.com/x.png\" onerror=\"alert(2)\">\n<iframe src=\"https://example.com\"></iframe>\n",
                 )
             },
             command: "build",

@@ -301,3 +301,72 @@ fn a_link_to_the_title_h1_lands_on_the_header() {
         "{binder}"
     );
 }
+
+/// Links and images written as raw HTML are links like Markdown's: checked (`broken-link` at the
+/// value, nothing inside comments) and written for where the page is published, one folder
+/// deeper than its file (`db/disk.md` is `db/disk/index.html`). GitLab's runbooks do this
+/// (`docs/tutorials/overview_life_of_a_web_request.md:36`, `<img src="…/feature_matrix.png">`).
+#[test]
+fn raw_html_links_and_images_are_checked_and_rewritten() {
+    let site = tempfile::tempdir().expect("tempdir");
+    write(
+        site.path(),
+        "book.toml",
+        "[book]\ntitle = \"T\"\n[validate]\ndefault-kind = \"reference\"\n",
+    );
+    write(
+        site.path(),
+        "content/db/failover.md",
+        "# Failover\n\n## Steps\n",
+    );
+    write(site.path(), "content/db/img/graph.png", "not really a PNG");
+    let gone = "See <a href=\"gone.md\">gone</a>.";
+    let page = format!(
+        "# Disk\n\n<p align=\"center\">\n  <img src=\"img/graph.png\"\n       alt=\"Graph\">\n</p>\n\n\
+         See <a href='failover.md#steps'>failover</a>, [failover](failover.md#steps), ![graph](img/graph.png).\n\n\
+         <!-- <img src=\"old.png\"> -->\n\n{gone}\n"
+    );
+    write(site.path(), "content/db/disk.md", &page);
+    let out = crate::support::rb_site()
+        .args(["check", "--format", "json", "--root"])
+        .arg(site.path())
+        .output()
+        .expect("check");
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let found: Vec<String> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] != "missing-review-date")
+        .map(|d| {
+            format!(
+                "{} {}:{}:{}",
+                d["code"].as_str().unwrap_or(""),
+                d["file"].as_str().unwrap_or(""),
+                d["line"],
+                d["column"]
+            )
+        })
+        .collect();
+    let column = gone.find("gone.md").expect("gone") + 1;
+    assert_eq!(
+        found,
+        [format!("broken-link content/db/disk.md:12:{column}")]
+    );
+
+    write(site.path(), "content/db/disk.md", &page.replace(gone, ""));
+    let dest = site.path().join("out");
+    build_into(site.path(), &dest).assert().success();
+    let html = read(&dest.join("db/disk/index.html"));
+    // The raw HTML says what the Markdown beside it says (sanitized, it is written again with
+    // double quotes).
+    for (written, times) in [
+        ("src=\"../../db/img/graph.png\"", 2),
+        ("href=\"../../db/failover/index.html#steps\"", 2),
+        ("old.png", 0),
+    ] {
+        assert_eq!(html.matches(written).count(), times, "{written}\n{html}");
+    }
+    assert!(dest.join("db/img/graph.png").is_file());
+}
