@@ -545,8 +545,9 @@ impl Survey {
         );
         let _ = writeln!(
             out,
-            "Next: rb-site check, then rb-site build (add /{}/ and /.rb-site-cache/ to .gitignore)",
-            self.build_dir
+            "Next: rb-site check, then rb-site build (add /{}/, /{}/ and /.rb-site-cache/ to .gitignore)",
+            self.build_dir,
+            crate::write::spare_name(&self.build_dir)
         );
         out
     }

@@ -98,7 +98,13 @@ fn spare_dir(dest: &Path) -> PathBuf {
     let name = dest
         .file_name()
         .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
-    dest.with_file_name(format!(".{name}.rb-site-prev"))
+    dest.with_file_name(spare_name(&name))
+}
+
+/// The name of the spare generation kept beside a build folder named `name`
+/// (`.site.rb-site-prev` beside `site`): a name for `.gitignore`.
+pub fn spare_name(name: &str) -> String {
+    format!(".{name}.rb-site-prev")
 }
 
 /// Writes the output to `dest` atomically (see the module docs).

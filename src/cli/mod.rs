@@ -751,7 +751,10 @@ fn init_new_site(dir: &Path) -> Result<ExitCode> {
     std::fs::write(dir.join("rules/example.yaml"), example_rules())?;
     std::fs::write(
         dir.join(".gitignore"),
-        "/site/\n/.site.rb-site-prev/\n/.rb-site-cache/\n",
+        format!(
+            "/site/\n/{}/\n/.rb-site-cache/\n",
+            crate::write::spare_name("site")
+        ),
     )?;
     eprintln!(
         "Created a runbook site in {}. Next: rb-site build --root {}",

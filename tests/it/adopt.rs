@@ -369,3 +369,35 @@ fn issue_12_init_links_at_least_as_many_alerts_as_the_hand_written_book() {
         assert_eq!(code, 0, "{name}: {stderr}");
     }
 }
+
+/// The README's adoption transcript ("Adopting an existing repository") is what `rb-site init`
+/// and `rb-site check` print on the prometheus-operator corpus it names, line for line.
+#[test]
+fn the_readme_adoption_transcript_is_what_rb_site_prints() {
+    let Some(shared) = crate::support::shared() else {
+        return;
+    };
+    let transcript = crate::support::readme_block("### Adopting an existing repository", "text");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("prometheus-operator-runbooks");
+    std::fs::create_dir(&repo).expect("mkdir");
+    crate::support::copy_tree(&shared.join("corpus/prometheus-operator-runbooks"), &repo);
+    let mut printed = String::new();
+    for line in transcript.lines() {
+        let Some(command) = line.strip_prefix("$ ") else {
+            continue;
+        };
+        let command = command
+            .strip_prefix("cd prometheus-operator-runbooks && ")
+            .unwrap_or(command);
+        let args: Vec<&str> = command
+            .strip_prefix("rb-site ")
+            .unwrap_or_else(|| panic!("not an rb-site command: {command}"))
+            .split_whitespace()
+            .collect();
+        let (code, stdout, stderr) = run_in(&repo, &args);
+        assert_eq!(code, 0, "{command}: {stderr}");
+        printed.push_str(&format!("{line}\n{stdout}{stderr}"));
+    }
+    assert_eq!(printed, transcript);
+}

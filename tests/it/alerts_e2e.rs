@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{build_into, fixture, rb_site, read, tool};
+use crate::support::{build_into, fixture, rb_site, read, readme_block, tool};
 
 const BASE_URL: &str = "https://runbooks.example/";
 
@@ -344,19 +344,6 @@ fn issue_13_notifications_from_real_prometheus_and_alertmanager_open_the_runbook
             &serde_json::json!("https://runbooks.example/ops/eu-cluster/")
         )
     );
-}
-
-/// The fenced block of `language` that follows `marker` in the README.
-fn readme_block(marker: &str, language: &str) -> String {
-    let readme = read(&crate::support::repo().join("README.md"));
-    let after = readme
-        .split(marker)
-        .nth(1)
-        .unwrap_or_else(|| panic!("README has no {marker:?}"));
-    let fence = format!("```{language}\n");
-    let start = after.find(&fence).expect("fenced block") + fence.len();
-    let end = after[start..].find("\n```").expect("closing fence");
-    after[start..start + end + 1].to_string()
 }
 
 #[test]

@@ -111,3 +111,16 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// The fenced block of `language` that follows `marker` in the README.
+pub fn readme_block(marker: &str, language: &str) -> String {
+    let readme = read(&repo().join("README.md"));
+    let after = readme
+        .split(marker)
+        .nth(1)
+        .unwrap_or_else(|| panic!("README has no {marker:?}"));
+    let fence = format!("```{language}\n");
+    let start = after.find(&fence).expect("fenced block") + fence.len();
+    let end = after[start..].find("\n```").expect("closing fence");
+    after[start..start + end + 1].to_string()
+}
