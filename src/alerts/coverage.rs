@@ -771,6 +771,8 @@ fn check_runbook_links(
             };
             let (target, convention) = resolve_link(config, site, link, rule);
             let tried = convention.describe();
+            // Problems of the link are shown at its value.
+            let (line, column) = rule.place_of(&key);
             if matches!(target, LinkTarget::Foreign(_)) {
                 external.insert(entry.name.clone());
             }
@@ -779,8 +781,8 @@ fn check_runbook_links(
                     diagnostics.push(
                         Diagnostic::at(
                             &rule.file,
-                            rule.line,
-                            0,
+                            line,
+                            column,
                             "runbook-url-unchecked",
                             format!("{key} of alert {:?} cannot be checked: {reason}", rule.name),
                         )
@@ -800,8 +802,8 @@ fn check_runbook_links(
                     diagnostics.push(
                         Diagnostic::at(
                             &rule.file,
-                            rule.line,
-                            0,
+                            line,
+                            column,
                             "runbook-url-template",
                             format!(
                                 "{key} of alert {:?} reaches notifications as {sent}: {reason}",
@@ -905,7 +907,7 @@ fn check_runbook_links(
             if let Some((message, help)) = problem {
                 mismatched.insert(entry.name.clone());
                 diagnostics.push(
-                    Diagnostic::at(&rule.file, rule.line, 0, "runbook-url-mismatch", message)
+                    Diagnostic::at(&rule.file, line, column, "runbook-url-mismatch", message)
                         .with_help(help),
                 );
             }

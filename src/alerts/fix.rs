@@ -56,11 +56,12 @@ pub(crate) fn planned_fixes(
 ) -> BTreeMap<String, Vec<LinkFix>> {
     let mut wanted: BTreeMap<String, Vec<LinkFix>> = BTreeMap::new();
     for diagnostic in coverage.iter().filter(|d| FIXABLE.contains(&d.code)) {
-        let Some(rule) = graph
-            .rules
-            .iter()
-            .find(|r| r.file == diagnostic.file && r.line == diagnostic.line)
-        else {
+        let Some(rule) = graph.rules.iter().find(|r| {
+            // A diagnostic is at the rule (a missing link) or at one of its values.
+            r.file == diagnostic.file
+                && (r.line == diagnostic.line
+                    || r.places.values().any(|&(line, _)| line == diagnostic.line))
+        }) else {
             continue;
         };
         let Some(entry) = graph.entries.get(&rule.name).filter(|e| e.has_page()) else {

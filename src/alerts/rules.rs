@@ -32,9 +32,18 @@ pub(crate) struct AlertRule {
     pub for_: Option<String>,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
+    /// Where each label's and annotation's value is written (`annotations.runbook_url` -> 1-based
+    /// line and column): diagnostics about a value point at it, not at the rule.
+    pub places: BTreeMap<String, (usize, usize)>,
 }
 
 impl AlertRule {
+    /// Line and column of the value of `key` (`annotations.runbook_url`), else of the rule's
+    /// `alert:` (column 0: the whole line).
+    pub fn place_of(&self, key: &str) -> (usize, usize) {
+        self.places.get(key).copied().unwrap_or((self.line, 0))
+    }
+
     /// The runbook link the rule carries, and the key it came from. `annotations.runbook_url` is
     /// the convention; `annotations.runbook` (GitLab, repo-relative) and a `runbook_url` or
     /// `runbook` label are seen in real rule sets.
@@ -328,6 +337,9 @@ pub fn parse_rule_file_counted(file: &str, text: &str) -> ParsedRuleFile {
                     line,
                     expr: expr.0.trim_end().to_string(),
                     for_: rule.for_.map(|f| f.0),
+                    places: places(&rule.labels, "labels")
+                        .chain(places(&rule.annotations, "annotations"))
+                        .collect(),
                     labels: text_map(rule.labels),
                     annotations: text_map(rule.annotations),
                 });
@@ -374,11 +386,25 @@ fn first_line(message: &str) -> String {
     }
 }
 
-fn text_map(map: Option<BTreeMap<String, Option<Text>>>) -> BTreeMap<String, String> {
+fn text_map(map: Option<BTreeMap<String, Option<Spanned<Text>>>>) -> BTreeMap<String, String> {
     map.unwrap_or_default()
         .into_iter()
-        .map(|(k, v)| (k, v.map(|t| t.0).unwrap_or_default()))
+        .map(|(k, v)| (k, v.map(|t| t.value.0).unwrap_or_default()))
         .collect()
+}
+
+/// `(kind.key, (line, column))` of each value of a rule's labels or annotations.
+fn places<'m>(
+    map: &'m Option<BTreeMap<String, Option<Spanned<Text>>>>,
+    kind: &'m str,
+) -> impl Iterator<Item = (String, (usize, usize))> + 'm {
+    map.iter().flatten().filter_map(move |(key, value)| {
+        let at = &value.as_ref()?.referenced;
+        Some((
+            format!("{kind}.{key}"),
+            (at.line() as usize, at.column() as usize),
+        ))
+    })
 }
 
 /// One YAML document of a rule file. Other keys (`apiVersion`, `metadata`) are ignored.
@@ -408,8 +434,8 @@ struct RawRule {
     expr: Option<Text>,
     #[serde(rename = "for")]
     for_: Option<Text>,
-    labels: Option<BTreeMap<String, Option<Text>>>,
-    annotations: Option<BTreeMap<String, Option<Text>>>,
+    labels: Option<BTreeMap<String, Option<Spanned<Text>>>>,
+    annotations: Option<BTreeMap<String, Option<Spanned<Text>>>>,
 }
 
 /// Any YAML scalar, kept as text: `for: 5m`, `expr: 1`, `severity: 3` and `critical: true` all occur.

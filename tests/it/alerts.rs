@@ -58,13 +58,13 @@ fn every_coverage_diagnostic_points_at_its_file_and_line() {
         [
             r#"content/app/dup.md:3:10 duplicate-alert-claim alert "AppDown" is claimed by content/app/down.md and by content/app/dup.md"#,
             r#"content/app/other.md:5:5 unknown-alert no rule file defines an alert named "AppDwn""#,
-            r#"rules/app.yaml:6 runbook-url-template annotations.runbook_url of alert "AppDown" reaches notifications as https://rb.example/alerts//: Prometheus expands annotations before it adds the `alertname` label, so `$labels.alertname` is empty"#,
+            r#"rules/app.yaml:13:20 runbook-url-template annotations.runbook_url of alert "AppDown" reaches notifications as https://rb.example/alerts//: Prometheus expands annotations before it adds the `alertname` label, so `$labels.alertname` is empty"#,
             r#"rules/app.yaml:14 runbook-url-missing alert "AppSlow" has a runbook (content/app/down.md) but no runbook_url annotation"#,
             r#"rules/app.yaml:18 alert-without-runbook alert "AppCritical" has severity "critical" and no runbook"#,
-            r#"rules/app.yaml:22 runbook-url-mismatch annotations.runbook_url of alert "AppWrongLink" leads to content/app/down.md (read as base-url + a page of this site), not to its runbook content/app/other.md"#,
-            r#"rules/app.yaml:28 runbook-url-template annotations.runbook_url of alert "AppTemplated" reaches notifications as https://rb.example//templated/: `service` is a label the rule sets, and Prometheus expands annotations before it adds the rule's labels, so `$labels.service` is empty"#,
-            r#"rules/app.yaml:41 runbook-url-mismatch annotations.runbook_url of alert "AppDeadLink" points at /app/gone/ (read as base-url + a page of this site), which is not a page of this site"#,
-            r#"rules/app.yaml:47 runbook-url-mismatch annotations.runbook of alert "AppMovedDoc" names content/app/moved.md (read as a path from the repository root, through the content folder), which is not a page of this site"#,
+            r#"rules/app.yaml:27:20 runbook-url-mismatch annotations.runbook_url of alert "AppWrongLink" leads to content/app/down.md (read as base-url + a page of this site), not to its runbook content/app/other.md"#,
+            r#"rules/app.yaml:34:20 runbook-url-template annotations.runbook_url of alert "AppTemplated" reaches notifications as https://rb.example//templated/: `service` is a label the rule sets, and Prometheus expands annotations before it adds the rule's labels, so `$labels.service` is empty"#,
+            r#"rules/app.yaml:46:20 runbook-url-mismatch annotations.runbook_url of alert "AppDeadLink" points at /app/gone/ (read as base-url + a page of this site), which is not a page of this site"#,
+            r#"rules/app.yaml:52:16 runbook-url-mismatch annotations.runbook of alert "AppMovedDoc" names content/app/moved.md (read as a path from the repository root, through the content folder), which is not a page of this site"#,
             r#"rules/broken.yaml:5:5 rule-file-error cannot parse the rule file: invalid type: sequence, expected a string, number or boolean"#,
         ]
     );

@@ -100,9 +100,9 @@ fn one_page_with_a_heading_per_alert_covers_by_anchor_and_by_heading_claim() {
     // An anchor that differs from a heading only in case: not covered, and the message says so.
     assert_eq!(landing(&report, "KubeSchedulerDown"), (None, "no-runbook"));
     assert_eq!(
-        diagnostics_at(&report, "rules/rules.yaml:20"),
+        diagnostics_at(&report, "rules/rules.yaml:23:"),
         [
-            "rules/rules.yaml:20 runbook-url-mismatch annotations.runbook_url of alert \"KubeSchedulerDown\" links to #Alert-Name-KubeAPIDown, which is no heading of content/mixin/runbook.md (read as a source file of the repository https://github.com/acme/runbooks) (#alert-name-kubeapidown exists and differs only in case (anchors are case-sensitive); link to it, or to the page without the fragment)"
+            "rules/rules.yaml:23:20 runbook-url-mismatch annotations.runbook_url of alert \"KubeSchedulerDown\" links to #Alert-Name-KubeAPIDown, which is no heading of content/mixin/runbook.md (read as a source file of the repository https://github.com/acme/runbooks) (#alert-name-kubeapidown exists and differs only in case (anchors are case-sensitive); link to it, or to the page without the fragment)"
         ]
     );
 }
@@ -118,9 +118,9 @@ fn source_files_on_github_gitlab_and_gitea_resolve_to_their_pages() {
     assert_eq!(landing(&report, "PatroniDown"), covered("gl/patroni/"));
     // A source file that is not there: the convention tried and the nearest file are named.
     assert_eq!(
-        diagnostics_at(&report, "rules/rules.yaml:32"),
+        diagnostics_at(&report, "rules/rules.yaml:35:"),
         [
-            "rules/rules.yaml:32 runbook-url-mismatch annotations.runbook_url of alert \"TargetDownTypo\" names content/ocp/TargetDwn.md (read as a source file of the repository https://github.com/acme/runbooks), which is not a page of this site (the nearest content file is content/ocp/TargetDown.md)"
+            "rules/rules.yaml:35:20 runbook-url-mismatch annotations.runbook_url of alert \"TargetDownTypo\" names content/ocp/TargetDwn.md (read as a source file of the repository https://github.com/acme/runbooks), which is not a page of this site (the nearest content file is content/ocp/TargetDown.md)"
         ]
     );
     // An address under no repository and no base-url is counted as outside the site.
