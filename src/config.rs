@@ -374,6 +374,12 @@ impl Config {
     /// Reads `<root>/book.toml`. A missing file gives the defaults, titled after the folder.
     /// Errors read `book.toml:LINE:COL: message`.
     pub fn load(root: &Path) -> Result<Config> {
+        if !root.is_dir() {
+            bail!(
+                "{}: no such folder (the site's folder, which holds {CONFIG_FILE}; see --root)",
+                root.display()
+            );
+        }
         let path = root.join(CONFIG_FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,

@@ -265,8 +265,14 @@ pub fn render_alerts(alerts: &AlertsReport, format: AlertsFormat) -> String {
             let s = &alerts.summary;
             let _ = write!(
                 out,
-                "\n{} alerts in rules: {} with a runbook, {} without; {} claimed but unknown; {} runbook link mismatches",
-                s.in_rules, s.with_runbook, s.without_runbook, s.unknown_claimed, s.mismatched
+                "\n{} alert{} in rules: {} with a runbook, {} without; {} claimed but unknown; {} runbook link mismatch{}",
+                s.in_rules,
+                super::plural(s.in_rules),
+                s.with_runbook,
+                s.without_runbook,
+                s.unknown_claimed,
+                s.mismatched,
+                if s.mismatched == 1 { "" } else { "es" }
             );
             if s.external > 0 {
                 let _ = write!(out, "; {} linking outside the site", s.external);

@@ -510,14 +510,18 @@ impl<'a> Pass<'a> {
                     self.diagnostics.push(
                         self.doc
                             .source_ref()
-                            .diag(failure.code, span.clone(), message)
+                            .diag(
+                                failure.code,
+                                failure.span_in(&self.doc.source.text, &span),
+                                message,
+                            )
                             .with_help(help),
                     );
                     let mut html = String::from(
                         "<div class=\"mermaid-error\"><p class=\"mermaid-error-notice\" role=\"note\">",
                     );
                     html.push_str(notice);
-                    let _ = escape_html(&mut html, &failure.message);
+                    let _ = escape_html(&mut html, &failure.notice());
                     html.push_str(". Its source is shown instead.</p>\n");
                     html.push_str(&self.code_block_html(&lang, code, span));
                     html.push_str("</div>\n");

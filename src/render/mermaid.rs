@@ -117,6 +117,9 @@ pub(crate) struct MermaidFailure {
     /// `mermaid-unsupported` (valid Mermaid the renderer does not draw) or `mermaid-timeout`.
     pub code: &'static str,
     pub message: String,
+    /// Where in the diagram's source the parser found the problem, when it says: 1-based line,
+    /// and 1-based column or 0 for the whole line.
+    pub at: Option<(u32, u32)>,
 }
 
 impl MermaidFailure {
@@ -124,6 +127,7 @@ impl MermaidFailure {
         MermaidFailure {
             code: "mermaid-error",
             message: message.into(),
+            at: None,
         }
     }
 
@@ -131,6 +135,7 @@ impl MermaidFailure {
         MermaidFailure {
             code: "mermaid-unsupported",
             message: message.into(),
+            at: None,
         }
     }
 
@@ -141,6 +146,97 @@ impl MermaidFailure {
                 "laying the diagram out took longer than {} s ([mermaid] timeout)",
                 bound.as_secs_f64()
             ),
+            at: None,
+        }
+    }
+
+    /// The library's parse error, in words without its position (the diagnostic points there).
+    fn parse_error(err: &mermaid_rs_renderer::ParseError) -> MermaidFailure {
+        use mermaid_rs_renderer::ParseError as E;
+        let (message, at) = match err {
+            E::UnexpectedToken {
+                line,
+                col,
+                found,
+                expected,
+            } => (
+                format!("unexpected `{found}`; expected {expected}"),
+                Some((*line, *col)),
+            ),
+            E::UnclosedSubgraph { opened_at } => (
+                "this block is never closed with `end`".to_string(),
+                Some((*opened_at, 0)),
+            ),
+            E::UnknownParticipant {
+                name,
+                line,
+                candidates,
+            } => (
+                match candidates.first() {
+                    Some(near) => format!("unknown participant `{name}` (did you mean `{near}`?)"),
+                    None => format!("unknown participant `{name}`"),
+                },
+                Some((*line, 0)),
+            ),
+            E::InvalidDirective {
+                line,
+                col,
+                directive,
+                reason,
+            } => (
+                format!("invalid `{directive}` directive: {reason}"),
+                Some((*line, *col)),
+            ),
+            other => (other.to_string(), None),
+        };
+        MermaidFailure {
+            code: "mermaid-error",
+            message,
+            at,
+        }
+    }
+
+    /// Where the problem is in the file, given the span of the fenced block (its first line is
+    /// the fence, whose indentation the diagram's lines lose): the line (from the column on)
+    /// when the parser says, else the whole block.
+    pub(crate) fn span_in(
+        &self,
+        text: &str,
+        block: &std::ops::Range<usize>,
+    ) -> std::ops::Range<usize> {
+        let Some((line, col)) = self.at else {
+            return block.clone();
+        };
+        let Some(body) = text.get(block.clone()) else {
+            return block.clone();
+        };
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        let mut start = block.start;
+        for (i, text_line) in body.split_inclusive('\n').enumerate() {
+            if i == line as usize {
+                let content = text_line.trim_end_matches(['\n', '\r']);
+                let skip = if col == 0 {
+                    content.len() - content.trim_start().len()
+                } else {
+                    (indent + col as usize - 1).min(content.len())
+                };
+                let from = (0..=skip)
+                    .rev()
+                    .find(|&i| content.is_char_boundary(i))
+                    .unwrap_or(0);
+                return start + from..start + content.len().max(from);
+            }
+            start += text_line.len();
+        }
+        block.clone()
+    }
+
+    /// The notice on the page, above the diagram's source: the message, and the line of the
+    /// diagram it is about.
+    pub(crate) fn notice(&self) -> String {
+        match self.at {
+            Some((line, _)) => format!("{} (line {line} of the diagram)", self.message),
+            None => self.message.clone(),
         }
     }
 }
@@ -372,17 +468,28 @@ impl MermaidRenderer {
     }
 }
 
-/// A worker's answer for a failed diagram: the code, a newline, the message.
+/// A worker's answer for a failed diagram: the code, the position (`line:col`, or `-`) and the
+/// message, a line each.
 pub(crate) fn encode_failure(failure: &MermaidFailure) -> String {
-    format!("{}\n{}", failure.code, failure.message)
+    let at = failure
+        .at
+        .map_or_else(|| "-".to_string(), |(line, col)| format!("{line}:{col}"));
+    format!("{}\n{at}\n{}", failure.code, failure.message)
 }
 
 fn decode_failure(encoded: &str) -> MermaidFailure {
-    match encoded.split_once('\n') {
-        Some(("mermaid-unsupported", message)) => MermaidFailure::unsupported(message),
-        Some((_, message)) => MermaidFailure::error(message),
-        None => MermaidFailure::error(encoded),
-    }
+    let mut parts = encoded.splitn(3, '\n');
+    let (Some(code), Some(at), Some(message)) = (parts.next(), parts.next(), parts.next()) else {
+        return MermaidFailure::error(encoded);
+    };
+    let mut failure = match code {
+        "mermaid-unsupported" => MermaidFailure::unsupported(message),
+        _ => MermaidFailure::error(message),
+    };
+    failure.at = at
+        .split_once(':')
+        .and_then(|(line, col)| Some((line.parse().ok()?, col.parse().ok()?)));
+    failure
 }
 
 /// The library's strict parse, with two corrections:
@@ -396,7 +503,7 @@ fn parse(source: &str) -> Result<mermaid_rs_renderer::ParseOutput, MermaidFailur
     if kind == "Sequence diagram" {
         let unmarked = without_activation_marks(source);
         mermaid_rs_renderer::validator::validate(&unmarked)
-            .map_err(|err| MermaidFailure::error(err.to_string()))?;
+            .map_err(|err| MermaidFailure::parse_error(&err))?;
         return mermaid_rs_renderer::parse_mermaid(source)
             .map_err(|err| MermaidFailure::error(format!("{err:#}")));
     }
@@ -408,7 +515,7 @@ fn parse(source: &str) -> Result<mermaid_rs_renderer::ParseOutput, MermaidFailur
                  {RENDERER_VERSION}) does not draw them"
             ))
         } else {
-            MermaidFailure::error(message)
+            MermaidFailure::parse_error(&err)
         }
     })
 }
@@ -986,7 +1093,18 @@ mod tests {
         let err = renderer
             .render_svg("flowchart TD\n  A --> B\n  subgraph S\n  C --> D\n")
             .expect_err("unclosed subgraph");
-        assert!(err.message.contains("unclosed subgraph"), "{err:?}");
+        assert_eq!(err.message, "this block is never closed with `end`");
+        assert_eq!(err.at, Some((3, 0)));
+        // As a worker process reports it.
+        assert_eq!(decode_failure(&encode_failure(&err)), err);
+        let err = renderer
+            .render_svg("flowchart TD\n  --> B\n")
+            .expect_err("leading arrow");
+        assert_eq!(
+            (err.message.as_str(), err.at),
+            ("unexpected `-->`; expected node identifier", Some((2, 3)))
+        );
+        assert_eq!(decode_failure(&encode_failure(&err)), err);
         assert!(renderer.render_svg("not a diagram at all").is_err());
     }
 

@@ -32,7 +32,11 @@ pub(super) fn check(config: &Config, page: &Page, out: &mut Vec<Diagnostic>) {
             };
             out.push(
                 doc.source_ref()
-                    .diag(failure.code, block.span.clone(), message)
+                    .diag(
+                        failure.code,
+                        failure.span_in(&doc.source.text, &block.span),
+                        message,
+                    )
                     .with_help(help),
             );
         }

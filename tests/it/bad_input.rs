@@ -103,6 +103,19 @@ fn a_symlink_loop_is_reported_not_followed_forever() {
 }
 
 #[test]
+fn a_root_that_is_no_folder_is_a_usage_error() {
+    for command in ["build", "check", "alerts"] {
+        rb_site()
+            .args([command, "--root", "/nonexistent/runbooks"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "/nonexistent/runbooks: no such folder (the site's folder, which holds book.toml; see --root)",
+            ));
+    }
+}
+
+#[test]
 fn a_missing_content_folder_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("book.toml"), "[book]\ntitle = \"x\"\n").expect("write");

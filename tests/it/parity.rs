@@ -84,7 +84,7 @@ fn issue_12_check_reports_generated_path_collisions_mermaid_aliases_and_long_nam
         [
             at("content/alerts/_index.md", 1, "reserved-path"),
             at("content/db/failover.md", 5, "invalid-field"),
-            at("content/db/failover.md", 10, "mermaid-error"),
+            at("content/db/failover.md", 13, "mermaid-error"), // the unclosed `subgraph S`
             at("content/print.md", 1, "reserved-path"),
             at("content/static/graph.svg", 1, "reserved-path"),
             at("content/tags.md", 1, "reserved-path"),

@@ -26,7 +26,8 @@ fn demo_incident_response_flowchart_is_inline_svg() {
     }
 }
 
-/// A diagram that does not parse is a `mermaid-error` warning at the fence's line, and the page
+/// A diagram that does not parse is a `mermaid-error` warning at the line the parser names (the
+/// `subgraph` never closed, line 3 of the diagram, line 12 of the file), and the page
 /// shows its source with a notice; the build still succeeds.
 #[test]
 fn broken_diagram_is_reported_and_shown_as_source() {
@@ -46,7 +47,7 @@ fn broken_diagram_is_reported_and_shown_as_source() {
     let assert = build_into(site.path(), &dest).assert().success();
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(
-        stderr.contains("content/flow.md:9:1") && stderr.contains("mermaid-error"),
+        stderr.contains("content/flow.md:12:3") && stderr.contains("mermaid-error"),
         "{stderr}"
     );
     // `check` found it before the renderer did, so it is no problem of rendering: a build of
