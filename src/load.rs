@@ -31,6 +31,36 @@ pub(crate) fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
     a.split('/').cmp(b.split('/'))
 }
 
+/// The site's own files and folders that lie in the content folder (when it is the root, or
+/// holds them), by content-relative path: `book.toml`, the baseline, the build folder and the
+/// caches. They are rb-site's, not the site's, and are neither read nor published.
+pub(crate) fn own_files(config: &Config) -> Vec<PathBuf> {
+    let content = normal(&config.build.content_dir);
+    let mut own = vec![
+        PathBuf::from(crate::config::CONFIG_FILE),
+        config.build.build_dir.clone(),
+        config.build.cache_dir.clone(),
+        config.mermaid.cache_dir.clone(),
+    ];
+    own.extend(config.validate.baseline.clone());
+    own.iter()
+        .filter_map(|path| {
+            normal(path)
+                .strip_prefix(&content)
+                .ok()
+                .map(Path::to_path_buf)
+        })
+        .filter(|rel| !rel.as_os_str().is_empty())
+        .collect()
+}
+
+/// A relative path without `.` parts: `./content/../x` stays as written otherwise.
+fn normal(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
 /// Reads every Markdown file and lists every asset under the content folder.
 ///
 /// A missing content folder is an error (exit 2); unreadable or undecodable files are diagnostics.
@@ -46,6 +76,7 @@ pub fn load(config: &Config) -> Result<Loaded> {
     }
     let root_prefix = root_prefix(config);
     let bounds = SiteBounds::new(config);
+    let own = own_files(config);
 
     let mut markdown = Vec::new();
     let mut assets = Vec::new();
@@ -62,6 +93,12 @@ pub fn load(config: &Config) -> Result<Loaded> {
                 return true;
             }
             if is_hidden(entry.file_name()) {
+                return false;
+            }
+            if !own.is_empty()
+                && let Ok(rel) = entry.path().strip_prefix(&content_dir)
+                && own.iter().any(|own| normal(rel) == *own)
+            {
                 return false;
             }
             if entry.path_is_symlink()

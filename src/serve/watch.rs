@@ -36,6 +36,7 @@ pub(crate) struct Classifier {
     content_dir: PathBuf,
     themes_dir: PathBuf,
     ignored_dirs: Vec<PathBuf>,
+    own_files: Vec<PathBuf>,
     rules: globset::GlobSet,
 }
 
@@ -58,6 +59,11 @@ impl Classifier {
                 root.join(&config.mermaid.cache_dir),
                 root.join(&config.build.cache_dir),
             ],
+            // What `load` leaves out of the content folder (`book.toml` is read as the config).
+            own_files: crate::load::own_files(config)
+                .into_iter()
+                .map(|rel| root.join(&config.build.content_dir).join(rel))
+                .collect(),
             rules: rules.build().context("invalid rules globs in book.toml")?,
             root,
         })
@@ -108,6 +114,8 @@ impl Classifier {
             changes.config = true;
         } else if path.starts_with(&self.themes_dir) || self.rules.is_match(rel) {
             changes.all_pages = true;
+        } else if self.own_files.iter().any(|own| path == own) {
+            return None;
         } else if let Ok(content_rel) = path.strip_prefix(&self.content_dir) {
             if content_rel.as_os_str().is_empty() {
                 changes.rescan = true;
@@ -297,5 +305,25 @@ mod tests {
         ] {
             assert_eq!(c.classify(Path::new(path)), None, "{path}");
         }
+    }
+
+    /// With the root as the content folder (an adopted repository), rb-site's own files in it
+    /// are not content, as `load` leaves them out; `book.toml` is still the configuration.
+    #[test]
+    fn own_files_in_a_root_content_folder_are_not_content() {
+        let config = Config::from_toml(
+            Path::new("/site"),
+            "[build]\ncontent-dir = \".\"\nbuild-dir = \".site\"\n\
+             [validate]\nbaseline = \"rb-site-baseline.json\"\n",
+        )
+        .expect("config");
+        let c = Classifier::new(&config).expect("classifier");
+        assert_eq!(c.classify(Path::new("/site/rb-site-baseline.json")), None);
+        assert!(
+            c.classify(Path::new("/site/book.toml"))
+                .expect("config")
+                .config
+        );
+        assert_eq!(c.classify(Path::new("/site/db/a.md")), content("db/a.md"));
     }
 }

@@ -177,6 +177,19 @@ fn issue_12_init_adopts_each_corpus_and_it_builds_as_it_is() {
         );
         let (code, _, stderr) = run_in(dir.path(), &["build", "--quiet"]);
         assert_eq!(code, 0, "{name}: {stderr}");
+        // rb-site's own files are not the site's, even where the content folder is the root.
+        let site = dir
+            .path()
+            .join(if content_dir == "." { ".site" } else { "site" });
+        assert!(site.join("index.html").is_file(), "{name}");
+        for own in [
+            "book.toml",
+            "rb-site-baseline.json",
+            ".rb-site-cache",
+            ".site",
+        ] {
+            assert!(!site.join(own).exists(), "{name}: {own} is published");
+        }
         // Never overwrites a book.toml.
         let (code, _, stderr) = run_in(dir.path(), &["init"]);
         assert_eq!(code, 2, "{stderr}");
