@@ -764,10 +764,10 @@ fn init_new_site(dir: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A Prometheus rule file with the example alert, linking to its runbook by a root-relative
-/// URL (rb-site checks it resolves; with `base-url` set, write the absolute URL).
+/// A Prometheus rule file with the example alert, linking to the alert's stable page by a
+/// root-relative URL (rb-site checks it resolves) and saying how to make it absolute.
 fn example_rules() -> String {
     format!(
-        "groups:\n  - name: example\n    rules:\n      - alert: {EXAMPLE_ALERT}\n        expr: up{{job=\"example\"}} == 0\n        for: 5m\n        labels:\n          severity: critical\n        annotations:\n          summary: The example service is down\n          runbook_url: /example/example-service-down/\n"
+        "groups:\n  - name: example\n    rules:\n      - alert: {EXAMPLE_ALERT}\n        expr: up{{job=\"example\"}} == 0\n        for: 5m\n        labels:\n          severity: critical\n        annotations:\n          summary: The example service is down\n          # The alert's stable page on the site, whichever runbook answers it. Notifications\n          # need an absolute URL: once the site has an address, set base-url in book.toml and\n          # write it here too (https://runbooks.example.com/alerts/{EXAMPLE_ALERT}/).\n          runbook_url: /alerts/{EXAMPLE_ALERT}/\n"
     )
 }
