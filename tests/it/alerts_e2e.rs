@@ -373,6 +373,29 @@ fn issue_13_readme_notification_templates_render_with_amtool() {
         String::from_utf8_lossy(&checked.stderr)
     );
 
+    // The README's own `amtool template render` example, run as written, prints what it says.
+    let script = readme_block("To see what a notification will say", "sh");
+    let ran = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                amtool.parent().expect("amtool's folder").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .output()
+        .expect("sh");
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout),
+        readme_block("prints, for the alert with a `runbook_url`", "text"),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+
     // One alert with a runbook_url, one without (its fallback), as Alertmanager passes them.
     let data = dir.path().join("data.json");
     let alert = |name: &str, summary: &str, runbook: Option<&str>| {
