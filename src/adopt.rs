@@ -80,6 +80,10 @@ struct Survey {
     /// Git-host repositories whose file URLs the rules link to, with the folder (relative to
     /// the root) holding each one's files here, and how many links reach a file through it.
     repos: Vec<(String, String, usize)>,
+    /// A content folder that holds the services as its folders (`runbooks/` in
+    /// prometheus-operator's `content/runbooks/<service>/`): the folder, how many runbooks are
+    /// in its folders and how many folders (services) there are.
+    service_folders: Option<(String, usize, usize)>,
     build_dir: String,
 }
 
@@ -246,6 +250,7 @@ impl Survey {
             best = ("reference".into(), best.1);
         }
         self.kind = best;
+        self.service_folders = infer_service_folders(&runbooks);
         self.base_url = self.infer_base_url(site);
         self.repos = self.infer_repos();
         self.claims = self.infer_claims(site);
@@ -420,6 +425,15 @@ impl Survey {
             toml_string(&self.kind.0),
             toml_string(BASELINE_FILE)
         );
+        if let Some((folder, n, services)) = &self.service_folders {
+            let _ = write!(
+                text,
+                "\n# {n} of {} runbooks are in the {services} folders of {folder}/, one per service\n\
+                 [[paths]]\nmatch = [{}]\nservice-folder = 2\n",
+                self.pages,
+                toml_string(&format!("{folder}/**"))
+            );
+        }
         if !self.rule_globs.is_empty() {
             text.push_str("\n[alerts]\nrules = [\n");
             for glob in &self.rule_globs {
@@ -483,6 +497,13 @@ impl Survey {
             "  default kind: {} ({} of {} runbooks have at least half of its sections)",
             self.kind.0, self.kind.1, self.pages
         );
+        if let Some((folder, n, services)) = &self.service_folders {
+            let _ = writeln!(
+                out,
+                "  services: the {services} folders of {folder}/ ({n} of {} runbooks)",
+                self.pages
+            );
+        }
         let alerts: usize = self.rule_files.values().map(Vec::len).sum();
         if self.rule_globs.is_empty() {
             out.push_str("  rule files: none found (add globs under [alerts] rules)\n");
@@ -551,6 +572,29 @@ impl Survey {
         );
         out
     }
+}
+
+/// Services one folder down: when the runbooks that no `service` field names are nearly all
+/// (nine tenths) in folders of one top-level folder, and there are at least two such folders,
+/// those folders are the services, not the top-level one (which would be one service for all).
+fn infer_service_folders(runbooks: &[&crate::model::Page]) -> Option<(String, usize, usize)> {
+    let unnamed: Vec<&str> = runbooks
+        .iter()
+        .filter(|page| page.doc.front.service.is_none())
+        .map(|page| page.doc.dir())
+        .collect();
+    let mut by_top: BTreeMap<&str, (usize, BTreeSet<&str>)> = BTreeMap::new();
+    for dir in &unnamed {
+        let mut parts = dir.split('/');
+        if let (Some(top), Some(service)) = (parts.next(), parts.next()) {
+            let entry = by_top.entry(top).or_default();
+            entry.0 += 1;
+            entry.1.insert(service);
+        }
+    }
+    let (top, (n, services)) = by_top.into_iter().max_by_key(|(_, (n, _))| *n)?;
+    (n * 10 >= unnamed.len() * 9 && services.len() >= 2)
+        .then(|| (top.to_string(), n, services.len()))
 }
 
 /// A link to a file on a git host (`{repo}/blob/{ref}/{path}#{fragment}`, GitLab's `/-/blob/`,

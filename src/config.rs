@@ -205,6 +205,11 @@ pub struct PathSettings {
     pub kind: Option<String>,
     /// Overrides `[alerts] name-from-file` for matching pages.
     pub name_from_file: Option<bool>,
+    /// Which folder of a matching page's path names its service when its front matter names
+    /// none: 1 (the default) is the top-level folder, 2 the folder inside it
+    /// (`runbooks/etcd/EtcdDown.md` is service `etcd`).
+    #[schemars(range(min = 1))]
+    pub service_folder: Option<usize>,
     /// Heading patterns by which a heading claims an alert: `{alert}` stands for the name,
     /// `{alert_lower}` for it in lowercase; matched against each heading's text (quotes and
     /// backticks dropped) and id, ignoring case. `["{alert}", "Alert Name: {alert}"]`.
@@ -652,6 +657,14 @@ impl Config {
             .unwrap_or(self.alerts.name_from_file)
     }
 
+    /// Which folder of a content-relative path names its page's service (1: the top-level one).
+    pub fn service_folder(&self, rel: &str) -> usize {
+        self.path_settings(rel)
+            .filter_map(|s| s.service_folder)
+            .last()
+            .unwrap_or(1)
+    }
+
     /// The heading-claim patterns for a content-relative path (every matching entry's, in order).
     pub fn heading_claims(&self, rel: &str) -> Vec<&str> {
         let mut patterns: Vec<&str> = Vec::new();
@@ -749,6 +762,12 @@ fn validate_alert_links(
                 "{}paths.kind: no kind named {kind:?} (known: {})",
                 key("kind"),
                 kinds.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+        if settings.service_folder == Some(0) {
+            bail!(
+                "{}paths.service-folder: folders count from 1 (the top-level folder)",
+                key("service-folder")
             );
         }
         for pattern in &settings.heading_claims {
@@ -1000,6 +1019,17 @@ mod tests {
         assert!(!config.name_from_file("docs/x.md"));
         assert!(config.name_from_file("docs/keep/x.md"));
         assert!(config.name_from_file("db/X.md"));
+        assert_eq!(config.service_folder("docs/x.md"), 1);
+        let deeper =
+            parse("[[paths]]\nmatch = [\"runbooks/**\"]\nservice-folder = 2\n").expect("valid");
+        assert_eq!(deeper.service_folder("runbooks/etcd/EtcdDown.md"), 2);
+        assert_eq!(deeper.service_folder("docs/add-runbook.md"), 1);
+        let err = parse("[[paths]]\nmatch = [\"x/**\"]\nservice-folder = 0\n").expect_err("0");
+        assert!(
+            err.to_string()
+                .contains("paths.service-folder: folders count from 1"),
+            "{err}"
+        );
         assert_eq!(
             config.level_at("content/docs/x.md", "broken-link"),
             Level::Warning

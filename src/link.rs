@@ -126,6 +126,7 @@ pub(crate) fn place(
         doc.front.alerts.clone()
     };
     let title = doc.title();
+    let service_folder = config.service_folder(&doc.source.rel);
     let page = Page {
         doc,
         kind,
@@ -133,6 +134,7 @@ pub(crate) fn place(
         title,
         runbook_kind,
         alerts,
+        service_folder,
     };
     (page, diagnostics)
 }

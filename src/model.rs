@@ -276,6 +276,9 @@ pub struct Page {
     pub runbook_kind: String,
     /// Alerts this page answers: front matter's `alerts`, or the file name with `name-from-file`.
     pub alerts: Vec<String>,
+    /// Which folder of its path names the page's service without a `service` field
+    /// (`[[paths]] service-folder`; 1: the top-level one).
+    pub service_folder: usize,
 }
 
 /// A taxonomy: one page per value of a front-matter field across the runbooks, under `<name>/`.
@@ -315,8 +318,9 @@ pub const TAXONOMIES: &[Taxonomy] = &[
 ];
 
 impl Page {
-    /// The page's service: front matter's `service`, else its top-level content folder; `None`
-    /// for a page at the top of the content folder without the field.
+    /// The page's service: front matter's `service`, else its top-level content folder (or the
+    /// one `[[paths]] service-folder` names); `None` for a page above that folder without the
+    /// field.
     pub fn service(&self) -> Option<String> {
         self.service_name().map(str::to_string)
     }
@@ -331,8 +335,23 @@ impl Page {
         self.doc
             .dir()
             .split('/')
-            .next()
-            .filter(|top| !top.is_empty())
+            .nth(self.service_folder.max(1) - 1)
+            .filter(|folder| !folder.is_empty())
+    }
+
+    /// The content folder whose name is the page's service when no `service` field names it
+    /// (`runbooks/etcd` with `service-folder = 2`): the service's overview is its section page.
+    pub fn service_dir(&self) -> Option<&str> {
+        let dir = self.doc.dir();
+        let depth = self.service_folder.max(1);
+        if dir.is_empty() || dir.split('/').count() < depth {
+            return None;
+        }
+        let end = dir
+            .match_indices('/')
+            .nth(depth - 1)
+            .map_or(dir.len(), |(at, _)| at);
+        Some(&dir[..end])
     }
 
     /// The values under which a taxonomy (by [`Taxonomy::name`]) lists this page.

@@ -62,11 +62,19 @@ pub(crate) fn service_groups(site: &Site) -> Vec<ServiceGroup> {
             }
             None => {
                 let group = ServiceGroup {
-                    overview: site
-                        .sections
-                        .get(name)
-                        .filter(|s| s.index_page.is_some())
-                        .map(|_| super::templates::section_url(name)),
+                    // The folder named like the service, or the one that named it.
+                    overview: std::iter::once(name)
+                        .chain(pages.iter().filter_map(|&i| {
+                            let page = &site.pages[i];
+                            page.service_dir()
+                                .filter(|dir| dir.rsplit('/').next() == Some(name))
+                        }))
+                        .find(|dir| {
+                            site.sections
+                                .get(*dir)
+                                .is_some_and(|s| s.index_page.is_some())
+                        })
+                        .map(super::templates::section_url),
                     url: format!("services/{slug}/"),
                     name: name.to_string(),
                     pages,

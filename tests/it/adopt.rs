@@ -177,6 +177,17 @@ fn issue_12_init_adopts_each_corpus_and_it_builds_as_it_is() {
         );
         let (code, _, stderr) = run_in(dir.path(), &["build", "--quiet"]);
         assert_eq!(code, 0, "{name}: {stderr}");
+        // prometheus-operator's services are the folders of content/runbooks/, not "runbooks".
+        if name == "prometheus-operator-runbooks" {
+            let services = dir.path().join("site/services");
+            for service in ["etcd", "alertmanager", "kubernetes"] {
+                assert!(
+                    services.join(service).join("index.html").is_file(),
+                    "{service}"
+                );
+            }
+            assert!(!services.join("runbooks").exists());
+        }
         // rb-site's own files are not the site's, even where the content folder is the root.
         let site = dir
             .path()
