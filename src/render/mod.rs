@@ -70,7 +70,8 @@ struct Renderer<'a> {
     /// Every service and its runbooks ([`services::service_groups`]).
     services: Vec<services::ServiceGroup>,
     /// Page index -> its service in `services`.
-    service_of_page: std::collections::HashMap<usize, usize>,
+    /// Per page: its group in `services`.
+    service_of_page: Vec<Option<usize>>,
     /// The theme's highlighting rules, from which each page gets the ones its code uses.
     highlight_rules: code_css::HighlightRules,
 }
@@ -252,11 +253,12 @@ pub fn render_pages(
         extras,
     } = *inputs;
     let service_groups = services::service_groups(site);
-    let service_of_page = service_groups
-        .iter()
-        .enumerate()
-        .flat_map(|(g, group)| group.pages.iter().map(move |&i| (i, g)))
-        .collect();
+    let mut service_of_page = vec![None; site.pages.len()];
+    for (g, group) in service_groups.iter().enumerate() {
+        for &i in &group.pages {
+            service_of_page[i] = Some(g);
+        }
+    }
     let renderer = Renderer {
         config,
         site,
@@ -287,7 +289,6 @@ pub fn render_pages(
         .clone();
     let body_renderer = BodyRenderer::new(config, highlighter)?;
     let n = site.pages.len();
-    let mut previous = std::mem::take(&mut cache.bodies);
     if *which == PageSet::All {
         cache.page_errors.clear();
     }
@@ -299,84 +300,100 @@ pub fn render_pages(
     } else {
         Vec::new()
     };
-    let order = render_order(n, &binders);
-    let mut ledger = BodyLedger::new(n, &binders, !cache.one_render);
-    let mut part_counts = vec![0; binders.len()];
-    let mut body_diagnostics: Vec<Vec<Diagnostic>> = vec![Vec::new(); n];
-    let mut fresh = vec![false; n];
-    let mut home_html: Option<String> = None;
     let home_index = site.sections.get("").and_then(|s| s.index_page);
     let mut print_output = output.branch();
-    if previous.is_empty() {
-        // Every body is rendered: the diagrams missing from the cache are laid out first, so
-        // that no slice of pages waits on one core for its last diagram.
-        crate::timings::time("diagrams", || {
-            body_renderer.lay_out_diagrams(order.iter().map(|&i| &site.pages[i].doc), progress);
-        });
-    }
-    crate::timings::time("pages", || -> Result<()> {
-        for slice in order.chunks(output::SLICE) {
-            let bodies = slice_bodies(site, which, &body_renderer, &mut previous, slice);
-            let pages: Vec<(usize, PageResult)> = bodies
-                .par_iter()
-                .filter(|(i, _, _, is_fresh)| {
-                    site.pages[*i].output_path().is_some()
-                        && !extras.outputs.lost_pages.contains(i)
-                        && (*is_fresh || which.contains(*i))
-                })
-                .map(|(i, _, body, _)| (*i, renderer.page(*i, &site.pages[*i], body)))
-                .collect();
-            progress
-                .rendered
-                .fetch_add(pages.len(), std::sync::atomic::Ordering::Relaxed);
-            for (i, result) in pages {
-                let id = &site.pages[i].doc.source.rel;
-                match result {
-                    Ok((path, bytes)) => {
-                        cache.page_errors.remove(id);
-                        output.insert(path, bytes)?;
+    let mut part_counts = vec![0; binders.len()];
+    // (the body diagnostics in page order, the home page's body, whether it is new, whether
+    // every body was rendered afresh)
+    let (mut diagnostics, home_html, home_fresh, all_fresh) = match partial_render(which, cache, n)
+    {
+        Some(indices) => crate::timings::time("pages", || {
+            render_some(
+                &renderer,
+                which,
+                &body_renderer,
+                cache,
+                &indices,
+                home_index,
+                &mut output,
+                progress,
+            )
+        })?,
+        None => {
+            let order = render_order(n, &binders);
+            let mut ledger = BodyLedger::new(n, &binders, !cache.one_render);
+            let mut body_diagnostics: Vec<Vec<Diagnostic>> = vec![Vec::new(); n];
+            let mut fresh = vec![false; n];
+            let mut home_html: Option<String> = None;
+            let mut previous = std::mem::take(&mut cache.bodies);
+            if previous.is_empty() {
+                // Every body is rendered: the diagrams missing from the cache are laid out
+                // first, so that no slice of pages waits on one core for its last diagram.
+                crate::timings::time("diagrams", || {
+                    body_renderer
+                        .lay_out_diagrams(order.iter().map(|&i| &site.pages[i].doc), progress);
+                });
+            }
+            crate::timings::time("pages", || -> Result<()> {
+                for slice in order.chunks(output::SLICE) {
+                    let bodies = slice_bodies(site, which, &body_renderer, &mut previous, slice);
+                    let pages = render_slice(&renderer, which, &bodies, progress);
+                    insert_pages(site, cache, pages, &mut output)?;
+                    let mut ready = Vec::new();
+                    for (i, key, body, is_fresh) in bodies {
+                        fresh[i] = is_fresh;
+                        body_diagnostics[i].clone_from(&body.diagnostics);
+                        if Some(i) == home_index {
+                            home_html = Some(body.html.clone());
+                        }
+                        ledger.arrive(i, key, body, &mut ready);
                     }
-                    Err(diagnostic) => {
-                        cache.page_errors.insert(id.clone(), diagnostic);
+                    if ready.is_empty() {
+                        continue;
+                    }
+                    let counts = renderer.print_binders(
+                        &binders,
+                        &ready,
+                        |i| ledger.body(i),
+                        &mut print_output,
+                    )?;
+                    for (&b, count) in ready.iter().zip(counts) {
+                        part_counts[b] = count;
+                        ledger.printed(&binders[b]);
                     }
                 }
+                Ok(())
+            })?;
+            if !cache.one_render {
+                cache.bodies = ledger
+                    .kept
+                    .into_iter()
+                    .map(|(i, entry)| (site.pages[i].doc.source.rel.clone(), entry))
+                    .collect();
             }
-            let mut ready = Vec::new();
-            for (i, key, body, is_fresh) in bodies {
-                fresh[i] = is_fresh;
-                body_diagnostics[i].clone_from(&body.diagnostics);
-                if Some(i) == home_index {
-                    home_html = Some(body.html.clone());
-                }
-                ledger.arrive(i, key, body, &mut ready);
-            }
-            if ready.is_empty() {
-                continue;
-            }
-            let counts =
-                renderer.print_binders(&binders, &ready, |i| ledger.body(i), &mut print_output)?;
-            for (&b, count) in ready.iter().zip(counts) {
-                part_counts[b] = count;
-                ledger.printed(&binders[b]);
-            }
+            let home_fresh = home_index.is_some_and(|i| fresh[i]);
+            (
+                body_diagnostics.into_iter().flatten().collect::<Vec<_>>(),
+                home_html,
+                home_fresh,
+                fresh.iter().all(|&f| f),
+            )
         }
-        Ok(())
-    })?;
+    };
     if which.print() {
         renderer.print_index(&binders, &part_counts, &mut print_output)?;
     }
     // Only a render of every body knows which blocks the site still has; partial renders
     // (serve) leave the pack to the next full one.
-    if fresh.iter().all(|&f| f) {
+    if all_fresh {
         body_renderer.save_caches();
     }
-    let mut diagnostics: Vec<Diagnostic> = body_diagnostics.into_iter().flatten().collect();
     // Pages that left the site take their errors with them.
     cache
         .page_errors
         .retain(|id, _| site.by_source.contains_key(id));
     diagnostics.extend(cache.page_errors.values().cloned());
-    let home_changed = home_index.is_some_and(|i| fresh[i] || which.contains(i));
+    let home_changed = home_fresh || home_index.is_some_and(|i| which.contains(i));
     let home_html = home_html.unwrap_or_default();
     let home = (which.listings() || home_changed).then_some(home_html.as_str());
     renderer.listings(which.listings(), home, &mut output)?;
@@ -408,17 +425,129 @@ pub fn render_pages(
     }
     if cache.one_render {
         cache.highlighter = None;
-    } else {
-        cache.bodies = ledger
-            .kept
-            .into_iter()
-            .map(|(i, entry)| (site.pages[i].doc.source.rel.clone(), entry))
-            .collect();
     }
     Ok(Rendered {
         output,
         diagnostics,
     })
+}
+
+/// The pages a render of `which` must visit when it need not visit them all: `serve`'s save,
+/// which renders some pages (and neither listings' nor print binders' bodies) with the body of
+/// every other page in the cache. `None`: visit every page.
+fn partial_render(which: &PageSet, cache: &RenderCache, n: usize) -> Option<Vec<usize>> {
+    match which {
+        PageSet::Only {
+            pages,
+            bodies,
+            print: false,
+            ..
+        } if !cache.one_render && !cache.bodies.is_empty() => {
+            Some(pages.union(bodies).copied().filter(|&i| i < n).collect())
+        }
+        _ => None,
+    }
+}
+
+/// Renders the pages of `indices` (and any page the cache has no body for), their bodies from
+/// the cache where their inputs are unchanged; the other bodies stay in the cache, unread but
+/// for their diagnostics. What it costs grows with what it renders, not with the site.
+#[allow(clippy::too_many_arguments)]
+fn render_some(
+    renderer: &Renderer<'_>,
+    which: &PageSet,
+    body_renderer: &BodyRenderer,
+    cache: &mut RenderCache,
+    indices: &[usize],
+    home_index: Option<usize>,
+    output: &mut Output,
+    progress: &crate::Progress,
+) -> Result<(Vec<Diagnostic>, Option<String>, bool, bool)> {
+    let site = renderer.site;
+    // A page new since the last render has no body yet, wherever the plan put it.
+    let mut visit: Vec<usize> = indices.to_vec();
+    visit.extend(
+        (0..site.pages.len())
+            .filter(|&i| !cache.bodies.contains_key(&site.pages[i].doc.source.rel)),
+    );
+    visit.sort_unstable();
+    visit.dedup();
+    let mut home_fresh = false;
+    for slice in visit.chunks(output::SLICE) {
+        let bodies = slice_bodies(site, which, body_renderer, &mut cache.bodies, slice);
+        let pages = render_slice(renderer, which, &bodies, progress);
+        insert_pages(site, cache, pages, output)?;
+        for (i, key, body, is_fresh) in bodies {
+            home_fresh |= is_fresh && Some(i) == home_index;
+            cache
+                .bodies
+                .insert(site.pages[i].doc.source.rel.clone(), (key, body));
+        }
+    }
+    // Bodies of pages that left the site.
+    if cache.bodies.len() > site.pages.len() {
+        cache
+            .bodies
+            .retain(|rel, _| site.by_source.contains_key(rel));
+    }
+    let mut diagnostics = Vec::new();
+    for page in &site.pages {
+        if let Some((_, body)) = cache.bodies.get(&page.doc.source.rel) {
+            diagnostics.extend(body.diagnostics.iter().cloned());
+        }
+    }
+    let home_html = home_index
+        .and_then(|i| cache.bodies.get(&site.pages[i].doc.source.rel))
+        .map(|(_, body)| body.html.clone());
+    let all_fresh = false;
+    Ok((diagnostics, home_html, home_fresh, all_fresh))
+}
+
+/// Makes the pages of a slice whose bodies are ready: those `which` asks for, and those whose
+/// body is new.
+fn render_slice(
+    renderer: &Renderer<'_>,
+    which: &PageSet,
+    bodies: &[(usize, blake3::Hash, RenderedBody, bool)],
+    progress: &crate::Progress,
+) -> Vec<(usize, PageResult)> {
+    let site = renderer.site;
+    let pages: Vec<(usize, PageResult)> = bodies
+        .par_iter()
+        .filter(|(i, _, _, is_fresh)| {
+            site.pages[*i].output_path().is_some()
+                && !renderer.extras.outputs.lost_pages.contains(i)
+                && (*is_fresh || which.contains(*i))
+        })
+        .map(|(i, _, body, _)| (*i, renderer.page(*i, &site.pages[*i], body)))
+        .collect();
+    progress
+        .rendered
+        .fetch_add(pages.len(), std::sync::atomic::Ordering::Relaxed);
+    pages
+}
+
+/// Writes made pages to the output; a page that failed to render keeps its diagnostic until it
+/// renders again.
+fn insert_pages(
+    site: &Site,
+    cache: &mut RenderCache,
+    pages: Vec<(usize, PageResult)>,
+    output: &mut Output,
+) -> Result<()> {
+    for (i, result) in pages {
+        let id = &site.pages[i].doc.source.rel;
+        match result {
+            Ok((path, bytes)) => {
+                cache.page_errors.remove(id);
+                output.insert(path, bytes)?;
+            }
+            Err(diagnostic) => {
+                cache.page_errors.insert(id.clone(), diagnostic);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The bodies of the pages in `slice`, as (page, key, body, rendered afresh): from `previous`
@@ -830,7 +959,7 @@ impl Renderer<'_> {
     }
 
     fn page_nav(&self, index: usize) -> Option<PageNav> {
-        let group = &self.services[*self.service_of_page.get(&index)?];
+        let group = &self.services[(*self.service_of_page.get(index)?)?];
         let shown = services::window(&group.pages, index, services::PAGE_NAV_SIZE);
         Some(PageNav {
             name: group.name.clone(),

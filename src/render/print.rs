@@ -63,7 +63,7 @@ impl Renderer<'_> {
             .iter()
             .enumerate()
             .filter(|(i, p)| {
-                p.kind == crate::model::PageKind::Runbook && !self.service_of_page.contains_key(i)
+                p.kind == crate::model::PageKind::Runbook && self.service_of_page[*i].is_none()
             })
             .map(|(i, _)| i)
             .collect();

@@ -62,13 +62,17 @@ pub(crate) fn service_groups(site: &Site) -> Vec<ServiceGroup> {
             }
             None => {
                 let group = ServiceGroup {
-                    // The folder named like the service, or the one that named it.
+                    // The folder named like the service, or the one that named it (the
+                    // folder of its first runbook without a `service` field).
                     overview: std::iter::once(name)
-                        .chain(pages.iter().filter_map(|&i| {
-                            let page = &site.pages[i];
-                            page.service_dir()
-                                .filter(|dir| dir.rsplit('/').next() == Some(name))
-                        }))
+                        .chain(
+                            pages
+                                .iter()
+                                .map(|&i| &site.pages[i])
+                                .find(|page| page.doc.front.service.is_none())
+                                .and_then(crate::model::Page::service_dir)
+                                .filter(|dir| dir.rsplit('/').next() == Some(name)),
+                        )
                         .find(|dir| {
                             site.sections
                                 .get(*dir)
