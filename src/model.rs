@@ -355,15 +355,16 @@ impl Page {
     }
 
     /// The values under which a taxonomy (by [`Taxonomy::name`]) lists this page.
-    pub fn taxonomy_values(&self, taxonomy: &str) -> Vec<String> {
+    pub fn taxonomy_values(&self, taxonomy: &str) -> impl Iterator<Item = &str> {
         let front = &self.doc.front;
-        match taxonomy {
-            "services" => self.service().into_iter().collect(),
-            "owners" => front.owner.iter().cloned().collect(),
-            "tags" => front.tags.clone(),
-            "severities" => front.severity.iter().cloned().collect(),
-            _ => Vec::new(),
-        }
+        let (one, many): (Option<&str>, &[String]) = match taxonomy {
+            "services" => (self.service_name(), &[]),
+            "owners" => (front.owner.as_deref(), &[]),
+            "tags" => (None, &front.tags),
+            "severities" => (front.severity.as_deref(), &[]),
+            _ => (None, &[]),
+        };
+        one.into_iter().chain(many.iter().map(String::as_str))
     }
 
     /// The site-relative path of the page's own file; `None` for the home page's `_index.md`

@@ -181,11 +181,10 @@ pub(crate) fn plan<'a>(
                 continue;
             }
             for value in page.taxonomy_values(name) {
-                if seen.contains(&value) {
+                if !seen.insert(value) {
                     continue;
                 }
-                seen.insert(value.clone());
-                let path = format!("{name}/{}/index.html", slugify(&value));
+                let path = format!("{name}/{}/index.html", slugify(value));
                 claims
                     .taken
                     .entry(path.into())
@@ -193,7 +192,7 @@ pub(crate) fn plan<'a>(
                         page: i,
                         field,
                         taxonomy: name,
-                        value,
+                        value: value.to_string(),
                     });
             }
         }
@@ -203,7 +202,9 @@ pub(crate) fn plan<'a>(
         let Some(path) = page.output_path() else {
             continue;
         };
-        if let Err(holder) = claims.claim(path.clone(), Claim::Page(i)) {
+        if let Err(holder) = claims.claim(path, Claim::Page(i)) {
+            // Made again for the message: a path given up is rare, a copy of every path is not.
+            let path = page.output_path().unwrap_or_default();
             plan.lost_pages.insert(i);
             let span = page.doc.field_spans.get("slug").cloned().unwrap_or(0..0);
             let help = if page.kind == PageKind::Section {

@@ -209,18 +209,32 @@ impl Renderer<'_> {
     pub(super) fn taxonomies(&self, output: &mut Output) -> Result<()> {
         let mut jobs: Vec<Listing> = Vec::new();
         for &crate::model::Taxonomy { name, title, .. } in TAXONOMIES {
-            let mut terms: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
+            // Pages by value as written, then values by slug: one slug per spelling, not per
+            // page; the first spelling met names the term.
+            let mut by_value: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
+            let mut spellings: Vec<&str> = Vec::new();
             for (i, page) in self.site.pages.iter().enumerate() {
                 if page.kind != PageKind::Runbook {
                     continue;
                 }
                 for value in page.taxonomy_values(name) {
-                    terms
-                        .entry(slugify(&value))
-                        .or_insert_with(|| (value.clone(), Vec::new()))
-                        .1
+                    by_value
+                        .entry(value)
+                        .or_insert_with(|| {
+                            spellings.push(value);
+                            Vec::new()
+                        })
                         .push(i);
                 }
+            }
+            let mut terms: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
+            for value in spellings {
+                let pages = by_value.remove(value).unwrap_or_default();
+                let term = terms
+                    .entry(slugify(value))
+                    .or_insert_with(|| (value.to_string(), Vec::new()));
+                term.1.extend(pages);
+                term.1.sort_unstable();
             }
             jobs.push(Listing::Taxonomy {
                 name,
