@@ -124,3 +124,29 @@ pub fn readme_block(marker: &str, language: &str) -> String {
     let end = after[start..].find("\n```").expect("closing fence");
     after[start..start + end + 1].to_string()
 }
+
+/// `rb-site check --format json` of the site at `root`: the exit code, `file:line:col code` of
+/// every diagnostic in the report's order, and the report.
+pub fn check_locations(root: &Path) -> (i32, Vec<String>, serde_json::Value) {
+    let output = rb_site()
+        .args(["check", "--format", "json", "--root"])
+        .arg(root)
+        .output()
+        .expect("check");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let found = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            format!(
+                "{}:{}:{} {}",
+                d["file"].as_str().expect("file"),
+                d["line"],
+                d["column"],
+                d["code"].as_str().expect("code")
+            )
+        })
+        .collect();
+    (output.status.code().expect("exit code"), found, json)
+}
