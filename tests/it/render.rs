@@ -31,13 +31,8 @@ fn demo_incident_response_flowchart_is_inline_svg() {
 /// shows its source with a notice; the build still succeeds.
 #[test]
 fn broken_diagram_is_reported_and_shown_as_source() {
-    let site = tempfile::tempdir().expect("tempdir");
     // A reference page: no required sections, so the diagram is the only problem.
-    write(
-        site.path(),
-        "book.toml",
-        "[book]\ntitle = \"T\"\n[validate]\ndefault-kind = \"reference\"\n",
-    );
+    let site = reference_site("");
     write(
         site.path(),
         "content/flow.md",
@@ -73,12 +68,7 @@ fn broken_diagram_is_reported_and_shown_as_source() {
 /// the top level, one indented in a list item, one in a block quote and one on two pages.
 #[test]
 fn issue16_diagrams_are_laid_out_once_each_ahead_of_their_pages() {
-    let site = tempfile::tempdir().expect("tempdir");
-    write(
-        site.path(),
-        "book.toml",
-        "[book]\ntitle = \"T\"\n[validate]\ndefault-kind = \"reference\"\n",
-    );
+    let site = reference_site("");
     let top = "```mermaid\nflowchart LR\n  A --> B\n```\n";
     write(
         site.path(),
@@ -108,6 +98,17 @@ fn issue16_diagrams_are_laid_out_once_each_ahead_of_their_pages() {
         );
         assert!(!html.contains("mermaid-error"), "{page}");
     }
+}
+
+/// A site whose pages are `reference` pages (no required sections), with more of `book.toml`.
+fn reference_site(more_config: &str) -> tempfile::TempDir {
+    let site = tempfile::tempdir().expect("tempdir");
+    write(
+        site.path(),
+        "book.toml",
+        &format!("[book]\ntitle = \"T\"\n[validate]\ndefault-kind = \"reference\"\n{more_config}"),
+    );
+    site
 }
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -243,12 +244,7 @@ fn issue_12_foreign_dialects_in_the_corpora() {
 /// so a link to that anchor, which `check` accepts, lands on the title (runbooks and sections).
 #[test]
 fn a_link_to_the_title_h1_lands_on_the_header() {
-    let site = tempfile::tempdir().expect("tempdir");
-    write(
-        site.path(),
-        "book.toml",
-        "[book]\ntitle = \"T\"\n[validate]\ndefault-kind = \"reference\"\n",
-    );
+    let site = reference_site("");
     write(
         site.path(),
         "content/db/_index.md",
@@ -290,12 +286,7 @@ fn a_link_to_the_title_h1_lands_on_the_header() {
 /// (`docs/tutorials/overview_life_of_a_web_request.md:36`, `<img src="…/feature_matrix.png">`).
 #[test]
 fn raw_html_links_and_images_are_checked_and_rewritten() {
-    let site = tempfile::tempdir().expect("tempdir");
-    write(
-        site.path(),
-        "book.toml",
-        "[book]\ntitle = \"T\"\n[validate]\ndefault-kind = \"reference\"\n[validate.levels]\nmissing-review-date = \"off\"\n",
-    );
+    let site = reference_site("[validate.levels]\nmissing-review-date = \"off\"\n");
     write(
         site.path(),
         "content/db/failover.md",
