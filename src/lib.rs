@@ -95,6 +95,11 @@ pub fn load_site(config: &Config) -> Result<(Site, Vec<diag::Diagnostic>, usize)
 /// Stages 1 to 5: everything short of rendering. Content problems are in the report;
 /// an `Err` means the site could not be read at all (missing content folder, I/O).
 pub fn check(config: &Config) -> Result<Checked> {
+    // The theme and its templates, as `build` reads them: a theme it cannot find or a template
+    // that does not compile fails `check` the same way (exit 2), not only the build after it.
+    timings::time("templates", || {
+        render::RenderCache::one_render().templates(config)
+    })?;
     let (site, diagnostics, files) = load_site(config)?;
     check_site(config, site, diagnostics, files)
 }

@@ -66,8 +66,22 @@ fn normal(path: &Path) -> PathBuf {
 /// A missing content folder is an error (exit 2); unreadable or undecodable files are diagnostics.
 pub fn load(config: &Config) -> Result<Loaded> {
     let content_dir = config.content_dir();
-    let metadata = std::fs::metadata(&content_dir)
-        .with_context(|| format!("cannot read the content folder {}", content_dir.display()))?;
+    let metadata = std::fs::metadata(&content_dir).with_context(|| {
+        let without_book = !config.root.join(crate::config::CONFIG_FILE).is_file();
+        let hint = if without_book {
+            format!(
+                " ({} has no {}: is it the site's folder? `rb-site init` starts a site, or adopts the Markdown already there)",
+                config.root.display(),
+                crate::config::CONFIG_FILE
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "cannot read the content folder {}{hint}",
+            content_dir.display()
+        )
+    })?;
     if !metadata.is_dir() {
         bail!(
             "the content folder {} is not a folder",

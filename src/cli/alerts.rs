@@ -97,7 +97,11 @@ pub fn run_alerts_report(root: &Path, format: AlertsFormat) -> anyhow::Result<u8
     anstream::eprint!("{stderr}");
     let known = alerts.report.known().len();
     if known > 0 {
-        anstream::eprintln!("{known} known problem{} (baseline)", super::plural(known));
+        // Of the baseline's problems, those about alerts: `check` counts them all.
+        anstream::eprintln!(
+            "{known} known problem{} about alerts (baseline)",
+            super::plural(known)
+        );
     }
     anstream::print!("{stdout}");
     Ok(u8::from(alerts.report.has_errors()))
@@ -162,9 +166,16 @@ pub fn run_alerts_fix(root: &Path, dry_run: bool) -> anyhow::Result<u8> {
         crate::diag::render(&report, crate::diag::Format::Human, 0, false)
     );
     if dry_run {
-        eprintln!("{fixed} runbook links would be written (dry run: no file changed)");
+        eprintln!(
+            "{fixed} runbook link{} would be written (dry run: no file changed)",
+            super::plural(fixed)
+        );
     } else {
-        eprintln!("Wrote {fixed} runbook links in {written} rule files");
+        eprintln!(
+            "Wrote {fixed} runbook link{} in {written} rule file{}",
+            super::plural(fixed),
+            super::plural(written)
+        );
     }
     Ok(u8::from(
         report.has_errors()

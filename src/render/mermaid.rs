@@ -151,9 +151,19 @@ impl MermaidFailure {
     }
 
     /// The library's parse error, in words without its position (the diagnostic points there).
-    fn parse_error(err: &mermaid_rs_renderer::ParseError) -> MermaidFailure {
+    fn parse_error(err: &mermaid_rs_renderer::ParseError, source: &str) -> MermaidFailure {
         use mermaid_rs_renderer::ParseError as E;
         let (message, at) = match err {
+            // The library says "expected invalid … syntax: <the line>" and gives the diagram's
+            // first line: the message is that, at the line it quotes.
+            E::UnexpectedToken { expected, .. } if expected.starts_with("invalid ") => {
+                let quoted = expected.split_once(": ").map(|(_, line)| line.trim());
+                let at = quoted.and_then(|quoted| {
+                    let i = source.lines().position(|l| l.trim() == quoted)?;
+                    Some((u32::try_from(i + 1).ok()?, 0))
+                });
+                (expected.clone(), at)
+            }
             E::UnexpectedToken {
                 line,
                 col,
@@ -503,7 +513,7 @@ fn parse(source: &str) -> Result<mermaid_rs_renderer::ParseOutput, MermaidFailur
     if kind == "Sequence diagram" {
         let unmarked = without_activation_marks(source);
         mermaid_rs_renderer::validator::validate(&unmarked)
-            .map_err(|err| MermaidFailure::parse_error(&err))?;
+            .map_err(|err| MermaidFailure::parse_error(&err, source))?;
         return mermaid_rs_renderer::parse_mermaid(source)
             .map_err(|err| MermaidFailure::error(format!("{err:#}")));
     }
@@ -515,7 +525,7 @@ fn parse(source: &str) -> Result<mermaid_rs_renderer::ParseOutput, MermaidFailur
                  {RENDERER_VERSION}) does not draw them"
             ))
         } else {
-            MermaidFailure::parse_error(&err)
+            MermaidFailure::parse_error(&err, source)
         }
     })
 }
@@ -1105,6 +1115,14 @@ mod tests {
             ("unexpected `-->`; expected node identifier", Some((2, 3)))
         );
         assert_eq!(decode_failure(&encode_failure(&err)), err);
+        // The library's "expected invalid … syntax: <line>" names the line it quotes.
+        let err = renderer
+            .render_svg("graph TD\n  A --> B\n  B -->\n")
+            .expect_err("dangling edge");
+        assert_eq!(
+            (err.message.as_str(), err.at),
+            ("invalid flowchart edge syntax: B -->", Some((3, 0)))
+        );
         assert!(renderer.render_svg("not a diagram at all").is_err());
     }
 

@@ -115,6 +115,41 @@ fn a_root_that_is_no_folder_is_a_usage_error() {
     }
 }
 
+/// `check` reports every problem `build` would: a theme that is not there too.
+#[test]
+fn check_fails_on_a_missing_theme_as_build_does() {
+    let site = fixture("basic");
+    let config = site.path().join("book.toml");
+    let text = read(&config);
+    assert!(
+        !text.contains("[build]"),
+        "the fixture has no [build] table yet"
+    );
+    std::fs::write(&config, text + "\n[build]\ntheme = \"custm\"\n").expect("write");
+    for command in ["check", "build"] {
+        rb_site()
+            .args([command, "--root"])
+            .arg(site.path())
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("theme \"custm\" not found"));
+    }
+}
+
+/// A folder that is no site (no book.toml, no content/) says so and names `rb-site init`.
+#[test]
+fn a_folder_without_book_toml_or_content_points_at_init() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    rb_site()
+        .args(["check", "--root"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "has no book.toml: is it the site's folder? `rb-site init` starts a site",
+        ));
+}
+
 #[test]
 fn a_missing_content_folder_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -253,7 +253,9 @@ fn gitlab_corpus() {
         .arg(root.path())
         .assert()
         .success()
-        .stderr(predicates::str::contains("known problems (baseline)"));
+        .stderr(predicates::str::contains(
+            "known problems about alerts (baseline)",
+        ));
     // An alert named with spaces (`mtail log errors`, rules/mtail.yml:12): its card on the runbook
     // links to the alert's page under its URL-safe name, and the card's id is a valid one.
     let page = crate::support::read(&root.path().join("site/uncategorized/mtail/index.html"));
