@@ -370,7 +370,7 @@ fn alert_diagnostic(
         .and_then(|e| e.rules.first())
         .map(|&r| &graph.rules[r])
     {
-        return Diagnostic::at(&rule.file, rule.line, 0, code, message);
+        return Diagnostic::at(&rule.file, rule.line, rule.column, code, message);
     }
     match entry.and_then(|e| e.runbook).map(|i| &site.pages[i]) {
         Some(page) => {

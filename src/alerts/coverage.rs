@@ -733,7 +733,7 @@ fn check_runbook_links(
                 Diagnostic::at(
                     &rule.file,
                     rule.line,
-                    0,
+                    rule.column,
                     "alert-without-runbook",
                     format!(
                         "alert {:?} has severity {:?} and no runbook",
@@ -754,7 +754,7 @@ fn check_runbook_links(
                         Diagnostic::at(
                             &rule.file,
                             rule.line,
-                            0,
+                            rule.column,
                             "runbook-url-missing",
                             format!(
                                 "alert {:?} has a runbook ({}) but no runbook_url annotation",

@@ -28,6 +28,8 @@ pub(crate) struct AlertRule {
     pub file: String,
     /// 1-based line of the rule's `alert:` value.
     pub line: usize,
+    /// 1-based column of the rule's `alert:` value.
+    pub column: usize,
     pub expr: String,
     pub for_: Option<String>,
     pub labels: BTreeMap<String, String>,
@@ -39,9 +41,12 @@ pub(crate) struct AlertRule {
 
 impl AlertRule {
     /// Line and column of the value of `key` (`annotations.runbook_url`), else of the rule's
-    /// `alert:` (column 0: the whole line).
+    /// `alert:` name.
     pub fn place_of(&self, key: &str) -> (usize, usize) {
-        self.places.get(key).copied().unwrap_or((self.line, 0))
+        self.places
+            .get(key)
+            .copied()
+            .unwrap_or((self.line, self.column))
     }
 
     /// The runbook link the rule carries, and the key it came from. `annotations.runbook_url` is
@@ -335,6 +340,7 @@ pub fn parse_rule_file_counted(file: &str, text: &str) -> ParsedRuleFile {
                     group: group_name.clone(),
                     file: file.to_string(),
                     line,
+                    column: alert.referenced.column() as usize,
                     expr: expr.0.trim_end().to_string(),
                     for_: rule.for_.map(|f| f.0),
                     places: places(&rule.labels, "labels")

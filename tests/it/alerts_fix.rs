@@ -30,8 +30,8 @@ fn issue_13_annotation_templates_are_checked_as_prometheus_expands_them() {
             r#"rules/operator.yaml:29:26 runbook-url-template annotations.runbook_url of alert "DbPrimaryDown" reaches notifications as https://runbooks.example//primary/: `team` is a label the rule sets, and Prometheus expands annotations before it adds the rule's labels, so `$labels.team` is empty"#,
             r#"rules/plain.yaml:10:24 runbook-url-template annotations.runbook_url of alert "ApiLatencyHigh" reaches notifications as https://runbooks.example/alerts//: Prometheus expands annotations before it adds the `alertname` label, so `$labels.alertname` is empty"#,
             r#"rules/plain.yaml:14:53 runbook-url-mismatch annotations.runbook_url of alert "ApiErrors" leads to content/api/latency.md (read as base-url + a page of this site), not to its runbook content/api/errors.md"#,
-            r#"rules/plain.yaml:18 runbook-url-missing alert "DiskFull" has a runbook (content/ops/disk.md) but no runbook_url annotation"#,
-            r#"rules/plain.yaml:24 runbook-url-missing alert "DbReplicationLag" has a runbook (content/db/replication.md) but no runbook_url annotation"#,
+            r#"rules/plain.yaml:18:16 runbook-url-missing alert "DiskFull" has a runbook (content/ops/disk.md) but no runbook_url annotation"#,
+            r#"rules/plain.yaml:24:16 runbook-url-missing alert "DbReplicationLag" has a runbook (content/db/replication.md) but no runbook_url annotation"#,
         ]
     );
     // ClusterDown's `{{ $externalLabels.region }}` expands with book.toml's external-labels to
