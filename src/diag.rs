@@ -244,6 +244,11 @@ pub const RULES: &[Rule] = &[
         Level::Warning,
         "An alert's runbook link is a template known only when the alert fires.",
     ),
+    rule(
+        "runbook-url-relative",
+        Level::Warning,
+        "An alert's runbook link has no address (`/alerts/X/`) although the site has a base-url.",
+    ),
 ];
 
 const fn rule(code: &'static str, default: Level, description: &'static str) -> Rule {

@@ -773,6 +773,31 @@ fn check_runbook_links(
             let tried = convention.describe();
             // Problems of the link are shown at its value.
             let (line, column) = rule.place_of(&key);
+            // A link without the site's address works from the site, not from a notification.
+            if config.book.base_url.is_some()
+                && link.starts_with('/')
+                && !link.starts_with("//")
+                && matches!(target, LinkTarget::Site { .. })
+                && entry.runbook.is_some()
+            {
+                diagnostics.push(
+                    Diagnostic::at(
+                        &rule.file,
+                        line,
+                        column,
+                        "runbook-url-relative",
+                        format!(
+                            "{key} of alert {:?} is {link}, without the site's address: \
+                             Slack, PagerDuty and email carry it as it is, where it opens nothing",
+                            rule.name
+                        ),
+                    )
+                    .with_help(format!(
+                        "write {} (`rb-site alerts --fix` writes it)",
+                        absolute_or_root(config, &entry.page_dir)
+                    )),
+                );
+            }
             if matches!(target, LinkTarget::Foreign(_)) {
                 external.insert(entry.name.clone());
             }

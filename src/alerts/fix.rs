@@ -22,7 +22,8 @@ use crate::config::Config;
 use crate::diag::Diagnostic;
 
 /// The diagnostics `--fix` answers, for alerts that have a runbook.
-const FIXABLE: [&str; 3] = [
+const FIXABLE: [&str; 4] = [
+    "runbook-url-relative",
     "runbook-url-missing",
     "runbook-url-mismatch",
     "runbook-url-template",

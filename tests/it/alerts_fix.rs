@@ -249,3 +249,50 @@ fn issue_13_fix_edits_every_corpus_rule_file_cleanly() {
         "{files} files, {alerts} alerts"
     );
 }
+
+/// `init`'s example rule links to `/alerts/ExampleServiceDown/`: right for the site, but once
+/// the site has an address, a notification needs it too. `check` says so at the link, and
+/// `alerts --fix` writes the absolute URL.
+#[test]
+fn a_relative_runbook_link_is_made_absolute_once_the_site_has_an_address() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::rb_site()
+        .current_dir(dir.path())
+        .args(["init", "site"])
+        .assert()
+        .success();
+    let root = dir.path().join("site");
+    let book = root.join("book.toml");
+    let text = read(&book).replacen(
+        "[book]\n",
+        "[book]\nbase-url = \"https://runbooks.acme.example/\"\n",
+        1,
+    );
+    std::fs::write(&book, text).expect("book.toml");
+    let rules = root.join("rules/example.yaml");
+    let line = read(&rules)
+        .lines()
+        .position(|l| {
+            l.trim_start()
+                .starts_with("runbook_url: /alerts/ExampleServiceDown/")
+        })
+        .expect("the example's link")
+        + 1;
+    let (code, found, _) = crate::support::check_locations(&root);
+    assert_eq!(code, 0);
+    assert_eq!(
+        found,
+        [format!("rules/example.yaml:{line}:24 runbook-url-relative")]
+    );
+    crate::support::rb_site()
+        .args(["alerts", "--fix", "--root"])
+        .arg(&root)
+        .assert()
+        .success();
+    assert!(
+        read(&rules)
+            .contains("runbook_url: https://runbooks.acme.example/alerts/ExampleServiceDown/\n")
+    );
+    let (code, found, _) = crate::support::check_locations(&root);
+    assert_eq!((code, found), (0, Vec::<String>::new()));
+}
