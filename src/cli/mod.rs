@@ -54,8 +54,12 @@ pub enum Command {
         /// The shell to complete in
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff) to stdout
-    Man,
+    /// Print the manual page (roff) to stdout: rb-site(1), or a command's (rb-site-build(1))
+    Man {
+        /// The command whose page to print (`build`, `check`, …); without it, rb-site's own
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
     /// Print the JSON Schema (draft 2020-12) of the front matter or of book.toml to stdout
     Schema {
         /// Which schema
@@ -226,10 +230,32 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             clap_complete::generate(shell, &mut command, "rb-site", &mut script);
             write_stdout(&script)
         }
-        Command::Man => {
-            let command = <Cli as clap::CommandFactory>::command();
+        Command::Man { command } => {
+            let mut cli = <Cli as clap::CommandFactory>::command();
+            cli.build();
+            // One page per command, as clap_mangen names them (the SUBCOMMANDS section of
+            // rb-site(1) refers to rb-site-build(1), …): each with its options.
+            let page_of = match command {
+                None => cli,
+                Some(name) => {
+                    let known: Vec<String> = cli
+                        .get_subcommands()
+                        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+                        .map(|c| c.get_name().to_string())
+                        .collect();
+                    let Some(sub) = cli.find_subcommand(&name).filter(|_| known.contains(&name))
+                    else {
+                        bail!(
+                            "rb-site has no command {name:?}; pages: {}",
+                            known.join(", ")
+                        );
+                    };
+                    sub.clone()
+                }
+            };
             let mut page = Vec::new();
-            clap_mangen::Man::new(command)
+            clap_mangen::Man::new(page_of)
+                .source(concat!("rb-site ", env!("CARGO_PKG_VERSION")))
                 .render(&mut page)
                 .context("cannot render the manual page")?;
             write_stdout(&page)

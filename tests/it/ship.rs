@@ -81,6 +81,27 @@ fn bash_completion_loads_in_bash() {
     );
 }
 
+/// Each command has its page, with its options, as `rb-site(1)` refers to them.
+#[test]
+fn man_prints_each_command_page_with_its_options() {
+    let page = stdout_of(&["man", "build"]);
+    assert!(
+        page.contains(".TH rb-site-build 1  \"rb-site "),
+        "{}",
+        &page[..200]
+    );
+    for option in ["\\-\\-base\\-url", "\\-\\-dest", "\\-\\-format"] {
+        assert!(page.contains(option), "{option} in {page}");
+    }
+    rb_site()
+        .args(["man", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "rb-site has no command \"nope\"; pages: build, check",
+        ));
+}
+
 #[test]
 fn man_prints_a_roff_page_naming_every_command() {
     let page = stdout_of(&["man"]);
