@@ -54,7 +54,7 @@ pub(crate) fn own_files(config: &Config) -> Vec<PathBuf> {
         .collect()
 }
 
-/// A relative path without `.` parts: `./content/../x` stays as written otherwise.
+/// A relative path without `.` parts (`./content` is `content`), as the walk's paths come.
 fn normal(path: &Path) -> PathBuf {
     path.components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))
@@ -111,7 +111,7 @@ pub fn load(config: &Config) -> Result<Loaded> {
             }
             if !own.is_empty()
                 && let Ok(rel) = entry.path().strip_prefix(&content_dir)
-                && own.iter().any(|own| normal(rel) == *own)
+                && own.iter().any(|own| rel == own)
             {
                 return false;
             }

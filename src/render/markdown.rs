@@ -419,16 +419,16 @@ impl<'a> Pass<'a> {
     /// The links of raw HTML in this piece of it (the parse stage found them, as
     /// [`crate::model::Link::in_html`]), written as hrefs the way Markdown links are.
     fn resolve_html_links(&self, html: &CowStr<'a>, span: &Range<usize>) -> CowStr<'a> {
+        // Link spans are file offsets: they place into the event's text where it is the file's.
+        if self.doc.source.text.get(span.clone()) != Some(html.as_ref()) {
+            return html.clone();
+        }
         let links = &self.doc.outline.links;
         let first = links.partition_point(|link| link.span.start < span.start);
         let inside = links[first..]
             .iter()
             .take_while(|link| link.span.end <= span.end)
             .filter(|link| link.in_html);
-        let text = &self.doc.source.text;
-        if text.get(span.clone()) != Some(html.as_ref()) {
-            return html.clone();
-        }
         let mut out = String::new();
         let mut copied = 0;
         for link in inside {

@@ -69,8 +69,7 @@ struct Renderer<'a> {
     extras: &'a Extras,
     /// Every service and its runbooks ([`services::service_groups`]).
     services: Vec<services::ServiceGroup>,
-    /// Page index -> its service in `services`.
-    /// Per page: its group in `services`.
+    /// Per page index: its group in `services`.
     service_of_page: Vec<Option<usize>>,
     /// The theme's highlighting rules, from which each page gets the ones its code uses.
     highlight_rules: code_css::HighlightRules,
@@ -303,17 +302,14 @@ pub fn render_pages(
     let home_index = site.sections.get("").and_then(|s| s.index_page);
     let mut print_output = output.branch();
     let mut part_counts = vec![0; binders.len()];
-    // (the body diagnostics in page order, the home page's body, whether it is new, whether
-    // every body was rendered afresh)
-    let (mut diagnostics, home_html, home_fresh, all_fresh) = match partial_render(which, cache, n)
-    {
+    let made = match partial_render(which, cache, n) {
         Some(indices) => crate::timings::time("pages", || {
             render_some(
                 &renderer,
                 which,
                 &body_renderer,
                 cache,
-                &indices,
+                indices,
                 home_index,
                 &mut output,
                 progress,
@@ -371,15 +367,20 @@ pub fn render_pages(
                     .map(|(i, entry)| (site.pages[i].doc.source.rel.clone(), entry))
                     .collect();
             }
-            let home_fresh = home_index.is_some_and(|i| fresh[i]);
-            (
-                body_diagnostics.into_iter().flatten().collect::<Vec<_>>(),
+            PagesMade {
+                diagnostics: body_diagnostics.into_iter().flatten().collect(),
+                home_fresh: home_index.is_some_and(|i| fresh[i]),
                 home_html,
-                home_fresh,
-                fresh.iter().all(|&f| f),
-            )
+                all_fresh: fresh.iter().all(|&f| f),
+            }
         }
     };
+    let PagesMade {
+        mut diagnostics,
+        home_html,
+        home_fresh,
+        all_fresh,
+    } = made;
     if which.print() {
         renderer.print_index(&binders, &part_counts, &mut print_output)?;
     }
@@ -432,6 +433,17 @@ pub fn render_pages(
     })
 }
 
+/// What rendering the pages leaves for the rest of the render.
+struct PagesMade {
+    /// The bodies' diagnostics, in page order.
+    diagnostics: Vec<Diagnostic>,
+    /// The home page's body, and whether it is new.
+    home_html: Option<String>,
+    home_fresh: bool,
+    /// Every body was rendered afresh (the highlight pack then knows every block).
+    all_fresh: bool,
+}
+
 /// The pages a render of `which` must visit when it need not visit them all: `serve`'s save,
 /// which renders some pages (and neither listings' nor print binders' bodies) with the body of
 /// every other page in the cache. `None`: visit every page.
@@ -449,7 +461,7 @@ fn partial_render(which: &PageSet, cache: &RenderCache, n: usize) -> Option<Vec<
     }
 }
 
-/// Renders the pages of `indices` (and any page the cache has no body for), their bodies from
+/// Renders the pages of `visit` (and any page the cache has no body for), their bodies from
 /// the cache where their inputs are unchanged; the other bodies stay in the cache, unread but
 /// for their diagnostics. What it costs grows with what it renders, not with the site.
 #[allow(clippy::too_many_arguments)]
@@ -458,14 +470,13 @@ fn render_some(
     which: &PageSet,
     body_renderer: &BodyRenderer,
     cache: &mut RenderCache,
-    indices: &[usize],
+    mut visit: Vec<usize>,
     home_index: Option<usize>,
     output: &mut Output,
     progress: &crate::Progress,
-) -> Result<(Vec<Diagnostic>, Option<String>, bool, bool)> {
+) -> Result<PagesMade> {
     let site = renderer.site;
     // A page new since the last render has no body yet, wherever the plan put it.
-    let mut visit: Vec<usize> = indices.to_vec();
     visit.extend(
         (0..site.pages.len())
             .filter(|&i| !cache.bodies.contains_key(&site.pages[i].doc.source.rel)),
@@ -499,8 +510,12 @@ fn render_some(
     let home_html = home_index
         .and_then(|i| cache.bodies.get(&site.pages[i].doc.source.rel))
         .map(|(_, body)| body.html.clone());
-    let all_fresh = false;
-    Ok((diagnostics, home_html, home_fresh, all_fresh))
+    Ok(PagesMade {
+        diagnostics,
+        home_html,
+        home_fresh,
+        all_fresh: false,
+    })
 }
 
 /// Makes the pages of a slice whose bodies are ready: those `which` asks for, and those whose
