@@ -134,8 +134,7 @@ fn main() {
             let started = Instant::now();
             let records: Vec<SearchRecord> = records_for(&pages, &config);
             let recorded = started.elapsed();
-            let refs: Vec<&SearchRecord> = records.iter().collect();
-            files = build_index(&Default::default(), &refs);
+            files = build_index(&Default::default(), records);
             let total = started.elapsed();
             record_times.push(recorded);
             build_times.push(total - recorded);

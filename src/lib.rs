@@ -211,11 +211,9 @@ fn render_into(
                 // the print binders, so a save's reload never waits for it.
                 || -> Result<()> {
                     if with_search {
-                        let files =
-                            timings::time("search index", || search_index(config, &checked.site));
-                        for (path, bytes) in files {
-                            index_output.insert(path, bytes)?;
-                        }
+                        timings::time("search index", || {
+                            search_index(config, &checked.site, &mut index_output)
+                        })?;
                     }
                     Ok(())
                 },
@@ -303,14 +301,11 @@ fn collision(site: &Site, path: &str) -> diag::Diagnostic {
     }
 }
 
-/// Stage 6b: the search index, from the parsed pages (never from the built HTML).
-pub fn search_index(config: &Config, site: &Site) -> Vec<(String, Vec<u8>)> {
-    let records = timings::time("search records", || {
-        search::records_for(&site.pages, config)
-    });
-    let records: Vec<&search::SearchRecord> = records.iter().collect();
-    timings::time("search files", || {
-        search::build_index(&config.search, &records)
+/// Stage 6b: the search index, from the parsed pages (never from the built HTML), into
+/// `output` file by file.
+pub fn search_index(config: &Config, site: &Site, output: &mut Output) -> Result<()> {
+    search::index_site(&site.pages, config, |path, bytes| {
+        output.insert(path, bytes)
     })
 }
 

@@ -11,10 +11,12 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::keys::StrMap;
-use super::record::SearchRecord;
+use super::record::{SearchRecord, is_indexed, records_of};
 use super::tokenize::{alert_key, fold, key_file_name, shard_key};
 use super::{DEFAULT_BOOSTS, FACETS, FIELD_COUNT, FIELDS};
+use crate::config::Config;
 use crate::config::SearchConfig;
+use crate::model::Page;
 
 /// A term in more documents than this keeps only its best-scoring ones and is marked partial: it
 /// still ranks, but no longer filters (a word in most runbooks says little about any of them,
@@ -62,25 +64,89 @@ fn boosts(config: &SearchConfig) -> [f32; FIELD_COUNT] {
 
 /// The files of the search index for these records: site-relative paths under `search/` and
 /// their bytes, sorted by path. Deterministic: the order of `records` does not matter.
-pub fn build_index(config: &SearchConfig, records: &[&SearchRecord]) -> Vec<(String, Vec<u8>)> {
-    let mut docs: Vec<&SearchRecord> = records.to_vec();
-    docs.par_sort_unstable_by(|a, b| (&a.url, &a.page_id).cmp(&(&b.url, &b.page_id)));
-    let boosts = boosts(config);
-    let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(docs.len() + 1024);
+pub fn build_index(
+    config: &SearchConfig,
+    mut records: Vec<SearchRecord>,
+) -> Vec<(String, Vec<u8>)> {
+    records.par_sort_unstable_by(|a, b| document_order(a).cmp(&document_order(b)));
+    let mut files: Vec<(String, Vec<u8>)> = records
+        .iter()
+        .enumerate()
+        .map(|(doc, record)| fragment_file(doc, &record.fragment))
+        .collect();
+    let docs: Vec<&SearchRecord> = records.iter().collect();
+    let Ok(()) = write_index(config, &docs, |path, bytes| {
+        files.push((path, bytes));
+        Ok::<(), std::convert::Infallible>(())
+    });
+    files.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    files
+}
 
-    let terms = Terms::collect(&docs);
-    let postings = score_postings(&docs, &terms, &boosts);
+/// The search index of a whole site, handed to `emit` file by file as it is made, the same
+/// files [`build_index`] makes of [`records_for`](super::records_for)`(pages)`. Pages are read in document order a
+/// few thousand at a time, and each slice's result fragments are emitted (and let go) before
+/// the next is read: a build that streams them to disk never holds the fragments of the whole
+/// site (45 MB at 10,000 runbooks) beside the rest of the index. Stops at the first error of
+/// `emit`.
+pub fn index_site<E>(
+    pages: &[Page],
+    site_config: &Config,
+    mut emit: impl FnMut(String, Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut order: Vec<&Page> = pages
+        .iter()
+        .filter(|page| is_indexed(page, &site_config.search))
+        .collect();
+    order
+        .par_sort_unstable_by(|a, b| (&a.url, &a.doc.source.rel).cmp(&(&b.url, &b.doc.source.rel)));
+    let mut records: Vec<SearchRecord> = Vec::with_capacity(order.len());
+    for slice in order.chunks(INDEX_SLICE) {
+        for mut record in records_of(slice, site_config) {
+            let (path, bytes) = fragment_file(records.len(), &record.fragment);
+            record.fragment = String::new();
+            emit(path, bytes)?;
+            records.push(record);
+        }
+    }
+    let docs: Vec<&SearchRecord> = records.iter().collect();
+    write_index(&site_config.search, &docs, emit)
+}
+
+/// Pages read at a time by [`index_site`]: large enough that each [`super::Indexer`] still sees
+/// hundreds of pages (it stems a word once per indexer), small enough that a slice's fragments
+/// are a few megabytes.
+const INDEX_SLICE: usize = 2048;
+
+/// Documents are numbered in this order: by URL, then page id.
+fn document_order(record: &SearchRecord) -> (&str, &str) {
+    (&record.url, &record.page_id)
+}
+
+/// `search/d/<doc>.js`: the fragment a result shows.
+fn fragment_file(doc: usize, fragment: &str) -> (String, Vec<u8>) {
+    let name = format!("d/{doc}");
+    let mut bytes = Vec::with_capacity(fragment.len() + 32);
+    bytes.extend_from_slice(format!("rbSearch.load(\"{name}\",").as_bytes());
+    bytes.extend_from_slice(fragment.as_bytes());
+    bytes.extend_from_slice(b");\n");
+    (format!("search/{name}.js"), bytes)
+}
+
+/// Every file of the index but the fragments, for documents in document order.
+fn write_index<E>(
+    config: &SearchConfig,
+    docs: &[&SearchRecord],
+    mut emit: impl FnMut(String, Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
+    let boosts = boosts(config);
+    let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(1024);
+    let terms = Terms::collect(docs);
+    let postings = score_postings(docs, &terms, &boosts);
     let stem_files = write_postings(&postings, &terms, &mut files);
-    let vocab_keys = write_vocabulary(&docs, &terms, &stem_files, &mut files);
-    let facets = write_facets(&docs, &mut files);
-    files.par_extend(docs.par_iter().enumerate().map(|(doc, record)| {
-        let name = format!("d/{doc}");
-        let mut bytes = Vec::with_capacity(record.fragment.len() + 32);
-        bytes.extend_from_slice(format!("rbSearch.load(\"{name}\",").as_bytes());
-        bytes.extend_from_slice(record.fragment.as_bytes());
-        bytes.extend_from_slice(b");\n");
-        (format!("search/{name}.js"), bytes)
-    }));
+    drop(postings);
+    let vocab_keys = write_vocabulary(docs, &terms, &stem_files, &mut files);
+    let facets = write_facets(docs, &mut files);
 
     let meta = json!({
         "v": 1,
@@ -90,8 +156,10 @@ pub fn build_index(config: &SearchConfig, records: &[&SearchRecord]) -> Vec<(Str
         "facets": facets,
     });
     files.push(("search/meta.js".into(), jsonp("meta", &meta)));
-    files.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    files
+    for (path, bytes) in files {
+        emit(path, bytes)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn jsonp(name: &str, data: &Value) -> Vec<u8> {
@@ -281,15 +349,15 @@ fn score_postings(
         .map(|&df| (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln())
         .collect();
 
-    let scored: Vec<Vec<(u32, Posting)>> = docs
+    // Scores only (4 bytes a term, where a posting with its stem is 16): 3 million terms at
+    // 10,000 runbooks.
+    let scores: Vec<Vec<u32>> = docs
         .par_chunks(terms.chunk_len)
         .zip(&terms.term_stems)
-        .enumerate()
-        .map(|(chunk, (records, stems))| {
-            let mut scored = Vec::with_capacity(stems.len());
+        .map(|(records, stems)| {
+            let mut scores = Vec::with_capacity(stems.len());
             let mut stems = stems.iter();
-            for (i, record) in records.iter().enumerate() {
-                let doc = (chunk * terms.chunk_len + i) as u32;
+            for record in records {
                 let lengths = &record.field_lengths;
                 for (term, &stem) in record.terms.iter().zip(&mut stems) {
                     let idf = idf[stem as usize];
@@ -301,15 +369,10 @@ fn score_postings(
                             score += boosts[f] * idf * tf * (K1 + 1.0) / (tf + K1 * norm);
                         }
                     }
-                    let posting = Posting {
-                        doc,
-                        score: (score * SCORE_SCALE).round().max(1.0) as u32,
-                        sections: term.sections,
-                    };
-                    scored.push((stem, posting));
+                    scores.push((score * SCORE_SCALE).round().max(1.0) as u32);
                 }
             }
-            scored
+            scores
         })
         .collect();
 
@@ -320,9 +383,24 @@ fn score_postings(
     }
     let mut next = starts.clone();
     let mut grouped = vec![Posting::default(); starts[starts.len() - 1]];
-    for &(stem, posting) in scored.iter().flatten() {
-        grouped[next[stem as usize]] = posting;
-        next[stem as usize] += 1;
+    let mut doc = 0u32;
+    for ((records, stems), scores) in docs
+        .chunks(terms.chunk_len)
+        .zip(&terms.term_stems)
+        .zip(scores)
+    {
+        let mut stems = stems.iter().zip(scores);
+        for record in records {
+            for (term, (&stem, score)) in record.terms.iter().zip(&mut stems) {
+                grouped[next[stem as usize]] = Posting {
+                    doc,
+                    score,
+                    sections: term.sections,
+                };
+                next[stem as usize] += 1;
+            }
+            doc += 1;
+        }
     }
 
     terms
@@ -626,7 +704,7 @@ fn write_facets(docs: &[&SearchRecord], files: &mut Vec<(String, Vec<u8>)>) -> V
 mod tests {
     use super::*;
     use crate::search::fixture::{config, page_from_markdown};
-    use crate::search::record_for;
+    use crate::search::{record_for, records_for};
 
     pub(crate) fn records(pages: &[(&str, &str)]) -> Vec<SearchRecord> {
         let config = config("");
@@ -645,6 +723,43 @@ mod tests {
             .unwrap_or_else(|| panic!("no {path}"))
             .1;
         std::str::from_utf8(bytes).expect("utf-8")
+    }
+
+    #[test]
+    fn a_site_indexed_slice_by_slice_is_the_index_of_all_its_records() {
+        // More pages than a slice, given out of URL order, one of them excluded.
+        let config = config("[search]\nexclude = [\"drafts/**\"]\n");
+        let mut pages: Vec<Page> = (0..INDEX_SLICE + 40)
+            .rev()
+            .map(|i| {
+                let folder = if i == 7 { "drafts" } else { "ops" };
+                page_from_markdown(
+                    &format!("{folder}/p{i:05}.md"),
+                    &format!(
+                        "# Page {i}\n\nDisk {} on node {i}.\n",
+                        ["full", "slow"][i % 2]
+                    ),
+                )
+            })
+            .collect();
+        pages.swap(3, 700);
+        let mut streamed = Vec::new();
+        let Ok(()) = index_site(&pages, &config, |path, bytes| {
+            streamed.push((path, bytes));
+            Ok::<(), std::convert::Infallible>(())
+        });
+        streamed.sort();
+        let all = build_index(&config.search, records_for(&pages, &config));
+        assert_eq!(streamed.len(), all.len());
+        assert!(streamed == all, "index_site and build_index differ");
+        assert!(
+            all.iter()
+                .any(|f| f.0 == format!("search/d/{}.js", INDEX_SLICE + 38))
+        );
+        assert!(
+            !all.iter()
+                .any(|f| f.0 == format!("search/d/{}.js", INDEX_SLICE + 39))
+        );
     }
 
     #[test]
@@ -670,8 +785,7 @@ mod tests {
                 "---\ntitle: Web 5xx errors\nservice: web\nseverity: warning\n---\nThe load balancer returns 5xx.\n",
             ),
         ]);
-        let refs: Vec<&SearchRecord> = records.iter().collect();
-        let files = build_index(&SearchConfig::default(), &refs);
+        let files = build_index(&SearchConfig::default(), records);
         let paths: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
         for expected in [
             "search/meta.js",
@@ -717,11 +831,10 @@ mod tests {
             ("b.md", "# Beta\n\nDisk latency on the replica.\n"),
             ("c.md", "# Gamma\n\n## Steps\n\nRestart the replica.\n"),
         ]);
-        let forward: Vec<&SearchRecord> = records.iter().collect();
-        let backward: Vec<&SearchRecord> = records.iter().rev().collect();
+        let backward: Vec<SearchRecord> = records.iter().rev().cloned().collect();
         assert_eq!(
-            build_index(&SearchConfig::default(), &forward),
-            build_index(&SearchConfig::default(), &backward)
+            build_index(&SearchConfig::default(), records),
+            build_index(&SearchConfig::default(), backward)
         );
     }
 
@@ -740,8 +853,7 @@ mod tests {
             .collect();
         let pages: Vec<(&str, &str)> = text.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         let records = records(&pages);
-        let refs: Vec<&SearchRecord> = records.iter().collect();
-        let files = build_index(&SearchConfig::default(), &refs);
+        let files = build_index(&SearchConfig::default(), records);
         let vocab = file(&files, "search/v/co.js");
         let entry = &vocab[vocab.find("[\"common\",").expect("common in vocabulary")..];
         let entry = &entry[..entry.find(']').expect("entry end") + 1];
@@ -775,8 +887,7 @@ mod tests {
             .collect();
         let pages: Vec<(&str, &str)> = text.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         let records = records(&pages);
-        let refs: Vec<&SearchRecord> = records.iter().collect();
-        let files = build_index(&SearchConfig::default(), &refs);
+        let files = build_index(&SearchConfig::default(), records);
         let meta = file(&files, "search/meta.js");
         let keys: Vec<&str> = meta
             .split("\"keys\":\"")
@@ -844,8 +955,7 @@ mod tests {
             .collect();
         let pages: Vec<(&str, &str)> = text.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         let records = records(&pages);
-        let refs: Vec<&SearchRecord> = records.iter().collect();
-        let files = build_index(&SearchConfig::default(), &refs);
+        let files = build_index(&SearchConfig::default(), records);
         let postings: Vec<&(String, Vec<u8>)> = files
             .iter()
             .filter(|f| f.0.starts_with("search/p/"))

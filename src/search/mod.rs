@@ -3,7 +3,9 @@
 //! Two steps, so `serve` re-indexes only what changed: [`record_for`] turns one page into a
 //! [`SearchRecord`] (terms with per-field counts, section texts; pure, parallel, cacheable by page
 //! id; [`records_for`] does a whole site with one [`Indexer`] per chunk of pages), and
-//! [`build_index`] assembles any set of records into the files the browser loads. Every
+//! [`build_index`] assembles any set of records into the files the browser loads.
+//! [`index_site`] is both for a whole site, handing each file on as it is made, so that a build
+//! streams the result fragments to disk as it reads the pages. Every
 //! file is a script calling `rbSearch.load(name, data)`, so search works from `file://` exactly as
 //! over HTTP, and a query loads only what it needs:
 //!
@@ -32,7 +34,7 @@ mod tokenize;
 #[doc(hidden)]
 pub mod fixture;
 
-pub use index::build_index;
+pub use index::{build_index, index_site};
 pub use record::{Indexer, SearchRecord, record_for, records_for};
 
 /// Index fields, in the order of the per-field arrays ([`crate::config::SEARCH_FIELDS`], which

@@ -614,8 +614,7 @@ mod tests {
                 record_for(&page_from_markdown(rel, text), &config, &[]).expect("record")
             })
             .collect();
-        let refs: Vec<&SearchRecord> = records.iter().collect();
-        build_index(search, &refs)
+        build_index(search, records)
     }
 
     const PAGES: &[(&str, &str)] = &[

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::keys::StrMap;
 use super::tokenize::{Tokenizer, for_each_run, run_words};
 use super::{FIELD_COUNT, Field};
-use crate::config::Config;
+use crate::config::{Config, SearchConfig};
 use crate::model::{Heading, Page};
 
 /// Postings keep one bit per section; sections past the last bit share it.
@@ -121,6 +121,12 @@ pub fn record_for(page: &Page, site_config: &Config, alerts: &[String]) -> Optio
 /// Records of a whole site, in parallel: a few chunks of pages per thread, one [`Indexer`] per
 /// chunk, so each word is stemmed a few times per build rather than once per rayon split.
 pub fn records_for(pages: &[Page], site_config: &Config) -> Vec<SearchRecord> {
+    let pages: Vec<&Page> = pages.iter().collect();
+    records_of(&pages, site_config)
+}
+
+/// [`records_for`] of some pages, in their order.
+pub(crate) fn records_of(pages: &[&Page], site_config: &Config) -> Vec<SearchRecord> {
     let chunk_len = pages
         .len()
         .div_ceil(rayon::current_num_threads() * 4)
@@ -228,12 +234,16 @@ impl Indexer {
         site_config: &Config,
         alerts: &[String],
     ) -> Option<SearchRecord> {
-        let search = &site_config.search;
-        if !search.enabled || is_excluded(&page.doc.source.rel, &search.exclude) {
+        if !is_indexed(page, &site_config.search) {
             return None;
         }
         Some(RecordBuilder::new(self).build(page, alerts))
     }
+}
+
+/// Search is on and `[search] exclude` leaves the page in.
+pub(crate) fn is_indexed(page: &Page, search: &SearchConfig) -> bool {
+    search.enabled && !is_excluded(&page.doc.source.rel, &search.exclude)
 }
 
 fn is_excluded(page_id: &str, globs: &[String]) -> bool {
@@ -422,6 +432,9 @@ impl<'i> RecordBuilder<'i> {
                 });
             }
         }
+        // Sized by a guess above: a site's records hold millions of terms, so no slack is kept.
+        term_text.shrink_to_fit();
+        words.shrink_to_fit();
         SearchRecord {
             page_id: page.doc.source.rel.clone(),
             url: page.url.clone(),

@@ -89,8 +89,7 @@ fn relevance_queries_find_the_expected_runbook_in_the_top_three() {
     };
     let records = records_of(&content);
     assert!(records.len() > 100, "{} records", records.len());
-    let refs: Vec<&SearchRecord> = records.iter().collect();
-    let files = build_index(&Default::default(), &refs);
+    let files = build_index(&Default::default(), records);
     let mut evaluator = in_memory(&files);
 
     let queries = spec["queries"].as_array().expect("queries");
@@ -130,8 +129,7 @@ fn the_browser_client_ranks_exactly_like_the_reference_evaluator() {
         return;
     }
     let records = records_of(&content);
-    let refs: Vec<&SearchRecord> = records.iter().collect();
-    let files = build_index(&Default::default(), &refs);
+    let files = build_index(&Default::default(), records);
     let site = write_site(&files);
     let harness = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/search/run_queries.mjs");
     let relevance = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/search/relevance.json");
@@ -187,13 +185,12 @@ fn the_index_of_a_corpus_is_byte_identical_across_builds_and_thread_counts() {
         return;
     };
     let records = records_of(&content);
-    let refs: Vec<&SearchRecord> = records.iter().collect();
-    let parallel = build_index(&Default::default(), &refs);
+    let parallel = build_index(&Default::default(), records.clone());
     let single = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .expect("pool")
-        .install(|| build_index(&Default::default(), &refs));
+        .install(|| build_index(&Default::default(), records));
     assert_eq!(parallel, single);
 }
 
@@ -210,8 +207,7 @@ fn the_demo_site_indexes_through_the_real_pipeline() {
         .filter_map(|page| record_for(page, &config, &[]))
         .collect();
     assert!(records.len() >= 15, "{} records", records.len());
-    let refs: Vec<&SearchRecord> = records.iter().collect();
-    let files = build_index(&config.search, &refs);
+    let files = build_index(&config.search, records);
     let mut evaluator = in_memory(&files);
     let hits = evaluator.search("KafkaConsumerLagHigh", 3);
     assert_eq!(
