@@ -5,6 +5,7 @@
 //! root, and a 1-based `line:col` computed from a byte offset through one [`LineIndex`].
 //! Levels come from `book.toml` (`[validate.levels]`) over each rule's default.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -476,6 +477,40 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// The byte span a diagnostic made at `line:column` (columns count characters) of `text` is
+/// about: the value starting there, to its closing quote when it is quoted, else to the end of
+/// the line before a ` #` comment (a YAML or TOML value), or to the next `,`, `}` or `]` inside
+/// a YAML flow collection; with no column, the line's text without its indentation. None when
+/// the file has no such line.
+fn value_span(text: &str, index: &LineIndex, line: usize, column: usize) -> Option<Range<usize>> {
+    let range = index.line_range(text, line)?;
+    let line_text = &text[range.clone()];
+    let trimmed_end = |from: usize| {
+        let rest = &line_text[from..];
+        let comment = rest.find(" #").unwrap_or(rest.len());
+        from + rest[..comment].trim_end().len()
+    };
+    let start = match column.checked_sub(1) {
+        None => line_text.len() - line_text.trim_start().len(),
+        Some(chars) => line_text
+            .char_indices()
+            .nth(chars)
+            .map_or(line_text.len(), |(at, _)| at),
+    };
+    // Inside a flow collection (`{alert: X, expr: …}`) a plain value ends at `,`, `}` or `]`.
+    let in_flow = column > 0 && line_text[..start].contains(['{', '[']);
+    let end = match line_text[start..].chars().next() {
+        Some(quote @ ('"' | '\'')) if column > 0 => line_text[start + 1..]
+            .find(quote)
+            .map_or_else(|| trimmed_end(start), |at| start + 1 + at + 1),
+        _ if in_flow => line_text[start..]
+            .find([',', '}', ']'])
+            .map_or_else(|| trimmed_end(start), |at| start + at),
+        _ => trimmed_end(start),
+    };
+    Some(range.start + start..range.start + end.max(start))
+}
+
 impl Diagnostic {
     /// A diagnostic about a whole file, with no position inside it.
     pub fn file(path: &str, code: &'static str, message: impl Into<String>) -> Diagnostic {
@@ -569,6 +604,41 @@ impl Report {
 
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
+    }
+
+    /// [`Report::add_snippets`] from the files under `root`, the site's folder, which the
+    /// diagnostics' paths are relative to.
+    pub fn add_source_lines(&mut self, root: &std::path::Path) {
+        self.add_snippets(|file| std::fs::read_to_string(root.join(file)).ok());
+    }
+
+    /// Gives the diagnostics that point at a line but show none the source line, underlined,
+    /// from `read(file)`: those made where the text was not at hand (rule files, `book.toml`),
+    /// so that they read like the others. Each file is read once; one that cannot be read, or
+    /// has no such line, leaves its diagnostics as they are.
+    pub fn add_snippets(&mut self, mut read: impl FnMut(&str) -> Option<String>) {
+        let mut wanting: BTreeMap<String, Vec<&mut Diagnostic>> = BTreeMap::new();
+        for d in self.diagnostics.iter_mut().chain(self.known.iter_mut()) {
+            if d.snippet.is_none() && d.line > 0 {
+                wanting.entry(d.file.clone()).or_default().push(d);
+            }
+        }
+        for (file, diagnostics) in wanting {
+            let Some(text) = read(&file) else {
+                continue;
+            };
+            let index = LineIndex::new(&text);
+            let source = SourceRef {
+                path: &file,
+                text: &text,
+                index: &index,
+            };
+            for d in diagnostics {
+                if let Some(span) = value_span(&text, &index, d.line, d.column) {
+                    d.snippet = source.diag(d.code, span, "").snippet;
+                }
+            }
+        }
     }
 
     /// The problems a baseline forgave ([`crate::baseline`]).
@@ -914,6 +984,40 @@ fn render_codeclimate(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_diagnostic_made_at_a_line_and_column_is_shown_with_its_value_underlined() {
+        let text = "groups:\n  - rules:\n      - alert: Disk   # comment\n        annotations: {summary: \"Ö x\", runbook_url: /a/b/, x: 1}\n      - alert: 'Quoted name'\n";
+        let at = |line, column| {
+            let mut report = Report::default();
+            report.extend(
+                |_| Level::Error,
+                [Diagnostic::at("r.yaml", line, column, "c", "m")],
+            );
+            report.add_snippets(|file| (file == "r.yaml").then(|| text.to_string()));
+            report.diagnostics()[0].snippet.clone().map(|s| {
+                let (from, to) = s.underline;
+                (s.line_text[from..to].to_string(), from)
+            })
+        };
+        // A plain value ends before a comment; a quoted one at its closing quote (columns
+        // count characters: `Ö` is two bytes); a value in a flow map at the next comma.
+        assert_eq!(at(3, 16), Some(("Disk".into(), 15)));
+        assert_eq!(at(4, 32), Some(("\"Ö x\"".into(), 31)));
+        assert_eq!(at(4, 52), Some(("/a/b/".into(), 52)));
+        assert_eq!(at(5, 16), Some(("'Quoted name'".into(), 15)));
+        // No column: the line without its indentation.
+        assert_eq!(at(2, 0), Some(("- rules:".into(), 2)));
+        // No such line, or a file that cannot be read: no snippet, no panic.
+        assert_eq!(at(9, 1), None);
+        let mut report = Report::default();
+        report.extend(
+            |_| Level::Error,
+            [Diagnostic::at("gone.yaml", 1, 1, "c", "m")],
+        );
+        report.add_snippets(|_| None);
+        assert!(report.diagnostics()[0].snippet.is_none());
+    }
 
     #[test]
     fn line_index_counts_lines_and_characters() {

@@ -91,7 +91,8 @@ fn link_site_alerts(
 /// `rb-site alerts`: prints the map and summary to stdout, diagnostics to stderr.
 /// Returns the exit status: 0, or 1 when there are coverage errors.
 pub fn run_alerts_report(root: &Path, format: AlertsFormat) -> anyhow::Result<u8> {
-    let alerts = alerts_report(root)?;
+    let mut alerts = alerts_report(root)?;
+    alerts.report.add_source_lines(root);
     let stdout = render_alerts(&alerts, format);
     let stderr = crate::diag::render(&alerts.report, crate::diag::Format::Human, 0, false);
     anstream::eprint!("{stderr}");
@@ -160,7 +161,8 @@ pub fn run_alerts_fix(root: &Path, dry_run: bool) -> anyhow::Result<u8> {
             .into_iter()
             .filter(|d| d.code == "alerts-fix-skipped" || d.code.starts_with("rule-")),
     );
-    let report = report.sorted();
+    let mut report = report.sorted();
+    report.add_source_lines(&config.root);
     anstream::eprint!(
         "{}",
         crate::diag::render(&report, crate::diag::Format::Human, 0, false)

@@ -361,8 +361,11 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     let display = ProgressDisplay::start(args.quiet, &progress);
     let outcome = crate::build(&config, &dest, &progress);
     display.finish();
-    let outcome = outcome?;
+    let mut outcome = outcome?;
     crate::timings::time("report", || {
+        if args.format == Format::Human {
+            outcome.checked.report.add_source_lines(&config.root);
+        }
         print_report(&outcome.checked.report, args.format, outcome.checked.files);
     });
     if outcome.written.is_none() {
@@ -426,9 +429,12 @@ fn display_dest(dest: &Path) -> String {
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let config = load_config(&args.root.root)?;
-    let checked = crate::check(&config)?;
+    let mut checked = crate::check(&config)?;
     if args.update_baseline {
         return update_baseline(&config, &checked.report);
+    }
+    if args.format == Format::Human {
+        checked.report.add_source_lines(&config.root);
     }
     print_report(&checked.report, args.format, checked.files);
     let failed = checked.report.has_errors() || (args.strict && checked.report.warnings() > 0);

@@ -355,7 +355,11 @@ impl After {
         if self.report
             && let Some(report) = last_report
         {
-            let text = crate::diag::render(report, crate::diag::Format::Human, 0, true);
+            // Rule-file lines are read back, as `check` shows them (only when the report
+            // changed, which is when it is printed).
+            let mut report = report.clone();
+            report.add_source_lines(&config.root);
+            let text = crate::diag::render(&report, crate::diag::Format::Human, 0, true);
             anstream::eprint!("{text}");
         }
         for line in &self.lines {

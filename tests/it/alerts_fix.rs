@@ -296,3 +296,33 @@ fn a_relative_runbook_link_is_made_absolute_once_the_site_has_an_address() {
     let (code, found, _) = crate::support::check_locations(&root);
     assert_eq!((code, found), (0, Vec::<String>::new()));
 }
+
+#[test]
+fn rule_file_diagnostics_show_the_line_with_the_value_underlined() {
+    // Rule files are not kept after they are read; `check` reads the lines it reports back, so
+    // a rule's problem reads like a runbook's: the line, the value underlined.
+    let site = fixture("alerts-fix");
+    let output = rb_site()
+        .arg("check")
+        .arg("--root")
+        .arg(site.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for block in [
+        // A value in a flow map, quoted.
+        "  --> rules/plain.yaml:14:53\n   |\n14 |         annotations: {summary: Errors, runbook_url: 'https://runbooks.example/api/latency/'}\n   |                                                     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n",
+        // An alert's name, before a comment.
+        "  --> rules/plain.yaml:18:16\n   |\n18 |       - alert: DiskFull   # no annotations yet\n   |                ^^^^^^^^\n",
+    ] {
+        assert!(stderr.contains(block), "no\n{block}\nin\n{stderr}");
+    }
+    // Machine formats carry the position, never the text.
+    let json = rb_site()
+        .args(["check", "--format", "json", "--root"])
+        .arg(site.path())
+        .output()
+        .expect("run");
+    assert!(!String::from_utf8_lossy(&json.stdout).contains("no annotations yet"));
+}
