@@ -175,8 +175,8 @@ impl Checks {
         let graph = &checked.alerts;
         let moved = replaced.iter().any(|(&i, old)| {
             let headings_matter = graph.anchor_pages.contains(&i);
-            alerts::alert_inputs(&site.pages[i], headings_matter)
-                != alerts::alert_inputs(old, headings_matter)
+            alerts::alert_inputs(config, graph, &site.pages[i], headings_matter)
+                != alerts::alert_inputs(config, graph, old, headings_matter)
         });
         let old = if moved {
             let graph = std::mem::take(&mut checked.alerts);

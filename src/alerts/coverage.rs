@@ -281,20 +281,48 @@ pub(crate) fn link_alerts(
     (graph, diagnostics)
 }
 
-/// A hash of what [`link_alerts`] reads of one page besides its source path and URL: its alert
-/// claims and where they are written (diagnostics point at them), its `service`, and its
-/// headings when they matter (`headings_matter`: a rule's link fragment was checked against
-/// them). With the same pages, URLs and rules, and no page's hash changed, the graph and its
-/// diagnostics are the same: `serve` then keeps them.
-pub(crate) fn alert_inputs(page: &Page, headings_matter: bool) -> blake3::Hash {
+/// A hash of what [`link_alerts`] reads of one page besides its source path and URL: its
+/// claims as the stage itself finds them ([`page_claims`]: front matter, `[[alerts.claims]]`,
+/// headings), each with where it is written (diagnostics point at it), and what finding them
+/// reported; its `service`; and its headings when an alert's anchor is picked among them or a
+/// rule's link fragment was checked against them (`headings_matter`). With the same pages,
+/// URLs and rules, and no page's hash changed, the graph and its diagnostics are the same:
+/// `serve` then keeps them. `graph` is the graph of those rules.
+pub(crate) fn alert_inputs(
+    config: &Config,
+    graph: &AlertGraph,
+    page: &Page,
+    headings_matter: bool,
+) -> blake3::Hash {
+    // As `link_alerts` spells a name: the rules' spelling.
+    let rule_name = |lower: &str| {
+        graph
+            .entries
+            .values()
+            .filter(|entry| !entry.rules.is_empty())
+            .find(|entry| {
+                entry
+                    .name
+                    .chars()
+                    .flat_map(char::to_lowercase)
+                    .eq(lower.chars())
+            })
+            .map(|entry| entry.name.clone())
+    };
+    let mut found = Vec::new();
+    let claims = page_claims(config, page, &graph.entries, &rule_name, &mut found);
     let mut hasher = blake3::Hasher::new();
-    for name in &page.alerts {
-        hasher.update(name.as_bytes());
-        hasher.update(b"\0");
-        let at = claim_diagnostic(page, name.trim(), "alert-claim", "");
-        hasher.update(format!("{}:{}:{:?}\0", at.line, at.column, at.snippet).as_bytes());
+    for claim in &claims {
+        let at = claim.diagnostic(page, "alert-claim", String::new());
+        hasher.update(
+            format!(
+                "{:?}\0{:?}\0{}:{}:{}:{:?}\0",
+                claim.name, claim.anchor, at.file, at.line, at.column, at.snippet
+            )
+            .as_bytes(),
+        );
     }
-    hasher.update(b"\x01");
+    hasher.update(format!("\x01{found:?}\x01").as_bytes());
     hasher.update(
         page.doc
             .front
@@ -304,7 +332,7 @@ pub(crate) fn alert_inputs(page: &Page, headings_matter: bool) -> blake3::Hash {
             .as_bytes(),
     );
     // A claimed alert's anchor is picked among the headings.
-    if headings_matter || !page.alerts.is_empty() {
+    if headings_matter || !claims.is_empty() {
         for heading in &page.doc.outline.headings {
             hasher.update(
                 format!("\0{}\0{}\0{}", heading.level, heading.text, heading.id).as_bytes(),

@@ -64,6 +64,9 @@ const BLOCKS: &[&str] = &[
     "## Meaning\n\nThe alert fires when <cluster-id> is down.\n",
     "Text with a footnote[^1].\n\n[^1]: The note.\n",
     "```rust\nfn main() {}\n```\n",
+    // Claims by heading, with `[[paths]] heading-claims` on (book.toml bit 32).
+    "## Alert: DnsFailing\n\nWhat the DNS alert means.\n",
+    "## Alert: postgresreplicalag\n\nA claim in another case.\n",
 ];
 
 /// One runbook as the test writes it.
@@ -166,7 +169,8 @@ impl Model {
             pages,
             assets: [ASSETS[0]].into(),
             rules: 0,
-            book: 0,
+            // Heading claims on: random body edits move the headings that claim.
+            book: 32,
         }
     }
 
@@ -212,6 +216,9 @@ impl Model {
         text.push_str("\n[alerts]\nrules = [\"rules/*.yaml\"]\n");
         if self.book & 16 != 0 {
             text.push_str("\n[search]\nenabled = false\n");
+        }
+        if self.book & 32 != 0 {
+            text.push_str("\n[[paths]]\nmatch = [\"**\"]\nheading-claims = [\"Alert: {alert}\"]\n");
         }
         text
     }

@@ -436,3 +436,62 @@ fn issue_17_a_service_change_reaches_every_sidebar_of_both_services() {
         assert_same_as_full_build(&built, root, "service change");
     }
 }
+
+#[test]
+fn issue_17_a_heading_claim_diagnostic_moves_with_its_heading() {
+    // Two pages claim one alert by heading: the second's claim is reported at its heading. Text
+    // added above that heading moves it, and the diagnostic must move too.
+    let dir = copy_fixture();
+    let root = dir.path();
+    let book = std::fs::read_to_string(root.join("book.toml")).expect("book.toml");
+    std::fs::write(
+        root.join("book.toml"),
+        format!(
+            "{book}\n[[paths]]\nmatch = [\"db/**\"]\nheading-claims = [\"Alert: {{alert}}\"]\n"
+        ),
+    )
+    .expect("book.toml");
+    edit(root, "db/backup.md", "## Restore\n", "## Alert: DbDown\n");
+    edit(
+        root,
+        "db/failover.md",
+        "## Steps\n",
+        "## Alert: DbDown\n\n## Steps\n",
+    );
+    let mut builder = Builder::new(Config::load(root).expect("config"), true);
+    let first = builder.build(&Changes::default()).expect("first build");
+    let claim_lines = |built: &Built| -> Vec<String> {
+        built
+            .report
+            .diagnostics()
+            .iter()
+            .filter(|d| d.code == "duplicate-alert-claim")
+            .map(|d| d.location())
+            .collect()
+    };
+    assert_eq!(
+        claim_lines(&first).len(),
+        1,
+        "{:?}",
+        first.report.diagnostics()
+    );
+    assert_same_as_full_build(&first, root, "first build");
+
+    for (page, above) in [
+        ("db/backup.md", "# Backup restore\n"),
+        ("db/failover.md", "# Database failover\n"),
+    ] {
+        let before = claim_lines(&build(&mut builder, &content_change(page)));
+        edit(root, page, above, &format!("{above}\nA new paragraph.\n"));
+        let built = build(&mut builder, &content_change(page));
+        assert_same_as_full_build(&built, root, &format!("text above the headings of {page}"));
+        assert_eq!(claim_lines(&built).len(), 1);
+        if claim_lines(&built)[0].starts_with(&format!("content/{page}")) {
+            assert_ne!(
+                claim_lines(&built),
+                before,
+                "the diagnostic moved with {page}"
+            );
+        }
+    }
+}
