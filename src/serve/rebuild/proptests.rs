@@ -3,7 +3,9 @@
 //! renames, deletions, new files and tags, rule files, `book.toml`, assets) are written to disk;
 //! after each burst the builder rebuilds from the changes the watcher would report, runs the
 //! deferred pass as `serve` does once edits pause, and its files must equal a fresh
-//! `rb-site build` byte for byte, its diagnostics those of `rb-site check` and `build`.
+//! `rb-site build` byte for byte, its diagnostics those of `rb-site check` and `build`. The
+//! site claims alerts by front matter, by heading and by `book.toml`, links rules to headings
+//! and aliases alerts by service, so edits reach every input of the alert stage.
 //!
 //! Cases: `RB_SITE_SERVE_CASES` (default [`DEFAULT_CASES`], what `.ci/run` runs); the ignored
 //! `serve_equals_a_full_build_long` runs [`LONG_CASES`]. Seed: `RB_SITE_SERVE_SEED`, else a
@@ -169,8 +171,9 @@ impl Model {
             pages,
             assets: [ASSETS[0]].into(),
             rules: 0,
-            // Heading claims on: random body edits move the headings that claim.
-            book: 32,
+            // Claims by heading (the page's and book.toml's) and aliases by service on: random
+            // edits move and rename what they name.
+            book: 32 | 64 | 128,
         }
     }
 
@@ -214,6 +217,13 @@ impl Model {
             );
         }
         text.push_str("\n[alerts]\nrules = [\"rules/*.yaml\"]\n");
+        if self.book & 64 != 0 {
+            text.push_str("url-aliases = [\"svc/{service}/{alert_lower}/\"]\n");
+        }
+        if self.book & 128 != 0 {
+            // A claim of a heading, by book.toml; links no longer claim.
+            text.push_str("link-claims = false\n\n[[alerts.claims]]\npage = \"db/backup.md\"\nheading = \"Rollback\"\nalerts = [\"Dns*\", \"ApiLatencyHigh\"]\n");
+        }
         if self.book & 16 != 0 {
             text.push_str("\n[search]\nenabled = false\n");
         }
@@ -578,4 +588,37 @@ fn a_draft_section_page_gives_its_folder_no_kind() {
     if let Err(err) = run_case(false, &bursts) {
         panic!("{err}");
     }
+}
+
+/// The generated site uses what the alert stage reads beyond front matter, so that random
+/// edits reach it: claims by heading and by book.toml, and aliases by service.
+#[test]
+fn the_generated_site_claims_alerts_by_heading_and_by_book_toml() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut model = Model::initial();
+    // A heading claim of an alert that book.toml gives to a page before it.
+    model
+        .pages
+        .get_mut("db/failover.md")
+        .expect("failover")
+        .body |= 1 << 10;
+    model.write_all(dir.path());
+    let (files, report, _) = full_build(dir.path());
+    let claims: Vec<String> = report
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "duplicate-alert-claim")
+        .map(|d| format!("{} {}", d.location(), d.message))
+        .collect();
+    assert!(
+        claims
+            .iter()
+            .any(|c| c.starts_with("content/db/failover.md:")),
+        "a heading claim: {claims:?}"
+    );
+    assert!(
+        claims.iter().any(|c| c.starts_with("book.toml:")),
+        "a book.toml claim: {claims:?}"
+    );
+    assert!(files.contains_key("svc/db/postgresprimarydown/index.html"));
 }
