@@ -446,18 +446,30 @@ fn normalise(path: &str) -> Option<String> {
 /// The href to write for a link, relative to the page `from`; None leaves the link as written.
 pub fn href(site: &Site, from: &Page, dest: &str) -> Option<String> {
     let root = Site::root_prefix(&from.url);
+    // The query and fragment go on as written: `chart.svg?v=2`, `manual.pdf#page=3`.
+    let trimmed = dest.trim();
+    let before_fragment = trimmed.split_once('#').map_or(trimmed, |(path, _)| path);
+    let query = before_fragment
+        .split_once('?')
+        .map(|(_, query)| format!("?{query}"))
+        .unwrap_or_default();
+    let fragment_of =
+        |fragment: Option<String>| fragment.map(|f| format!("#{f}")).unwrap_or_default();
     match resolve(site, from, dest) {
         Target::External | Target::SamePage(_) | Target::Missing(_) => None,
         Target::Page(i, fragment) => {
             let target = &site.pages[i];
-            let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
-            Some(format!("{root}{}index.html{fragment}", target.url))
+            let fragment = fragment_of(fragment);
+            Some(format!("{root}{}index.html{query}{fragment}", target.url))
         }
         Target::Section(url, fragment) => {
-            let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
-            Some(format!("{root}{url}index.html{fragment}"))
+            let fragment = fragment_of(fragment);
+            Some(format!("{root}{url}index.html{query}{fragment}"))
         }
-        Target::Asset(path) => Some(format!("{root}{}", encode_path(&path))),
+        Target::Asset(path) => {
+            let fragment = fragment_of(trimmed.split_once('#').map(|(_, f)| f.to_string()));
+            Some(format!("{root}{}{query}{fragment}", encode_path(&path)))
+        }
     }
 }
 
@@ -576,6 +588,15 @@ mod tests {
         assert_eq!(
             href(&site, a, "diagram.png").as_deref(),
             Some("../../db/diagram.png")
+        );
+        // A query and a fragment stay as written, on files and on pages.
+        assert_eq!(
+            href(&site, a, "diagram.png?v=2#page=3").as_deref(),
+            Some("../../db/diagram.png?v=2#page=3")
+        );
+        assert_eq!(
+            href(&site, a, "../api/b.md?tab=1#rollback").as_deref(),
+            Some("../../api/b/index.html?tab=1#rollback")
         );
         assert_eq!(href(&site, a, "https://example.com/x.md"), None);
         assert_eq!(

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::keys::StrMap;
-use super::record::{SearchRecord, is_indexed, records_of};
+use super::record::{SearchRecord, indexers, is_indexed, records_with};
 use super::tokenize::{alert_key, fold, key_file_name, shard_key};
 use super::{DEFAULT_BOOSTS, FACETS, FIELD_COUNT, FIELDS};
 use crate::config::Config;
@@ -101,21 +101,27 @@ pub fn index_site<E>(
     order
         .par_sort_unstable_by(|a, b| (&a.url, &a.doc.source.rel).cmp(&(&b.url, &b.doc.source.rel)));
     let mut records: Vec<SearchRecord> = Vec::with_capacity(order.len());
-    for slice in order.chunks(INDEX_SLICE) {
-        for mut record in records_of(slice, site_config) {
-            let (path, bytes) = fragment_file(records.len(), &record.fragment);
-            record.fragment = String::new();
-            emit(path, bytes)?;
-            records.push(record);
+    let mut indexers = indexers();
+    crate::timings::time("search records", || {
+        for slice in order.chunks(INDEX_SLICE) {
+            for mut record in records_with(slice, site_config, &mut indexers) {
+                let (path, bytes) = fragment_file(records.len(), &record.fragment);
+                record.fragment = String::new();
+                emit(path, bytes)?;
+                records.push(record);
+            }
         }
-    }
+        Ok(())
+    })?;
     let docs: Vec<&SearchRecord> = records.iter().collect();
-    write_index(&site_config.search, &docs, emit)
+    crate::timings::time("search files", || {
+        write_index(&site_config.search, &docs, emit)
+    })
 }
 
-/// Pages read at a time by [`index_site`]: large enough that each [`super::Indexer`] still sees
-/// hundreds of pages (it stems a word once per indexer), small enough that a slice's fragments
-/// are a few megabytes.
+/// Pages read at a time by [`index_site`]: small enough that a slice's fragments are a few
+/// megabytes, large enough to keep both cores busy. The indexers go from slice to slice, so a
+/// word is still stemmed once per indexer, not once per slice.
 const INDEX_SLICE: usize = 2048;
 
 /// Documents are numbered in this order: by URL, then page id.

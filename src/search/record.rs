@@ -127,14 +127,28 @@ pub fn records_for(pages: &[Page], site_config: &Config) -> Vec<SearchRecord> {
 
 /// [`records_for`] of some pages, in their order.
 pub(crate) fn records_of(pages: &[&Page], site_config: &Config) -> Vec<SearchRecord> {
-    let chunk_len = pages
-        .len()
-        .div_ceil(rayon::current_num_threads() * 4)
-        .max(1);
-    pages
-        .par_chunks(chunk_len)
-        .flat_map_iter(|chunk| {
-            let mut indexer = Indexer::default();
+    records_with(pages, site_config, &mut indexers())
+}
+
+/// Indexers for [`records_with`]: a few per thread.
+pub(crate) fn indexers() -> Vec<Indexer> {
+    (0..rayon::current_num_threads() * 4)
+        .map(|_| Indexer::default())
+        .collect()
+}
+
+/// Records of some pages, in their order, the pages split between `indexers` (which keep what
+/// they learnt for the next pages they are given: records do not depend on it).
+pub(crate) fn records_with(
+    pages: &[&Page],
+    site_config: &Config,
+    indexers: &mut [Indexer],
+) -> Vec<SearchRecord> {
+    let chunk_len = pages.len().div_ceil(indexers.len().max(1)).max(1);
+    indexers
+        .par_iter_mut()
+        .zip(pages.par_chunks(chunk_len))
+        .flat_map_iter(|(indexer, chunk)| {
             chunk
                 .iter()
                 .filter_map(move |page| indexer.record(page, site_config, &[]))
