@@ -461,12 +461,19 @@ describe(`issue 15, ${LABEL}: weight`, () => {
       const context = await newContext();
       const page = await context.newPage();
       const fetched = new Map();
-      page.on("response", async (response) => {
+      // Each body is read before the context closes: a read still pending then would fail and
+      // leave the file out (nav.js of 1,000 runbooks was, once, on CI).
+      const reads = [];
+      page.on("response", (response) => {
         const url = response.url();
         if (!/\.(css|js)(\?|$)/.test(url)) return;
-        try { fetched.set(url.replace(/\?.*/, ""), await response.body()); } catch { /* redirect */ }
+        reads.push(response.body().then(
+          (body) => fetched.set(url.replace(/\?.*/, ""), body),
+          () => { /* a redirect has no body */ },
+        ));
       });
       await page.goto(BASE + path, { waitUntil: "networkidle" });
+      await Promise.all(reads);
       await context.close();
       const html = readFileSync(join(SITE, path), "utf8");
       const inline = [...html.matchAll(/<(style|script)\b[^>]*>([\s\S]*?)<\/\1>/g)].map((m) => m[2]).join("");
