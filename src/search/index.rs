@@ -14,8 +14,7 @@ use super::keys::StrMap;
 use super::record::{SearchRecord, indexers, is_indexed, records_with};
 use super::tokenize::{alert_key, fold, key_file_name, shard_key};
 use super::{DEFAULT_BOOSTS, FACETS, FIELD_COUNT, FIELDS};
-use crate::config::Config;
-use crate::config::SearchConfig;
+use crate::config::{Config, SearchConfig};
 use crate::model::Page;
 
 /// A term in more documents than this keeps only its best-scoring ones and is marked partial: it
@@ -84,11 +83,11 @@ pub fn build_index(
 }
 
 /// The search index of a whole site, handed to `emit` file by file as it is made, the same
-/// files [`build_index`] makes of [`records_for`](super::records_for)`(pages)`. Pages are read in document order a
-/// few thousand at a time, and each slice's result fragments are emitted (and let go) before
-/// the next is read: a build that streams them to disk never holds the fragments of the whole
-/// site (45 MB at 10,000 runbooks) beside the rest of the index. Stops at the first error of
-/// `emit`.
+/// files [`build_index`] makes of [`records_for`](super::records_for)`(pages)`. Pages are read
+/// in document order a few thousand at a time, and each slice's result files are emitted as
+/// soon as they are made: a build that streams them to disk never holds a second copy of the
+/// fragments (45 MB at 10,000 runbooks), and the fragments go before the postings are made.
+/// Stops at the first error of `emit`.
 pub fn index_site<E>(
     pages: &[Page],
     site_config: &Config,
