@@ -81,8 +81,6 @@ impl AnchorIndex {
 pub(crate) struct SupersededAlerts {
     /// The Alerts panels of the runbooks, by page index.
     pub(crate) panels: BTreeMap<usize, Vec<alerts::AlertPanelEntry>>,
-    /// The alert names that had a redirect page.
-    pub(crate) redirects: Vec<String>,
 }
 
 impl Checks {
@@ -180,10 +178,8 @@ impl Checks {
         });
         let old = if moved {
             let graph = std::mem::take(&mut checked.alerts);
-            let extras = std::mem::take(&mut checked.extras);
             let old = SupersededAlerts {
-                panels: extras.alert_panels,
-                redirects: graph.redirects.into_keys().collect(),
+                panels: std::mem::take(&mut checked.extras.alert_panels),
             };
             self.link_alerts(config, checked, graph.rules);
             // What pages show of the graph: `serve` compares the panels before and after.

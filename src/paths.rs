@@ -24,6 +24,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -64,6 +65,30 @@ pub struct OutputPlan {
     pub(crate) aliases: Vec<(usize, String)>,
     /// Content files (content-relative) that are not copied.
     pub(crate) lost_assets: BTreeSet<String>,
+    /// Every path claimed: pages, generated pages, alert pages, aliases, copied files.
+    pub(crate) files: PathSet,
+}
+
+/// A fingerprint of a set of output paths: the same paths give the same value, in whatever
+/// order they were claimed. `serve` compares it before and after a save to learn whether the
+/// site gained or lost a file that a page may link to (a new tag's page, an alias, an alert
+/// page): then it renders everything before the reload, not only the edited pages.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PathSet {
+    count: usize,
+    /// The wrapping sum of the paths' hashes: a set that changed sums the same only if the
+    /// paths it gained hash to the sum of those it lost, a chance of 2^-64.
+    sum: u64,
+}
+
+impl PathSet {
+    fn of<'p>(paths: impl Iterator<Item = &'p str>) -> PathSet {
+        let hasher = foldhash::quality::FixedState::with_seed(0x7262_2d73_6974_65);
+        paths.fold(PathSet::default(), |set, path| PathSet {
+            count: set.count + 1,
+            sum: set.sum.wrapping_add(hasher.hash_one(path)),
+        })
+    }
 }
 
 /// Who claimed a path: enough to describe the holder in a message and to point a diagnostic at
@@ -354,6 +379,7 @@ pub(crate) fn plan<'a>(
             "shorten the name (the page's `slug` or file name, the alert's name, the tag)",
         ));
     }
+    plan.files = PathSet::of(claims.taken.keys().map(AsRef::as_ref));
     (plan, diagnostics)
 }
 

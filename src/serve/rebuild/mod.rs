@@ -457,13 +457,19 @@ impl Builder {
             placement.insert(rel, diagnostics);
             replaced.insert(index, link::replace_page(&mut checked.site, index, page));
         }
+        let old_files = checked.extras.outputs.files;
         let old_alerts = crate::timings::time("serve: checks", || {
             checks.patch(&self.config, &mut checked, &replaced, placement)
         });
         checked.report = crate::timings::time("serve: report", || {
             checks.report(&self.config, earlier.values().flatten())
         });
-        let (plan, later) = before.plan(&checked, old_alerts.as_ref(), edits.asset_touched);
+        let (plan, later) = before.plan(
+            &checked,
+            old_files,
+            old_alerts.as_ref(),
+            edits.asset_touched,
+        );
 
         let mut pending = deferred.unwrap_or_default();
         pending.merge(later);

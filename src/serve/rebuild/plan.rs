@@ -5,15 +5,17 @@
 //! that list them (section pages, the home page, taxonomies, alert pages, navigation),
 //! the print binders and the search index, each O(site) at 10,000 runbooks.
 //!
-//! The served site must never hold a link to a file that is not there yet: a change that makes
-//! a page link to a new generated file (a new tag or service, an alias, a new alert page), a
-//! changed asset, or a change of the list of pages renders everything at once.
+//! The served site must never hold a link to a file that is not there yet: a change of the
+//! site's set of output paths as the check stage plans them ([`crate::paths::PathSet`]: a new
+//! tag or service, an alias, a new alert page), a changed asset, or a change of the list of
+//! pages renders everything at once.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Checked;
 use crate::checks::SupersededAlerts;
 use crate::model::{Page, PageKind, Site};
+use crate::paths::PathSet;
 use crate::render::PageSet;
 
 /// Work left for the deferred pass, merged across builds until it runs.
@@ -42,7 +44,6 @@ impl Deferred {
 /// What the previous build showed of a page about to change.
 struct Shown {
     listing: String,
-    alias_and_terms: String,
     /// Display order of its section, by page index.
     section_order: Vec<usize>,
     /// The slug of its service: every runbook of the service lists it in its sidebar.
@@ -61,7 +62,6 @@ impl Before {
         let page = &site.pages[index];
         self.pages.entry(index).or_insert_with(|| Shown {
             listing: listing(page),
-            alias_and_terms: alias_and_terms(page),
             section_order: site
                 .sections
                 .get(page.doc.dir())
@@ -71,11 +71,13 @@ impl Before {
         });
     }
 
-    /// Splits the work of a patch (same pages, same URLs) between now and later. `alerts`: the
-    /// alert graph was built again; `old_alerts` is what it was.
+    /// Splits the work of a patch (same pages, same URLs) between now and later. `old_files`:
+    /// the output paths the site had; `old_alerts`: what the alert graph showed, when it was
+    /// built again.
     pub(super) fn plan(
         &self,
         checked: &Checked,
+        old_files: PathSet,
         old_alerts: Option<&SupersededAlerts>,
         asset_touched: bool,
     ) -> (Plan, Deferred) {
@@ -83,15 +85,14 @@ impl Before {
         let changed: BTreeSet<usize> = self.pages.keys().copied().collect();
         let mut now = changed.clone();
         let mut later = Deferred::default();
-        // A link to a generated file that may not exist yet, in a page rendered now.
-        let mut new_targets = asset_touched;
+        // A page rendered now may link to a generated file the deferred pass has not written.
+        let new_targets = asset_touched || checked.extras.outputs.files != old_files;
         for (&index, shown) in &self.pages {
             let page = &site.pages[index];
             if shown.listing == listing(page) {
                 continue;
             }
             later.listings = true;
-            new_targets |= shown.alias_and_terms != alias_and_terms(page);
             // The sidebar of every runbook of its service, before and after, lists it (and
             // counts the service's runbooks).
             let services: BTreeSet<String> = [shown.service.clone(), service_slug(page)]
@@ -147,9 +148,6 @@ impl Before {
                 }
             }
             now.extend(old.panels.keys().filter(|i| !panels.contains_key(i)));
-            if old.redirects != checked.alerts.redirects.keys().cloned().collect::<Vec<_>>() {
-                new_targets = true;
-            }
             // The alert pages list runbooks with their titles.
             later.listings = true;
         }
@@ -180,20 +178,6 @@ fn listing(page: &Page) -> String {
         "alerts": page.alerts,
         "front": page.doc.front,
     })
-    .to_string()
-}
-
-/// What of a page names generated files it links to: its aliases (redirect pages) and its
-/// taxonomy terms (the `services`, `owners`, `tags` and `severities` pages of the renderer).
-fn alias_and_terms(page: &Page) -> String {
-    let front = &page.doc.front;
-    serde_json::json!([
-        front.aliases,
-        front.service,
-        front.owner,
-        front.tags,
-        front.severity
-    ])
     .to_string()
 }
 

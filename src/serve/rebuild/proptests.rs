@@ -507,14 +507,88 @@ fn run_case(defer: bool, bursts: &[Vec<Edit>]) -> Result<(), TestCaseError> {
             }
         }
         let built = builder.build(&changes).expect("build");
+        let step = format!("step {step} ({burst:?})");
         let built = if built.deferred {
-            builder.render_deferred().expect("deferred pass")
+            // What the browser reloads into, before the deferred pass: stale listings, but no
+            // link to a file that only the deferred pass would write.
+            let before = built.files;
+            let built = builder.render_deferred().expect("deferred pass");
+            links_resolve_before_the_deferred_pass(&before, &built.files, &step)?;
+            built
         } else {
             built
         };
-        compare(&built, root, &format!("step {step} ({burst:?})"))?;
+        compare(&built, root, &step)?;
     }
     Ok(())
+}
+
+/// Every link of the served pages that leads to a file of the finished site (after the deferred
+/// pass) leads to a file already served before it: a page rendered before the reload never
+/// links to a file, a new tag's page or an alias, that is not there yet.
+fn links_resolve_before_the_deferred_pass(
+    served: &Files,
+    finished: &Files,
+    step: &str,
+) -> Result<(), TestCaseError> {
+    for (path, file) in served {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8_lossy(&file.bytes);
+        for target in internal_links(path, &html) {
+            if finished.contains_key(target.as_str()) && !served.contains_key(target.as_str()) {
+                return Err(TestCaseError::fail(format!(
+                    "{step}: {path} links to {target}, which only the deferred pass writes"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The site files the `href` and `src` attributes of the page at `path` lead to, as output
+/// paths (`a/b/` is `a/b/index.html`); links out of the site are left out. rb-site writes
+/// every attribute double-quoted.
+fn internal_links(path: &str, html: &str) -> Vec<String> {
+    let mut targets = Vec::new();
+    for attribute in [" href=\"", " src=\""] {
+        for (at, _) in html.match_indices(attribute) {
+            let value = &html[at + attribute.len()..];
+            let Some(end) = value.find('"') else { continue };
+            let link = value[..end].split(['#', '?']).next().unwrap_or_default();
+            if link.is_empty() || link.starts_with('/') || link.contains(':') {
+                continue;
+            }
+            let mut parts: Vec<&str> = path.split('/').collect();
+            parts.pop();
+            for segment in link.split('/') {
+                match segment {
+                    "." | "" => {}
+                    ".." => {
+                        parts.pop();
+                    }
+                    segment => parts.push(segment),
+                }
+            }
+            let mut target = parts.join("/");
+            if link.ends_with('/') {
+                target.push_str("/index.html");
+            }
+            targets.push(target);
+        }
+    }
+    targets
+}
+
+#[test]
+fn links_are_resolved_against_the_page() {
+    let html = r##"<a href="../../tags/ha/">ha</a> <img src="chart.svg?v=2"> <a href="#steps">s</a>
+        <a href="https://example.com/x">x</a> <a href="../../index.html#top">home</a>"##;
+    assert_eq!(
+        internal_links("db/failover/index.html", html),
+        ["tags/ha/index.html", "index.html", "db/failover/chart.svg"]
+    );
 }
 
 fn cases() -> u32 {
