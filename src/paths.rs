@@ -83,7 +83,7 @@ pub struct PathSet {
 
 impl PathSet {
     fn of<'p>(paths: impl Iterator<Item = &'p str>) -> PathSet {
-        let hasher = foldhash::quality::FixedState::with_seed(0x7262_2d73_6974_65);
+        let hasher = foldhash::quality::FixedState::with_seed(0x0072_622d_7369_7465);
         paths.fold(PathSet::default(), |set, path| PathSet {
             count: set.count + 1,
             sum: set.sum.wrapping_add(hasher.hash_one(path)),
