@@ -172,9 +172,9 @@ impl Checks {
         let site = &checked.site;
         let graph = &checked.alerts;
         let moved = replaced.iter().any(|(&i, old)| {
-            let headings_matter = graph.anchor_pages.contains(&i);
-            alerts::alert_inputs(config, graph, &site.pages[i], headings_matter)
-                != alerts::alert_inputs(config, graph, old, headings_matter)
+            let headings_read = graph.headings_read.contains(&i);
+            alerts::alert_inputs(config, graph, &site.pages[i], headings_read)
+                != alerts::alert_inputs(config, graph, old, headings_read)
         });
         let old = if moved {
             let graph = std::mem::take(&mut checked.alerts);

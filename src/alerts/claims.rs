@@ -5,7 +5,7 @@
 //! page claims is claimed by the page its rule's runbook link lands on (`[alerts] link-claims`).
 //! [`super::coverage`] joins these claims with the rules.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::conventions;
 use super::coverage::{AlertEntry, LinkTarget, claim_diagnostic, resolve_link};
@@ -140,12 +140,14 @@ pub(super) fn page_claims(
 
 /// `[alerts] link-claims`: an alert no page claims is covered by the page its rule links to,
 /// when the link lands on a page of this site and its `#fragment`, if any, is a heading there.
+/// The pages whose headings it reads go into `headings_read`.
 pub(super) fn link_claims(
     config: &Config,
     site: &Site,
     rules: &[AlertRule],
     entries: &mut BTreeMap<String, AlertEntry>,
     chosen_anchor: &mut BTreeMap<String, Option<String>>,
+    headings_read: &mut BTreeSet<usize>,
 ) {
     let page_by_url: BTreeMap<&str, usize> = site
         .pages
@@ -162,6 +164,9 @@ pub(super) fn link_claims(
                 return None;
             };
             let page = *page_by_url.get(path.as_str())?;
+            if fragment.is_some() {
+                headings_read.insert(page);
+            }
             match fragment {
                 Some(f) if !site.pages[page].doc.outline.has_anchor(&f) => None,
                 fragment => Some((page, fragment)),

@@ -82,8 +82,10 @@ pub(crate) struct AlertGraph {
     pub rules_configured: bool,
     /// Site-relative output file (`alerts/X/index.html`, aliases) -> alert name. Collisions removed.
     pub redirects: BTreeMap<String, String>,
-    /// Pages whose headings a rule's runbook link was checked against (its `#fragment`).
-    pub anchor_pages: BTreeSet<usize>,
+    /// Pages whose headings the stage read: to pick an alert's anchor on its runbook, to check
+    /// a rule's runbook link `#fragment`. Their headings are an input of the graph
+    /// ([`alert_inputs`]); each place that reads headings records the page here.
+    pub headings_read: BTreeSet<usize>,
 }
 
 impl AlertGraph {
@@ -144,6 +146,7 @@ pub(crate) fn link_alerts(
     let rule_name = |lower: &str| rule_spelling.get(lower).cloned();
     // Alert -> the heading its claim chose (a heading claim, `[[alerts.claims]] heading`, a link).
     let mut chosen_anchor: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut headings_read = BTreeSet::new();
 
     // Claims, in page (URL) order: the first runbook to claim an alert keeps it. A page's own
     // claims come first, then book.toml's, then its headings'.
@@ -205,7 +208,14 @@ pub(crate) fn link_alerts(
         }
     }
     if config.alerts.link_claims {
-        link_claims(config, site, &rules, &mut entries, &mut chosen_anchor);
+        link_claims(
+            config,
+            site,
+            &rules,
+            &mut entries,
+            &mut chosen_anchor,
+            &mut headings_read,
+        );
     }
 
     let rule_names: Vec<String> = entries
@@ -221,10 +231,13 @@ pub(crate) fn link_alerts(
             (true, _) if rules_configured => CoverageStatus::Unknown,
             (true, _) => CoverageStatus::RunbookOnly,
         };
-        if let Some(page) = entry.runbook.map(|i| &site.pages[i]) {
+        if let Some(runbook) = entry.runbook {
             entry.anchor = match chosen_anchor.get(&entry.name) {
                 Some(anchor) => anchor.clone(),
-                None => alert_anchor(page, &entry.name),
+                None => {
+                    headings_read.insert(runbook);
+                    alert_anchor(&site.pages[runbook], &entry.name)
+                }
             };
         }
         if entry.status == CoverageStatus::Unknown {
@@ -261,22 +274,9 @@ pub(crate) fn link_alerts(
         entries,
         rules_configured,
         redirects,
-        anchor_pages: BTreeSet::new(),
+        headings_read,
     };
     check_runbook_links(config, site, &mut graph, &mut diagnostics);
-    // Heading claims and book.toml claims of a heading read the page's headings too.
-    for (i, page) in site.pages.iter().enumerate() {
-        let rel = page.doc.source.rel.as_str();
-        if !config.heading_claims(rel).is_empty()
-            || config
-                .alerts
-                .claims
-                .iter()
-                .any(|c| c.heading.is_some() && c.page.trim_start_matches("./") == rel)
-        {
-            graph.anchor_pages.insert(i);
-        }
-    }
     diagnostics.sort();
     (graph, diagnostics)
 }
@@ -284,15 +284,15 @@ pub(crate) fn link_alerts(
 /// A hash of what [`link_alerts`] reads of one page besides its source path and URL: its
 /// claims as the stage itself finds them ([`page_claims`]: front matter, `[[alerts.claims]]`,
 /// headings), each with where it is written (diagnostics point at it), and what finding them
-/// reported; its `service`; and its headings when an alert's anchor is picked among them or a
-/// rule's link fragment was checked against them (`headings_matter`). With the same pages,
-/// URLs and rules, and no page's hash changed, the graph and its diagnostics are the same:
-/// `serve` then keeps them. `graph` is the graph of those rules.
+/// reported; its `service`; and its headings when the stage read them
+/// ([`AlertGraph::headings_read`]). With the same pages, URLs and rules, and no page's hash
+/// changed, the graph and its diagnostics are the same: `serve` then keeps them. `graph` is
+/// the graph of those rules, built from the pages before the change.
 pub(crate) fn alert_inputs(
     config: &Config,
     graph: &AlertGraph,
     page: &Page,
-    headings_matter: bool,
+    headings_read: bool,
 ) -> blake3::Hash {
     // As `link_alerts` spells a name: the rules' spelling.
     let rule_name = |lower: &str| {
@@ -331,8 +331,7 @@ pub(crate) fn alert_inputs(
             .unwrap_or("\x02")
             .as_bytes(),
     );
-    // A claimed alert's anchor is picked among the headings.
-    if headings_matter || !claims.is_empty() {
+    if headings_read {
         for heading in &page.doc.outline.headings {
             hasher.update(
                 format!("\0{}\0{}\0{}", heading.level, heading.text, heading.id).as_bytes(),
@@ -747,7 +746,7 @@ fn check_runbook_links(
     let severities = &config.alerts.require_runbook_for;
     let mut mismatched = BTreeSet::new();
     let mut external = BTreeSet::new();
-    let mut anchor_pages = BTreeSet::new();
+    let mut headings_read = BTreeSet::new();
     for entry in graph.entries.values() {
         let rules: Vec<&AlertRule> = entry.rules.iter().map(|&i| &graph.rules[i]).collect();
         if entry.runbook.is_none()
@@ -923,7 +922,7 @@ fn check_runbook_links(
                         )),
                         (Some(at), _) => {
                             if fragment.is_some() {
-                                anchor_pages.insert(at);
+                                headings_read.insert(at);
                             }
                             fragment
                             .filter(|f| !site.pages[at].doc.outline.has_anchor(f))
@@ -976,7 +975,7 @@ fn check_runbook_links(
             entry.external_link = true;
         }
     }
-    graph.anchor_pages = anchor_pages;
+    graph.headings_read.extend(headings_read);
 }
 
 /// `base-url` + path when a base URL is set, else the site-absolute `/path`.
