@@ -167,6 +167,9 @@ pub struct NewArgs {
     /// The team that answers for the runbook (default: the owner the service's other runbooks name)
     #[arg(long, value_name = "TEAM")]
     pub owner: Option<String>,
+    /// The severity of what it answers, one of `[validate] severities` (default: the first)
+    #[arg(long, value_name = "LEVEL")]
+    pub severity: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -537,13 +540,25 @@ impl ProgressDisplay {
     }
 }
 
+/// What the sections of a new runbook hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sections {
+    /// What to write, as HTML comments: until someone writes each section, `check` reports it
+    /// as an `empty-section` error (`rb-site new`).
+    ToWrite,
+    /// Example text that reads as written (`rb-site init`'s example runbook).
+    Example,
+}
+
 /// The Markdown of a new runbook with every required section of the default kind.
 pub fn runbook_template(
     config: &Config,
     title: &str,
     service: Option<&str>,
     owner: Option<&str>,
+    severity: Option<&str>,
     alerts: &[String],
+    sections: Sections,
 ) -> String {
     let mut text = String::from("---\n");
     text.push_str(&schema_modeline(config, service));
@@ -555,14 +570,20 @@ pub fn runbook_template(
         Some(owner) => text.push_str(&format!("owner: {}\n", yaml_string(owner))),
         None => text.push_str("owner: \"\"  # the team that answers for this runbook\n"),
     }
-    text.push_str(&format!(
-        "severity: {}\n",
-        config
-            .validate
-            .severities
-            .first()
-            .map_or("warning", String::as_str)
-    ));
+    let severities = &config.validate.severities;
+    match severity {
+        Some(severity) => text.push_str(&format!("severity: {}\n", yaml_string(severity))),
+        None => match severities.first() {
+            Some(first) if severities.len() > 1 => text.push_str(&format!(
+                "severity: {first}  # one of: {}\n",
+                severities.join(", ")
+            )),
+            first => text.push_str(&format!(
+                "severity: {}\n",
+                first.map_or("warning", String::as_str)
+            )),
+        },
+    }
     if !alerts.is_empty() {
         text.push_str("alerts:\n");
         for alert in alerts {
@@ -573,7 +594,11 @@ pub fn runbook_template(
     text.push_str(&format!("last_reviewed: {}\n", crate::model::today()));
     text.push_str("---\n\n");
     text.push_str(&format!("# {title}\n\n"));
-    text.push_str("What this runbook is for, and what the alert means for users.\n\n");
+    text.push_str(&guidance(
+        sections,
+        "What this runbook is for, and what the alert means for users.\n",
+    ));
+    text.push('\n');
     let kind = config.kinds.get(&config.validate.default_kind);
     for section in kind
         .map(|k| k.required_sections.as_slice())
@@ -589,9 +614,17 @@ pub fn runbook_template(
             "preconditions" => "- Access you need before you start.\n",
             _ => "Describe this section.\n",
         };
-        text.push_str(&format!("## {heading}\n\n{body}\n"));
+        text.push_str(&format!("## {heading}\n\n{}\n", guidance(sections, body)));
     }
     text
+}
+
+/// `text` as the section shows it: as written, or inside an HTML comment, which is no content.
+fn guidance(sections: Sections, text: &str) -> String {
+    match sections {
+        Sections::Example => text.to_string(),
+        Sections::ToWrite => format!("<!--\n{text}-->\n"),
+    }
 }
 
 /// Where `init` writes the schemas, relative to the root; `new` points its modeline there.
@@ -670,13 +703,25 @@ fn new_runbook(args: NewArgs) -> Result<ExitCode> {
             "book.toml requires an `owner` for every runbook ([validate] required-fields): pass --owner TEAM"
         );
     }
+    let severities = &config.validate.severities;
+    if let Some(severity) = &args.severity
+        && !severities.is_empty()
+        && !severities.contains(severity)
+    {
+        bail!(
+            "--severity {severity:?} is none of [validate] severities: {}",
+            severities.join(", ")
+        );
+    }
     path.push(format!("{slug}.md"));
     let text = runbook_template(
         &config,
         &args.title,
         args.service.as_deref(),
         owner.as_deref(),
+        args.severity.as_deref(),
         &args.alerts,
+        Sections::ToWrite,
     );
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
@@ -690,6 +735,9 @@ fn new_runbook(args: NewArgs) -> Result<ExitCode> {
     std::io::Write::write_all(&mut file, text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     println!("{}", path.display());
+    eprintln!(
+        "Write its sections: until each is written, `rb-site check` reports it as empty-section"
+    );
     if !config.root.join(FRONT_MATTER_SCHEMA).is_file() {
         eprintln!(
             "hint: its first line points editors at {FRONT_MATTER_SCHEMA}; write it with `rb-site schema front-matter > {FRONT_MATTER_SCHEMA}`"
@@ -777,7 +825,9 @@ fn init_new_site(dir: &Path) -> Result<ExitCode> {
         "Example service is down",
         Some("example"),
         Some("team-example"),
+        None,
         &[EXAMPLE_ALERT.to_string()],
+        Sections::Example,
     );
     std::fs::write(dir.join("content/example/example-service-down.md"), runbook)?;
     std::fs::write(dir.join("rules/example.yaml"), example_rules())?;

@@ -77,7 +77,32 @@ fn issue_12_readme_first_steps_pass_as_written() {
     let second = read(&root.join("content/redis/redis-down.md"));
     assert!(second.contains("\nowner: \"team-redis\"\n"), "{second}");
 
-    // `check` passes, and the new alert is checked against the rule files `init` configured.
+    // `check` names every section `new` left to write, at its heading, and fails.
+    let (code, _, stderr) = run_in(&root, &["check"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.ends_with("8 errors, 1 warning in 3 files\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "error[empty-section]: the \"rollback\" section is empty\n  \
+             --> content/redis/redis-down.md:42:1\n"
+        ),
+        "{stderr}"
+    );
+    for rel in [
+        "content/redis/redis-memory-high.md",
+        "content/redis/redis-down.md",
+    ] {
+        let text = read(&root.join(rel))
+            .replace("<!--\n", "")
+            .replace("-->\n", "");
+        std::fs::write(root.join(rel), text).expect("write");
+    }
+
+    // Written, `check` passes, and the new alert is checked against the rule files `init`
+    // configured.
     let (code, stdout, stderr) = run_in(&root, &["check"]);
     assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
     assert_eq!(

@@ -284,7 +284,70 @@ fn new_writes_a_runbook_with_every_section_and_never_overwrites() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("never overwritten"));
-    // The new runbook builds.
+    // `--severity` is one of `[validate] severities`; without it, the first, the rest named.
+    assert!(text.contains("\nseverity: critical  # one of: critical, warning, info\n"));
+    rb_site()
+        .args(["new", "Redis slow", "--severity", "warning", "--root"])
+        .arg(site.path())
+        .assert()
+        .success();
+    assert!(read(&site.path().join("content/redis-slow.md")).contains("\nseverity: \"warning\"\n"));
+    std::fs::remove_file(site.path().join("content/redis-slow.md")).expect("remove");
+    rb_site()
+        .args(["new", "Redis slower", "--severity", "sev1", "--root"])
+        .arg(site.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--severity \"sev1\" is none of [validate] severities: critical, warning, info",
+        ));
+    // Unwritten, each required section is an error at its heading: an untouched scaffold
+    // never passes CI.
+    let output = rb_site()
+        .args(["check", "--format", "json", "--root"])
+        .arg(site.path())
+        .output()
+        .expect("check");
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let empty: Vec<(String, u64)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["file"] == "content/cache/redis-memory-high.md")
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let heading_line = |heading: &str| {
+        text.lines()
+            .position(|line| line == heading)
+            .map(|i| i as u64 + 1)
+            .expect(heading)
+    };
+    let want: Vec<(String, u64)> = [
+        "## Preconditions",
+        "## Steps",
+        "## Validation",
+        "## Rollback",
+    ]
+    .iter()
+    .map(|h| ("empty-section".to_string(), heading_line(h)))
+    .collect();
+    assert_eq!(empty, want, "{report:#}");
+    // Written, it builds.
+    let written = text
+        .split("<!--")
+        .enumerate()
+        .map(|(i, part)| match (i, part.split_once("-->")) {
+            (0, _) | (_, None) => part.to_string(),
+            (_, Some((_, rest))) => format!("Written by the on-call team.\n{rest}"),
+        })
+        .collect::<String>();
+    std::fs::write(&path, written).expect("write");
     rb_site()
         .args(["build", "--quiet", "--root"])
         .arg(site.path())
