@@ -206,6 +206,11 @@ pub const RULES: &[Rule] = &[
         "An `[alerts] rules` glob that matches no file.",
     ),
     rule(
+        "require-runbook-for-unmatched",
+        Level::Warning,
+        "`[alerts] require-runbook-for` names no severity the alerting rules have.",
+    ),
+    rule(
         "alert-without-runbook",
         Level::Error,
         "An alert that requires a runbook has none.",

@@ -268,6 +268,7 @@ pub(crate) fn link_alerts(
         diagnostics.push(diagnostic);
     }
 
+    diagnostics.extend(unmatched_requirement(config, &rules));
     let redirects = redirect_paths(config, site, &rules, &entries, &mut diagnostics);
     let mut graph = AlertGraph {
         rules,
@@ -279,6 +280,40 @@ pub(crate) fn link_alerts(
     check_runbook_links(config, site, &mut graph, &mut diagnostics);
     diagnostics.sort();
     (graph, diagnostics)
+}
+
+/// A warning when the rules grade alerts by `severity` but `[alerts] require-runbook-for`
+/// names none of their severities: then no alert is required to have a runbook (GitLab's rules
+/// say `s1` to `s4`, not `critical`), which would pass unnoticed. Rules without severities are
+/// not graded, and say nothing.
+fn unmatched_requirement(config: &Config, rules: &[AlertRule]) -> Option<Diagnostic> {
+    let required = &config.alerts.require_runbook_for;
+    let used: BTreeSet<&str> = rules.iter().filter_map(AlertRule::severity).collect();
+    if required.is_empty() || used.is_empty() || required.iter().any(|s| used.contains(s.as_str()))
+    {
+        return None;
+    }
+    let quoted = |names: &mut dyn Iterator<Item = &str>| {
+        names
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let help = format!(
+        "the rules' severities are {}: name those whose alerts must have a runbook",
+        quoted(&mut used.iter().copied())
+    );
+    Some(
+        Diagnostic::file(
+            CONFIG_FILE,
+            "require-runbook-for-unmatched",
+            format!(
+                "[alerts] require-runbook-for names {}, a severity no alerting rule has: no alert is required to have a runbook",
+                quoted(&mut required.iter().map(String::as_str))
+            ),
+        )
+        .with_help(help),
+    )
 }
 
 /// A hash of what [`link_alerts`] reads of one page besides its source path and URL: its
@@ -323,14 +358,7 @@ pub(crate) fn alert_inputs(
         );
     }
     hasher.update(format!("\x01{found:?}\x01").as_bytes());
-    hasher.update(
-        page.doc
-            .front
-            .service
-            .as_deref()
-            .unwrap_or("\x02")
-            .as_bytes(),
-    );
+    hasher.update(page.service_name().unwrap_or("\x02").as_bytes());
     if headings_read {
         for heading in &page.doc.outline.headings {
             hasher.update(
@@ -439,7 +467,8 @@ fn output_file(path: &str) -> String {
     }
 }
 
-/// The service an alert belongs to: its runbook's `service`, else the rule's `service` label.
+/// The service an alert belongs to: its runbook's service ([`Page::service_name`]: the `service`
+/// field, else its folder), else the rule's `service` label.
 pub(crate) fn alert_service<'a>(
     site: &'a Site,
     rules: &'a [AlertRule],
@@ -447,7 +476,7 @@ pub(crate) fn alert_service<'a>(
 ) -> Option<&'a str> {
     entry
         .runbook
-        .and_then(|i| site.pages[i].doc.front.service.as_deref())
+        .and_then(|i| site.pages[i].service_name())
         .or_else(|| {
             entry
                 .rules

@@ -156,30 +156,64 @@ fn rule_files(config: &Config) -> Result<RuleFiles, Box<Diagnostic>> {
     })?;
     let build_dir = config.build_dir();
     let mut matched = vec![false; patterns.len()];
-    let mut files: Vec<(String, std::path::PathBuf)> = walkdir::WalkDir::new(&config.root)
-        .follow_links(true)
-        .into_iter()
-        .filter_entry(|entry| {
-            // Never read our own output, version control or dependency folders as rule files.
-            let name = entry.file_name().to_string_lossy();
-            entry.depth() == 0
-                || !(entry.path() == build_dir
-                    || name == ".git"
-                    || name == "node_modules"
-                    || name == "target")
-        })
-        .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_file())
-        .filter_map(|entry| {
-            let rel = relative_slash_path(&config.root, entry.path())?;
-            let hits = set.matches(&rel);
-            for &hit in &hits {
-                matched[hit] = true;
-            }
-            (!hits.is_empty()).then(|| (rel, entry.into_path()))
-        })
-        .collect();
+    // The root, and the folders outside it that globs name (`../monitoring/rules/*.yaml`, as
+    // Prometheus reads `rule_files` relative to its configuration file), each with the path
+    // its files are named by, as the glob spells it.
+    let mut folders = vec![(config.root.clone(), String::new())];
+    for pattern in &patterns {
+        let pattern = pattern.trim_start_matches("./");
+        if !(pattern.starts_with("../") || Path::new(pattern).is_absolute()) {
+            continue;
+        }
+        let literal: Vec<&str> = pattern
+            .split('/')
+            .take_while(|part| !part.contains(['*', '?', '[', '{']))
+            .collect();
+        // A glob without wildcards names a file: walk its folder.
+        let literal = match literal.len() == pattern.split('/').count() {
+            true => &literal[..literal.len() - 1],
+            false => &literal[..],
+        };
+        let spelled = literal.join("/");
+        if !folders.iter().any(|(_, known)| *known == spelled) {
+            folders.push((config.root.join(&spelled), spelled));
+        }
+    }
+    let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
+    for (folder, spelled) in &folders {
+        let inside = spelled.is_empty();
+        files.extend(
+            walkdir::WalkDir::new(folder)
+                .follow_links(true)
+                .into_iter()
+                .filter_entry(|entry| {
+                    // Never read our own output, version control or dependency folders as rule
+                    // files.
+                    let name = entry.file_name().to_string_lossy();
+                    entry.depth() == 0
+                        || !(entry.path() == build_dir
+                            || name == ".git"
+                            || name == "node_modules"
+                            || name == "target")
+                })
+                .filter_map(Result::ok)
+                .filter(|entry| entry.file_type().is_file())
+                .filter_map(|entry| {
+                    let under = relative_slash_path(folder, entry.path())?;
+                    let rel = match inside {
+                        true => under,
+                        false => format!("{spelled}/{under}"),
+                    };
+                    let hits = set.matches(&rel);
+                    for &hit in &hits {
+                        matched[hit] = true;
+                    }
+                    (!hits.is_empty()).then(|| (rel, entry.into_path()))
+                }),
+        );
+    }
     files.sort();
+    files.dedup_by(|a, b| a.0 == b.0);
     let unmatched = patterns
         .iter()
         .zip(matched)
@@ -190,7 +224,7 @@ fn rule_files(config: &Config) -> Result<RuleFiles, Box<Diagnostic>> {
                 "rule-glob-unmatched",
                 format!("alerts.rules: {pattern:?} matches no file"),
             )
-            .with_help("globs are relative to the folder of book.toml; every alert its rule files define would show as unknown")
+            .with_help("globs are relative to the folder of book.toml (`../` reaches outside it); every alert its rule files define would show as unknown")
         })
         .collect();
     Ok((files, unmatched))

@@ -44,7 +44,11 @@ pub enum Command {
     New(NewArgs),
     /// Serve the site from memory and rebuild it as you edit, with live reload in the browser
     Serve(ServeArgs),
-    /// Start a new runbook site in a folder: book.toml, an example runbook, .gitignore
+    /// Start a runbook site, or adopt a folder of Markdown runbooks as it is
+    ///
+    /// In an empty or new folder: book.toml, an example runbook and rule file, .gitignore. In a
+    /// folder that holds Markdown: a book.toml fitted to its layout and rule files, and a
+    /// baseline of its known problems.
     Init(InitArgs),
     /// Work with themes
     #[command(subcommand)]
@@ -176,7 +180,7 @@ pub struct NewArgs {
 pub struct InitArgs {
     #[command(flatten)]
     pub root: RootArg,
-    /// The folder to create the site in, under --root (must be empty or absent)
+    /// The folder, under --root: empty or absent for a new site, or holding Markdown to adopt
     #[arg(default_value = ".")]
     pub dir: PathBuf,
 }
@@ -814,7 +818,7 @@ fn init_new_site(dir: &Path) -> Result<ExitCode> {
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "Runbooks".into());
     let book = format!(
-        "#:schema ./{BOOK_SCHEMA}\n[book]\ntitle = {}\nlanguage = \"en\"\n# base-url = \"https://runbooks.example.com/\"\n\n[build]\ncontent-dir = \"content\"\nbuild-dir = \"site\"\n\n[validate]\nrequired-fields = [\"title\", \"owner\"]\n\n[alerts]\nrules = [\"rules/**/*.yaml\"]  # Prometheus rule files (add \"rules/**/*.yml\" for that spelling)\nrequire-runbook-for = [\"critical\"]\n",
+        "#:schema ./{BOOK_SCHEMA}\n[book]\ntitle = {}\nlanguage = \"en\"\n# base-url = \"https://runbooks.example.com/\"\n\n[build]\ncontent-dir = \"content\"\nbuild-dir = \"site\"\n\n[validate]\nrequired-fields = [\"title\", \"owner\"]\n\n[alerts]\nrules = [\"rules/**/*.{{yaml,yml}}\"]  # Prometheus rule files, relative to this file\nrequire-runbook-for = [\"critical\"]\n",
         yaml_string(&format!("{title} runbooks"))
     );
     std::fs::write(dir.join(crate::config::CONFIG_FILE), book)?;

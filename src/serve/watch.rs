@@ -99,11 +99,19 @@ impl Classifier {
 
     /// What a change to `path` (absolute) means, or `None` when it does not matter.
     pub(crate) fn classify(&self, path: &Path) -> Option<Changes> {
-        let rel = path.strip_prefix(&self.root).ok()?;
-        if rel
-            .components()
-            .any(|c| is_ignored_name(&c.as_os_str().to_string_lossy()))
-        {
+        // A rule file outside the root arrives under the folder watched for its glob, spelled
+        // as the glob spells it: `<root>/../rules/x.yaml`.
+        let Ok(rel) = path.strip_prefix(&self.root) else {
+            // A rule file named by an absolute glob.
+            return self.rules.is_match(path).then(|| Changes {
+                all_pages: true,
+                ..Changes::default()
+            });
+        };
+        if rel.components().any(|c| match c {
+            std::path::Component::Normal(name) => is_ignored_name(&name.to_string_lossy()),
+            _ => false,
+        }) {
             return None;
         }
         if self.ignored_dirs.iter().any(|dir| path.starts_with(dir)) {
@@ -283,6 +291,29 @@ mod tests {
                 .all_pages
         );
         assert_eq!(c.classify(Path::new("/site/rules/README.md")), None);
+    }
+
+    #[test]
+    fn rule_files_outside_the_root_are_rules_too() {
+        let mut config = Config::from_toml(
+            Path::new("/site"),
+            "[alerts]\nrules = [\"../monitoring/*.yaml\", \"/etc/prometheus/rules/*.yml\"]\n",
+        )
+        .expect("config");
+        config.root = PathBuf::from("/site");
+        let c = Classifier::new(&config).expect("classifier");
+        // Events arrive under the folder watched for the glob, as the glob spells it.
+        for path in [
+            "/site/../monitoring/api.yaml",
+            "/etc/prometheus/rules/node.yml",
+        ] {
+            assert!(c.classify(Path::new(path)).expect(path).all_pages, "{path}");
+        }
+        assert_eq!(
+            c.classify(Path::new("/site/../monitoring/.api.yaml.swp")),
+            None
+        );
+        assert_eq!(c.classify(Path::new("/etc/prometheus/other.yml")), None);
     }
 
     #[test]

@@ -32,7 +32,7 @@ fn issue_12_readme_first_steps_pass_as_written() {
     let root = dir.path().join("my-runbooks");
     let book = read(&root.join("book.toml"));
     assert!(
-        book.contains("\n[alerts]\nrules = [\"rules/**/*.yaml\"]"),
+        book.contains("\n[alerts]\nrules = [\"rules/**/*.{yaml,yml}\"]"),
         "{book}"
     );
     assert!(root.join("rules/example.yaml").is_file());

@@ -809,3 +809,173 @@ fn issue_13_gitlab_postgresqls_multiline_quoted_scalar_loads() {
     assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
     assert_eq!((parsed.rule_count(), parsed.recording), (32, 1));
 }
+
+/// Rule files beside the site, not under it: `../rules/*.yaml` and an absolute glob reach them,
+/// as Prometheus reads `rule_files` relative to its configuration file. Their diagnostics name
+/// the files as the glob spells them. kube-prometheus's rule files, copied next to a site.
+#[test]
+fn rule_globs_reach_folders_outside_the_site() {
+    let Some(corpus) = shared_corpus() else {
+        return;
+    };
+    let manifests = corpus.join("prometheus-rules/kube-prometheus/manifests");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).expect("rules dir");
+    for name in [
+        "alertmanager-prometheusRule.yaml",
+        "grafana-prometheusRule.yaml",
+    ] {
+        std::fs::copy(manifests.join(name), rules.join(name)).expect("copy");
+    }
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(site.join("content")).expect("content");
+    std::fs::write(
+        site.join("content/reload.md"),
+        "---\ntitle: Reload failed\nalerts: [AlertmanagerFailedReload]\n---\n\n# Reload failed\n\n\
+         ## Preconditions\n\nAccess.\n\n## Steps\n\n1. Look.\n\n## Validation\n\nIt works.\n\n\
+         ## Rollback\n\nUndo.\n",
+    )
+    .expect("runbook");
+    for (glob, file) in [
+        (
+            "../rules/*.yaml".to_string(),
+            "../rules/alertmanager-prometheusRule.yaml".to_string(),
+        ),
+        (
+            manifests.join("alertmanager-*.yaml").display().to_string(),
+            manifests
+                .join("alertmanager-prometheusRule.yaml")
+                .display()
+                .to_string(),
+        ),
+    ] {
+        std::fs::write(
+            site.join("book.toml"),
+            format!(
+                "[book]\ntitle = \"T\"\n[alerts]\nrules = [{}]\nrequire-runbook-for = [\"critical\"]\n",
+                serde_json::to_string(&glob).expect("json")
+            ),
+        )
+        .expect("book");
+        let output = crate::support::rb_site()
+            .args(["check", "--format", "json", "--root"])
+            .arg(&site)
+            .output()
+            .expect("check");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        let found: Vec<(String, u64, String)> = report["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| {
+                (
+                    d["file"].as_str().unwrap_or_default().to_string(),
+                    d["line"].as_u64().unwrap_or_default(),
+                    d["code"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        // The claimed alert is known (no unknown-alert); the next critical alert of
+        // alertmanager's rules has no runbook, reported at its `- alert:` line.
+        assert!(
+            found
+                .iter()
+                .all(|(_, _, code)| code != "unknown-alert" && code != "rule-glob-unmatched"),
+            "{glob}: {found:?}"
+        );
+        assert!(
+            found.contains(&(file.clone(), 30, "alert-without-runbook".to_string())),
+            "{glob}: {found:?}"
+        );
+        assert_eq!(output.status.code(), Some(1), "{glob}: {found:?}");
+    }
+}
+
+/// GitLab's rules grade severity `s1` to `s4`: a `require-runbook-for = ["critical"]` (the
+/// default) requires nothing there, and `check` says so with the severities the rules use.
+#[test]
+fn a_runbook_requirement_no_rule_can_meet_is_reported() {
+    let Some(corpus) = shared_corpus() else {
+        return;
+    };
+    let rules = corpus.join("gitlab-com-runbooks/rules");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("content")).expect("content");
+    let check = |required: &str| -> Vec<(String, String)> {
+        std::fs::write(
+            dir.path().join("book.toml"),
+            format!(
+                "[book]\ntitle = \"T\"\n[alerts]\nrules = [{}]\nrequire-runbook-for = {required}\n",
+                serde_json::to_string(&format!("{}/*.yml", rules.display())).expect("json")
+            ),
+        )
+        .expect("book");
+        let output = crate::support::rb_site()
+            .args(["check", "--format", "json", "--root"])
+            .arg(dir.path())
+            .output()
+            .expect("check");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        report["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["file"] == "book.toml")
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap_or_default().to_string(),
+                    d["help"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        check("[\"critical\"]"),
+        [(
+            "require-runbook-for-unmatched".to_string(),
+            "the rules' severities are \"s1\", \"s2\", \"s3\", \"s4\": name those whose alerts must have a runbook".to_string()
+        )]
+    );
+    assert_eq!(check("[\"s1\", \"critical\"]"), []);
+    assert_eq!(check("[]"), []);
+}
+
+/// A runbook's service is its `service` field, else its folder, for the alert map too: without
+/// the field, `alerts.json` and `rb-site alerts` name the folder's service, as the sidebar and
+/// `services/` do.
+#[test]
+fn an_alert_takes_its_runbooks_service_from_the_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("site");
+    crate::support::rb_site()
+        .arg("init")
+        .arg(&root)
+        .assert()
+        .success();
+    let runbook = root.join("content/example/example-service-down.md");
+    let text = std::fs::read_to_string(&runbook).expect("runbook");
+    assert!(text.contains("\nservice: \"example\"\n"), "{text}");
+    std::fs::write(&runbook, text.replace("\nservice: \"example\"\n", "\n")).expect("write");
+    crate::support::rb_site()
+        .args(["build", "--quiet", "--root"])
+        .arg(&root)
+        .assert()
+        .success();
+    let map: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("site/alerts.json")).expect("map"))
+            .expect("json");
+    let services: Vec<(&str, &str)> = map
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|a| {
+            (
+                a["alert"].as_str().unwrap_or_default(),
+                a["service"].as_str().unwrap_or("(none)"),
+            )
+        })
+        .collect();
+    assert_eq!(services, [("ExampleServiceDown", "example")]);
+    assert!(root.join("site/services/example/index.html").is_file());
+}
