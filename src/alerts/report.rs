@@ -1,7 +1,7 @@
 //! The alert stage's findings for a whole site, as the `rb-site alerts` command and the tests
 //! read them: one row per alert, the summary, the diagnostics and the pages it adds.
 
-use super::coverage::AlertGraph;
+use super::coverage::{AlertEntry, AlertGraph};
 use super::summary::{AlertRow, CoverageSummary, alert_rows, coverage_summary};
 use crate::config::Config;
 use crate::diag::{Diagnostic, Report};
@@ -13,6 +13,8 @@ use crate::model::Site;
 pub struct AlertsReport {
     pub rows: Vec<AlertRow>,
     pub statuses: Vec<&'static str>,
+    /// Per row, where the rules' runbook links send a notification ([`link_label`]).
+    pub links: Vec<&'static str>,
     pub summary: CoverageSummary,
     pub report: Report,
     /// Site-relative path -> contents: redirect pages, `alerts/index.html`, `alerts.json`.
@@ -35,6 +37,11 @@ impl AlertsReport {
         Self {
             rows: alert_rows(config, site, graph),
             statuses: graph.entries.values().map(|e| e.status.label()).collect(),
+            links: graph
+                .entries
+                .values()
+                .map(|e| link_label(config, graph, e))
+                .collect(),
             summary: coverage_summary(graph),
             report: config.finish_report(report),
             outputs,
@@ -47,5 +54,26 @@ impl AlertsReport {
                 })
                 .collect(),
         }
+    }
+}
+
+/// Where an alert's runbook links send a notification, as `rb-site alerts` shows it: `ok` (every
+/// rule links to this site's page for the alert), `mismatch` (a link lands elsewhere on the
+/// site or nowhere: `runbook-url-mismatch`), `outside` (a link leaves the site, unchecked),
+/// `missing` (a rule has no runbook link), `-` (no rule defines the alert).
+pub(crate) fn link_label(config: &Config, graph: &AlertGraph, entry: &AlertEntry) -> &'static str {
+    if entry.rules.is_empty() {
+        "-"
+    } else if entry.url_mismatch {
+        "mismatch"
+    } else if entry.external_link {
+        "outside"
+    } else if graph
+        .rules_of(entry)
+        .any(|rule| super::conventions::rule_link(config, rule).is_none())
+    {
+        "missing"
+    } else {
+        "ok"
     }
 }

@@ -199,6 +199,7 @@ struct JsonAlert<'a> {
     #[serde(flatten)]
     row: &'a AlertRow,
     status: &'a str,
+    link: &'a str,
 }
 
 /// The stdout of `rb-site alerts` in a format.
@@ -210,7 +211,8 @@ pub fn render_alerts(alerts: &AlertsReport, format: AlertsFormat) -> String {
                     .rows
                     .iter()
                     .zip(&alerts.statuses)
-                    .map(|(row, status)| JsonAlert { row, status })
+                    .zip(&alerts.links)
+                    .map(|((row, status), link)| JsonAlert { row, status, link })
                     .collect(),
                 summary: &alerts.summary,
             };
@@ -219,11 +221,13 @@ pub fn render_alerts(alerts: &AlertsReport, format: AlertsFormat) -> String {
             text
         }
         AlertsFormat::Csv => {
-            let mut out = String::from("alert,status,severity,service,owner,url,runbook\n");
-            for (row, status) in alerts.rows.iter().zip(&alerts.statuses) {
+            let mut out = String::from("alert,status,link,severity,service,owner,url,runbook\n");
+            let rows = alerts.rows.iter().zip(&alerts.statuses).zip(&alerts.links);
+            for ((row, status), link) in rows {
                 let fields = [
                     row.alert.as_str(),
                     status,
+                    link,
                     row.severity.as_deref().unwrap_or(""),
                     row.service.as_deref().unwrap_or(""),
                     row.owner.as_deref().unwrap_or(""),
@@ -237,15 +241,17 @@ pub fn render_alerts(alerts: &AlertsReport, format: AlertsFormat) -> String {
             out
         }
         AlertsFormat::Table => {
-            let header = ["ALERT", "STATUS", "SEVERITY", "URL", "RUNBOOK"];
-            let cells: Vec<[String; 5]> = alerts
+            let header = ["ALERT", "STATUS", "LINK", "SEVERITY", "URL", "RUNBOOK"];
+            let cells: Vec<[String; 6]> = alerts
                 .rows
                 .iter()
                 .zip(&alerts.statuses)
-                .map(|(row, status)| {
+                .zip(&alerts.links)
+                .map(|((row, status), link)| {
                     [
                         row.alert.clone(),
                         (*status).to_string(),
+                        (*link).to_string(),
                         row.severity.clone().unwrap_or_else(|| "-".into()),
                         row.url.clone().unwrap_or_else(|| "-".into()),
                         row.runbook.clone().unwrap_or_else(|| "-".into()),

@@ -390,6 +390,50 @@ fn kube_prometheus_coverage_matches_an_independent_count() {
     assert!(table.ends_with(
         "125 alerts in rules: 99 with a runbook, 26 without; 9 claimed but unknown; 26 runbook link mismatches\n"
     ));
+    // Each row says where its rules' links send a notification: the 26 mismatches are rows,
+    // not only a count.
+    let link_of = |name: &str| {
+        let at = report
+            .rows
+            .iter()
+            .position(|r| r.alert == name)
+            .expect(name);
+        report.links[at]
+    };
+    assert_eq!(
+        report.links.iter().filter(|l| **l == "mismatch").count(),
+        expected.mismatched
+    );
+    assert_eq!(
+        table
+            .lines()
+            .next()
+            .map(|h| h.split_whitespace().collect::<Vec<_>>()),
+        Some(vec![
+            "ALERT", "STATUS", "LINK", "SEVERITY", "URL", "RUNBOOK"
+        ])
+    );
+    let csv = render_alerts(&report, AlertsFormat::Csv);
+    assert!(csv.starts_with("alert,status,link,severity,service,owner,url,runbook\n"));
+    let mismatched: Vec<&str> = report
+        .rows
+        .iter()
+        .zip(&report.links)
+        .filter(|(_, l)| **l == "mismatch")
+        .map(|(r, _)| r.alert.as_str())
+        .collect();
+    for name in mismatched {
+        assert!(
+            report
+                .report
+                .diagnostics()
+                .iter()
+                .any(|d| d.code == "runbook-url-mismatch"
+                    && d.message.contains(&format!("{name:?}"))),
+            "{name}: a mismatch row with no runbook-url-mismatch diagnostic"
+        );
+        assert_eq!(link_of(name), "mismatch");
+    }
 }
 
 /// Rules per file (alerting + recording) as `promtool check rules --lint=none` (Prometheus 2.42)
