@@ -554,18 +554,33 @@ pub enum Sections {
     Example,
 }
 
+/// A runbook `new` or `init` is about to write.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRunbook<'a> {
+    /// Content-relative folder it is written in.
+    pub folder: &'a str,
+    pub title: &'a str,
+    pub service: Option<&'a str>,
+    pub owner: Option<&'a str>,
+    /// None: the first of `[validate] severities`, the others named in a comment.
+    pub severity: Option<&'a str>,
+    pub alerts: &'a [String],
+    pub sections: Sections,
+}
+
 /// The Markdown of a new runbook with every required section of the default kind.
-pub fn runbook_template(
-    config: &Config,
-    title: &str,
-    service: Option<&str>,
-    owner: Option<&str>,
-    severity: Option<&str>,
-    alerts: &[String],
-    sections: Sections,
-) -> String {
+pub fn runbook_template(config: &Config, runbook: NewRunbook<'_>) -> String {
+    let NewRunbook {
+        folder,
+        title,
+        service,
+        owner,
+        severity,
+        alerts,
+        sections,
+    } = runbook;
     let mut text = String::from("---\n");
-    text.push_str(&schema_modeline(config, service));
+    text.push_str(&schema_modeline(config, folder));
     text.push_str(&format!("title: {}\n", yaml_string(title)));
     if let Some(service) = service {
         text.push_str(&format!("service: {}\n", yaml_string(service)));
@@ -636,9 +651,9 @@ pub const FRONT_MATTER_SCHEMA: &str = "schemas/front-matter.schema.json";
 pub const BOOK_SCHEMA: &str = "schemas/book.schema.json";
 
 /// The `yaml-language-server` modeline of a new runbook: the front-matter schema, relative to
-/// the file `new` writes (`content/<service>/<slug>.md`). None when the content folder is not
+/// the file `new` writes in `folder` (content-relative). None when the content folder is not
 /// inside the root (no relative path that survives a clone).
-fn schema_modeline(config: &Config, service: Option<&str>) -> String {
+fn schema_modeline(config: &Config, folder: &str) -> String {
     use std::path::Component;
     let components: Vec<Component<'_>> = config.build.content_dir.components().collect();
     if !components
@@ -651,7 +666,7 @@ fn schema_modeline(config: &Config, service: Option<&str>) -> String {
         .iter()
         .filter(|c| matches!(c, Component::Normal(_)))
         .count()
-        + usize::from(service.is_some_and(|s| !slugify(s).is_empty()));
+        + folder.split('/').filter(|part| !part.is_empty()).count();
     format!(
         "# yaml-language-server: $schema={}{FRONT_MATTER_SCHEMA}\n",
         "../".repeat(depth)
@@ -690,14 +705,34 @@ fn new_runbook(args: NewArgs) -> Result<ExitCode> {
             args.title
         );
     }
-    let mut path = config.content_dir();
+    // The folder: where the service's runbooks already are, else `<service>/`.
+    let mut folder = String::new();
     if let Some(service) = &args.service {
-        let folder = slugify(service);
-        if folder.is_empty() {
+        let service_slug = slugify(service);
+        if service_slug.is_empty() {
             bail!("the service {service:?} gives an empty folder name");
         }
-        path.push(folder);
+        folder = service_folder(&config, &service_slug).unwrap_or(service_slug);
     }
+    let alert_named = folder_names_alerts(&config, &folder);
+    let mut path = config.content_dir();
+    if !folder.is_empty() {
+        path.push(&folder);
+    }
+    // Where file names name alerts (`name-from-file`, or most runbooks of the folder are
+    // named after an alert of the rules), the file of a runbook for one alert is named after it.
+    let file_stem = match args.alerts.as_slice() {
+        [alert]
+            if !alert.is_empty()
+                && alert
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && (alert_named || config.name_from_file(&format!("{folder}/{alert}.md"))) =>
+        {
+            alert.clone()
+        }
+        _ => slug,
+    };
     let owner = match args.owner {
         Some(owner) => Some(owner),
         None => service_owner(&config, &path),
@@ -717,15 +752,18 @@ fn new_runbook(args: NewArgs) -> Result<ExitCode> {
             severities.join(", ")
         );
     }
-    path.push(format!("{slug}.md"));
+    path.push(format!("{file_stem}.md"));
     let text = runbook_template(
         &config,
-        &args.title,
-        args.service.as_deref(),
-        owner.as_deref(),
-        args.severity.as_deref(),
-        &args.alerts,
-        Sections::ToWrite,
+        NewRunbook {
+            folder: &folder,
+            title: &args.title,
+            service: args.service.as_deref(),
+            owner: owner.as_deref(),
+            severity: args.severity.as_deref(),
+            alerts: &args.alerts,
+            sections: Sections::ToWrite,
+        },
     );
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
@@ -752,6 +790,65 @@ fn new_runbook(args: NewArgs) -> Result<ExitCode> {
 
 /// The owner named by the runbooks already in `folder` (a service), when they agree on one:
 /// a new runbook of the service is most likely answered for by the same team.
+/// The content-relative folder that holds most runbooks of the service `slug` (the first such
+/// folder in site order on a tie), or None when the site has none: an adopted repository keeps
+/// its services where it always has (`runbooks/<service>/`).
+fn service_folder(config: &Config, slug: &str) -> Option<String> {
+    let (site, _, _) = crate::load_site(config).ok()?;
+    let mut folders: Vec<(&str, usize)> = Vec::new();
+    for page in &site.pages {
+        if page.kind != crate::model::PageKind::Runbook
+            || page.service_name().map(slugify).as_deref() != Some(slug)
+        {
+            continue;
+        }
+        let dir = page.doc.dir();
+        match folders.iter_mut().find(|(known, _)| *known == dir) {
+            Some((_, count)) => *count += 1,
+            None => folders.push((dir, 1)),
+        }
+    }
+    let most = folders.iter().map(|(_, count)| *count).max()?;
+    folders
+        .into_iter()
+        .find(|(_, count)| *count == most)
+        .map(|(dir, _)| dir.to_string())
+}
+
+/// Whether most Markdown files of the content-relative `folder` are named after an alert
+/// (`TargetDown.md`), as in repositories with a page per alert: an alert of the rule files, or,
+/// with no rule files, a name spelled like one (a Prometheus name with a capital letter).
+fn folder_names_alerts(config: &Config, folder: &str) -> bool {
+    let Ok(entries) = std::fs::read_dir(config.content_dir().join(folder)) else {
+        return false;
+    };
+    let stems: Vec<String> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .filter_map(|path| Some(path.file_stem()?.to_string_lossy().into_owned()))
+        .filter(|stem| !stem.starts_with('_') && stem != "README")
+        .collect();
+    if stems.is_empty() {
+        return false;
+    }
+    let (rules, _) = crate::alerts::load_rules(config);
+    let names: std::collections::BTreeSet<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+    let spelled_like_an_alert = |stem: &str| {
+        stem.chars().any(|c| c.is_ascii_uppercase())
+            && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !stem.starts_with(|c: char| c.is_ascii_digit())
+    };
+    let named = stems
+        .iter()
+        .filter(|stem| match names.is_empty() {
+            true => spelled_like_an_alert(stem),
+            false => names.contains(stem.as_str()),
+        })
+        .count();
+    named * 2 > stems.len()
+}
+
 fn service_owner(config: &Config, folder: &Path) -> Option<String> {
     let mut owners = std::collections::BTreeSet::new();
     for entry in std::fs::read_dir(folder).ok()?.flatten() {
@@ -826,12 +923,15 @@ fn init_new_site(dir: &Path) -> Result<ExitCode> {
     let config = Config::from_toml(dir, "")?;
     let runbook = runbook_template(
         &config,
-        "Example service is down",
-        Some("example"),
-        Some("team-example"),
-        None,
-        &[EXAMPLE_ALERT.to_string()],
-        Sections::Example,
+        NewRunbook {
+            folder: "example",
+            title: "Example service is down",
+            service: Some("example"),
+            owner: Some("team-example"),
+            severity: None,
+            alerts: &[EXAMPLE_ALERT.to_string()],
+            sections: Sections::Example,
+        },
     );
     std::fs::write(dir.join("content/example/example-service-down.md"), runbook)?;
     std::fs::write(dir.join("rules/example.yaml"), example_rules())?;

@@ -450,3 +450,80 @@ fn the_readme_adoption_transcript_is_what_rb_site_prints() {
     }
     assert_eq!(printed, transcript);
 }
+
+/// `new` in an adopted repository writes where and as its runbooks are: prometheus-operator
+/// keeps services under `runbooks/<service>/` (and names files after their alert,
+/// `name-from-file`), OpenShift under `alerts/<operator>/` with a file per alert
+/// (`TargetDown.md`). A service the site has not got yet gets a folder of its own; a runbook for
+/// no single alert keeps its title's slug.
+#[test]
+fn new_follows_the_layout_and_file_names_of_an_adopted_repository() {
+    let Some(shared) = crate::support::shared() else {
+        return;
+    };
+    for (corpus, args, written) in [
+        (
+            "prometheus-operator-runbooks",
+            &[
+                "new",
+                "Kube foo",
+                "--service",
+                "kubernetes",
+                "--alert",
+                "KubeFoo",
+            ][..],
+            "./content/runbooks/kubernetes/KubeFoo.md\n",
+        ),
+        (
+            "prometheus-operator-runbooks",
+            &["new", "Kube bar", "--service", "kubernetes"][..],
+            "./content/runbooks/kubernetes/kube-bar.md\n",
+        ),
+        (
+            "openshift-runbooks",
+            &[
+                "new",
+                "Target down twice",
+                "--service",
+                "cluster-monitoring-operator",
+                "--alert",
+                "TargetDownTwice",
+            ][..],
+            "./alerts/cluster-monitoring-operator/TargetDownTwice.md\n",
+        ),
+        (
+            "openshift-runbooks",
+            &[
+                "new",
+                "Brand new",
+                "--service",
+                "brand-new",
+                "--alert",
+                "BrandNew",
+            ][..],
+            "./alerts/brand-new/brand-new.md\n",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::support::copy_tree(&shared.join("corpus").join(corpus), dir.path());
+        let _ = std::fs::remove_file(dir.path().join("book.toml"));
+        let (code, _, stderr) = run_in(dir.path(), &["init"]);
+        assert_eq!(code, 0, "{corpus}: {stderr}");
+        let (code, stdout, stderr) = run_in(dir.path(), args);
+        assert_eq!(
+            (code, stdout.as_str()),
+            (0, written),
+            "{corpus} {args:?}: {stderr}"
+        );
+        let text = read(&dir.path().join(written.trim()));
+        // The schema modeline climbs out of the folder it was written in.
+        let depth = written.trim().matches('/').count() - 1;
+        assert!(
+            text.contains(&format!(
+                "# yaml-language-server: $schema={}schemas/front-matter.schema.json\n",
+                "../".repeat(depth)
+            )),
+            "{text}"
+        );
+    }
+}
