@@ -68,6 +68,9 @@ struct Survey {
     named_after_alerts: usize,
     /// The files name-from-file could apply to (not README, not `_index.md`).
     nameable: usize,
+    /// Top-level folders whose runbooks have file names, none of them an alert's (a
+    /// contribution guide under `docs/`): `name-from-file` stays off there.
+    unnamed_folders: Vec<String>,
     /// The default kind, with how many pages have most of its sections.
     kind: (String, usize),
     pages: usize,
@@ -201,17 +204,29 @@ impl Survey {
             .filter(|p| p.kind == PageKind::Runbook)
             .collect();
         self.pages = runbooks.len();
+        // Top-level folder -> (files that could be named after an alert, files that are).
+        let mut folders: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         for page in &runbooks {
-            let name = page.doc.source.rel.rsplit('/').next().unwrap_or_default();
+            let rel = page.doc.source.rel.as_str();
+            let name = rel.rsplit('/').next().unwrap_or_default();
             let stem = name.strip_suffix(".md").unwrap_or(name);
             if stem.eq_ignore_ascii_case("readme") || stem.eq_ignore_ascii_case("index") {
                 continue;
             }
+            let named = alert_names.contains(stem);
             self.nameable += 1;
-            if alert_names.contains(stem) {
-                self.named_after_alerts += 1;
+            self.named_after_alerts += usize::from(named);
+            if let Some((folder, _)) = rel.split_once('/') {
+                let counts = folders.entry(folder).or_default();
+                counts.0 += 1;
+                counts.1 += usize::from(named);
             }
         }
+        self.unnamed_folders = folders
+            .into_iter()
+            .filter(|(_, (_, named))| *named == 0)
+            .map(|(folder, _)| folder.to_string())
+            .collect();
         // The kind most pages follow: at least half its sections present.
         let mut best = ("reference".to_string(), 0);
         for (kind, settings) in &config.kinds {
@@ -466,6 +481,16 @@ impl Survey {
                     toml_string(page),
                     toml_string(heading),
                     names.join(", ")
+                );
+            }
+        }
+        if self.names_from_files() {
+            for folder in &self.unnamed_folders {
+                let _ = write!(
+                    text,
+                    "\n# No file name under {folder}/ is an alert name: its pages claim none by name.\n\
+                     [[paths]]\nmatch = [{}]\nname-from-file = false\n",
+                    toml_string(&format!("{folder}/**"))
                 );
             }
         }

@@ -527,3 +527,36 @@ fn new_follows_the_layout_and_file_names_of_an_adopted_repository() {
         );
     }
 }
+
+/// prometheus-operator names its runbooks after their alerts, but not its contribution guide
+/// (`docs/add-runbook.md`): init turns `name-from-file` on, and off under `docs/`, so the
+/// guide claims no alert named "add-runbook". The rules are kube-prometheus's, copied in.
+#[test]
+fn init_keeps_name_from_file_off_in_folders_named_otherwise() {
+    let Some(shared) = crate::support::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = shared.join("corpus");
+    crate::support::copy_tree(&corpus.join("prometheus-operator-runbooks"), dir.path());
+    crate::support::copy_tree(
+        &corpus.join("prometheus-rules/kube-prometheus"),
+        &dir.path().join("rules"),
+    );
+    let (code, _, stderr) = run_in(dir.path(), &["init"]);
+    assert_eq!(code, 0, "{stderr}");
+    let book = read(&dir.path().join("book.toml"));
+    assert!(book.contains("\nname-from-file = true\n"), "{book}");
+    assert!(
+        book.ends_with(
+            "\n# No file name under docs/ is an alert name: its pages claim none by name.\n\
+             [[paths]]\nmatch = [\"docs/**\"]\nname-from-file = false\n"
+        ),
+        "{book}"
+    );
+    let (code, _, stderr) = run_in(dir.path(), &["build", "--quiet"]);
+    assert_eq!(code, 0, "{stderr}");
+    let map = read(&dir.path().join("site/alerts.json"));
+    assert!(!map.contains("add-runbook"), "{map}");
+    assert!(map.contains("\"alert\": \"KubePodCrashLooping\""), "{map}");
+}
