@@ -192,6 +192,18 @@ pub(super) fn check(
                     )
                     .with_help("write what to do here, or remove the heading and configure the kind without it"),
             ),
+            Content::Comment => out.push(
+                source
+                    .diag(
+                        "empty-section",
+                        span.clone(),
+                        format!(
+                            "the \"{}\" section is empty: it holds only an HTML comment, which readers never see",
+                            section.name
+                        ),
+                    )
+                    .with_help("write what to do below the comment (`rb-site new` leaves one in each section, saying what belongs there)"),
+            ),
             Content::Placeholder(text) => out.push(
                 source
                     .diag(
@@ -282,6 +294,8 @@ fn accepted_headings(config: &Config, name: &str) -> String {
 #[derive(Debug, PartialEq, Eq)]
 enum Content {
     Empty,
+    /// Only HTML comments, which readers never see (what `rb-site new` leaves in each section).
+    Comment,
     /// Only placeholder words (`TODO`, `TBD`, `FIXME`, `N/A`), as written.
     Placeholder(String),
     Written,
@@ -351,6 +365,8 @@ fn section_body(
     let written = text.trim();
     let content = if other_content {
         Content::Written
+    } else if written.is_empty() && !html.trim().is_empty() {
+        Content::Comment
     } else if written.is_empty() {
         Content::Empty
     } else if is_placeholder(written) {

@@ -86,7 +86,7 @@ fn issue_12_readme_first_steps_pass_as_written() {
     );
     assert!(
         stderr.contains(
-            "error[empty-section]: the \"rollback\" section is empty\n  \
+            "error[empty-section]: the \"rollback\" section is empty: it holds only an HTML comment, which readers never see\n  \
              --> content/redis/redis-down.md:42:1\n"
         ),
         "{stderr}"
