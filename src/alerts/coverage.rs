@@ -293,15 +293,13 @@ fn unmatched_requirement(config: &Config, rules: &[AlertRule]) -> Option<Diagnos
     {
         return None;
     }
-    let quoted = |names: &mut dyn Iterator<Item = &str>| {
-        names
-            .map(|n| format!("{n:?}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    fn quoted<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+        let quoted: Vec<String> = names.into_iter().map(|n| format!("{n:?}")).collect();
+        quoted.join(", ")
+    }
     let help = format!(
         "the rules' severities are {}: name those whose alerts must have a runbook",
-        quoted(&mut used.iter().copied())
+        quoted(used.iter().copied())
     );
     Some(
         Diagnostic::file(
@@ -309,7 +307,7 @@ fn unmatched_requirement(config: &Config, rules: &[AlertRule]) -> Option<Diagnos
             "require-runbook-for-unmatched",
             format!(
                 "[alerts] require-runbook-for names {}, a severity no alerting rule has: no alert is required to have a runbook",
-                quoted(&mut required.iter().map(String::as_str))
+                quoted(required.iter().map(String::as_str))
             ),
         )
         .with_help(help),

@@ -165,16 +165,7 @@ fn rule_files(config: &Config) -> Result<RuleFiles, Box<Diagnostic>> {
         if !(pattern.starts_with("../") || Path::new(pattern).is_absolute()) {
             continue;
         }
-        let literal: Vec<&str> = pattern
-            .split('/')
-            .take_while(|part| !part.contains(['*', '?', '[', '{']))
-            .collect();
-        // A glob without wildcards names a file: walk its folder.
-        let literal = match literal.len() == pattern.split('/').count() {
-            true => &literal[..literal.len() - 1],
-            false => &literal[..],
-        };
-        let spelled = literal.join("/");
+        let spelled = glob_folder(pattern);
         if !folders.iter().any(|(_, known)| *known == spelled) {
             folders.push((config.root.join(&spelled), spelled));
         }
@@ -228,6 +219,23 @@ fn rule_files(config: &Config) -> Result<RuleFiles, Box<Diagnostic>> {
         })
         .collect();
     Ok((files, unmatched))
+}
+
+/// The folder that holds every file a rules glob can match, as the glob spells it: its parts
+/// before the first wildcard (`../monitoring` of `../monitoring/**/*.yaml`). A glob without
+/// wildcards names a file, and this is the file's folder.
+pub(crate) fn glob_folder(pattern: &str) -> String {
+    let pattern = pattern.trim_start_matches("./");
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let literal = parts
+        .iter()
+        .take_while(|part| !part.contains(['*', '?', '[', '{']))
+        .count();
+    let folder = match literal == parts.len() {
+        true => &parts[..literal.saturating_sub(1)],
+        false => &parts[..literal],
+    };
+    folder.join("/")
 }
 
 fn relative_slash_path(root: &Path, path: &Path) -> Option<String> {
@@ -516,6 +524,22 @@ impl<'de> Deserialize<'de> for Text {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_globs_folder_is_its_parts_before_the_first_wildcard() {
+        assert_eq!(glob_folder("rules/**/*.{yaml,yml}"), "rules");
+        assert_eq!(glob_folder("./rules/api.yaml"), "rules");
+        assert_eq!(
+            glob_folder("../monitoring/rules/*.yaml"),
+            "../monitoring/rules"
+        );
+        assert_eq!(
+            glob_folder("/etc/prometheus/rules/node.yml"),
+            "/etc/prometheus/rules"
+        );
+        assert_eq!(glob_folder("*.yaml"), "");
+        assert_eq!(glob_folder("alerts.yaml"), "");
+    }
 
     #[test]
     fn plain_groups_and_prometheus_rule_documents_both_load() {

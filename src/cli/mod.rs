@@ -788,8 +788,6 @@ fn new_runbook(args: NewArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The owner named by the runbooks already in `folder` (a service), when they agree on one:
-/// a new runbook of the service is most likely answered for by the same team.
 /// The content-relative folder that holds most runbooks of the service `slug` (the first such
 /// folder in site order on a tie), or None when the site has none: an adopted repository keeps
 /// its services where it always has (`runbooks/<service>/`).
@@ -849,6 +847,8 @@ fn folder_names_alerts(config: &Config, folder: &str) -> bool {
     named * 2 > stems.len()
 }
 
+/// The owner named by the runbooks already in `folder` (a service), when they agree on one:
+/// a new runbook of the service is most likely answered for by the same team.
 fn service_owner(config: &Config, folder: &Path) -> Option<String> {
     let mut owners = std::collections::BTreeSet::new();
     for entry in std::fs::read_dir(folder).ok()?.flatten() {

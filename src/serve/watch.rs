@@ -79,16 +79,7 @@ impl Classifier {
             list.push((self.themes_dir.clone(), RecursiveMode::Recursive));
         }
         for pattern in &config.alerts.rules {
-            // The literal folders before the first wildcard hold every file the glob can match.
-            let literal: PathBuf = Path::new(pattern)
-                .components()
-                .take_while(|c| {
-                    !c.as_os_str()
-                        .to_string_lossy()
-                        .contains(['*', '?', '[', '{'])
-                })
-                .collect();
-            let mut dir = self.root.join(literal);
+            let mut dir = self.root.join(crate::alerts::rules::glob_folder(pattern));
             while !dir.is_dir() && dir.pop() {}
             if dir != self.root && !dir.starts_with(&self.content_dir) && dir.is_dir() {
                 list.push((dir, RecursiveMode::Recursive));
