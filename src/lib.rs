@@ -185,7 +185,7 @@ fn render_into(
     }
     let templates = timings::time("templates", || cache.templates(config))?;
     let (theme, tera) = (&templates.0, &templates.1);
-    let with_search = config.search.enabled && which.print();
+    let with_search = config.search.enabled && which.whole_site();
     // The search index and the alert pages need only the checked site: build them while the
     // pages render, each into its own branch of the output so a streaming output writes them
     // as soon as they are ready.
@@ -219,7 +219,7 @@ fn render_into(
                 },
                 // Alert pages list runbooks: `serve` renders them with the other listings.
                 || -> Result<()> {
-                    if which.listings() {
+                    if which.whole_site() {
                         timings::time("alert pages", || {
                             render::alert_pages::alert_outputs(
                                 config,
@@ -242,7 +242,7 @@ fn render_into(
     alerted?;
     let mut output = rendered.output;
     output.absorb(alert_output);
-    output.absorb_whole_site(index_output);
+    output.absorb(index_output);
     let mut report = std::mem::take(&mut checked.report);
     // What the check stages already reported (a Mermaid block that does not parse) is not
     // repeated: `check` and `build` report the same problems once. Rendering seldom finds any

@@ -75,10 +75,12 @@ struct Renderer<'a> {
     highlight_rules: code_css::HighlightRules,
 }
 
-/// What a render covers: the whole site, or (for `serve`) some pages and some site-wide outputs.
+/// What a render covers: the whole site, or (for `serve`, before the reload) some pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PageSet {
     All,
+    /// These pages and nothing site-wide (no listing, print binder or search index): what a
+    /// save shows first, before `serve`'s deferred pass renders the whole site again.
     Only {
         /// Pages by index into [`Site::pages`]. Pages whose body changed are added anyway.
         pages: std::collections::BTreeSet<usize>,
@@ -86,12 +88,6 @@ pub enum PageSet {
         /// render with the same cache: only their bodies are checked against it (hashing every
         /// page's inputs costs more than a small rebuild); the others are taken as they are.
         bodies: std::collections::BTreeSet<usize>,
-        /// Also the outputs that list pages: home, generated sections, taxonomies, aliases,
-        /// sitemap, navigation, 404, static files and assets. Leave it out only when no page's
-        /// listing (title, URL, front matter) and no asset changed.
-        listings: bool,
-        /// Also the print binders under `print/`, which hold every body.
-        print: bool,
     },
 }
 
@@ -110,20 +106,10 @@ impl PageSet {
         }
     }
 
-    /// Whether the outputs that list pages are rendered (alert pages too).
-    pub fn listings(&self) -> bool {
-        match self {
-            PageSet::All => true,
-            PageSet::Only { listings, .. } => *listings,
-        }
-    }
-
-    /// Whether the print binders (and the search index, which also covers every page) is rendered.
-    pub fn print(&self) -> bool {
-        match self {
-            PageSet::All => true,
-            PageSet::Only { print, .. } => *print,
-        }
+    /// Whether the outputs that cover the site are rendered: listings, alert pages, print
+    /// binders, the search index, static files and assets.
+    pub fn whole_site(&self) -> bool {
+        *self == PageSet::All
     }
 }
 
@@ -294,7 +280,7 @@ pub fn render_pages(
     // Bodies are rendered slice by slice, the print binders' runbooks first, binder by binder,
     // and each body is let go once its page and its binder's parts are made: a build never
     // holds the bodies of the whole site (`serve` keeps them in its cache all the same).
-    let binders = if which.print() {
+    let binders = if which.whole_site() {
         renderer.binders()
     } else {
         Vec::new()
@@ -381,7 +367,7 @@ pub fn render_pages(
         home_fresh,
         all_fresh,
     } = made;
-    if which.print() {
+    if which.whole_site() {
         renderer.print_index(&binders, &part_counts, &mut print_output)?;
     }
     // Only a render of every body knows which blocks the site still has; partial renders
@@ -396,10 +382,10 @@ pub fn render_pages(
     diagnostics.extend(cache.page_errors.values().cloned());
     let home_changed = home_fresh || home_index.is_some_and(|i| which.contains(i));
     let home_html = home_html.unwrap_or_default();
-    let home = (which.listings() || home_changed).then_some(home_html.as_str());
-    renderer.listings(which.listings(), home, &mut output)?;
-    output.absorb_whole_site(print_output);
-    if which.listings() {
+    let home = (which.whole_site() || home_changed).then_some(home_html.as_str());
+    renderer.listings(which.whole_site(), home, &mut output)?;
+    output.absorb(print_output);
+    if which.whole_site() {
         let (path, bytes) = renderer.not_found()?;
         output.insert(path, bytes)?;
         renderer.aliases(&mut output)?;
@@ -449,12 +435,7 @@ struct PagesMade {
 /// every other page in the cache. `None`: visit every page.
 fn partial_render(which: &PageSet, cache: &RenderCache, n: usize) -> Option<Vec<usize>> {
     match which {
-        PageSet::Only {
-            pages,
-            bodies,
-            print: false,
-            ..
-        } if !cache.one_render && !cache.bodies.is_empty() => {
+        PageSet::Only { pages, bodies } if !cache.one_render && !cache.bodies.is_empty() => {
             Some(pages.union(bodies).copied().filter(|&i| i < n).collect())
         }
         _ => None,

@@ -15,9 +15,6 @@ pub struct Output {
     pub files: BTreeMap<String, Vec<u8>>,
     /// Paths that two outputs wanted; the first kept it. Reported as `duplicate-url`.
     pub collisions: Vec<String>,
-    /// Paths of the files that cover every page: the print binders and the search index
-    /// ([`Output::absorb_whole_site`]). `serve` replaces the last render's with them.
-    pub whole_site: Vec<String>,
     stream: Option<Stream>,
 }
 
@@ -105,19 +102,11 @@ impl Output {
         }
     }
 
-    /// [`Output::absorb`] for a branch of files that cover every page (the print binders, the
-    /// search index): their paths are listed in [`Output::whole_site`] too.
-    pub fn absorb_whole_site(&mut self, branch: Output) {
-        self.whole_site.extend(branch.files.keys().cloned());
-        self.absorb(branch);
-    }
-
     /// Takes in the files of a [`branch`](Output::branch), as if inserted here after this
     /// output's own (a path both have is a collision; streamed bytes are not sent again).
     pub fn absorb(&mut self, branch: Output) {
         let streamed = branch.stream.is_some();
         self.collisions.extend(branch.collisions);
-        self.whole_site.extend(branch.whole_site);
         for (path, bytes) in branch.files {
             match self.files.entry(path) {
                 std::collections::btree_map::Entry::Occupied(taken) => {

@@ -7,9 +7,9 @@
 //!   a title, most front matter): that file is read and parsed again and put in place in the
 //!   site; it is validated again with the pages that link to its anchors
 //!   ([`crate::checks`]); the alert graph is built again only when what it reads of the page
-//!   changed. Its page and the pages
-//!   beside it are rendered before the reload; the pages that list it, the print binders and the
-//!   search index are left for [`Builder::render_deferred`], once edits pause ([`plan`]);
+//!   changed. Its page and the pages beside it are rendered before the reload ([`plan`]); once
+//!   edits pause, [`Builder::render_deferred`] renders the whole site as a build does, with the
+//!   Markdown bodies kept, and only files whose bytes changed are announced;
 //! - a page added, removed or moved, or a slug, draft flag or folder kind changed: the site is
 //!   linked and checked again as a whole, and every page rendered, with the unchanged Markdown
 //!   bodies taken from the cache;
@@ -37,10 +37,10 @@ use crate::checks::Checks;
 use crate::config::Config;
 use crate::diag::{Diagnostic, Report};
 use crate::link::{self, Linked};
-use crate::model::{Document, PageKind, Site};
+use crate::model::{Document, PageKind};
 use crate::render::{Output, PageSet, RenderCache};
 use crate::{alerts, load, parse, render_site_pages};
-use plan::{Before, Deferred};
+use plan::Before;
 
 /// One file of the site in memory, with its ETag computed on first request (hashing a large
 /// the print binders on every rebuild would cost more than the rebuild).
@@ -139,11 +139,8 @@ struct State {
     unreadable: BTreeSet<String>,
     assets: BTreeSet<String>,
     files: Arc<Files>,
-    /// The files of the last render of the print binders and the search index: the next one
-    /// replaces them all (the index's files change with the words of the site).
-    print_outputs: PrintOutputs,
-    /// Work left for [`Builder::render_deferred`].
-    deferred: Option<Deferred>,
+    /// The last build rendered only some pages: [`Builder::render_deferred`] renders the rest.
+    deferred: bool,
 }
 
 /// Builds the site again and again, as cheaply as the change allows.
@@ -151,8 +148,8 @@ pub(crate) struct Builder {
     config: Config,
     state: Option<State>,
     cache: RenderCache,
-    /// Leave the listing pages, the print binders and the search index out of incremental builds,
-    /// for [`Builder::render_deferred`] after the reload.
+    /// Render only the changed pages (and those beside them) when a save allows it, and the
+    /// whole site in [`Builder::render_deferred`] after the reload.
     defer: bool,
     /// Makes the next [`Builder::build`] panic: how tests prove `serve` survives a bug.
     #[cfg(test)]
@@ -189,8 +186,8 @@ impl Builder {
         self.cache = RenderCache::default();
     }
 
-    /// Renders what the last builds left for later (listing pages, the print binders, the search
-    /// index); returns every file, now current, and the report.
+    /// Renders the whole site after builds that rendered only some pages, as a build does, with
+    /// the bodies kept; returns every file, now current, and the report.
     pub(crate) fn render_deferred(&mut self) -> Result<Built> {
         let started = Instant::now();
         let Some(state) = self.state.as_mut() else {
@@ -205,20 +202,12 @@ impl Builder {
             });
         };
         let mut rendered = 0;
-        if let Some(deferred) = state.deferred.take() {
-            let which = deferred.page_set();
+        if std::mem::take(&mut state.deferred) {
+            let which = PageSet::All;
             let output =
                 render_site_pages(&self.config, &mut state.checked, &which, &mut self.cache)?;
             rendered = output.files.len();
-            let (files, print_outputs) = merge(
-                &state.files,
-                output,
-                &which,
-                &state.checked.site,
-                &state.print_outputs,
-            );
-            state.files = Arc::new(files);
-            state.print_outputs = print_outputs;
+            state.files = Arc::new(merge(&state.files, output, &which));
         }
         Ok(Built {
             files: Arc::clone(&state.files),
@@ -255,7 +244,7 @@ impl Builder {
         let (state, mut built) = result?;
         built.millis = started.elapsed().as_secs_f64() * 1000.0;
         built.report = state.checked.report.clone();
-        built.deferred = state.deferred.is_some();
+        built.deferred = state.deferred;
         self.state = Some(state);
         Ok(built)
     }
@@ -392,13 +381,7 @@ impl Builder {
         let which = PageSet::All;
         let output = render_site_pages(&self.config, &mut checked, &which, &mut self.cache)?;
         let rendered = output.files.len();
-        let (files, print_outputs) = merge(
-            &Files::default(),
-            output,
-            &which,
-            &checked.site,
-            &PrintOutputs::default(),
-        );
+        let files = merge(&Files::default(), output, &which);
         let state = State {
             checked,
             checks,
@@ -407,8 +390,7 @@ impl Builder {
             unreadable,
             assets,
             files: Arc::new(files),
-            print_outputs,
-            deferred: None,
+            deferred: false,
         };
         let built = Built::of(&state, rendered, parsed, true);
         Ok((state, built))
@@ -425,8 +407,7 @@ impl Builder {
             unreadable,
             assets,
             files,
-            print_outputs,
-            deferred,
+            deferred: _,
         } = state;
         let parsed = edits.parsed.len();
         let folder_kinds = link::folder_kinds(
@@ -464,41 +445,26 @@ impl Builder {
         checked.report = crate::timings::time("serve: report", || {
             checks.report(&self.config, earlier.values().flatten())
         });
-        let (plan, later) = before.plan(
+        let plan = before.plan(
             &checked,
             old_files,
             old_alerts.as_ref(),
             edits.asset_touched,
         );
-
-        let mut pending = deferred.unwrap_or_default();
-        pending.merge(later);
         let (which, deferred) = if plan.everything_now || !self.defer {
-            let mut pages = plan.pages;
-            pages.extend(pending.pages);
-            let which = PageSet::Only {
-                pages,
-                bodies: plan.bodies,
-                listings: true,
-                print: true,
-            };
-            (which, None)
+            (PageSet::All, false)
         } else {
             let which = PageSet::Only {
                 pages: plan.pages,
                 bodies: plan.bodies,
-                listings: false,
-                print: false,
             };
-            (which, Some(pending))
+            (which, true)
         };
         let output = crate::timings::time("serve: render", || {
             render_site_pages(&self.config, &mut checked, &which, &mut self.cache)
         })?;
         let rendered = output.files.len();
-        let (files, print_outputs) = crate::timings::time("serve: merge", || {
-            merge(&files, output, &which, &checked.site, &print_outputs)
-        });
+        let files = crate::timings::time("serve: merge", || merge(&files, output, &which));
         let state = State {
             checked,
             checks,
@@ -507,7 +473,6 @@ impl Builder {
             unreadable,
             assets,
             files: Arc::new(files),
-            print_outputs,
             deferred,
         };
         let built = Built::of(&state, rendered, parsed, false);
@@ -515,73 +480,27 @@ impl Builder {
     }
 }
 
-/// The files after rendering `which`: the rendered ones, and the rest kept from `old`. A render
-/// of the listings replaces them all (a tag no page uses any more loses its page), so only
-/// page files are kept then; a render of the print binders and the search index replaces the files
-/// of the last one. Returns the files and the print and search files among them.
-fn merge(
-    old: &Files,
-    output: Output,
-    which: &PageSet,
-    site: &Site,
-    old_print_outputs: &PrintOutputs,
-) -> (Files, PrintOutputs) {
-    let whole_site: std::collections::HashSet<&str> =
-        output.whole_site.iter().map(String::as_str).collect();
-    let mut rendered_whole_site = PrintOutputs::default();
-    let rendered: Vec<(Arc<str>, Arc<SiteFile>)> = output
-        .files
-        .into_iter()
-        .map(|(path, bytes)| {
-            let path: Arc<str> = Arc::from(path);
-            if whole_site.contains(&*path) {
-                rendered_whole_site.insert(Arc::clone(&path));
-            }
-            (path, Arc::new(SiteFile::new(bytes)))
-        })
-        .collect();
-    let print_outputs = if which.print() {
-        rendered_whole_site
-    } else {
-        old_print_outputs.clone()
-    };
-    // What this render did not make is kept from the last one, unless this render stands for
-    // all of its kind: every file (a full render), the listings (every file but the pages'),
-    // the print binders and search index. A save's first pass renders neither: the table is
-    // copied (it holds `Arc`s), which is several times cheaper than hashing 60,000 paths anew.
+/// The files after rendering `which`: a render of the whole site replaces them all, a
+/// render of some pages replaces theirs. A file whose bytes did not change keeps its old
+/// [`SiteFile`], so that telling the browsers what changed compares pointers, and the old
+/// generation's memory goes as soon as it is no longer served.
+fn merge(old: &Files, output: Output, which: &PageSet) -> Files {
     let mut files = match which {
-        PageSet::All => Files::with_capacity_and_hasher(rendered.len(), rustc_hash::FxBuildHasher),
-        PageSet::Only {
-            listings, print, ..
-        } => {
-            let mut files = old.clone();
-            if *listings || *print {
-                let page_paths: PrintOutputs = if *listings {
-                    site.pages
-                        .iter()
-                        .filter_map(crate::model::Page::output_path)
-                        .map(Arc::from)
-                        .collect()
-                } else {
-                    PrintOutputs::default()
-                };
-                files.retain(|path, _| {
-                    if old_print_outputs.contains(path) {
-                        !*print
-                    } else {
-                        !*listings || page_paths.contains(path)
-                    }
-                });
-            }
-            files
+        PageSet::All => {
+            Files::with_capacity_and_hasher(output.files.len(), rustc_hash::FxBuildHasher)
         }
+        // The table is copied (it holds `Arc`s), which is several times cheaper than hashing
+        // 60,000 paths anew.
+        PageSet::Only { .. } => old.clone(),
     };
-    files.extend(rendered);
-    (files, print_outputs)
+    files.extend(output.files.into_iter().map(
+        |(path, bytes)| match old.get_key_value(path.as_str()) {
+            Some((path, file)) if file.bytes == bytes => (Arc::clone(path), Arc::clone(file)),
+            _ => (Arc::from(path), Arc::new(SiteFile::new(bytes))),
+        },
+    ));
+    files
 }
-
-/// A set of output paths.
-type PrintOutputs = std::collections::HashSet<Arc<str>, rustc_hash::FxBuildHasher>;
 
 /// The Markdown and other files a change names, read (and parsed when their text changed).
 struct Edits {
