@@ -73,6 +73,7 @@ pub fn page(bytes: &[u8]) {
             &mut checked,
             &crate::render::PageSet::All,
             &mut cache,
+            None,
         );
     }
 }

@@ -16,7 +16,8 @@
 //! same folder ([`fingerprint`]): it reports what the checks found and renders nothing.
 //!
 //! [`serve`] runs stages 1 to 6 again as files change, re-parsing, re-checking and re-rendering
-//! only what a change touches ([`link`] and [`validate`] page by page, [`render_site_pages`]).
+//! only what a change touches ([`link`] and [`validate`] page by page; [`render_site_pages`]
+//! renders a file again only when its template's context changed, [`render::keyed`]).
 //! `check` and `serve` run stages 4 and 5 through one type, [`checks::Checks`]: `check` once,
 //! `serve` keeping it between builds and patching it.
 //!
@@ -148,28 +149,35 @@ pub fn render_site_into(
         checked,
         &render::PageSet::All,
         &mut cache,
+        &render::keyed::Reuse::none(),
         output,
         progress,
     )
 }
 
-/// Stage 6 for `serve`: renders the pages in `which` (the site-wide pages always), reusing the
-/// Markdown bodies in `cache` whose inputs did not change. With [`render::PageSet::All`] and an
-/// empty cache this is exactly [`render_site`].
+/// Stage 6 for `serve`: renders the pages in `which`, reusing the Markdown bodies in `cache`
+/// whose inputs did not change, and the files of `previous` (the last render's) whose
+/// templates' contexts did not ([`render::keyed`]). With [`render::PageSet::All`] and an empty
+/// cache this is exactly [`render_site`].
 pub fn render_site_pages(
     config: &Config,
     checked: &mut Checked,
     which: &render::PageSet,
     cache: &mut render::RenderCache,
+    previous: Option<&dyn render::keyed::Previous>,
 ) -> Result<Output> {
-    render_into(
+    let reuse = cache.reuse(previous);
+    let mut output = render_into(
         config,
         checked,
         which,
         cache,
+        &reuse,
         Output::default(),
         &Progress::default(),
-    )
+    )?;
+    output.kept = cache.keep(reuse, which);
+    Ok(output)
 }
 
 fn render_into(
@@ -177,6 +185,7 @@ fn render_into(
     checked: &mut Checked,
     which: &render::PageSet,
     cache: &mut render::RenderCache,
+    reuse: &render::keyed::Reuse,
     output: Output,
     progress: &Progress,
 ) -> Result<Output> {
@@ -189,7 +198,7 @@ fn render_into(
     // The search index and the alert pages need only the checked site: build them while the
     // pages render, each into its own branch of the output so a streaming output writes them
     // as soon as they are ready.
-    let base = render::base_context(config, theme);
+    let base = render::base_context(config, theme, cache.hashing());
     let mut index_output = output.branch();
     let mut alert_output = output.branch();
     let (rendered, (indexed, alerted)) = rayon::join(
@@ -201,6 +210,7 @@ fn render_into(
                     theme,
                     tera,
                     extras: &checked.extras,
+                    reuse,
                 };
                 render::render_pages(&inputs, which, cache, output, progress)
             })
@@ -227,6 +237,7 @@ fn render_into(
                                 &checked.alerts,
                                 tera,
                                 &base,
+                                reuse,
                                 &checked.extras.outputs.lost_redirects,
                                 &mut alert_output,
                             )

@@ -45,6 +45,7 @@ pub fn alerts_report_for(config: &Config) -> anyhow::Result<AlertsReport> {
         &graph,
         &tera,
         &base,
+        &crate::render::keyed::Reuse::none(),
         &Default::default(),
         &mut made,
     )?;
@@ -70,10 +71,10 @@ pub fn check_alerts(config: &Config) -> anyhow::Result<(CoverageSummary, Report)
 
 /// The site's theme (the default one embeds `alerts.html` and `alert_redirect.html`) and the
 /// context every template gets, as the build renders them.
-fn alert_tera(config: &Config) -> anyhow::Result<(tera::Tera, tera::Context)> {
+fn alert_tera(config: &Config) -> anyhow::Result<(tera::Tera, crate::render::keyed::BaseContext)> {
     let theme = crate::theme::Theme::load(&config.root, &config.build.theme)?;
     let tera = crate::render::templates::tera(&theme)?;
-    Ok((tera, crate::render::base_context(config, &theme)))
+    Ok((tera, crate::render::base_context(config, &theme, false)))
 }
 
 /// Stages 1 to 3 of the pipeline, then the alert stage: the linked site (whatever its own

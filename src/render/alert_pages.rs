@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::Output;
+use super::keyed::{BaseContext, Reuse};
 use crate::alerts::{AlertGraph, alert_rows, coverage_summary};
 use crate::config::Config;
 use crate::model::Site;
@@ -49,13 +50,16 @@ struct IndexRule {
 }
 
 /// The redirect pages (but those in `lost`, which give way to other files), the alerts index
-/// and `alerts.json`, made into `output` in that order.
+/// and `alerts.json`, made into `output` in that order; pages whose context is unchanged are
+/// taken from `reuse`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn alert_outputs(
     config: &Config,
     site: &Site,
     graph: &AlertGraph,
     tera: &tera::Tera,
-    base_ctx: &tera::Context,
+    base_ctx: &BaseContext,
+    reuse: &Reuse,
     lost: &BTreeSet<String>,
     output: &mut Output,
 ) -> anyhow::Result<()> {
@@ -83,17 +87,17 @@ pub(crate) fn alert_outputs(
             Some(base) => format!("{base}{}", entry.page_dir),
             None => format!("{root}{}", entry.page_dir),
         };
-        let mut ctx = base_ctx.clone();
+        let mut ctx = base_ctx.child();
         ctx.insert("alert", &entry.name);
         ctx.insert("title", &page.title);
         ctx.insert("root", &root);
         ctx.insert("page_type", "redirect");
-        ctx.insert("target", &attr_escape(&format!("{target}{fragment}")));
-        ctx.insert("canonical", &attr_escape(&canonical));
-        let html = tera
-            .render("alert_redirect.html", &ctx)
+        ctx.insert("target", attr_escape(&format!("{target}{fragment}")));
+        ctx.insert("canonical", attr_escape(&canonical));
+        let html = reuse
+            .render(tera, "alert_redirect.html", &ctx, file)
             .with_context(|| format!("cannot render {file}"))?;
-        Ok(vec![(file.clone(), html.into_bytes())])
+        Ok(vec![(file.clone(), html)])
     })?;
 
     let rows = alert_rows(config, site, graph);
@@ -132,21 +136,22 @@ pub(crate) fn alert_outputs(
     let summary = coverage_summary(graph);
     let pages = super::services::paginate("alerts/", &index_rows, ALERTS_PAGE_SIZE);
     output.insert_made(&pages, |(url, rows, pager)| {
-        let mut ctx = base_ctx.clone();
-        ctx.insert("root", &Site::root_prefix(url));
+        let mut ctx = base_ctx.child();
+        ctx.insert("root", Site::root_prefix(url));
         ctx.insert("page_url", url);
         ctx.insert("page_type", "alerts");
         if let Some(base) = config.book.base_url.as_deref() {
-            ctx.insert("canonical", &format!("{base}{url}"));
+            ctx.insert("canonical", format!("{base}{url}"));
         }
-        ctx.insert("alerts", &rows);
-        ctx.insert("pager", &(pager.total > 1).then_some(pager));
+        ctx.insert("alerts", rows);
+        ctx.insert("pager", (pager.total > 1).then_some(pager));
         ctx.insert("summary", &summary);
-        ctx.insert("rules_configured", &graph.rules_configured);
-        let html = tera
-            .render("alerts.html", &ctx)
-            .with_context(|| format!("cannot render {url}index.html"))?;
-        Ok(vec![(format!("{url}index.html"), html.into_bytes())])
+        ctx.insert("rules_configured", graph.rules_configured);
+        let path = format!("{url}index.html");
+        let html = reuse
+            .render(tera, "alerts.html", &ctx, &path)
+            .with_context(|| format!("cannot render {path}"))?;
+        Ok(vec![(path, html)])
     })?;
 
     let mut json = serde_json::to_vec_pretty(&rows).context("cannot write alerts.json")?;

@@ -96,6 +96,13 @@ impl HighlightRules {
         for html in html {
             collect_hl_classes(html, &mut used);
         }
+        self.for_classes(used)
+    }
+
+    /// [`HighlightRules::for_html`] for a page whose bodies' `hl-` classes are known
+    /// ([`hl_classes`]).
+    pub(crate) fn for_classes<'c>(&self, classes: impl IntoIterator<Item = &'c str>) -> String {
+        let used: BTreeSet<&str> = classes.into_iter().collect();
         if used.is_empty() {
             return String::new();
         }
@@ -159,6 +166,14 @@ fn hl_classes_of_selector(selector: &str) -> Vec<String> {
 }
 
 /// Adds the `hl-` classes of every `class="…"` attribute in `html` to `used`.
+/// The `hl-` classes a body's HTML uses, sorted: kept with the body, so that the pages and print
+/// binders showing it need not scan it again.
+pub(crate) fn hl_classes(html: &str) -> Vec<String> {
+    let mut used = BTreeSet::new();
+    collect_hl_classes(html, &mut used);
+    used.into_iter().map(str::to_string).collect()
+}
+
 fn collect_hl_classes<'h>(html: &'h str, used: &mut BTreeSet<&'h str>) {
     const ATTR: &str = "class=\"";
     let finder = memchr::memmem::Finder::new(ATTR);
@@ -242,6 +257,12 @@ mod tests {
     fn a_page_without_highlighted_code_gets_nothing() {
         let rules = HighlightRules::parse(SHEET);
         assert_eq!(rules.for_html([r#"<p class="note">no code</p>"#]), "");
+        let html = r#"<span class="hl-string x">"x"</span><span class="hl-keyword hl-string">"#;
+        assert_eq!(hl_classes(html), ["hl-keyword", "hl-string"]);
+        assert_eq!(
+            rules.for_classes(hl_classes(html).iter().map(String::as_str)),
+            rules.for_html([html])
+        );
     }
 
     #[test]

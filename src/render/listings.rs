@@ -166,7 +166,7 @@ impl Renderer<'_> {
             self.site.pages[i].doc.source.path.as_str()
         });
         let bytes = self
-            .render_template("index.html", &context, source)
+            .render_template("index.html", &context, source, "index.html")
             .map_err(|d| anyhow!(d.message))?;
         Ok(vec![("index.html".into(), bytes)])
     }
@@ -322,10 +322,11 @@ impl Renderer<'_> {
     ) -> Result<(String, Vec<u8>)> {
         let mut context = self.context(page_type, url);
         context.insert(page_type, view);
+        let path = format!("{url}index.html");
         let bytes = self
-            .render_template(template, &context, source)
+            .render_template(template, &context, source, &path)
             .map_err(|d| anyhow!(d.message))?;
-        Ok((format!("{url}index.html"), bytes))
+        Ok((path, bytes))
     }
 
     pub(super) fn not_found(&self) -> Result<(String, Vec<u8>)> {
@@ -339,9 +340,9 @@ impl Renderer<'_> {
                     .unwrap_or_else(|| "/".into())
             },
         );
-        context.insert("root", &root);
+        context.insert("root", root);
         let bytes = self
-            .render_template("404.html", &context, "404.html")
+            .render_template("404.html", &context, "404.html", "404.html")
             .map_err(|d| anyhow!(d.message))?;
         Ok(("404.html".into(), bytes))
     }
@@ -368,7 +369,7 @@ impl Renderer<'_> {
         title: &str,
         target_url: &str,
     ) -> Result<Vec<u8>> {
-        let mut context = self.base.clone();
+        let mut context = self.base.child();
         context.insert("root", root);
         context.insert("page_type", "redirect");
         let canonical = self
@@ -379,14 +380,14 @@ impl Renderer<'_> {
             .map(|b| format!("{b}{target_url}"));
         context.insert(
             "redirect",
-            &RedirectView {
+            RedirectView {
                 target,
                 title,
                 canonical,
             },
         );
         self.tera
-            .render("redirect.html", &context)
+            .render("redirect.html", &context.tera())
             .map(String::into_bytes)
             .map_err(|err| {
                 anyhow!(
@@ -413,14 +414,17 @@ impl Renderer<'_> {
                 lastmod: page.doc.front.last_reviewed.map(|d| d.to_string()),
             });
         }
-        let mut context = self.base.clone();
-        context.insert("sitemap", &SitemapView { entries });
-        let bytes = self.tera.render("sitemap.xml", &context).map_err(|err| {
-            anyhow!(
-                "template sitemap.xml failed: {}",
-                templates::error_chain(&err)
-            )
-        })?;
+        let mut context = self.base.child();
+        context.insert("sitemap", SitemapView { entries });
+        let bytes = self
+            .tera
+            .render("sitemap.xml", &context.tera())
+            .map_err(|err| {
+                anyhow!(
+                    "template sitemap.xml failed: {}",
+                    templates::error_chain(&err)
+                )
+            })?;
         output.insert("sitemap.xml", bytes.into_bytes())
     }
 }

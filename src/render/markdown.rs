@@ -37,6 +37,9 @@ pub(crate) struct RenderedBody {
     /// H2 and H3 headings, in order.
     pub toc: Vec<TocEntry>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The `hl-` classes of its highlighted code ([`super::code_css::hl_classes`]).
+    #[serde(skip)]
+    pub hl_classes: Vec<String>,
 }
 
 /// A table-of-contents entry.
@@ -151,6 +154,7 @@ impl BodyRenderer {
             html = html.replace(TOC_PLACEHOLDER, &inline_toc(&pass.toc));
         }
         RenderedBody {
+            hl_classes: super::code_css::hl_classes(&html),
             html,
             toc: pass.toc,
             diagnostics: pass.diagnostics,

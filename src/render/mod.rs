@@ -8,6 +8,7 @@
 pub(crate) mod alert_pages;
 mod code_css;
 pub(crate) mod highlight;
+pub mod keyed;
 mod listings;
 pub(crate) mod markdown;
 pub(crate) mod mermaid;
@@ -33,6 +34,7 @@ use crate::diag::Diagnostic;
 use crate::link;
 use crate::model::{Page, PageKind, Site, slugify};
 use crate::theme::Theme;
+use keyed::{BaseContext, KeyedContext, Reuse};
 use markdown::{BodyRenderer, RenderedBody, TocEntry};
 use templates::{Crumb, ListItem, NameUrl, ReviewClock, SiteView};
 
@@ -64,7 +66,9 @@ struct Renderer<'a> {
     config: &'a Config,
     site: &'a Site,
     tera: &'a tera::Tera,
-    base: tera::Context,
+    base: BaseContext,
+    /// The files of the last render whose templates' contexts are unchanged (`serve`).
+    reuse: &'a Reuse<'a>,
     review: ReviewClock,
     extras: &'a Extras,
     /// Every service and its runbooks ([`services::service_groups`]).
@@ -127,6 +131,8 @@ pub struct RenderCache {
     /// A cache for one render only (a build): bodies are let go as soon as the pages and print
     /// binders have them, and so is the highlighter.
     one_render: bool,
+    /// The keys of the templates' contexts of the files the last render made ([`keyed`]).
+    outputs: std::collections::HashMap<String, blake3::Hash>,
 }
 
 impl RenderCache {
@@ -150,9 +156,37 @@ impl RenderCache {
         Ok(loaded)
     }
 
-    /// Forgets the theme and templates: a theme file changed on disk.
+    /// Forgets the theme and templates: a theme file changed on disk. The files they made are
+    /// keyed by their contexts only, so those keys go too.
     pub fn forget_templates(&mut self) {
         self.templates = None;
+        self.outputs.clear();
+    }
+
+    /// What a render may take from `previous`, the files the last render made; the keys leave
+    /// the cache until [`RenderCache::keep`] puts this render's back, so a render that fails
+    /// half way reuses nothing next time.
+    pub fn reuse<'a>(&mut self, previous: Option<&'a dyn keyed::Previous>) -> Reuse<'a> {
+        if self.one_render {
+            return Reuse::none();
+        }
+        Reuse::new(std::mem::take(&mut self.outputs), previous)
+    }
+
+    /// Keeps the keys of a render's files (of `which`) for the next render; returns the paths
+    /// whose files the render took from the last one ([`Output::kept`]).
+    pub fn keep(&mut self, reuse: Reuse, which: &PageSet) -> Vec<String> {
+        if self.one_render {
+            return Vec::new();
+        }
+        let (keys, kept) = reuse.into_keys(which.whole_site());
+        self.outputs = keys;
+        kept
+    }
+
+    /// Whether renders hash their templates' contexts: the cache outlives the render.
+    pub fn hashing(&self) -> bool {
+        !self.one_render
     }
 }
 
@@ -213,6 +247,7 @@ pub struct Inputs<'a> {
     pub theme: &'a Theme,
     pub tera: &'a tera::Tera,
     pub extras: &'a Extras,
+    pub reuse: &'a Reuse<'a>,
 }
 
 /// Renders the site-wide outputs and the pages in `which` into `output`; bodies come from
@@ -236,6 +271,7 @@ pub fn render_pages(
         theme,
         tera,
         extras,
+        reuse,
     } = *inputs;
     let service_groups = services::service_groups(site);
     let mut service_of_page = vec![None; site.pages.len()];
@@ -248,7 +284,8 @@ pub fn render_pages(
         config,
         site,
         tera,
-        base: base_context(config, theme),
+        base: base_context(config, theme, cache.hashing()),
+        reuse,
         review: ReviewClock::new(config),
         extras,
         services: service_groups,
@@ -696,9 +733,10 @@ pub fn replace_cache_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     })
 }
 
-/// What every template gets: `site`, `asset_version`, `nav_url`, `taxonomies`.
-pub fn base_context(config: &Config, theme: &Theme) -> tera::Context {
-    let mut base = tera::Context::new();
+/// What every template gets: `site`, `asset_version`, `nav_url`, `taxonomies`. `hashing`:
+/// key what templates make of it ([`keyed`]; `serve`).
+pub fn base_context(config: &Config, theme: &Theme, hashing: bool) -> BaseContext {
+    let mut base = BaseContext::new(hashing);
     base.insert("site", &SiteView::new(config));
     base.insert("asset_version", &asset_version(theme));
     base.insert("nav_url", "static/nav.js");
@@ -819,26 +857,28 @@ pub fn alert_url(name: &str) -> String {
 }
 
 impl Renderer<'_> {
-    fn context(&self, page_type: &str, page_url: &str) -> tera::Context {
-        let mut context = self.base.clone();
-        context.insert("root", &Site::root_prefix(page_url));
+    fn context<'v>(&'v self, page_type: &'v str, page_url: &'v str) -> KeyedContext<'v> {
+        let mut context = self.base.child();
+        context.insert("root", Site::root_prefix(page_url));
         context.insert("page_url", page_url);
         context.insert("page_type", page_type);
         if let Some(base_url) = &self.config.book.base_url {
-            context.insert("canonical", &format!("{base_url}{page_url}"));
+            context.insert("canonical", format!("{base_url}{page_url}"));
         }
         context
     }
 
+    /// Renders `template` for the file at `path` (or takes the last render's, when its context
+    /// is the same); `source` names the file in a template error.
     fn render_template(
         &self,
         template: &str,
-        context: &tera::Context,
+        context: &KeyedContext,
         source: &str,
+        path: &str,
     ) -> Result<Vec<u8>, Diagnostic> {
-        self.tera
-            .render(template, context)
-            .map(String::into_bytes)
+        self.reuse
+            .render(self.tera, template, context, path)
             .map_err(|err| {
                 Diagnostic::file(
                     source,
@@ -928,7 +968,9 @@ impl Renderer<'_> {
                     toc: &body.toc,
                     title_id: page.doc.outline.title_heading().map(|h| h.id.as_str()),
                     content_html: &body.html,
-                    highlight_css: self.highlight_rules.for_html([body.html.as_str()]),
+                    highlight_css: self
+                        .highlight_rules
+                        .for_classes(body.hl_classes.iter().map(String::as_str)),
                     extra: &front.extra,
                     prev,
                     next,
@@ -936,20 +978,18 @@ impl Renderer<'_> {
                 };
                 let mut context = self.context("runbook", &page.url);
                 context.insert("page", &view);
-                Ok((
-                    path,
-                    self.render_template("runbook.html", &context, &page.doc.source.path)?,
-                ))
+                let bytes =
+                    self.render_template("runbook.html", &context, &page.doc.source.path, &path)?;
+                Ok((path, bytes))
             }
             PageKind::Section => {
                 let dir = page.doc.dir();
                 let view = self.section_view(dir, Some(page), &body.html, 1);
                 let mut context = self.context("section", &page.url);
                 context.insert("section", &view);
-                Ok((
-                    path,
-                    self.render_template("section.html", &context, &page.doc.source.path)?,
-                ))
+                let bytes =
+                    self.render_template("section.html", &context, &page.doc.source.path, &path)?;
+                Ok((path, bytes))
             }
         }
     }

@@ -15,6 +15,9 @@ pub struct Output {
     pub files: BTreeMap<String, Vec<u8>>,
     /// Paths that two outputs wanted; the first kept it. Reported as `duplicate-url`.
     pub collisions: Vec<String>,
+    /// Paths whose files are the last render's, unchanged (`serve`, [`super::keyed`]): they are
+    /// here with no bytes.
+    pub kept: Vec<String>,
     stream: Option<Stream>,
 }
 

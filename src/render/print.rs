@@ -149,9 +149,11 @@ impl Renderer<'_> {
                     }
                 })
                 .collect();
-            let highlight_css = self
-                .highlight_rules
-                .for_html(pages.iter().map(|&i| body(i).html.as_str()));
+            let highlight_css = self.highlight_rules.for_classes(
+                pages
+                    .iter()
+                    .flat_map(|&i| body(i).hl_classes.iter().map(String::as_str)),
+            );
             let view = BinderPart {
                 service: &binder.name,
                 part: *number,
@@ -163,10 +165,11 @@ impl Renderer<'_> {
             };
             let mut context = self.context("print", &url);
             context.insert("print", &view);
+            let path = format!("{url}index.html");
             let bytes = self
-                .render_template("print.html", &context, "print.html")
+                .render_template("print.html", &context, "print.html", &path)
                 .map_err(|d| anyhow!(d.message))?;
-            Ok(vec![(format!("{url}index.html"), bytes)])
+            Ok(vec![(path, bytes)])
         })?;
         Ok(counts)
     }
@@ -193,11 +196,12 @@ impl Renderer<'_> {
             })
             .collect();
         let mut context = self.context("print", PRINT_URL);
-        context.insert("print", &BinderIndex { binders: index });
+        context.insert("print", BinderIndex { binders: index });
+        let path = format!("{PRINT_URL}index.html");
         let bytes = self
-            .render_template("print.html", &context, "print.html")
+            .render_template("print.html", &context, "print.html", &path)
             .map_err(|d| anyhow!(d.message))?;
-        output.insert(format!("{PRINT_URL}index.html"), bytes)
+        output.insert(path, bytes)
     }
 }
 

@@ -276,8 +276,9 @@ fn rebuild_loop(
 ) {
     let mut deferred = false;
     loop {
-        // The listing pages, the print binders and the search index are O(site): they are rendered
-        // after the reload, once the edits pause; a burst that comes first is built first.
+        // The rest of the site (listing pages, print binders, the search index) is O(site): it
+        // is rendered after the reload, once the edits pause; a burst that comes first is built
+        // first.
         let wait = deferred.then_some(DEFERRED_AFTER);
         let burst = match watch::next_burst(changes, wait) {
             watch::Next::Burst(burst) => burst,
@@ -294,7 +295,7 @@ fn rebuild_loop(
                 match rendered {
                     Ok(built) => {
                         eprintln!(
-                            "Listings and search index in {:.0} ms: {} rendered",
+                            "Rest of the site in {:.0} ms: {} rendered",
                             built.millis, built.rendered
                         );
                         shared.publish(built.files, overlay(&built.report), false);

@@ -12,9 +12,10 @@
 //!   Markdown bodies kept, and only files whose bytes changed are announced;
 //! - a page added, removed or moved, or a slug, draft flag or folder kind changed: the site is
 //!   linked and checked again as a whole, and every page rendered, with the unchanged Markdown
-//!   bodies taken from the cache;
-//! - `book.toml`: everything, from a fresh parse; a template or a rule file: every page, with
-//!   the documents and bodies kept.
+//!   bodies taken from the cache and the files whose templates' contexts are unchanged kept
+//!   ([`crate::render::keyed`]);
+//! - `book.toml`: everything, from a fresh parse; a rule file: every page, with the documents
+//!   and bodies kept; a template: the same, with no file kept.
 //!
 //! The result equals a full build file for file and diagnostic for diagnostic once the
 //! deferred pass has run; the tests check it after every kind of edit.
@@ -65,6 +66,12 @@ impl SiteFile {
     }
 }
 
+impl crate::render::keyed::Previous for Files {
+    fn bytes(&self, path: &str) -> Option<&[u8]> {
+        self.get(path).map(|file| file.bytes.as_slice())
+    }
+}
+
 /// The whole site in memory: output path -> file. Paths are shared between the generations of
 /// the site and hashed with Fx: a save rebuilds this map of 60,000 entries at 10,000 runbooks.
 pub(crate) type Files = HashMap<Arc<str>, Arc<SiteFile>, rustc_hash::FxBuildHasher>;
@@ -101,7 +108,8 @@ pub(crate) struct Built {
     /// Every file of the site as this build rendered it (even with errors in the report).
     pub(crate) files: Arc<Files>,
     pub(crate) report: Report,
-    /// Output files rendered by this build (the rest were kept from the previous one).
+    /// Output files rendered by this build (the rest were kept from the previous one, or were
+    /// what the templates would make of the same contexts: [`crate::render::keyed`]).
     pub(crate) rendered: usize,
     /// Markdown files parsed by this build.
     pub(crate) parsed: usize,
@@ -204,9 +212,15 @@ impl Builder {
         let mut rendered = 0;
         if std::mem::take(&mut state.deferred) {
             let which = PageSet::All;
-            let output =
-                render_site_pages(&self.config, &mut state.checked, &which, &mut self.cache)?;
-            rendered = output.files.len();
+            let previous = Arc::clone(&state.files);
+            let output = render_site_pages(
+                &self.config,
+                &mut state.checked,
+                &which,
+                &mut self.cache,
+                Some(&*previous),
+            )?;
+            rendered = output.files.len() - output.kept.len();
             state.files = Arc::new(merge(&state.files, output, &which));
         }
         Ok(Built {
@@ -253,7 +267,7 @@ impl Builder {
         self.cache = RenderCache::default();
         let scanned = Scanned::walk(&self.config, BTreeMap::new(), BTreeMap::new())?;
         let rules = crate::timings::time("alert rules", || alerts::load_rules(&self.config));
-        self.relink(scanned, rules)
+        self.relink(scanned, rules, None)
     }
 
     fn incremental(&mut self, state: State, changes: &Changes) -> Result<(State, Built)> {
@@ -286,6 +300,7 @@ impl Builder {
             mut earlier,
             mut unreadable,
             mut assets,
+            files,
             ..
         } = state;
         let rules = if all_pages {
@@ -339,15 +354,18 @@ impl Builder {
                 }
             }
         };
-        self.relink(scanned, rules)
+        self.relink(scanned, rules, Some(files))
     }
 
     /// Links and checks the scanned documents as a whole, then renders every page (the
-    /// unchanged bodies come from the cache).
+    /// unchanged bodies come from the cache, and the files whose templates' contexts are
+    /// unchanged from `previous`, the last build's: a file's key does not depend on where its
+    /// page is in the site).
     fn relink(
         &mut self,
         scanned: Scanned,
         rules: (Vec<alerts::AlertRule>, Vec<Diagnostic>),
+        previous: Option<Arc<Files>>,
     ) -> Result<(State, Built)> {
         let Scanned {
             documents,
@@ -379,9 +397,16 @@ impl Builder {
         checked.report = checks.report(&self.config, earlier.values().flatten());
 
         let which = PageSet::All;
-        let output = render_site_pages(&self.config, &mut checked, &which, &mut self.cache)?;
-        let rendered = output.files.len();
-        let files = merge(&Files::default(), output, &which);
+        let previous = previous.unwrap_or_default();
+        let output = render_site_pages(
+            &self.config,
+            &mut checked,
+            &which,
+            &mut self.cache,
+            Some(&*previous),
+        )?;
+        let rendered = output.files.len() - output.kept.len();
+        let files = merge(&previous, output, &which);
         let state = State {
             checked,
             checks,
@@ -461,9 +486,15 @@ impl Builder {
             (which, true)
         };
         let output = crate::timings::time("serve: render", || {
-            render_site_pages(&self.config, &mut checked, &which, &mut self.cache)
+            render_site_pages(
+                &self.config,
+                &mut checked,
+                &which,
+                &mut self.cache,
+                Some(&*files),
+            )
         })?;
-        let rendered = output.files.len();
+        let rendered = output.files.len() - output.kept.len();
         let files = crate::timings::time("serve: merge", || merge(&files, output, &which));
         let state = State {
             checked,
@@ -481,10 +512,11 @@ impl Builder {
 }
 
 /// The files after rendering `which`: a render of the whole site replaces them all, a
-/// render of some pages replaces theirs. A file whose bytes did not change keeps its old
-/// [`SiteFile`], so that telling the browsers what changed compares pointers, and the old
-/// generation's memory goes as soon as it is no longer served.
+/// render of some pages replaces theirs. A file the render took from `old` ([`Output::kept`])
+/// or made again byte for byte keeps its [`SiteFile`], so that telling the browsers what
+/// changed compares pointers.
 fn merge(old: &Files, output: Output, which: &PageSet) -> Files {
+    let kept: std::collections::HashSet<&str> = output.kept.iter().map(String::as_str).collect();
     let mut files = match which {
         PageSet::All => {
             Files::with_capacity_and_hasher(output.files.len(), rustc_hash::FxBuildHasher)
@@ -493,12 +525,15 @@ fn merge(old: &Files, output: Output, which: &PageSet) -> Files {
         // 60,000 paths anew.
         PageSet::Only { .. } => old.clone(),
     };
-    files.extend(output.files.into_iter().map(
-        |(path, bytes)| match old.get_key_value(path.as_str()) {
-            Some((path, file)) if file.bytes == bytes => (Arc::clone(path), Arc::clone(file)),
+    for (path, bytes) in output.files {
+        let file = match old.get_key_value(path.as_str()) {
+            Some((path, file)) if kept.contains(&**path) || file.bytes == bytes => {
+                (Arc::clone(path), Arc::clone(file))
+            }
             _ => (Arc::from(path), Arc::new(SiteFile::new(bytes))),
-        },
-    ));
+        };
+        files.insert(file.0, file.1);
+    }
     files
 }
 

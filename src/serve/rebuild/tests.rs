@@ -210,10 +210,31 @@ fn incremental_rebuilds_equal_a_full_build_file_for_file() {
     let tmp = root.join("content/api/.errors.md.tmp");
     std::fs::write(&tmp, "---\ntitle: API errors\nowner: team-edge\nkind: reference\ntags: [api]\n---\n\n# API errors\n\nSee [latency](latency.md).\n").expect("tmp");
     std::fs::rename(&tmp, &new).expect("rename");
+    let before = Arc::clone(&built.files);
     let built = build(&mut builder, &content_change("api/errors.md"));
-    assert!(built.full, "a new page renders every page");
+    assert!(
+        built.full,
+        "a new page links and checks the whole site again"
+    );
     assert!(built.files.contains_key("api/errors/index.html"));
     assert_same_as_full_build(&built, root, "new page");
+    // Its template contexts tell which files it changes: the new page, the section and the tag
+    // that list it, the navigation; not the runbooks of other sections.
+    let remade = remade(&before, &built.files);
+    assert!(remade.contains(&"api/index.html".to_string()), "{remade:?}");
+    assert!(
+        remade.contains(&"tags/api/index.html".to_string()),
+        "{remade:?}"
+    );
+    assert!(
+        !remade.contains(&"db/failover/index.html".to_string()),
+        "{remade:?}"
+    );
+    assert!(
+        remade.len() < total / 2,
+        "{} of {total}: {remade:?}",
+        remade.len()
+    );
 
     // A broken front matter, then fixed.
     edit(
