@@ -33,7 +33,7 @@ use rebuild::{Builder, Changes, Files};
 
 /// How many threads answer requests.
 const WORKERS: usize = 4;
-/// How long edits must pause before the deferred pass (listings, print, search) runs.
+/// How long edits must pause before the deferred pass (the rest of the site) runs.
 const DEFERRED_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
 /// The overlay lists at most this many diagnostics.
 const OVERLAY_LIMIT: usize = 50;
@@ -300,7 +300,7 @@ fn rebuild_loop(
                         );
                         shared.publish(built.files, overlay(&built.report), false);
                     }
-                    Err(err) => eprintln!("error: cannot render the listing pages: {err:#}"),
+                    Err(err) => eprintln!("error: cannot render the rest of the site: {err:#}"),
                 }
                 continue;
             }

@@ -9,8 +9,8 @@
 //! once the new site is in place: `{"generation":7,"paths":["db/failover/index.html"],
 //! "pending":true}` names the files that changed (`null`: any may have), so that only the pages
 //! among them reload; `pending` says a deferred pass follows, with its own `reload` event
-//! naming the listing pages, the print binders and the search index it rendered. A comment line
-//! every few seconds finds dead connections.
+//! naming the files of the rest of the site that changed (listing pages, print binders, the
+//! search index). A comment line every few seconds finds dead connections.
 
 use std::io::Write;
 use std::sync::Mutex;

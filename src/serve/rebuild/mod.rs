@@ -547,7 +547,7 @@ struct Edits {
     unreadable: Vec<(String, Diagnostic)>,
     /// Other files that appeared or vanished: (path, whether it exists now).
     assets: Vec<(String, bool)>,
-    /// Another file changed in place: the listings copy it again.
+    /// Another file changed in place: the whole site is rendered again, which copies it.
     asset_touched: bool,
 }
 
