@@ -12,7 +12,7 @@
 //! Tera's `now()`, `get_random()` and `get_env()` read outside the context: a theme that calls
 //! them gets a fresh value on a full render only.
 //!
-//! A build renders once and hashes nothing ([`KeyedContext::new`] with `hashing` off).
+//! A build renders once and hashes nothing ([`BaseContext::new`] with `hashing` off).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -186,7 +186,9 @@ impl<'a> Reuse<'a> {
     /// The keys to keep for the next render (this render's, over the last one's unless this
     /// render made every file), and the paths whose files are the last render's. A path two
     /// templates rendered keeps no key: which of them the site holds is decided later
-    /// ([`super::Output::insert`]), so neither may stand for it.
+    /// ([`super::Output::insert`]), so neither may stand for it. (The check stage gives every
+    /// contested path to one file before anything renders, [`crate::paths`]; two renders of
+    /// one path are a bug, which the build reports as `duplicate-url`.)
     pub fn into_keys(self, every_file: bool) -> (HashMap<String, blake3::Hash>, Vec<String>) {
         let Made { keys: made, kept } = self.made.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut keys = if every_file {
