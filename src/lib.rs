@@ -198,6 +198,7 @@ fn render_into(
     // The search index and the alert pages need only the checked site: build them while the
     // pages render, each into its own branch of the output so a streaming output writes them
     // as soon as they are ready.
+    // What every template gets, made once for the pages and the alert pages.
     let base = render::base_context(config, theme, cache.hashing());
     let mut index_output = output.branch();
     let mut alert_output = output.branch();
@@ -210,6 +211,7 @@ fn render_into(
                     theme,
                     tera,
                     extras: &checked.extras,
+                    base: &base,
                     reuse,
                 };
                 render::render_pages(&inputs, which, cache, output, progress)

@@ -66,7 +66,7 @@ struct Renderer<'a> {
     config: &'a Config,
     site: &'a Site,
     tera: &'a tera::Tera,
-    base: BaseContext,
+    base: &'a BaseContext,
     /// The files of the last render whose templates' contexts are unchanged (`serve`).
     reuse: &'a Reuse<'a>,
     review: ReviewClock,
@@ -247,6 +247,8 @@ pub struct Inputs<'a> {
     pub theme: &'a Theme,
     pub tera: &'a tera::Tera,
     pub extras: &'a Extras,
+    /// What every template gets ([`base_context`]).
+    pub base: &'a BaseContext,
     pub reuse: &'a Reuse<'a>,
 }
 
@@ -271,6 +273,7 @@ pub fn render_pages(
         theme,
         tera,
         extras,
+        base,
         reuse,
     } = *inputs;
     let service_groups = services::service_groups(site);
@@ -284,7 +287,7 @@ pub fn render_pages(
         config,
         site,
         tera,
-        base: base_context(config, theme, cache.hashing()),
+        base,
         reuse,
         review: ReviewClock::new(config),
         extras,
