@@ -200,6 +200,7 @@ fn render_into(
     // as soon as they are ready.
     // What every template gets, made once for the pages and the alert pages.
     let base = render::base_context(config, theme, cache.hashing());
+    let mut kept_records = cache.take_search();
     let mut index_output = output.branch();
     let mut alert_output = output.branch();
     let (rendered, (indexed, alerted)) = rayon::join(
@@ -223,8 +224,14 @@ fn render_into(
                 // the print binders, so a save's reload never waits for it.
                 || -> Result<()> {
                     if with_search {
-                        timings::time("search index", || {
-                            search_index(config, &checked.site, &mut index_output)
+                        timings::time("search index", || match kept_records.as_mut() {
+                            Some(kept) => search::index_site_kept(
+                                &checked.site.pages,
+                                config,
+                                kept,
+                                |path, bytes| index_output.insert(path, bytes),
+                            ),
+                            None => search_index(config, &checked.site, &mut index_output),
                         })?;
                     }
                     Ok(())
@@ -250,6 +257,7 @@ fn render_into(
             )
         },
     );
+    cache.keep_search(kept_records);
     let rendered = rendered?;
     indexed?;
     alerted?;

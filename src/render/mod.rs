@@ -133,6 +133,8 @@ pub struct RenderCache {
     one_render: bool,
     /// The keys of the templates' contexts of the files the last render made ([`keyed`]).
     outputs: std::collections::HashMap<String, blake3::Hash>,
+    /// The search records of the last index, each under the key of its page's inputs.
+    search: crate::search::KeptRecords,
 }
 
 impl RenderCache {
@@ -187,6 +189,23 @@ impl RenderCache {
     /// Whether renders hash their templates' contexts: the cache outlives the render.
     pub fn hashing(&self) -> bool {
         !self.one_render
+    }
+
+    /// The search records of the last index, to index again from; `None` for a single render,
+    /// which keeps none. [`RenderCache::keep_search`] puts them back.
+    pub fn take_search(&mut self) -> Option<crate::search::KeptRecords> {
+        (!self.one_render).then(|| std::mem::take(&mut self.search))
+    }
+
+    pub fn keep_search(&mut self, records: Option<crate::search::KeptRecords>) {
+        if let Some(records) = records {
+            self.search = records;
+        }
+    }
+
+    /// How many search records the last index made rather than took from the one before.
+    pub fn search_records_made(&self) -> usize {
+        self.search.made()
     }
 }
 

@@ -4,14 +4,14 @@
 //! summed over fields with their weights, so the client only adds numbers. Everything is sorted
 //! before it is written, so the same records give the same bytes whatever the thread count.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::keys::StrMap;
-use super::record::{SearchRecord, indexers, is_indexed, records_with};
+use super::record::{RecordInputs, SearchRecord, indexers, is_indexed, records_with};
 use super::tokenize::{alert_key, fold, key_file_name, shard_key};
 use super::{DEFAULT_BOOSTS, FACETS, FIELD_COUNT, FIELDS};
 use crate::config::{Config, SearchConfig};
@@ -93,12 +93,7 @@ pub fn index_site<E>(
     site_config: &Config,
     mut emit: impl FnMut(String, Vec<u8>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let mut order: Vec<&Page> = pages
-        .iter()
-        .filter(|page| is_indexed(page, &site_config.search))
-        .collect();
-    order
-        .par_sort_unstable_by(|a, b| (&a.url, &a.doc.source.rel).cmp(&(&b.url, &b.doc.source.rel)));
+    let order = indexed_pages(pages, site_config);
     let mut records: Vec<SearchRecord> = Vec::with_capacity(order.len());
     let mut indexers = indexers();
     crate::timings::time("search records", || {
@@ -121,6 +116,90 @@ pub fn index_site<E>(
     crate::timings::time("search files", || {
         write_index(&site_config.search, &docs, emit)
     })
+}
+
+/// The pages the index holds, in document order: by URL, then page id.
+fn indexed_pages<'p>(pages: &'p [Page], site_config: &Config) -> Vec<&'p Page> {
+    let mut order: Vec<&Page> = pages
+        .iter()
+        .filter(|page| is_indexed(page, &site_config.search))
+        .collect();
+    order
+        .par_sort_unstable_by(|a, b| (&a.url, &a.doc.source.rel).cmp(&(&b.url, &b.doc.source.rel)));
+    order
+}
+
+/// The records of the last index `serve` made, by page id, each under the key of its inputs
+/// ([`RecordInputs::key`]). A build keeps none: it streams its records' fragments to disk and
+/// lets them go ([`index_site`]).
+#[derive(Debug, Default)]
+pub struct KeptRecords {
+    records: HashMap<String, (blake3::Hash, SearchRecord)>,
+    /// Records the last [`index_site_kept`] made, rather than took: for tests and timings.
+    made: usize,
+}
+
+impl KeptRecords {
+    /// How many records the last [`index_site_kept`] had to make.
+    pub fn made(&self) -> usize {
+        self.made
+    }
+}
+
+/// [`index_site`] for `serve`: the same files, from the records in `kept` whose page's inputs
+/// are unchanged, and new records for the others; `kept` then holds this index's records.
+/// Scores, document numbers and shards depend on every page, so every file is made again: what
+/// is saved is reading the pages (most of the index's time).
+pub fn index_site_kept<E>(
+    pages: &[Page],
+    site_config: &Config,
+    kept: &mut KeptRecords,
+    mut emit: impl FnMut(String, Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
+    let order = indexed_pages(pages, site_config);
+    let keys: Vec<blake3::Hash> = order
+        .par_iter()
+        .map(|page| RecordInputs::of(page).key())
+        .collect();
+    let mut old = std::mem::take(&mut kept.records);
+    let mut records: Vec<Option<(blake3::Hash, SearchRecord)>> = order
+        .iter()
+        .zip(&keys)
+        .map(|(page, key)| {
+            old.remove(&page.doc.source.rel)
+                .filter(|(was, _)| was == key)
+        })
+        .collect();
+    drop(old);
+    let missing: Vec<&Page> = order
+        .iter()
+        .zip(&records)
+        .filter(|(_, record)| record.is_none())
+        .map(|(page, _)| *page)
+        .collect();
+    kept.made = missing.len();
+    let mut made = records_with(&missing, site_config, &mut indexers()).into_iter();
+    for (slot, key) in records.iter_mut().zip(keys) {
+        if slot.is_none() {
+            // Every page in `order` is indexed, so each missing one has its record.
+            *slot = made.next().map(|record| (key, record));
+        }
+    }
+    let records: Vec<(blake3::Hash, SearchRecord)> = records.into_iter().flatten().collect();
+    let docs: Vec<&SearchRecord> = records.iter().map(|(_, record)| record).collect();
+    let written = docs
+        .iter()
+        .enumerate()
+        .try_for_each(|(doc, record)| {
+            let (path, bytes) = fragment_file(doc, &record.fragment);
+            emit(path, bytes)
+        })
+        .and_then(|()| write_index(&site_config.search, &docs, &mut emit));
+    kept.records = records
+        .into_iter()
+        .map(|(key, record)| (record.page_id.clone(), (key, record)))
+        .collect();
+    written
 }
 
 /// Pages read at a time by [`index_site`]: small enough that a slice's fragments are a few
@@ -715,6 +794,7 @@ mod tests {
     use super::*;
     use crate::search::fixture::{config, page_from_markdown};
     use crate::search::{record_for, records_for};
+    use std::convert::Infallible;
 
     pub(crate) fn records(pages: &[(&str, &str)]) -> Vec<SearchRecord> {
         let config = config("");
@@ -733,6 +813,92 @@ mod tests {
             .unwrap_or_else(|| panic!("no {path}"))
             .1;
         std::str::from_utf8(bytes).expect("utf-8")
+    }
+
+    type Emit<'a> = &'a mut dyn FnMut(String, Vec<u8>) -> Result<(), Infallible>;
+
+    /// The files an index hands on, sorted by path.
+    fn streamed(index: impl FnOnce(Emit) -> Result<(), Infallible>) -> Vec<(String, Vec<u8>)> {
+        let mut files = Vec::new();
+        let Ok(()) = index(&mut |path, bytes| {
+            files.push((path, bytes));
+            Ok(())
+        });
+        files.sort();
+        files
+    }
+
+    /// `serve`'s index, from the records it kept, is a fresh index of the site after each
+    /// edit, and reads again only the pages whose inputs changed.
+    #[test]
+    fn an_index_from_kept_records_is_a_fresh_index_and_reads_only_changed_pages() {
+        let config = config("[search]\nexclude = [\"drafts/**\"]\n");
+        let text = |i: usize, word: &str| format!("# Page {i}\n\nDisk {word} on node {i}.\n");
+        let mut pages: Vec<Page> = (0..30)
+            .map(|i| {
+                let folder = if i == 7 { "drafts" } else { "ops" };
+                page_from_markdown(&format!("{folder}/p{i:02}.md"), &text(i, "full"))
+            })
+            .collect();
+        let mut kept = KeptRecords::default();
+        let mut step = |pages: &[Page], made: usize, what: &str| {
+            let fresh = streamed(|emit| index_site(pages, &config, emit));
+            let from_kept = streamed(|emit| index_site_kept(pages, &config, &mut kept, emit));
+            assert!(
+                from_kept == fresh,
+                "{what}: the index differs from a fresh one"
+            );
+            assert_eq!(kept.made(), made, "{what}: records made");
+        };
+        step(&pages, 29, "first index (one page excluded)");
+        step(&pages, 0, "nothing changed");
+        pages[3] = page_from_markdown("ops/p03.md", &text(3, "slow"));
+        step(&pages, 1, "one body edited");
+        // A page gets another URL, its text unchanged (linking placed it elsewhere): it moves
+        // in document order, so every document number after it changes; its record alone is
+        // read again.
+        pages[5].url = "/zz/".into();
+        step(&pages, 1, "a page moved");
+        pages.remove(9);
+        step(&pages, 0, "a page deleted");
+        pages.push(page_from_markdown("ops/new.md", &text(99, "gone")));
+        step(&pages, 1, "a page added");
+        let mut alerted = pages[0].clone();
+        alerted.alerts.push("DiskFull".into());
+        pages[0] = alerted;
+        step(&pages, 1, "an alert linked to a page");
+    }
+
+    /// A record's key moves with each input of the record, and with nothing else.
+    #[test]
+    fn a_record_key_is_the_page_document_and_linked_values() {
+        let page = page_from_markdown("ops/disk.md", "# Disk full\n\nClean up.\n");
+        let key = |page: &Page| RecordInputs::of(page).key();
+        let base = key(&page);
+        assert_eq!(base, key(&page.clone()));
+        type Change = fn(&mut Page);
+        let changes: [(&str, Change); 6] = [
+            ("text", |p| p.doc.source.text.push('x')),
+            ("path", |p| p.doc.source.rel.push('x')),
+            ("title", |p| p.title.push('x')),
+            ("url", |p| p.url.push('x')),
+            ("kind", |p| p.runbook_kind.push('x')),
+            ("alerts", |p| p.alerts.push(String::new())),
+        ];
+        for (what, change) in changes {
+            let mut changed = page.clone();
+            change(&mut changed);
+            assert_ne!(key(&changed), base, "{what}");
+        }
+        // Alerts ["ab"] and ["a", "b"] are different inputs.
+        let (mut one, mut two) = (page.clone(), page.clone());
+        one.alerts = vec!["ab".into()];
+        two.alerts = vec!["a".into(), "b".into()];
+        assert_ne!(key(&one), key(&two));
+        // Fields the record does not read (where the file is on disk) leave it alone.
+        let mut moved = page.clone();
+        moved.doc.source.path = "elsewhere/ops/disk.md".into();
+        assert_eq!(key(&moved), base);
     }
 
     #[test]

@@ -34,7 +34,7 @@ mod tokenize;
 #[doc(hidden)]
 pub mod fixture;
 
-pub use index::{build_index, index_site};
+pub use index::{KeptRecords, build_index, index_site, index_site_kept};
 pub use record::{Indexer, SearchRecord, record_for, records_for};
 
 /// Index fields, in the order of the per-field arrays ([`crate::config::SEARCH_FIELDS`], which

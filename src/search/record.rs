@@ -11,7 +11,7 @@ use super::keys::StrMap;
 use super::tokenize::{Tokenizer, for_each_run, run_words};
 use super::{FIELD_COUNT, Field};
 use crate::config::{Config, SearchConfig};
-use crate::model::{Heading, Page};
+use crate::model::{Document, Heading, Page};
 
 /// Postings keep one bit per section; sections past the last bit share it.
 pub(crate) const MAX_SECTION_BIT: usize = 30;
@@ -251,7 +251,56 @@ impl Indexer {
         if !is_indexed(page, &site_config.search) {
             return None;
         }
-        Some(RecordBuilder::new(self).build(page, alerts))
+        Some(RecordBuilder::new(self).build(RecordInputs::of(page), alerts))
+    }
+}
+
+/// What a page's record is made of, and all the builder can read of the page: its document
+/// (path and text, and what parsing made of them: front matter, outline, Markdown events), and
+/// what linking decided (title, URL, kind, alerts). So [`RecordInputs::key`], a hash of these,
+/// changes whenever the record can, and `serve` keeps a record while its key stays the same
+/// ([`super::KeptRecords`]). The configuration is the same for every record of a site: a
+/// changed `book.toml` starts `serve` afresh.
+#[derive(Clone, Copy)]
+pub(crate) struct RecordInputs<'a> {
+    doc: &'a Document,
+    title: &'a str,
+    url: &'a str,
+    kind: &'a str,
+    alerts: &'a [String],
+}
+
+impl<'a> RecordInputs<'a> {
+    pub(crate) fn of(page: &'a Page) -> RecordInputs<'a> {
+        RecordInputs {
+            doc: &page.doc,
+            title: &page.title,
+            url: &page.url,
+            kind: &page.runbook_kind,
+            alerts: &page.alerts,
+        }
+    }
+
+    /// A hash of every input: the document as its path and text (everything in it is parsed
+    /// from them), then the linked values, each with its length so no two lists hash alike.
+    pub(crate) fn key(&self) -> blake3::Hash {
+        let mut hasher = blake3::Hasher::new();
+        let parts = [
+            self.doc.source.rel.as_str(),
+            self.doc.source.text.as_str(),
+            self.title,
+            self.url,
+            self.kind,
+        ];
+        for part in parts
+            .into_iter()
+            .chain(self.alerts.iter().map(String::as_str))
+        {
+            hasher.update(&part.len().to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        hasher.update(&self.alerts.len().to_le_bytes());
+        hasher.finalize()
     }
 }
 
@@ -345,9 +394,9 @@ impl<'i> RecordBuilder<'i> {
         );
     }
 
-    fn build(mut self, page: &Page, extra_alerts: &[String]) -> SearchRecord {
+    fn build(mut self, page: RecordInputs, extra_alerts: &[String]) -> SearchRecord {
         let front = &page.doc.front;
-        let mut alerts: Vec<String> = page.alerts.clone();
+        let mut alerts: Vec<String> = page.alerts.to_vec();
         for alert in extra_alerts {
             if !alerts.contains(alert) {
                 alerts.push(alert.clone());
@@ -364,7 +413,7 @@ impl<'i> RecordBuilder<'i> {
         let owner = clean(&front.owner);
         let severity = clean(&front.severity);
 
-        self.add(Field::Title, 0, &page.title);
+        self.add(Field::Title, 0, page.title);
         for alert in &alerts {
             self.add(Field::Alerts, 0, alert);
         }
@@ -388,19 +437,19 @@ impl<'i> RecordBuilder<'i> {
             // The body starts a new sentence: excerpts must not read "one.PostgresPrimaryDown".
             self.push_text(&mut sections, 0, " ");
         }
-        self.walk_events(page, &mut sections);
+        self.walk_events(page.doc, &mut sections);
         for section in &mut sections {
             let trimmed = section.text.trim_end().len();
             section.text.truncate(trimmed);
         }
 
         let fragment = serde_json::to_string(&Fragment {
-            t: &page.title,
-            u: &page.url,
+            t: page.title,
+            u: page.url,
             s: service.as_deref(),
             o: owner.as_deref(),
             v: severity.as_deref(),
-            k: &page.runbook_kind,
+            k: page.kind,
             g: &front.tags,
             a: &alerts,
             h: sections
@@ -451,12 +500,12 @@ impl<'i> RecordBuilder<'i> {
         words.shrink_to_fit();
         SearchRecord {
             page_id: page.doc.source.rel.clone(),
-            url: page.url.clone(),
-            title: page.title.clone(),
+            url: page.url.to_string(),
+            title: page.title.to_string(),
             service,
             owner,
             severity,
-            kind: page.runbook_kind.clone(),
+            kind: page.kind.to_string(),
             tags: front.tags.clone(),
             alerts,
             field_lengths: self.lengths,
@@ -469,18 +518,13 @@ impl<'i> RecordBuilder<'i> {
 
     /// Body text per section: split at H2/H3, headings to the `headings` field, fenced code to
     /// `code` (Mermaid left out: node labels are diagram syntax, not prose), raw HTML skipped.
-    fn walk_events(&mut self, page: &Page, sections: &mut Vec<SectionText>) {
-        let headings: HashMap<usize, &Heading> = page
-            .doc
-            .outline
-            .headings
-            .iter()
-            .map(|h| (h.event, h))
-            .collect();
+    fn walk_events(&mut self, doc: &Document, sections: &mut Vec<SectionText>) {
+        let headings: HashMap<usize, &Heading> =
+            doc.outline.headings.iter().map(|h| (h.event, h)).collect();
         let mut section = 0;
         let mut in_heading = false;
         let mut code: Option<bool> = None; // Some(is_mermaid) inside a code block
-        for (index, (event, _)) in crate::parse::event_iter(&page.doc).enumerate() {
+        for (index, (event, _)) in crate::parse::event_iter(doc).enumerate() {
             match &event {
                 Event::Start(Tag::Heading { level, .. }) => {
                     in_heading = true;

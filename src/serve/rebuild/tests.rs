@@ -148,6 +148,11 @@ fn incremental_rebuilds_equal_a_full_build_file_for_file() {
         ],
         "the deferred pass renders all {total} files and keeps those it made the same"
     );
+    assert_eq!(
+        builder.cache.search_records_made(),
+        1,
+        "the search index reads the edited page alone again"
+    );
     assert_same_as_full_build(&built, root, "body edit");
 
     // A file saved unchanged: nothing parsed.
