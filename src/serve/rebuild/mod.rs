@@ -211,17 +211,15 @@ impl Builder {
         };
         let mut rendered = 0;
         if std::mem::take(&mut state.deferred) {
-            let which = PageSet::All;
-            let previous = Arc::clone(&state.files);
-            let output = render_site_pages(
+            let (files, made) = render(
                 &self.config,
                 &mut state.checked,
-                &which,
+                &PageSet::All,
                 &mut self.cache,
-                Some(&*previous),
+                &state.files,
             )?;
-            rendered = output.files.len() - output.kept.len();
-            state.files = Arc::new(merge(&state.files, output, &which));
+            state.files = Arc::new(files);
+            rendered = made;
         }
         Ok(Built {
             files: Arc::clone(&state.files),
@@ -396,17 +394,14 @@ impl Builder {
         );
         checked.report = checks.report(&self.config, earlier.values().flatten());
 
-        let which = PageSet::All;
         let previous = previous.unwrap_or_default();
-        let output = render_site_pages(
+        let (files, rendered) = render(
             &self.config,
             &mut checked,
-            &which,
+            &PageSet::All,
             &mut self.cache,
-            Some(&*previous),
+            &previous,
         )?;
-        let rendered = output.files.len() - output.kept.len();
-        let files = merge(&previous, output, &which);
         let state = State {
             checked,
             checks,
@@ -485,17 +480,8 @@ impl Builder {
             };
             (which, true)
         };
-        let output = crate::timings::time("serve: render", || {
-            render_site_pages(
-                &self.config,
-                &mut checked,
-                &which,
-                &mut self.cache,
-                Some(&*files),
-            )
-        })?;
-        let rendered = output.files.len() - output.kept.len();
-        let files = crate::timings::time("serve: merge", || merge(&files, output, &which));
+        let (files, rendered) =
+            render(&self.config, &mut checked, &which, &mut self.cache, &files)?;
         let state = State {
             checked,
             checks,
@@ -509,6 +495,24 @@ impl Builder {
         let built = Built::of(&state, rendered, parsed, false);
         Ok((state, built))
     }
+}
+
+/// Renders the pages in `which` (stage 6, as a build does, taking from `previous` the files
+/// whose templates' contexts did not change) and puts them in place of theirs in `previous`;
+/// returns the files and how many of them the render made rather than took.
+fn render(
+    config: &Config,
+    checked: &mut Checked,
+    which: &PageSet,
+    cache: &mut RenderCache,
+    previous: &Files,
+) -> Result<(Files, usize)> {
+    let output = crate::timings::time("serve: render", || {
+        render_site_pages(config, checked, which, cache, Some(previous))
+    })?;
+    let made = output.files.len() - output.kept.len();
+    let files = crate::timings::time("serve: merge", || merge(previous, output, which));
+    Ok((files, made))
 }
 
 /// The files after rendering `which`: a render of the whole site replaces them all, a
