@@ -1,7 +1,9 @@
 //! Stages 4 and 5 over a linked site: validation page by page, then the alert graph and the
 //! output paths, with every diagnostic kept by page and by stage. [`crate::check_site`] runs
-//! them once ([`Checks::run`]); `serve` keeps the result and runs the same stage functions
-//! again on what an edit can have changed ([`Checks::patch`]).
+//! them once ([`Checks::run`]); `serve` keeps the result, runs the same stage functions again
+//! before the reload on what an edit can have changed ([`Checks::patch`]), and over the whole
+//! site after it ([`Checks::recheck`], the same code as [`Checks::run`]): what the patch gets
+//! wrong shows for a moment, never in what `serve` settles on.
 //!
 //! What a page's diagnostics depend on, and so what [`Checks::patch`] checks again when a page
 //! changes while the list of pages, their URLs and the assets stay the same (the link targets
@@ -39,6 +41,10 @@ pub(crate) struct Checks {
     alert_diagnostics: Vec<Diagnostic>,
     /// Output-path collisions ([`crate::paths`]), decided again on every check.
     path_diagnostics: Vec<Diagnostic>,
+    /// Makes [`Checks::patch`] validate no page again: how tests show that what `serve`
+    /// settles on does not depend on what a patch checks.
+    #[cfg(test)]
+    pub(crate) blind: bool,
 }
 
 /// The `#fragment` links between pages, both ways, by page index.
@@ -106,27 +112,54 @@ impl Checks {
             rule_diagnostics,
             alert_diagnostics: Vec::new(),
             path_diagnostics: Vec::new(),
+            #[cfg(test)]
+            blind: false,
         };
-        checks.validation = crate::timings::time("validate", || {
-            let today = checks.today;
-            site.pages
-                .par_iter()
-                .map(|page| validated(config, &site, page, today))
-                .collect()
-        });
         let mut checked = Checked {
             site,
             report: Report::default(),
             files,
-            alerts: alerts::AlertGraph::default(),
+            alerts: alerts::AlertGraph {
+                rules,
+                ..alerts::AlertGraph::default()
+            },
             extras: Extras::default(),
             render_problems: 0,
         };
-        checks.link_alerts(config, &mut checked, rules);
-        crate::timings::time("output paths", || {
-            checks.plan_outputs(config, &mut checked);
-        });
+        checks.check_all(config, &mut checked);
         (checked, checks)
+    }
+
+    /// Stages 4 and 5 over the whole site, with the rules in `checked.alerts`: every page
+    /// validated, the alert graph and the output paths decided. [`Checks::run`] does this once;
+    /// `serve` does it again after the reload ([`Checks::recheck`]).
+    fn check_all(&mut self, config: &Config, checked: &mut Checked) {
+        self.today = crate::model::today();
+        let site = &checked.site;
+        let today = self.today;
+        // The anchor index (`serve`'s, when there is one) is kept: it only chooses what a
+        // patch checks before the reload.
+        let validation = crate::timings::time("validate", || {
+            site.pages
+                .par_iter()
+                .map(|page| validated(config, site, page, today))
+                .collect()
+        });
+        self.validation = kept_where_equal(std::mem::take(&mut self.validation), validation);
+        let rules = std::mem::take(&mut checked.alerts.rules);
+        self.link_alerts(config, checked, rules);
+        crate::timings::time("output paths", || {
+            self.plan_outputs(config, checked);
+        });
+    }
+
+    /// Checks the whole site again, as [`Checks::run`] does, keeping the link stage's
+    /// diagnostics and the rules: what `serve` settles on after the reload, so that the
+    /// diagnostics and the files it ends up with never depend on what [`Checks::patch`] chose to
+    /// check again before it. Returns nothing: `serve` renders the whole site after it anyway.
+    pub(crate) fn recheck(&mut self, config: &Config, checked: &mut Checked) {
+        self.check_all(config, checked);
+        crate::show_alerts(&mut checked.extras, &checked.alerts);
     }
 
     pub(crate) fn rule_diagnostics(&self) -> &[Diagnostic] {
@@ -165,6 +198,8 @@ impl Checks {
             self.today = today;
             (0..checked.site.pages.len()).collect()
         };
+        #[cfg(test)]
+        let again = if self.blind { BTreeSet::new() } else { again };
         crate::timings::time("serve: validate", || {
             self.validate(config, &checked.site, &again)
         });
@@ -276,6 +311,19 @@ fn validated(
     let mut diagnostics = validate::check_page(config, site, page, today);
     diagnostics.shrink_to_fit();
     diagnostics
+}
+
+/// `new`, each page's diagnostics taken from `old` when they are the same: `serve` checks every
+/// page again after each save, and a page's diagnostics that stay where they were in memory
+/// keep its heap from filling with holes (which made each later save slower).
+fn kept_where_equal(old: Vec<Vec<Diagnostic>>, new: Vec<Vec<Diagnostic>>) -> Vec<Vec<Diagnostic>> {
+    if old.len() != new.len() {
+        return new;
+    }
+    old.into_iter()
+        .zip(new)
+        .map(|(old, new)| if old == new { old } else { new })
+        .collect()
 }
 
 /// Diagnostics at the levels `book.toml` sets, sorted, with the report's summary.

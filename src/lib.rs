@@ -19,7 +19,8 @@
 //! only what a change touches ([`link`] and [`validate`] page by page; [`render_site_pages`]
 //! renders a file again only when its template's context changed, [`render::keyed`]).
 //! `check` and `serve` run stages 4 and 5 through one type, [`checks::Checks`]: `check` once,
-//! `serve` keeping it between builds and patching it.
+//! `serve` keeping it between builds, patching it before a reload and running it whole again
+//! after.
 //!
 //! Exit codes of the `rb-site` binary: 0 success; 1 content errors (diagnostics of level error,
 //! or warnings under `--strict`); 2 usage, configuration or I/O errors.

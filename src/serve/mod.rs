@@ -294,11 +294,21 @@ fn rebuild_loop(
                 });
                 match rendered {
                     Ok(built) => {
-                        eprintln!(
+                        // The pass checks the whole site again: its report is the one that
+                        // counts, printed when it differs from the save's.
+                        let mut after = After::default();
+                        if last_report.as_ref().map(Report::diagnostics)
+                            != Some(built.report.diagnostics())
+                        {
+                            after.report = true;
+                            last_report = Some(built.report.clone());
+                        }
+                        after.lines.push(format!(
                             "Rest of the site in {:.0} ms: {} rendered",
                             built.millis, built.rendered
-                        );
+                        ));
                         shared.publish(built.files, overlay(&built.report), false);
+                        after.run(builder.config(), last_report.as_ref());
                     }
                     Err(err) => eprintln!("error: cannot render the rest of the site: {err:#}"),
                 }

@@ -7,9 +7,11 @@
 //!   a title, most front matter): that file is read and parsed again and put in place in the
 //!   site; it is validated again with the pages that link to its anchors
 //!   ([`crate::checks`]); the alert graph is built again only when what it reads of the page
-//!   changed. Its page and the pages beside it are rendered before the reload ([`plan`]); once
-//!   edits pause, [`Builder::render_deferred`] renders the whole site as a build does, with the
-//!   Markdown bodies kept, and only files whose bytes changed are announced;
+//!   changed. Its page and the pages beside it are rendered before the reload ([`plan`]). That
+//!   is a preview: once edits pause, [`Builder::render_deferred`] checks the whole site again
+//!   and renders it as a build does (the same stage functions, [`Checks::recheck`] and
+//!   [`render_site_pages`]), with the Markdown bodies, the search records and the files whose
+//!   templates' contexts are unchanged kept, and only files whose bytes changed are announced;
 //! - a page added, removed or moved, or a slug, draft flag or folder kind changed: the site is
 //!   linked and checked again as a whole, and every page rendered, with the unchanged Markdown
 //!   bodies taken from the cache and the files whose templates' contexts are unchanged kept
@@ -18,7 +20,8 @@
 //!   and bodies kept; a template: the same, with no file kept.
 //!
 //! The result equals a full build file for file and diagnostic for diagnostic once the
-//! deferred pass has run; the tests check it after every kind of edit.
+//! deferred pass has run, whatever the preview chose to check and render; the tests check it
+//! after every kind of edit, and with a patch that checks nothing again.
 
 mod plan;
 #[cfg(test)]
@@ -211,6 +214,7 @@ impl Builder {
         };
         let mut rendered = 0;
         if std::mem::take(&mut state.deferred) {
+            recheck(&self.config, state);
             let (files, made) = render(
                 &self.config,
                 &mut state.checked,
@@ -471,30 +475,51 @@ impl Builder {
             old_alerts.as_ref(),
             edits.asset_touched,
         );
-        let (which, deferred) = if plan.everything_now || !self.defer {
-            (PageSet::All, false)
+        // What the patch checked and renders is a preview: the whole site is checked and
+        // rendered again after it, by the deferred pass or (not deferring) right away.
+        let which = if plan.everything_now || !self.defer {
+            PageSet::All
         } else {
-            let which = PageSet::Only {
+            PageSet::Only {
                 pages: plan.pages,
                 bodies: plan.bodies,
-            };
-            (which, true)
+            }
         };
-        let (files, rendered) =
-            render(&self.config, &mut checked, &which, &mut self.cache, &files)?;
-        let state = State {
+        let mut state = State {
             checked,
             checks,
             left_out,
             earlier,
             unreadable,
             assets,
-            files: Arc::new(files),
-            deferred,
+            files,
+            deferred: self.defer,
         };
+        if !self.defer {
+            recheck(&self.config, &mut state);
+        }
+        let (files, rendered) = render(
+            &self.config,
+            &mut state.checked,
+            &which,
+            &mut self.cache,
+            &state.files,
+        )?;
+        state.files = Arc::new(files);
         let built = Built::of(&state, rendered, parsed, false);
         Ok((state, built))
     }
+}
+
+/// Stages 4 and 5 over the whole site again ([`Checks::recheck`]) and the report of them:
+/// after a patch, the diagnostics and the files `serve` settles on are those of a build.
+fn recheck(config: &Config, state: &mut State) {
+    crate::timings::time("serve: check again", || {
+        state.checks.recheck(config, &mut state.checked);
+        state.checked.report = state
+            .checks
+            .report(config, state.earlier.values().flatten());
+    });
 }
 
 /// Renders the pages in `which` (stage 6, as a build does, taking from `previous` the files

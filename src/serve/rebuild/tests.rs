@@ -115,6 +115,34 @@ fn edit(root: &Path, rel: &str, from: &str, to: &str) {
     std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
 }
 
+/// The checks a save runs before the reload are a preview: the deferred pass checks the whole
+/// site again, so a page the patch failed to check again still ends up with its diagnostics.
+#[test]
+fn the_deferred_pass_checks_again_what_a_patch_missed() {
+    let dir = copy_fixture();
+    let root = dir.path();
+    let mut builder = Builder::new(Config::load(root).expect("config"), true);
+    build(&mut builder, &Changes::default());
+    builder.state.as_mut().expect("built").checks.blind = true;
+    edit(
+        root,
+        "db/failover.md",
+        "Promote the replica when",
+        "Promote the replica ([see](missing.md)) when",
+    );
+    let (now, built) = build_in_two(&mut builder, &content_change("db/failover.md"));
+    let broken = |built: &Built| {
+        built
+            .report
+            .diagnostics()
+            .iter()
+            .any(|d| d.code == "broken-link" && d.file.ends_with("db/failover.md"))
+    };
+    assert!(!broken(&now), "the patch, blind, saw no broken link");
+    assert!(broken(&built), "the deferred pass did");
+    assert_same_as_full_build(&built, root, "after the deferred pass");
+}
+
 #[test]
 fn incremental_rebuilds_equal_a_full_build_file_for_file() {
     let dir = copy_fixture();
@@ -201,7 +229,7 @@ fn incremental_rebuilds_equal_a_full_build_file_for_file() {
     let now = builder
         .build(&content_change("db/failover.md"))
         .expect("build");
-    assert!(!now.deferred);
+    assert!(now.deferred, "the site is checked again after the reload");
     assert!(now.files.contains_key("tags/ha/index.html"));
     assert_same_as_full_build(&now, root, "new tag");
 
@@ -387,7 +415,7 @@ fn incremental_checks_equal_a_full_build_diagnostic_for_diagnostic() {
     let now = builder
         .build(&content_change("db/backup.md"))
         .expect("build");
-    assert!(!now.deferred);
+    assert!(now.deferred, "the site is checked again after the reload");
     assert!(
         now.files
             .contains_key("alerts/PostgresReplicaLag/index.html")
