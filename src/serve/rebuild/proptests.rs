@@ -510,10 +510,17 @@ fn run_case(defer: bool, bursts: &[Vec<Edit>]) -> Result<(), TestCaseError> {
         let step = format!("step {step} ({burst:?})");
         let built = if built.deferred {
             // What the browser reloads into, before the deferred pass: stale listings, but no
-            // link to a file that only the deferred pass would write.
-            let before = built.files;
+            // link to a file that only the deferred pass would write, and the diagnostics the
+            // whole site's check gives (the deferred pass would mend them, a moment late).
+            let before = built;
             let built = builder.render_deferred().expect("deferred pass");
-            links_resolve_before_the_deferred_pass(&before, &built.files, &step)?;
+            links_resolve_before_the_deferred_pass(&before.files, &built.files, &step)?;
+            prop_assert_eq!(
+                before.report.diagnostics(),
+                built.report.diagnostics(),
+                "{}: the preview reports what the deferred pass does",
+                step
+            );
             built
         } else {
             built
