@@ -3,8 +3,10 @@
 //! and debounced into bursts.
 //!
 //! What is ignored: hidden files and folders (`.git`, the spare `.site.rb-site-prev`, the
-//! default Mermaid cache), the build folder and the configured Mermaid cache, and editor temp
-//! files (`*.swp`, `*~`, `#*#`, `4913`, JetBrains' `___jb_tmp___`). Editors that save by
+//! default Mermaid cache), the build folder and the configured Mermaid cache, editor temp
+//! files (`*.swp`, `*~`, `#*#`, `4913`, JetBrains' `___jb_tmp___`), and the file `serve`'s own
+//! output goes to (`rb-site serve > serve.log` in the content folder would otherwise rebuild
+//! on every line it prints, forever). Editors that save by
 //! writing a temp file and renaming it over the original produce an event naming the
 //! original, which is all a rebuild needs: the rebuild re-reads the file and compares texts.
 //!
@@ -38,6 +40,9 @@ pub(crate) struct Classifier {
     ignored_dirs: Vec<PathBuf>,
     own_files: Vec<PathBuf>,
     rules: globset::GlobSet,
+    /// Where this process's stdout and stderr go, to tell a change to them from a change to the
+    /// site (by file identity: a log file may have any name).
+    own_output: std::sync::Arc<Vec<same_file::Handle>>,
 }
 
 impl Classifier {
@@ -65,8 +70,20 @@ impl Classifier {
                 .map(|rel| root.join(&config.build.content_dir).join(rel))
                 .collect(),
             rules: rules.build().context("invalid rules globs in book.toml")?,
+            own_output: std::sync::Arc::new(
+                [same_file::Handle::stdout(), same_file::Handle::stderr()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            ),
             root,
         })
+    }
+
+    /// `path` is the file this process prints to.
+    fn is_own_output(&self, path: &Path) -> bool {
+        !self.own_output.is_empty()
+            && same_file::Handle::from_path(path).is_ok_and(|file| self.own_output.contains(&file))
     }
 
     /// The folders to watch: (path, recursively).
@@ -105,7 +122,7 @@ impl Classifier {
         }) {
             return None;
         }
-        if self.ignored_dirs.iter().any(|dir| path.starts_with(dir)) {
+        if self.ignored_dirs.iter().any(|dir| path.starts_with(dir)) || self.is_own_output(path) {
             return None;
         }
         let mut changes = Changes::default();

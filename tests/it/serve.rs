@@ -26,17 +26,29 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(root: &Path, extra: &[&str]) -> Server {
+        Server::spawn(root, extra, None)
+    }
+
+    /// [`Server::start`] with its stderr appended to the file `log`.
+    fn start_logging_to(root: &Path, log: &Path) -> Server {
+        Server::spawn(root, &[], Some(log))
+    }
+
+    fn spawn(root: &Path, extra: &[&str], log: Option<&Path>) -> Server {
+        let stderr = match log {
+            Some(log) => Stdio::from(std::fs::File::create(log).expect("log file")),
+            None => Stdio::piped(),
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_rb-site"))
             .args(["serve", "--root"])
             .arg(root)
             .args(["--port", "0"])
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(stderr)
             .spawn()
             .expect("spawn rb-site serve");
         let stdout = child.stdout.take().expect("stdout");
-        let stderr = child.stderr.take().expect("stderr");
         let (line_sender, line_receiver) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -44,11 +56,13 @@ impl Server {
             }
         });
         let (err_sender, err_receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = err_sender.send(line);
-            }
-        });
+        if let Some(stderr) = child.stderr.take() {
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    let _ = err_sender.send(line);
+                }
+            });
+        }
         let line = line_receiver
             .recv_timeout(DEADLINE)
             .expect("serve prints its URL on stdout");
@@ -402,6 +416,37 @@ fn serve_reloads_after_a_plain_write_and_an_atomic_rename() {
             .get("/db/failover/")
             .body
             .contains("Promote the warm standby when")
+    );
+}
+
+/// `rb-site serve > serve.log` with the log in the content folder: the log is a file of the
+/// site, and each line serve printed about a rebuild used to cause the next rebuild, forever
+/// (found adopting the monitoring mixins, whose content folder is the repository's root).
+#[test]
+fn serve_does_not_rebuild_on_its_own_output() {
+    let dir = copy_fixture();
+    let log = dir.path().join("content/serve.log");
+    let server = Server::start_logging_to(dir.path(), &log);
+    let mut events = server.events();
+    assert_eq!(events.next(), ("hello".to_string(), "1".to_string()));
+    // Startup and the first requests print to the log; nothing may come of it.
+    std::thread::sleep(Duration::from_millis(1500));
+    edit_failover(&server, "Promote the standby when");
+    // Generation 2 is the edit's: had the log's lines caused rebuilds, they would have come
+    // first, and would keep coming.
+    assert_eq!(events.reload(), 2);
+    std::thread::sleep(Duration::from_millis(1500));
+    let printed = std::fs::read_to_string(&log).expect("log");
+    assert_eq!(
+        printed.matches("Rebuilt in").count(),
+        1,
+        "one rebuild, for the edit:\n{printed}"
+    );
+    assert!(
+        server
+            .get("/db/failover/")
+            .body
+            .contains("Promote the standby when")
     );
 }
 
