@@ -124,11 +124,12 @@ pub fn check_site(
 
 /// What pages show of the alert graph: each runbook's Alerts panel, the home page's coverage.
 pub(crate) fn show_alerts(extras: &mut Extras, graph: &alerts::AlertGraph) {
-    extras.alert_panels = alerts::alerts_panels(graph)
+    let panels = alerts::alerts_panels(graph)
         .into_iter()
         .filter(|(_, panel)| !panel.is_empty())
         .collect();
-    extras.coverage = Some(alerts::coverage_summary(graph));
+    checks::keep_equal(&mut extras.alert_panels, panels);
+    checks::keep_equal(&mut extras.coverage, Some(alerts::coverage_summary(graph)));
 }
 
 /// Stage 6: renders a checked site into memory, with the alert pages and the search index.

@@ -44,7 +44,7 @@ impl CoverageStatus {
 }
 
 /// One alert name, from the rules, the runbooks, or both.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct AlertEntry {
     pub name: String,
     /// Indexes into [`AlertGraph::rules`]; one name may have several rules (one per severity).
@@ -73,7 +73,7 @@ impl AlertEntry {
 }
 
 /// Every alert name with its rules and runbook, and every redirect the site serves.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct AlertGraph {
     pub rules: Vec<AlertRule>,
     /// Alert name -> entry, sorted by name.

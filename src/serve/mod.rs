@@ -454,10 +454,12 @@ fn build_once(
     };
     let report = &built.report;
     let mut after = After::default();
-    if last_report.as_ref().map(Report::diagnostics) != Some(report.diagnostics()) {
-        after.report = true;
-        *last_report = Some(report.clone());
-    }
+    crate::timings::time("serve: compare report", || {
+        if last_report.as_ref().map(Report::diagnostics) != Some(report.diagnostics()) {
+            after.report = true;
+            *last_report = Some(report.clone());
+        }
+    });
     let what = if last_good.is_none() {
         "Built"
     } else if built.full {
@@ -476,7 +478,7 @@ fn build_once(
         report.warnings(),
         plural(report.warnings())
     ));
-    let overlay = overlay(report);
+    let overlay = crate::timings::time("serve: overlay", || overlay(report));
     if report.has_errors() {
         let keep = if last_good.is_some() {
             after.lines.push("Still serving the last good build".into());

@@ -254,12 +254,14 @@ impl Builder {
         }
         let previous = self.state.take();
         let result = match previous {
-            Some(state) if !changes.config => self.incremental(state, changes),
+            Some(state) if !changes.config => {
+                crate::timings::time("serve: incremental", || self.incremental(state, changes))
+            }
             _ => self.full(),
         };
         let (state, mut built) = result?;
         built.millis = started.elapsed().as_secs_f64() * 1000.0;
-        built.report = state.checked.report.clone();
+        built.report = crate::timings::time("serve: copy report", || state.checked.report.clone());
         built.deferred = state.deferred;
         self.state = Some(state);
         Ok(built)
@@ -280,7 +282,9 @@ impl Builder {
         if changes.rescan || needs_rescan(&self.config, &changes.content, &state) {
             return self.relink_after(state, None, changes.all_pages);
         }
-        let edits = Edits::read(&self.config, &changes.content, &state);
+        let edits = crate::timings::time("serve: read", || {
+            Edits::read(&self.config, &changes.content, &state)
+        });
         if !changes.all_pages && edits.fit_in_place(&self.config, &state) {
             return self.patch(state, edits);
         }
@@ -442,6 +446,7 @@ impl Builder {
                 .filter_map(|s| s.index_page)
                 .map(|i| &checked.site.pages[i].doc),
         );
+        let placing = std::time::Instant::now();
         let mut before = Before::default();
         let mut placement = BTreeMap::new();
         let mut replaced = BTreeMap::new();
@@ -462,6 +467,12 @@ impl Builder {
             placement.insert(rel, diagnostics);
             replaced.insert(index, link::replace_page(&mut checked.site, index, page));
         }
+        if std::env::var_os("RB_SITE_TIMINGS").is_some() {
+            eprintln!(
+                "timing: serve: place {:.3}",
+                placing.elapsed().as_secs_f64()
+            );
+        }
         let old_files = checked.extras.outputs.files;
         let old_alerts = crate::timings::time("serve: checks", || {
             checks.patch(&self.config, &mut checked, &replaced, placement)
@@ -469,12 +480,14 @@ impl Builder {
         checked.report = crate::timings::time("serve: report", || {
             checks.report(&self.config, earlier.values().flatten())
         });
-        let plan = before.plan(
-            &checked,
-            old_files,
-            old_alerts.as_ref(),
-            edits.asset_touched,
-        );
+        let plan = crate::timings::time("serve: plan", || {
+            before.plan(
+                &checked,
+                old_files,
+                old_alerts.as_ref(),
+                edits.asset_touched,
+            )
+        });
         // What the patch checked and renders is a preview: the whole site is checked and
         // rendered again after it, by the deferred pass or (not deferring) right away.
         let which = if plan.everything_now || !self.defer {
