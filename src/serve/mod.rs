@@ -478,7 +478,7 @@ fn build_once(
         report.warnings(),
         plural(report.warnings())
     ));
-    let overlay = crate::timings::time("serve: overlay", || overlay(report));
+    let overlay = overlay(report);
     if report.has_errors() {
         let keep = if last_good.is_some() {
             after.lines.push("Still serving the last good build".into());

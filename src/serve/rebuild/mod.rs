@@ -446,7 +446,6 @@ impl Builder {
                 .filter_map(|s| s.index_page)
                 .map(|i| &checked.site.pages[i].doc),
         );
-        let placing = std::time::Instant::now();
         let mut before = Before::default();
         let mut placement = BTreeMap::new();
         let mut replaced = BTreeMap::new();
@@ -466,12 +465,6 @@ impl Builder {
             let (page, diagnostics) = link::place(&self.config, doc, &folder_kinds);
             placement.insert(rel, diagnostics);
             replaced.insert(index, link::replace_page(&mut checked.site, index, page));
-        }
-        if std::env::var_os("RB_SITE_TIMINGS").is_some() {
-            eprintln!(
-                "timing: serve: place {:.3}",
-                placing.elapsed().as_secs_f64()
-            );
         }
         let old_files = checked.extras.outputs.files;
         let old_alerts = crate::timings::time("serve: checks", || {
