@@ -502,6 +502,15 @@ impl Survey {
         self.named_after_alerts > 0 && self.named_after_alerts * 3 >= self.nameable
     }
 
+    /// The Markdown files in the content folder (a README beside it is not counted).
+    fn markdown_in_content(&self) -> usize {
+        let prefix = format!("{}/", self.content_dir);
+        self.markdown
+            .iter()
+            .filter(|rel| self.content_dir == "." || rel.starts_with(&prefix))
+            .count()
+    }
+
     /// What `init` tells the user it inferred.
     fn summary(&self, dir: &Path, checked: &crate::Checked, known: usize) -> String {
         let mut out = String::new();
@@ -514,7 +523,7 @@ impl Survey {
             out,
             "  content folder: {} ({} Markdown files, {} pages)",
             self.content_dir,
-            self.markdown.len(),
+            self.markdown_in_content(),
             checked.site.pages.len()
         );
         let _ = writeln!(

@@ -181,8 +181,22 @@ fn issue_12_init_adopts_each_corpus_and_it_builds_as_it_is() {
             ),
             "{name}: {stderr}"
         );
+        // The Markdown files it counts are those of the content folder, not a README beside it.
+        let markdown = walkdir::WalkDir::new(dir.path().join(content_dir))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.path().extension().is_some_and(|x| x == "md")
+                    && !e.path().strip_prefix(dir.path()).is_ok_and(|rel| {
+                        rel.components()
+                            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+                    })
+            })
+            .count();
         assert!(
-            stderr.contains(&format!("  content folder: {content_dir} (")),
+            stderr.contains(&format!(
+                "  content folder: {content_dir} ({markdown} Markdown files, "
+            )),
             "{name}: {stderr}"
         );
         assert!(
