@@ -454,12 +454,10 @@ fn build_once(
     };
     let report = &built.report;
     let mut after = After::default();
-    crate::timings::time("serve: compare report", || {
-        if last_report.as_ref().map(Report::diagnostics) != Some(report.diagnostics()) {
-            after.report = true;
-            *last_report = Some(report.clone());
-        }
-    });
+    if last_report.as_ref().map(Report::diagnostics) != Some(report.diagnostics()) {
+        after.report = true;
+        *last_report = Some(report.clone());
+    }
     let what = if last_good.is_none() {
         "Built"
     } else if built.full {

@@ -261,7 +261,7 @@ impl Builder {
         };
         let (state, mut built) = result?;
         built.millis = started.elapsed().as_secs_f64() * 1000.0;
-        built.report = crate::timings::time("serve: copy report", || state.checked.report.clone());
+        built.report = state.checked.report.clone();
         built.deferred = state.deferred;
         self.state = Some(state);
         Ok(built)
