@@ -9,8 +9,8 @@
 //! taken from the last render is not copied: its bytes come back empty, its path is listed in
 //! [`Reuse::into_keys`]'s kept paths, and `serve` keeps the file it holds. The
 //! templates themselves are not in the key; [`super::RenderCache`] forgets every key with them.
-//! Tera's `now()`, `get_random()` and `get_env()` read outside the context: a theme that calls
-//! them gets a fresh value on a full render only.
+//! Nothing else reaches a template: Tera 2 has no function that reads the clock, the
+//! environment or a random source.
 //!
 //! A build renders once and hashes nothing ([`BaseContext::new`] with `hashing` off).
 
@@ -36,7 +36,7 @@ impl BaseContext {
         }
     }
 
-    pub fn insert<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+    pub fn insert<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
         hash_entry(&mut self.hasher, name, value);
         self.context.insert(name, value);
     }
@@ -65,7 +65,7 @@ type Entry<'v> = Box<dyn Fn(&mut tera::Context) + 'v>;
 impl<'v> KeyedContext<'v> {
     /// Puts `value` into the context under `name` (a second value under one name replaces
     /// the first, as in Tera; both are in the key).
-    pub fn insert<T: Serialize + 'v>(&mut self, name: &'v str, value: T) {
+    pub fn insert<T: Serialize + 'v>(&mut self, name: &'static str, value: T) {
         hash_entry(&mut self.hasher, name, &value);
         self.entries
             .push(Box::new(move |context| context.insert(name, &value)));
@@ -175,7 +175,7 @@ impl<'a> Reuse<'a> {
         template: &str,
         context: &KeyedContext,
         path: &str,
-    ) -> tera::Result<Vec<u8>> {
+    ) -> tera::TeraResult<Vec<u8>> {
         let key = context.key(template);
         let kept = key.is_some_and(|key| {
             self.prior.get(path) == Some(&key)
@@ -291,7 +291,7 @@ mod tests {
     #[test]
     fn keys_tell_values_apart_from_names_and_templates() {
         let base = BaseContext::new(true);
-        let key = |pairs: &[(&str, serde_json::Value)], template: &str| {
+        let key = |pairs: &[(&'static str, serde_json::Value)], template: &str| {
             let mut context = base.child();
             for (name, value) in pairs {
                 context.insert(name, value);

@@ -315,7 +315,7 @@ impl Renderer<'_> {
     fn listing(
         &self,
         template: &str,
-        page_type: &str,
+        page_type: &'static str,
         url: &str,
         view: &impl Serialize,
         source: &str,

@@ -13,8 +13,9 @@ use crate::theme::Theme;
 /// Builds the Tera instance once per build from the theme's templates.
 pub(crate) fn tera(theme: &Theme) -> Result<tera::Tera> {
     let mut tera = tera::Tera::default();
-    tera.autoescape_on(vec![".html", ".xml"]);
-    tera.set_escape_fn(escape_html);
+    // Tera escapes with `pulldown-cmark-escape` (its `fast_escape` feature), as [`escape_html`]
+    // does: `&`, `<`, `>`, `"` and `'`, and not `/`.
+    tera.autoescape_on([".html", ".xml"]);
     tera.add_raw_templates(
         theme
             .templates
@@ -35,9 +36,23 @@ pub(crate) fn escape_html(text: &str) -> String {
     escaped
 }
 
-/// Tera's error with its causes, which name the template and the line of a syntax error.
+/// Tera's error on one line, with its causes: a syntax or rendering error names the template,
+/// line and column (`Field `x` is not defined (runbook.html:3:4)`), where Tera's own report
+/// would quote the template over several lines inside rb-site's diagnostic.
 pub(crate) fn error_chain(err: &tera::Error) -> String {
-    let mut message = err.to_string();
+    let mut message = match err.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            let span = report.span();
+            format!(
+                "{} ({}:{}:{})",
+                report.message(),
+                report.filename(),
+                span.start_line,
+                span.start_col + 1
+            )
+        }
+        _ => err.to_string(),
+    };
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
         message.push_str(": ");

@@ -205,7 +205,7 @@ fn a_template_that_fails_while_pages_are_written_leaves_the_previous_site() {
     std::fs::create_dir_all(&templates).expect("theme dir");
     std::fs::write(
         templates.join("runbook.html"),
-        "{% if page.title is containing(\"failover\") %}{{ missing.value }}{% endif %}changed\n",
+        "{% if page.title is containing(pat=\"failover\") %}{{ missing.value }}{% endif %}changed\n",
     )
     .expect("template");
     let book = site.path().join("book.toml");
