@@ -27,8 +27,8 @@ pub(crate) fn tera(theme: &Theme) -> Result<tera::Tera> {
 }
 
 /// Escapes text for HTML element content and quoted attributes (`&`, `<`, `>`, `"`, `'`): the one
-/// escaper of rb-site's templates and generated pages, `pulldown-cmark-escape`'s. Tera's default
-/// also escapes `/`, which bloats every URL and is not needed in either place.
+/// escaper of rb-site's templates and generated pages, `pulldown-cmark-escape`'s (which Tera's
+/// autoescape calls too). It leaves `/` as it is, so URLs stay readable.
 pub(crate) fn escape_html(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len() + 8);
     // Writing into a String cannot fail.
@@ -36,8 +36,8 @@ pub(crate) fn escape_html(text: &str) -> String {
     escaped
 }
 
-/// Tera's error on one line, with its causes: a syntax or rendering error names the template,
-/// line and column (`Field `x` is not defined (runbook.html:3:4)`), where Tera's own report
+/// Tera's error on one line, with its causes: a syntax or rendering error ends with the
+/// template, line and column, as in ``Unknown tag (runbook.html:1:4)``, where Tera's own report
 /// would quote the template over several lines inside rb-site's diagnostic.
 pub(crate) fn error_chain(err: &tera::Error) -> String {
     let mut message = match err.kind() {
@@ -208,4 +208,50 @@ pub(crate) fn severity_counts<'a>(
         }
     }
     counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tera_with(template: &str) -> tera::TeraResult<tera::Tera> {
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on([".html"]);
+        tera.add_raw_template("t.html", template)?;
+        Ok(tera)
+    }
+
+    #[test]
+    fn a_template_error_names_the_template_line_and_column_on_one_line() {
+        let err = tera_with("<p>\n  {% nope %}").expect_err("unknown tag");
+        assert_eq!(error_chain(&err), "Unknown tag (t.html:2:6)");
+
+        let tera = tera_with("<p>\n{{ page.title }}</p>").expect("template");
+        let mut context = tera::Context::new();
+        context.insert("page", &serde_json::json!({ "name": "x" }));
+        let err = tera.render("t.html", &context).expect_err("no title");
+        let message = error_chain(&err);
+        assert!(
+            message.starts_with("Field `title` is not defined")
+                && message.ends_with("(t.html:2:9)"),
+            "{message}"
+        );
+        assert!(!message.contains('\n'), "{message}");
+    }
+
+    #[test]
+    fn templates_escape_as_escape_html_does() {
+        let text = "a & b < c > \"d\" 'e' /f/";
+        let tera = tera_with("{{ text }}").expect("template");
+        let mut context = tera::Context::new();
+        context.insert("text", text);
+        assert_eq!(
+            tera.render("t.html", &context).expect("render"),
+            escape_html(text)
+        );
+        assert_eq!(
+            escape_html(text),
+            "a &amp; b &lt; c &gt; &quot;d&quot; &#39;e&#39; /f/"
+        );
+    }
 }
