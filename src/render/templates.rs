@@ -22,8 +22,36 @@ pub(crate) fn tera(theme: &Theme) -> Result<tera::Tera> {
             .iter()
             .map(|(name, text)| (name.as_str(), text.as_str())),
     )
-    .map_err(|err| anyhow!("theme template error: {}", error_chain(&err)))?;
+    .map_err(|err| {
+        let mut message = format!("theme template error: {}", error_chain(&err));
+        if let Some(name) = written_for_tera_1(theme) {
+            message.push_str(&format!(
+                "\n  = help: {name} is written for Tera 1 (`{{% macro %}}`, `{{% import %}}`); \
+                 rb-site's templates are Tera 2, where shared fragments are components \
+                 (`{{% component name(arg) %}}`, called as `{{{{<name arg={{value}} />}}}}`): \
+                 see \"Themes and the template context\" in the README"
+            ));
+        }
+        anyhow!(message)
+    })?;
     Ok(tera)
+}
+
+/// The first of the theme's templates that uses Tera 1's macros, which Tera 2 replaced with
+/// components: an older theme, or one ejected before rb-site moved to Tera 2.
+fn written_for_tera_1(theme: &Theme) -> Option<&str> {
+    const TERA_1: [&str; 5] = [
+        "{% macro ",
+        "{%- macro ",
+        "{% import ",
+        "{%- import ",
+        "self::",
+    ];
+    theme
+        .templates
+        .iter()
+        .find(|(_, text)| TERA_1.iter().any(|marker| text.contains(marker)))
+        .map(|(name, _)| name.as_str())
 }
 
 /// Escapes text for HTML element content and quoted attributes (`&`, `<`, `>`, `"`, `'`): the one

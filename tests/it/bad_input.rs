@@ -136,6 +136,41 @@ fn check_fails_on_a_missing_theme_as_build_does() {
     }
 }
 
+/// A theme written for Tera 1 (macros imported into a template) fails both commands with a
+/// usage error that names the template and says what Tera 2 uses instead.
+#[test]
+fn a_tera_1_theme_is_told_about_components() {
+    let site = fixture("basic");
+    let templates = site.path().join("themes/old/templates");
+    std::fs::create_dir_all(&templates).expect("theme dir");
+    std::fs::write(
+        templates.join("runbook.html"),
+        "{% extends \"base.html\" %}\n{% import \"macros.html\" as m %}\n\
+         {% block main %}{{ m::severity(severity=page.severity) }}{% endblock main %}\n",
+    )
+    .expect("template");
+    let config = site.path().join("book.toml");
+    let text = read(&config);
+    std::fs::write(&config, text + "\n[build]\ntheme = \"old\"\n").expect("write");
+    for command in ["check", "build"] {
+        let assert = rb_site()
+            .args([command, "--root"])
+            .arg(site.path())
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("theme template error: Unknown tag (runbook.html:2:4)"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("help: runbook.html is written for Tera 1")
+                && stderr.contains("{{<name arg={value} />}}"),
+            "{stderr}"
+        );
+    }
+}
+
 /// A folder that is no site (no book.toml, no content/) says so and names `rb-site init`.
 #[test]
 fn a_folder_without_book_toml_or_content_points_at_init() {
