@@ -304,8 +304,8 @@ fn rebuild_loop(
                             last_report = Some(built.report.clone());
                         }
                         after.lines.push(format!(
-                            "Rest of the site in {:.0} ms: {} rendered",
-                            built.millis, built.rendered
+                            "Rest of the site in {:.0} ms: {} rendered, {} changed",
+                            built.millis, built.rendered, built.changed
                         ));
                         shared.publish(built.files, overlay(&built.report), false);
                         after.run(builder.config(), last_report.as_ref());

@@ -114,6 +114,9 @@ pub(crate) struct Built {
     /// Output files rendered by this build (the rest were kept from the previous one, or were
     /// what the templates would make of the same contexts: [`crate::render::keyed`]).
     pub(crate) rendered: usize,
+    /// Files whose bytes this build changed, added or removed: what readers see change (a
+    /// render makes every search index file again, and most come out the same).
+    pub(crate) changed: usize,
     /// Markdown files parsed by this build.
     pub(crate) parsed: usize,
     pub(crate) full: bool,
@@ -124,11 +127,12 @@ pub(crate) struct Built {
 
 impl Built {
     /// A build's files, as `state` now holds them; the report and timing are filled in later.
-    fn of(state: &State, rendered: usize, parsed: usize, full: bool) -> Built {
+    fn of(state: &State, (rendered, changed): (usize, usize), parsed: usize, full: bool) -> Built {
         Built {
             files: Arc::clone(&state.files),
             report: Report::default(),
             rendered,
+            changed,
             parsed,
             full,
             deferred: false,
@@ -206,16 +210,18 @@ impl Builder {
                 files: Arc::default(),
                 report: Report::default(),
                 rendered: 0,
+                changed: 0,
                 parsed: 0,
                 full: false,
                 deferred: false,
                 millis: 0.0,
             });
         };
-        let mut rendered = 0;
+        let mut counts = (0, 0);
         if std::mem::take(&mut state.deferred) {
             recheck(&self.config, state);
-            let (files, made) = render(
+            let files;
+            (files, counts) = render(
                 &self.config,
                 &mut state.checked,
                 &PageSet::All,
@@ -223,12 +229,13 @@ impl Builder {
                 &state.files,
             )?;
             state.files = Arc::new(files);
-            rendered = made;
         }
+        let (rendered, changed) = counts;
         Ok(Built {
             files: Arc::clone(&state.files),
             report: state.checked.report.clone(),
             rendered,
+            changed,
             parsed: 0,
             full: false,
             deferred: false,
@@ -403,7 +410,7 @@ impl Builder {
         checked.report = checks.report(&self.config, earlier.values().flatten());
 
         let previous = previous.unwrap_or_default();
-        let (files, rendered) = render(
+        let (files, counts) = render(
             &self.config,
             &mut checked,
             &PageSet::All,
@@ -420,7 +427,7 @@ impl Builder {
             files: Arc::new(files),
             deferred: false,
         };
-        let built = Built::of(&state, rendered, parsed, true);
+        let built = Built::of(&state, counts, parsed, true);
         Ok((state, built))
     }
 
@@ -504,7 +511,7 @@ impl Builder {
         if !self.defer {
             recheck(&self.config, &mut state);
         }
-        let (files, rendered) = render(
+        let (files, counts) = render(
             &self.config,
             &mut state.checked,
             &which,
@@ -512,7 +519,7 @@ impl Builder {
             &state.files,
         )?;
         state.files = Arc::new(files);
-        let built = Built::of(&state, rendered, parsed, false);
+        let built = Built::of(&state, counts, parsed, false);
         Ok((state, built))
     }
 }
@@ -537,13 +544,29 @@ fn render(
     which: &PageSet,
     cache: &mut RenderCache,
     previous: &Files,
-) -> Result<(Files, usize)> {
+) -> Result<(Files, (usize, usize))> {
     let output = crate::timings::time("serve: render", || {
         render_site_pages(config, checked, which, cache, Some(previous))
     })?;
     let made = output.files.len() - output.kept.len();
     let files = crate::timings::time("serve: merge", || merge(previous, output, which));
-    Ok((files, made))
+    let changed = changed_paths(previous, &files).count();
+    Ok((files, (made, changed)))
+}
+
+/// The paths of the files `new` adds or holds with other bytes than `old`, then of those it
+/// removes: [`merge`] keeps the [`SiteFile`] of a file whose bytes did not change, so a pointer
+/// comparison tells.
+pub(super) fn changed_paths<'a>(old: &'a Files, new: &'a Files) -> impl Iterator<Item = &'a str> {
+    let differ = new
+        .iter()
+        .filter(|(path, file)| old.get(&**path).is_none_or(|was| !Arc::ptr_eq(was, file)))
+        .map(|(path, _)| &**path);
+    let removed = old
+        .keys()
+        .map(|path| &**path)
+        .filter(|path| !new.contains_key(*path));
+    differ.chain(removed)
 }
 
 /// The files after rendering `which`: a render of the whole site replaces them all, a

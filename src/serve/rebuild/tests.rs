@@ -56,6 +56,7 @@ fn build_in_two(builder: &mut Builder, changes: &Changes) -> (Built, Built) {
         files: later.files,
         report: later.report,
         rendered: now.rendered + later.rendered,
+        changed: later.changed,
         parsed: now.parsed,
         full: now.full,
         deferred: false,
@@ -64,12 +65,10 @@ fn build_in_two(builder: &mut Builder, changes: &Changes) -> (Built, Built) {
     (now, after)
 }
 
-/// The paths whose files a build made anew: new, or with other bytes than before.
+/// The paths whose files a build made anew: new, or with other bytes than before (or gone).
 fn remade(before: &Files, after: &Files) -> Vec<String> {
-    let mut paths: Vec<String> = after
-        .iter()
-        .filter(|(path, file)| before.get(*path).is_none_or(|was| !Arc::ptr_eq(was, file)))
-        .map(|(path, _)| path.to_string())
+    let mut paths: Vec<String> = super::changed_paths(before, after)
+        .map(str::to_string)
         .collect();
     paths.sort();
     paths
@@ -176,6 +175,7 @@ fn incremental_rebuilds_equal_a_full_build_file_for_file() {
         ],
         "the deferred pass renders all {total} files and keeps those it made the same"
     );
+    assert_eq!(built.changed, 4, "what serve reports as changed");
     assert_eq!(
         builder.cache.search_records_made(),
         1,
