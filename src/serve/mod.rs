@@ -296,13 +296,7 @@ fn rebuild_loop(
                     Ok(built) => {
                         // The pass checks the whole site again: its report is the one that
                         // counts, printed when it differs from the save's.
-                        let mut after = After::default();
-                        if last_report.as_ref().map(Report::diagnostics)
-                            != Some(built.report.diagnostics())
-                        {
-                            after.report = true;
-                            last_report = Some(built.report.clone());
-                        }
+                        let mut after = After::reporting(&built.report, &mut last_report);
                         after.lines.push(format!(
                             "Rest of the site in {:.0} ms: {} rendered, {} changed",
                             built.millis, built.rendered, built.changed
@@ -362,6 +356,19 @@ struct After {
 }
 
 impl After {
+    /// What follows a build with `report`: the whole report printed when its diagnostics
+    /// differ from `last_report`'s, which then becomes `report`.
+    fn reporting(report: &Report, last_report: &mut Option<Report>) -> After {
+        let changed = last_report.as_ref().map(Report::diagnostics) != Some(report.diagnostics());
+        if changed {
+            *last_report = Some(report.clone());
+        }
+        After {
+            report: changed,
+            ..After::default()
+        }
+    }
+
     fn run(self, config: &Config, last_report: Option<&Report>) {
         if self.report
             && let Some(report) = last_report
@@ -453,11 +460,7 @@ fn build_once(
         Err(err) => return Outcome::fatal(&err),
     };
     let report = &built.report;
-    let mut after = After::default();
-    if last_report.as_ref().map(Report::diagnostics) != Some(report.diagnostics()) {
-        after.report = true;
-        *last_report = Some(report.clone());
-    }
+    let mut after = After::reporting(report, last_report);
     let what = if last_good.is_none() {
         "Built"
     } else if built.full {

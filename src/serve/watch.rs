@@ -40,8 +40,9 @@ pub(crate) struct Classifier {
     ignored_dirs: Vec<PathBuf>,
     own_files: Vec<PathBuf>,
     rules: globset::GlobSet,
-    /// Where this process's stdout and stderr go, to tell a change to them from a change to the
-    /// site (by file identity: a log file may have any name).
+    /// The files (not terminals or pipes) this process's stdout and stderr go to, to tell a
+    /// change to them from a change to the site (by file identity: a log file may have any
+    /// name). Usually none, and then no event costs a look at the file it names.
     own_output: std::sync::Arc<Vec<same_file::Handle>>,
 }
 
@@ -74,6 +75,7 @@ impl Classifier {
                 [same_file::Handle::stdout(), same_file::Handle::stderr()]
                     .into_iter()
                     .flatten()
+                    .filter(|output| output.as_file().metadata().is_ok_and(|m| m.is_file()))
                     .collect(),
             ),
             root,

@@ -217,11 +217,9 @@ impl Builder {
                 millis: 0.0,
             });
         };
-        let mut counts = (0, 0);
-        if std::mem::take(&mut state.deferred) {
+        let (rendered, changed) = if std::mem::take(&mut state.deferred) {
             recheck(&self.config, state);
-            let files;
-            (files, counts) = render(
+            let (files, counts) = render(
                 &self.config,
                 &mut state.checked,
                 &PageSet::All,
@@ -229,8 +227,10 @@ impl Builder {
                 &state.files,
             )?;
             state.files = Arc::new(files);
-        }
-        let (rendered, changed) = counts;
+            counts
+        } else {
+            (0, 0)
+        };
         Ok(Built {
             files: Arc::clone(&state.files),
             report: state.checked.report.clone(),
