@@ -4,7 +4,7 @@
 //! Every link written into HTML is relative to the page holding it, so the site works from any
 //! folder and from `file://`; only canonical links and `alerts.json` use `base-url` when it is set.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -64,18 +64,27 @@ pub(crate) fn alert_outputs(
     output: &mut Output,
 ) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    let redirects: Vec<_> = graph
-        .redirects
+    // An alert's page and its lowercase alias hold the same bytes: one render for each alert
+    // and depth of folder.
+    let mut redirects: BTreeMap<(&str, usize), Vec<&str>> = BTreeMap::new();
+    for (file, alert) in &graph.redirects {
+        if !lost.contains(file) {
+            redirects
+                .entry((alert.as_str(), file.matches('/').count()))
+                .or_default()
+                .push(file.as_str());
+        }
+    }
+    let redirects: Vec<_> = redirects
         .iter()
-        .filter(|(file, _)| !lost.contains(*file))
-        .filter_map(|(file, alert)| {
+        .filter_map(|(&(alert, _), files)| {
             let entry = graph.entries.get(alert)?;
             let page = &site.pages[entry.runbook?];
-            Some((file, entry, page))
+            Some((files, entry, page))
         })
         .collect();
-    output.insert_made(&redirects, |&(file, entry, page)| {
-        let root = root_of(file);
+    output.insert_made(&redirects, |&(files, entry, page)| {
+        let root = root_of(files[0]);
         // index.html spelled out: the redirect must also work from file://.
         let target = format!("{root}{}index.html", page.url);
         let fragment = entry
@@ -95,9 +104,13 @@ pub(crate) fn alert_outputs(
         ctx.insert("target", attr_escape(&format!("{target}{fragment}")));
         ctx.insert("canonical", attr_escape(&canonical));
         let html = reuse
-            .render(tera, "alert_redirect.html", &ctx, file)
-            .with_context(|| format!("cannot render {file}"))?;
-        Ok(vec![(file.clone(), html)])
+            .render_each(tera, "alert_redirect.html", &ctx, files)
+            .with_context(|| format!("cannot render {}", files.join(" and ")))?;
+        Ok(files
+            .iter()
+            .map(|file| file.to_string())
+            .zip(html)
+            .collect())
     })?;
 
     let rows = alert_rows(config, site, graph);

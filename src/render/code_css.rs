@@ -177,15 +177,20 @@ pub(crate) fn hl_classes(html: &str) -> Vec<String> {
 fn collect_hl_classes<'h>(html: &'h str, used: &mut BTreeSet<&'h str>) {
     const ATTR: &str = "class=\"";
     let finder = memchr::memmem::Finder::new(ATTR);
+    // A highlighted block is hundreds of spans with a few dozen distinct `class` values (and a
+    // diagram as many elements with a handful): each value is split once.
+    let mut values = rustc_hash::FxHashSet::default();
     let mut rest = html;
     while let Some(at) = finder.find(rest.as_bytes()) {
         let value = &rest[at + ATTR.len()..];
         let end = memchr::memchr(b'"', value.as_bytes()).unwrap_or(value.len());
-        used.extend(
-            value[..end]
-                .split_ascii_whitespace()
-                .filter(|c| c.starts_with("hl-")),
-        );
+        if values.insert(&value[..end]) {
+            used.extend(
+                value[..end]
+                    .split_ascii_whitespace()
+                    .filter(|c| c.starts_with("hl-")),
+            );
+        }
         rest = &value[end..];
     }
 }

@@ -176,26 +176,50 @@ impl<'a> Reuse<'a> {
         context: &KeyedContext,
         path: &str,
     ) -> tera::TeraResult<Vec<u8>> {
+        let mut files = self.render_each(tera, template, context, &[path])?;
+        Ok(files.pop().unwrap_or_default())
+    }
+
+    /// [`Reuse::render`] for several files of one template and context (an alert's page and
+    /// its lowercase alias), rendered once: the bytes of each path, in order, empty for a
+    /// path kept from the last render.
+    pub fn render_each(
+        &self,
+        tera: &tera::Tera,
+        template: &str,
+        context: &KeyedContext,
+        paths: &[&str],
+    ) -> tera::TeraResult<Vec<Vec<u8>>> {
         let key = context.key(template);
-        let kept = key.is_some_and(|key| {
-            self.prior.get(path) == Some(&key)
-                && self
-                    .previous
-                    .is_some_and(|previous| previous.bytes(path).is_some())
-        });
-        let bytes = if kept {
+        let kept: Vec<bool> = paths
+            .iter()
+            .map(|path| {
+                key.is_some_and(|key| {
+                    self.prior.get(*path) == Some(&key)
+                        && self
+                            .previous
+                            .is_some_and(|previous| previous.bytes(path).is_some())
+                })
+            })
+            .collect();
+        let bytes = if kept.iter().all(|&k| k) {
             Vec::new()
         } else {
             tera.render(template, &context.tera())?.into_bytes()
         };
         if let Some(key) = key {
             let mut made = self.lock();
-            made.keys.push((path.to_string(), key));
-            if kept {
-                made.kept.push(path.to_string());
+            for (path, &kept) in paths.iter().zip(&kept) {
+                made.keys.push((path.to_string(), key));
+                if kept {
+                    made.kept.push(path.to_string());
+                }
             }
         }
-        Ok(bytes)
+        Ok(kept
+            .iter()
+            .map(|&kept| if kept { Vec::new() } else { bytes.clone() })
+            .collect())
     }
 
     /// The keys to keep for the next render (this render's, over the last one's unless this
@@ -333,6 +357,32 @@ mod tests {
         let all = Reuse::new(keys, None);
         render(&all, "1", "3", "x.html");
         assert!(!all.into_keys(true).0.contains_key("y.html"));
+    }
+
+    #[test]
+    fn files_of_one_context_are_rendered_once_and_kept_one_by_one() {
+        let mut tera = tera::Tera::default();
+        tera.add_raw_template("t.html", "{{ a }}")
+            .expect("template");
+        let base = BaseContext::new(true);
+        let mut context = base.child();
+        context.insert("a", "A");
+        let first = Reuse::none();
+        let made = first
+            .render_each(&tera, "t.html", &context, &["x.html", "y.html"])
+            .expect("render");
+        assert_eq!(made, [b"A".to_vec(), b"A".to_vec()]);
+        let (keys, _) = first.into_keys(true);
+        assert_eq!(keys["x.html"], keys["y.html"]);
+
+        // `serve` still holds x.html but lost y.html: only y.html is made again.
+        let files = Files([("x.html".to_string(), b"A".to_vec())].into());
+        let again = Reuse::new(keys, Some(&files));
+        let made = again
+            .render_each(&tera, "t.html", &context, &["x.html", "y.html"])
+            .expect("render");
+        assert_eq!(made, [Vec::new(), b"A".to_vec()]);
+        assert_eq!(again.into_keys(true).1, ["x.html"]);
     }
 
     #[test]
