@@ -625,28 +625,40 @@ fn serve_reports_a_port_in_use_and_suggests_another() {
     );
 }
 
+/// Ctrl-C in the terminal, and SIGTERM from `kill`, systemd or a container runtime: both end
+/// `serve` with exit 0 and "Stopped" (the signal's default action would end it silently, with
+/// 143 for SIGTERM).
 #[cfg(unix)]
 #[test]
-fn serve_stops_cleanly_on_ctrl_c() {
-    let dir = copy_fixture();
-    let mut server = Server::start(dir.path(), &[]);
-    assert_eq!(server.get("/").status, 200);
-    let status = Command::new("kill")
-        .args(["-INT", &server.child.id().to_string()])
-        .status()
-        .expect("kill -INT");
-    assert!(status.success());
-    let started = Instant::now();
-    let exit = loop {
-        if let Some(exit) = server.child.try_wait().expect("wait") {
-            break exit;
-        }
-        assert!(started.elapsed() < DEADLINE, "still running after Ctrl-C");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(exit.success(), "{exit:?}");
-    let lines: Vec<String> = server.stderr.iter().collect();
-    assert_eq!(lines.last().map(String::as_str), Some("Stopped"));
+fn serve_stops_cleanly_on_ctrl_c_and_sigterm() {
+    for signal in ["-INT", "-TERM"] {
+        let dir = copy_fixture();
+        let mut server = Server::start(dir.path(), &[]);
+        assert_eq!(server.get("/").status, 200);
+        let status = Command::new("kill")
+            .args([signal, &server.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let started = Instant::now();
+        let exit = loop {
+            if let Some(exit) = server.child.try_wait().expect("wait") {
+                break exit;
+            }
+            assert!(
+                started.elapsed() < DEADLINE,
+                "still running after kill {signal}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(exit.success(), "kill {signal}: {exit:?}");
+        let lines: Vec<String> = server.stderr.iter().collect();
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some("Stopped"),
+            "kill {signal}"
+        );
+    }
 }
 
 /// Bounded load test, 127.0.0.1 only: 20 client threads for 10 s, every request must succeed.
