@@ -6,8 +6,8 @@ use clap::Parser;
 
 /// jemalloc, not the system allocator: a build is a few hundred thousand short-lived strings
 /// on two threads, where glibc's malloc spent an eighth of a 10,000-runbook build's CPU
-/// (README, "Benchmarks"). mimalloc saves more time but holds more memory: `check` went over
-/// its 150 MiB.
+/// (README, "Benchmarks"). mimalloc saved as much time but held more memory: `check` went
+/// over its 150 MiB.
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

@@ -202,11 +202,19 @@ impl<'a> Reuse<'a> {
                 })
             })
             .collect();
-        let bytes = if kept.iter().all(|&k| k) {
-            Vec::new()
-        } else {
-            tera.render(template, &context.tera())?.into_bytes()
-        };
+        let mut files = vec![Vec::new(); paths.len()];
+        // The render moves into the last path that needs it, and is copied for the others.
+        if let Some(last) = kept.iter().rposition(|&kept| !kept) {
+            let bytes = tera.render(template, &context.tera())?.into_bytes();
+            for (file, _) in files[..last]
+                .iter_mut()
+                .zip(&kept)
+                .filter(|(_, kept)| !**kept)
+            {
+                file.clone_from(&bytes);
+            }
+            files[last] = bytes;
+        }
         if let Some(key) = key {
             let mut made = self.lock();
             for (path, &kept) in paths.iter().zip(&kept) {
@@ -216,10 +224,7 @@ impl<'a> Reuse<'a> {
                 }
             }
         }
-        Ok(kept
-            .iter()
-            .map(|&kept| if kept { Vec::new() } else { bytes.clone() })
-            .collect())
+        Ok(files)
     }
 
     /// The keys to keep for the next render (this render's, over the last one's unless this
