@@ -4,9 +4,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// jemalloc, not the system allocator: a build is a few hundred thousand short-lived strings
-/// on two threads, where glibc's malloc spent an eighth of a 10,000-runbook build's CPU
-/// (README, "Benchmarks"). mimalloc saved as much time but held more memory: `check` went
+/// jemalloc, not the system allocator: a build makes and drops pages, template contexts and
+/// search records on every thread, and glibc's `malloc` and `free` were an eighth of a
+/// 10,000-runbook build's CPU samples (README, "Benchmarks"). mimalloc saved as much time but held more memory: `check` went
 /// over its 150 MiB.
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]

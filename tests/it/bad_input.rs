@@ -1,7 +1,21 @@
 //! Bad input never panics and never loses data: a clear diagnostic naming the file (and line),
 //! exit 1 for content and 2 for configuration or I/O, and the previous site left in place.
 
+use std::path::Path;
+
 use crate::support::{build_into, fixture, rb_site, read, tree};
+
+/// Runs `rb-site <args> --root <root>`, asserts its exit code, and returns what it printed on
+/// stderr.
+fn stderr_of(args: &[&str], root: &Path, code: i32) -> String {
+    let assert = rb_site()
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .assert()
+        .code(code);
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
 
 /// Builds the fixture once, adds one bad file, and checks the failed build's message and exit code.
 fn assert_bad_file(name: &str, bytes: &[u8], expect_code: i32, expect: &[&str]) {
@@ -89,12 +103,7 @@ fn a_five_megabyte_runbook_builds() {
 fn a_symlink_loop_is_reported_not_followed_forever() {
     let site = fixture("basic");
     std::os::unix::fs::symlink("..", site.path().join("content/db/loop")).expect("symlink");
-    let assert = rb_site()
-        .args(["check", "--root"])
-        .arg(site.path())
-        .assert()
-        .code(0);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let stderr = stderr_of(&["check"], site.path(), 0);
     assert!(stderr.contains("warning[symlink-loop]"), "{stderr}");
     assert!(
         stderr.contains("content/db/loop is a symbolic link back to content,"),
@@ -153,12 +162,7 @@ fn a_tera_1_theme_is_told_about_components() {
     let text = read(&config);
     std::fs::write(&config, text + "\n[build]\ntheme = \"old\"\n").expect("write");
     for command in ["check", "build"] {
-        let assert = rb_site()
-            .args([command, "--root"])
-            .arg(site.path())
-            .assert()
-            .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        let stderr = stderr_of(&[command], site.path(), 2);
         assert!(
             stderr.contains("theme template error: Unknown tag (runbook.html:2:4)"),
             "{stderr}"
@@ -202,12 +206,7 @@ fn a_missing_content_folder_is_a_usage_error() {
 fn a_base_url_that_is_no_url_is_a_usage_error() {
     let site = fixture("basic");
     for bad in ["notaurl/runbooks", "https://acme.example/?v=2"] {
-        let assert = rb_site()
-            .args(["build", "--base-url", bad, "--root"])
-            .arg(site.path())
-            .assert()
-            .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        let stderr = stderr_of(&["build", "--base-url", bad], site.path(), 2);
         assert!(
             stderr.contains(&format!("invalid value '{bad}' for '--base-url <URL>'")),
             "{stderr}"
@@ -222,12 +221,7 @@ fn a_typo_in_book_toml_names_the_key_and_line() {
     let config = site.path().join("book.toml");
     let text = read(&config).replace("[validate]", "[validate]\nreveiw-interval-days = 30");
     std::fs::write(&config, text).expect("write");
-    let assert = rb_site()
-        .args(["build", "--root"])
-        .arg(site.path())
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let stderr = stderr_of(&["build"], site.path(), 2);
     assert!(
         stderr.contains("book.toml:6:1: unknown field `reveiw-interval-days`"),
         "{stderr}"
