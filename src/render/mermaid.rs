@@ -10,6 +10,7 @@
 //! `static/code.css` maps to CSS variables so diagrams follow light and dark mode and print
 //! (a unit test checks it against `diagram_css`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -789,7 +790,7 @@ fn write_node(
             .filter_map(|child| child.text())
             .collect::<String>();
         let css = css.replace(METRICS_FONT, FONT_STACK);
-        let css = prefix_url_refs(&css, id_prefix);
+        let css = prefix_url_refs(Cow::Owned(css), id_prefix);
         // `<` cannot appear in generated CSS; escaping keeps the element closed if it ever did.
         escape_text(out, &scope_style(&css, &format!("#{svg_id}"), id_prefix));
     } else {
@@ -801,39 +802,58 @@ fn write_node(
 }
 
 fn write_attrs(out: &mut String, node: roxmltree::Node<'_, '_>, id_prefix: &str) {
+    // Escaping maps each character on its own, so a prefix and a value are escaped one after
+    // the other instead of joined first: an attribute costs no allocation unless its value
+    // names the metrics font or a `url(#…)`.
     for attr in node.attributes() {
         let local = attr.name();
-        let name = match attr.namespace() {
-            Some("http://www.w3.org/1999/xlink") => format!("xlink:{local}"),
-            Some("http://www.w3.org/XML/1998/namespace") => format!("xml:{local}"),
-            _ => local.to_string(),
-        };
         if local.len() > 2 && local[..2].eq_ignore_ascii_case("on") {
             continue; // event handlers
         }
         let value = attr.value();
-        let value = if local == "id" {
+        let (prefix, value) = if local == "id" {
             if node.parent().is_some_and(|p| p.is_root()) {
                 continue; // the root gets its own id
             }
-            format!("{id_prefix}{value}")
+            (id_prefix, Cow::Borrowed(value))
         } else if local == "href" {
             if let Some(fragment) = value.strip_prefix('#') {
-                format!("#{id_prefix}{fragment}")
+                out_attr_name(out, attr.namespace(), local);
+                out.push('#');
+                escape_attr(out, id_prefix);
+                escape_attr(out, fragment);
+                out.push('"');
+                continue;
             } else if is_safe_href(value) {
-                value.to_string()
+                ("", Cow::Borrowed(value))
             } else {
                 continue;
             }
         } else {
-            prefix_url_refs(&value.replace(METRICS_FONT, FONT_STACK), id_prefix)
+            let value = if value.contains(METRICS_FONT) {
+                Cow::Owned(value.replace(METRICS_FONT, FONT_STACK))
+            } else {
+                Cow::Borrowed(value)
+            };
+            ("", prefix_url_refs(value, id_prefix))
         };
-        out.push(' ');
-        out.push_str(&name);
-        out.push_str("=\"");
+        out_attr_name(out, attr.namespace(), local);
+        escape_attr(out, prefix);
         escape_attr(out, &value);
         out.push('"');
     }
+}
+
+/// ` name="`, with the namespace prefix SVG writes for `xlink:` and `xml:` attributes.
+fn out_attr_name(out: &mut String, namespace: Option<&str>, local: &str) {
+    out.push(' ');
+    match namespace {
+        Some("http://www.w3.org/1999/xlink") => out.push_str("xlink:"),
+        Some("http://www.w3.org/XML/1998/namespace") => out.push_str("xml:"),
+        _ => {}
+    }
+    out.push_str(local);
+    out.push_str("=\"");
 }
 
 /// Links in diagrams (`click A href "…"`) may go to web pages and relative pages, never run script.
@@ -854,12 +874,12 @@ fn is_safe_href(href: &str) -> bool {
 }
 
 /// `url(#x)` -> `url(#<prefix>x)`, in attribute values and style sheets.
-fn prefix_url_refs(value: &str, id_prefix: &str) -> String {
+fn prefix_url_refs<'a>(value: Cow<'a, str>, id_prefix: &str) -> Cow<'a, str> {
     if !value.contains("url(") {
-        return value.to_string();
+        return value;
     }
     let mut out = String::with_capacity(value.len() + 16);
-    let mut rest = value;
+    let mut rest: &str = &value;
     while let Some(at) = rest.find("url(") {
         out.push_str(&rest[..at + 4]);
         rest = &rest[at + 4..];
@@ -877,7 +897,7 @@ fn prefix_url_refs(value: &str, id_prefix: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 /// Scopes a diagram's style sheet to the diagram: `svg` becomes the diagram's root id, every
