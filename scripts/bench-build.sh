@@ -31,7 +31,7 @@ trash="$out.old.$$"
 mkdir -p target/bench-sites "$out"
 t=$PWD/target/bench-sites/t
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+source scripts/bench-common.sh
 
 for n in 1000 10000; do
   site="target/bench-sites/gen$n"

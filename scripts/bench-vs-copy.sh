@@ -47,12 +47,7 @@ echo "load average at the start $(cut -d' ' -f1-3 /proc/loadavg)"
 sync
 
 declare -A wall user sys rss
-record() { # name, then the command; appends "wall user sys rss_kib" of one run
-  local name=$1; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$t" "$@" >/dev/null 2>&1
-  read -r w u s m < "$t"
-  wall[$name]+="$w "; user[$name]+="$u "; sys[$name]+="$s "; rss[$name]+="$m "
-}
+source scripts/bench-common.sh
 then_sync='"$@" && sync'
 ratios=""
 for i in $(seq "$rounds"); do
@@ -69,7 +64,6 @@ for i in $(seq "$rounds"); do
   echo "round $i done (load average $(cut -d' ' -f1 /proc/loadavg))" >&2
 done
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 printf '%-14s %8s %8s %8s %10s\n' run "wall s" "user s" "sys s" "peak MiB"
 row() {
   printf '%-14s %8s %8s %8s %10s\n' "$2" "$(echo "${wall[$1]}" | median)" \

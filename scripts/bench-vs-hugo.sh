@@ -54,12 +54,7 @@ echo "$n runbooks, $rounds rounds, load average $(cut -d' ' -f1-3 /proc/loadavg)
 "$hugo" --quiet --source "$hugo_src" --destination "$out/hugo-warmup" >/dev/null 2>&1
 
 declare -A wall user sys rss
-record() { # name, then the command; appends "wall user sys rss_kib" of one run
-  local name=$1; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$t" "$@" >/dev/null 2>&1
-  read -r w u s m < "$t"
-  wall[$name]+="$w "; user[$name]+="$u "; sys[$name]+="$s "; rss[$name]+="$m "
-}
+source scripts/bench-common.sh
 # Hugo, then Pagefind over its output: one timed command (peak RSS is the larger of the two).
 hugo_pagefind='"$1" --quiet --source "$2" --destination "$3" && "$4" -m pagefind --site "$3"'
 for i in $(seq "$rounds"); do
@@ -70,7 +65,6 @@ for i in $(seq "$rounds"); do
   echo "round $i done (load average $(cut -d' ' -f1 /proc/loadavg))" >&2
 done
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 rb_wall=$(echo "${wall[rb-site]}" | median)
 printf '%-14s %8s %8s %8s %10s %12s\n' tool "wall s" "user s" "sys s" "peak MiB" "wall / rb-site"
 for name in rb-site hugo hugo+pagefind "cp -r"; do
