@@ -49,6 +49,7 @@ sync
 declare -A wall user sys rss
 source scripts/bench-common.sh
 then_sync='"$@" && sync'
+last() { tr ' ' '\n' | grep . | tail -1; }
 ratios=""
 for i in $(seq "$rounds"); do
   for b in "${!bins[@]}"; do
@@ -58,7 +59,6 @@ for i in $(seq "$rounds"); do
     record "check $b" "$bin" check --root "$site"
   done
   record "cp -r" bash -c "$then_sync" _ cp -r "$out/b0-$i" "$out/cp-$i"
-  last() { tr ' ' '\n' | grep . | tail -1; }
   ratios+="$(awk -v a="$(echo "${wall[build 0]}" | last)" -v b="$(echo "${wall[cp -r]}" | last)" \
     'BEGIN { printf "%.2f", a / b }') "
   echo "round $i done (load average $(cut -d' ' -f1 /proc/loadavg))" >&2

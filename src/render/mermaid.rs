@@ -811,21 +811,17 @@ fn write_attrs(out: &mut String, node: roxmltree::Node<'_, '_>, id_prefix: &str)
             continue; // event handlers
         }
         let value = attr.value();
-        let (prefix, value) = if local == "id" {
+        // Written in three parts: a lead, the id prefix and the value.
+        let (lead, prefix, value) = if local == "id" {
             if node.parent().is_some_and(|p| p.is_root()) {
                 continue; // the root gets its own id
             }
-            (id_prefix, Cow::Borrowed(value))
+            ("", id_prefix, Cow::Borrowed(value))
         } else if local == "href" {
             if let Some(fragment) = value.strip_prefix('#') {
-                out_attr_name(out, attr.namespace(), local);
-                out.push('#');
-                escape_attr(out, id_prefix);
-                escape_attr(out, fragment);
-                out.push('"');
-                continue;
+                ("#", id_prefix, Cow::Borrowed(fragment))
             } else if is_safe_href(value) {
-                ("", Cow::Borrowed(value))
+                ("", "", Cow::Borrowed(value))
             } else {
                 continue;
             }
@@ -835,9 +831,10 @@ fn write_attrs(out: &mut String, node: roxmltree::Node<'_, '_>, id_prefix: &str)
             } else {
                 Cow::Borrowed(value)
             };
-            ("", prefix_url_refs(value, id_prefix))
+            ("", "", prefix_url_refs(value, id_prefix))
         };
         out_attr_name(out, attr.namespace(), local);
+        out.push_str(lead);
         escape_attr(out, prefix);
         escape_attr(out, &value);
         out.push('"');
